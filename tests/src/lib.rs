@@ -1,0 +1,1 @@
+//! wasock end-to-end test support
