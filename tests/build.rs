@@ -1,1 +1,97 @@
-fn main() {}
+//! Builds every guest program (the bins of `wasock-examples` and
+//! `wasock-test-guests`) for `wasm32-wasip2`, once per build of this crate,
+//! with a nested `cargo build` into its own target directory (the outer build
+//! holds the lock on the main one), and writes `guests.rs` into `OUT_DIR`:
+//! one `(name, path)` entry per guest.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GUEST_PACKAGES: &[(&str, &str)] = &[
+    ("wasock-examples", "examples"),
+    ("wasock-test-guests", "tests/guests"),
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir.parent().expect("tests/ lives in the workspace").to_path_buf();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let target_dir = match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir).join("guests"),
+        None => workspace.join("target").join("guests"),
+    };
+
+    for watched in ["wit", "guest-sdk", "examples", "tests/guests", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+    }
+
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&workspace)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .arg(&target_dir);
+    for (package, _) in GUEST_PACKAGES {
+        build.args(["-p", package]);
+    }
+    // The outer build's settings are for the host target, not for the guests.
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        build.env_remove(var);
+    }
+    let output = build.output().expect("running the nested cargo build of the guests");
+    if !output.status.success() {
+        panic!(
+            "building the wasm guests failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
+    let mut guests = Vec::new();
+    for (_, dir) in GUEST_PACKAGES {
+        for name in bin_names(&workspace.join(dir).join("src").join("bin")) {
+            let path = wasm_dir.join(format!("{name}.wasm"));
+            assert!(path.exists(), "guest {name} was not built at {}", path.display());
+            guests.push((name, path));
+        }
+    }
+    guests.sort();
+
+    let mut code = String::from("/// Every guest: (bin name, path of its .wasm).\npub const GUESTS: &[(&str, &str)] = &[\n");
+    for (name, path) in &guests {
+        code.push_str(&format!("    ({name:?}, {:?}),\n", path.display().to_string()));
+    }
+    code.push_str("];\n");
+    fs::write(out_dir.join("guests.rs"), code).expect("writing guests.rs");
+}
+
+/// The bin targets cargo finds by itself: `src/bin/NAME.rs` and
+/// `src/bin/NAME/main.rs`.
+fn bin_names(bin_dir: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(bin_dir) else { return Vec::new() };
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && path.join("main.rs").exists() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            if let Some(stem) = path.file_stem() {
+                names.push(stem.to_string_lossy().into_owned());
+            }
+        }
+    }
+    names
+}

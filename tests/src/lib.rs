@@ -1,1 +1,277 @@
-//! wasock end-to-end test support
+//! End-to-end test support for wasock.
+//!
+//! The build script compiles every guest (the example programs and the
+//! one-scenario test guests) for `wasm32-wasip2` once; [`guest`] names their
+//! files. [`Wasock`] runs one under the real `wasock` binary with a deadline,
+//! and [`Running`] follows a guest that keeps running (a server) while native
+//! peers talk to it.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+}
+
+pub use generated::GUESTS;
+
+/// The path of the built guest `name` (a bin of `wasock-examples` or
+/// `wasock-test-guests`).
+///
+/// # Panics
+/// If no guest has that name, listing the ones there are.
+pub fn guest(name: &str) -> &'static str {
+    match GUESTS.iter().find(|(guest, _)| *guest == name) {
+        Some((_, path)) => path,
+        None => {
+            let known: Vec<&str> = GUESTS.iter().map(|(guest, _)| *guest).collect();
+            panic!("no guest named {name:?}; the guests are {known:?}")
+        }
+    }
+}
+
+/// A `wasock run [host flags] GUEST.wasm [guest args]` command line.
+#[derive(Debug, Clone)]
+pub struct Wasock {
+    binary: OsString,
+    guest: PathBuf,
+    flags: Vec<OsString>,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+}
+
+impl Wasock {
+    /// Runs `guest` (a path, usually from [`guest`]) under the binary
+    /// `binary` (`env!("CARGO_BIN_EXE_wasock")`).
+    pub fn new(binary: impl AsRef<OsStr>, guest: impl AsRef<Path>) -> Self {
+        Wasock {
+            binary: binary.as_ref().to_owned(),
+            guest: guest.as_ref().to_owned(),
+            flags: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    /// Adds a host flag (or a flag's value), placed before the component.
+    pub fn flag(mut self, flag: impl AsRef<OsStr>) -> Self {
+        self.flags.push(flag.as_ref().to_owned());
+        self
+    }
+
+    /// Adds an argument for the guest, placed after the component.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Sets an environment variable of the host process.
+    pub fn host_env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env.push((name.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// The command this describes, with stdin closed and stdout/stderr piped.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.binary);
+        command
+            .arg("run")
+            .args(&self.flags)
+            .arg(&self.guest)
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command
+    }
+
+    /// Starts it; the process is killed when the [`Running`] is dropped.
+    pub fn spawn(self) -> Running {
+        let description = format!("{:?}", self.command());
+        let child = self
+            .command()
+            .spawn()
+            .unwrap_or_else(|error| panic!("starting {description}: {error}"));
+        Running::new(child, description)
+    }
+
+    /// Runs it to the end and returns what it printed.
+    ///
+    /// # Panics
+    /// If it is still running after `timeout` (it is killed first).
+    pub fn run(self, timeout: Duration) -> Output {
+        self.spawn().wait(timeout)
+    }
+}
+
+/// A running `wasock` process whose stdout is read line by line.
+#[derive(Debug)]
+pub struct Running {
+    child: Option<Child>,
+    description: String,
+    lines: mpsc::Receiver<String>,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<thread::JoinHandle<()>>,
+}
+
+impl Running {
+    fn new(mut child: Child, description: String) -> Self {
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (sender, lines) = mpsc::channel();
+        let mut readers = Vec::new();
+        if let Some(pipe) = child.stdout.take() {
+            let stdout = Arc::clone(&stdout);
+            readers.push(thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut line = Vec::new();
+                while let Ok(n) = reader.read_until(b'\n', &mut line) {
+                    if n == 0 {
+                        break;
+                    }
+                    lock(&stdout).extend_from_slice(&line);
+                    let _ = sender.send(String::from_utf8_lossy(&line).trim_end().to_owned());
+                    line.clear();
+                }
+            }));
+        }
+        if let Some(mut pipe) = child.stderr.take() {
+            let stderr = Arc::clone(&stderr);
+            readers.push(thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    lock(&stderr).extend_from_slice(&chunk[..n]);
+                }
+            }));
+        }
+        Running { child: Some(child), description, lines, stdout, stderr, readers }
+    }
+
+    /// The process id of the host process.
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Reads stdout until a line containing `needle` and returns that line.
+    ///
+    /// # Panics
+    /// If the process ends or `timeout` passes first (with what it printed).
+    pub fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => continue,
+                Err(_) => {
+                    let output = self.finish();
+                    panic!(
+                        "{}: no line containing {needle:?} within {timeout:?}\n{}",
+                        self.description,
+                        output_text(&output)
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits for the guest's `listening on ADDR` line and returns ADDR.
+    pub fn wait_for_listening(&mut self, timeout: Duration) -> SocketAddr {
+        let line = self.wait_for_line("listening on ", timeout);
+        let text = line.rsplit("listening on ").next().unwrap_or_default().trim();
+        text.parse().unwrap_or_else(|error| panic!("{}: bad address in {line:?}: {error}", self.description))
+    }
+
+    /// Waits for the process to end by itself and returns what it printed.
+    ///
+    /// # Panics
+    /// If it is still running after `timeout` (it is killed first).
+    pub fn wait(mut self, timeout: Duration) -> Output {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let exited = match self.child.as_mut() {
+                Some(child) => child.try_wait().ok().flatten().is_some(),
+                None => true,
+            };
+            if exited {
+                return self.finish();
+            }
+            if Instant::now() >= deadline {
+                let output = self.finish();
+                panic!(
+                    "{}: still running after {timeout:?}, killed\n{}",
+                    self.description,
+                    output_text(&output)
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Kills the process (if still running) and returns what it printed.
+    pub fn kill(mut self) -> Output {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Output {
+        let status = match self.child.take() {
+            Some(mut child) => {
+                let status = match child.try_wait() {
+                    Ok(Some(status)) => status,
+                    _ => {
+                        let _ = child.kill();
+                        child.wait().unwrap_or_else(|_| exit_status_unknown())
+                    }
+                };
+                status
+            }
+            None => exit_status_unknown(),
+        };
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        Output { status, stdout: lock(&self.stdout).clone(), stderr: lock(&self.stderr).clone() }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Status, stdout and stderr of a finished process, for assertion messages.
+pub fn output_text(output: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn lock(buffer: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    buffer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn exit_status_unknown() -> ExitStatus {
+    use std::os::unix::process::ExitStatusExt;
+    ExitStatus::from_raw(-1)
+}
