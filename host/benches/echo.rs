@@ -1,0 +1,339 @@
+//! The wasock benchmark: one native load generator drives, side by side and
+//! alternating over several rounds,
+//!
+//! - A: a native Rust echo server (std::net, blocking, a thread a connection),
+//! - B: the `echo-server` example guest (wasock SDK) under the `wasock` binary,
+//! - C: the same echo server written on `std::net` (wasi:sockets), compiled to
+//!   wasm32-wasip2, under the same binary,
+//!
+//! and prints the median, min and max of each figure with the ratios B/A and
+//! B/C. Then it measures scale: idle connections held by one B guest (host
+//! memory per connection, latency of one active client meanwhile).
+//!
+//! Full run (release):   cargo bench -p wasock-host --bench echo
+//! Seconds-long smoke:   cargo test -p wasock-host --bench echo
+//! (without `--bench` on its command line, as under `cargo test`, it runs the
+//! smoke sizes). Options after `--`: `--rounds N`, `--smoke`, `--skip-scale`.
+//! All traffic is on 127.0.0.1; every loop is bounded in count and time.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wasock_tests::{guest, Running, Wasock};
+
+const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sizes of one run.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    rounds: usize,
+    stream_bytes: usize,
+    round_trips: usize,
+    connections: usize,
+    idle_counts: &'static [usize],
+}
+
+const FULL: Sizes = Sizes {
+    rounds: 5,
+    stream_bytes: 256 << 20,
+    round_trips: 20_000,
+    connections: 2_000,
+    idle_counts: &[1_000, 10_000],
+};
+
+const SMOKE: Sizes = Sizes {
+    rounds: 1,
+    stream_bytes: 4 << 20,
+    round_trips: 200,
+    connections: 50,
+    idle_counts: &[50],
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut sizes = if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--smoke") {
+        FULL
+    } else {
+        SMOKE
+    };
+    if let Some(position) = args.iter().position(|a| a == "--rounds") {
+        if let Some(rounds) = args.get(position + 1).and_then(|r| r.parse().ok()) {
+            sizes.rounds = rounds;
+        }
+    }
+    let skip_scale = args.iter().any(|a| a == "--skip-scale");
+    raise_fd_limit();
+
+    println!("wasock benchmark ({sizes:?})");
+    println!("machine: {} cores, {}", cores(), cpu_model());
+
+    let servers = [
+        Server::native(),
+        Server::guest("B wasock guest", guest("echo-server")),
+        Server::guest("C std::net guest", guest("bench_std_echo_server")),
+    ];
+    for server in &servers {
+        println!("{:<18} listening on {}", server.name, server.address);
+    }
+
+    let metrics: Vec<(&str, &str, Box<dyn Fn(SocketAddr) -> f64>)> = vec![
+        ("throughput", "MiB/s", Box::new(move |a| throughput(a, sizes.stream_bytes))),
+        ("round trips 1 B", "rt/s", Box::new(move |a| round_trips(a, 1, sizes.round_trips))),
+        ("round trips 1 KiB", "rt/s", Box::new(move |a| round_trips(a, 1024, sizes.round_trips))),
+        ("connections", "conn/s", Box::new(move |a| connections(a, sizes.connections))),
+    ];
+
+    println!();
+    println!(
+        "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
+        "metric", "unit", "A median", "A min", "A max", "B median", "B min", "B max", "C median", "C min", "C max", "B/A", "B/C"
+    );
+    for (name, unit, measure) in &metrics {
+        let mut samples: [Vec<f64>; 3] = Default::default();
+        for _ in 0..sizes.rounds {
+            for (index, server) in servers.iter().enumerate() {
+                samples[index].push(measure(server.address));
+            }
+        }
+        let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
+        println!(
+            "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
+            name,
+            unit,
+            stats[0],
+            stats[1],
+            stats[2],
+            stats[1].median / stats[0].median,
+            stats[1].median / stats[2].median
+        );
+    }
+
+    if !skip_scale {
+        println!();
+        println!("scale: idle connections held by one B guest");
+        println!("{:>8} | {:>16} | {:>22}", "idle", "host KiB / conn", "active rt median (µs)");
+        for &count in sizes.idle_counts {
+            let (per_connection, latency) = idle_scale(count, sizes.round_trips.min(2_000));
+            println!("{count:>8} | {per_connection:>16.2} | {latency:>22.1}");
+        }
+    }
+}
+
+/// One echo server under test.
+struct Server {
+    name: &'static str,
+    address: SocketAddr,
+    _guest: Option<Running>,
+}
+
+impl Server {
+    fn native() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the native echo server");
+        let address = listener.local_addr().expect("native server address");
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                thread::spawn(move || {
+                    let _ = stream.set_nodelay(true);
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while let Ok(n) = stream.read(&mut buffer) {
+                        if n == 0 || stream.write_all(&buffer[..n]).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Server { name: "A native", address, _guest: None }
+    }
+
+    fn guest(name: &'static str, path: &str) -> Server {
+        let mut running = Wasock::new(WASOCK, path)
+            .flag("--allow-bind")
+            .flag("127.0.0.1:*")
+            .flag("--max-sockets")
+            .flag("20000")
+            .arg("127.0.0.1:0")
+            .spawn();
+        let address = running.wait_for_listening(START_TIMEOUT);
+        Server { name, address, _guest: Some(running) }
+    }
+}
+
+fn connect(address: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the echo server");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+    stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+    stream
+}
+
+/// MiB/s echoed: one writer thread sends `total` bytes in 64 KiB writes while
+/// this thread reads them all back.
+fn throughput(address: SocketAddr, total: usize) -> f64 {
+    let stream = connect(address);
+    let mut writer = stream.try_clone().expect("clone the stream");
+    let start = Instant::now();
+    let sender = thread::spawn(move || {
+        let chunk = vec![0x5au8; 64 * 1024];
+        let mut sent = 0;
+        while sent < total {
+            let n = chunk.len().min(total - sent);
+            writer.write_all(&chunk[..n]).expect("write to the echo server");
+            sent += n;
+        }
+    });
+    let mut reader = stream;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut received = 0;
+    while received < total {
+        match reader.read(&mut buffer) {
+            Ok(0) => panic!("echo server closed after {received} of {total} bytes"),
+            Ok(n) => received += n,
+            Err(error) => panic!("reading the echo after {received} of {total} bytes: {error}"),
+        }
+    }
+    let elapsed = start.elapsed();
+    sender.join().expect("writer thread");
+    let _ = reader.shutdown(Shutdown::Both);
+    total as f64 / (1 << 20) as f64 / elapsed.as_secs_f64()
+}
+
+/// Round trips per second of `size`-byte messages on one connection.
+fn round_trips(address: SocketAddr, size: usize, count: usize) -> f64 {
+    let mut stream = connect(address);
+    let message = vec![0x42u8; size];
+    let mut buffer = vec![0u8; size];
+    // Warm up the connection (and the guest's code paths) first.
+    for _ in 0..10 {
+        stream.write_all(&message).expect("write");
+        stream.read_exact(&mut buffer).expect("read the echo");
+    }
+    let start = Instant::now();
+    for _ in 0..count {
+        stream.write_all(&message).expect("write");
+        stream.read_exact(&mut buffer).expect("read the echo");
+    }
+    count as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Connections per second: connect, 1-byte echo, close.
+fn connections(address: SocketAddr, count: usize) -> f64 {
+    let start = Instant::now();
+    for _ in 0..count {
+        let mut stream = connect(address);
+        stream.write_all(b"x").expect("write");
+        let mut byte = [0u8; 1];
+        stream.read_exact(&mut byte).expect("read the echo");
+    }
+    count as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Host memory per idle connection held by one fresh B guest, and the median
+/// round trip of one active client while they are held.
+fn idle_scale(count: usize, round_trips: usize) -> (f64, f64) {
+    let server = Server::guest("B wasock guest", guest("echo-server"));
+    let pid = server._guest.as_ref().map(Running::id).unwrap_or_default();
+    // A connection that has echoed once: the guest has accepted it.
+    let mut active = connect(server.address);
+    let mut byte = [0u8; 1];
+    active.write_all(b"x").expect("write");
+    active.read_exact(&mut byte).expect("read the echo");
+    let before = rss_kib(pid);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut idle = Vec::with_capacity(count);
+    for _ in 0..count {
+        if Instant::now() > deadline {
+            panic!("opening {count} idle connections took over 300 s");
+        }
+        idle.push(connect(server.address));
+    }
+    // Every idle connection is accepted once a probe on each has echoed.
+    for stream in &mut idle {
+        stream.write_all(b"i").expect("write");
+        stream.read_exact(&mut byte).expect("read the echo");
+    }
+    let after = rss_kib(pid);
+    let mut samples = Vec::with_capacity(round_trips);
+    for _ in 0..round_trips {
+        let start = Instant::now();
+        active.write_all(b"x").expect("write");
+        active.read_exact(&mut byte).expect("read the echo");
+        samples.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    drop(idle);
+    let latency = Stats::of(&samples).median;
+    ((after.saturating_sub(before)) as f64 / count as f64, latency)
+}
+
+/// Median, min and max of a set of samples.
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Stats {
+    fn of(samples: &[f64]) -> Stats {
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        let median = if sorted.is_empty() {
+            f64::NAN
+        } else if sorted.len() % 2 == 1 {
+            sorted[sorted.len() / 2]
+        } else {
+            (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0
+        };
+        Stats {
+            median,
+            min: sorted.first().copied().unwrap_or(f64::NAN),
+            max: sorted.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:>10.1} {:>10.1} {:>10.1}", self.median, self.min, self.max)
+    }
+}
+
+/// Resident set size of a process, KiB (Linux /proc).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or(0)
+}
+
+/// 10,000 connections need 20,000 descriptors between the two processes.
+fn raise_fd_limit() {
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+fn cores() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
