@@ -1,0 +1,304 @@
+//! Forward and reverse resolution through the system resolver:
+//! `getaddrinfo(3)` and `getnameinfo(3)`, run on tokio's blocking threads
+//! (they block) under the call's timeout.
+//!
+//! Spec: "Address resolution". The policy check (`--allow-dns`) is the
+//! glue's, before it calls in here.
+
+use std::ffi::{CStr, CString};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use socket2::SockAddr;
+
+use crate::error::{Error, ErrorClass, ErrorCode, Result};
+use crate::socket::{Family, Kind};
+
+/// `ai_flags` of `getaddrinfo(3)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AddrInfoFlags {
+    /// `AI_NUMERICHOST`.
+    pub numerichost: bool,
+    /// `AI_PASSIVE`.
+    pub passive: bool,
+    /// `AI_CANONNAME`.
+    pub canonname: bool,
+}
+
+impl AddrInfoFlags {
+    fn bits(self) -> libc::c_int {
+        let mut bits = 0;
+        if self.numerichost {
+            bits |= libc::AI_NUMERICHOST;
+        }
+        if self.passive {
+            bits |= libc::AI_PASSIVE;
+        }
+        if self.canonname {
+            bits |= libc::AI_CANONNAME;
+        }
+        bits
+    }
+}
+
+/// The hints of `address-information`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AddrInfoHints {
+    /// `ai_family`; `None` is `AF_UNSPEC`.
+    pub family: Option<Family>,
+    /// `ai_socktype`; `None` for any.
+    pub kind: Option<Kind>,
+    /// `ai_protocol`; `None` for any.
+    pub protocol: Option<u16>,
+    /// `ai_flags`.
+    pub flags: AddrInfoFlags,
+}
+
+/// One result of `getaddrinfo(3)`: the spec's `addrinfo` record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrInfo {
+    /// `ai_family`.
+    pub family: Family,
+    /// `ai_socktype`.
+    pub kind: Kind,
+    /// `ai_protocol`.
+    pub protocol: u16,
+    /// `ai_addr`.
+    pub address: SocketAddr,
+    /// `ai_canonname`, on the result the resolver put it on.
+    pub canonical_name: Option<String>,
+}
+
+/// `ni_flags` of `getnameinfo(3)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NameInfoFlags {
+    /// `NI_NUMERICHOST`.
+    pub numerichost: bool,
+    /// `NI_NUMERICSERV`.
+    pub numericserv: bool,
+    /// `NI_DGRAM`.
+    pub dgram: bool,
+    /// `NI_NAMEREQD`.
+    pub namereqd: bool,
+    /// `NI_NOFQDN`.
+    pub nofqdn: bool,
+}
+
+impl NameInfoFlags {
+    fn bits(self) -> libc::c_int {
+        let mut bits = 0;
+        if self.numerichost {
+            bits |= libc::NI_NUMERICHOST;
+        }
+        if self.numericserv {
+            bits |= libc::NI_NUMERICSERV;
+        }
+        if self.dgram {
+            bits |= libc::NI_DGRAM;
+        }
+        if self.namereqd {
+            bits |= libc::NI_NAMEREQD;
+        }
+        if self.nofqdn {
+            bits |= libc::NI_NOFQDN;
+        }
+        bits
+    }
+}
+
+/// The service half of a `getnameinfo(3)` result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// A service name ("http").
+    Name(String),
+    /// A port: no name was found, or `numericserv` was given.
+    Port(u16),
+}
+
+/// Runs a blocking resolver call off the async threads, under `timeout`.
+async fn off_thread<T: Send + 'static>(
+    operation: &'static str,
+    timeout: Option<Duration>,
+    call: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let task = tokio::task::spawn_blocking(call);
+    let joined = match timeout {
+        None => task.await,
+        // The resolver thread runs on to its own end; its result is dropped.
+        Some(limit) => tokio::time::timeout(limit, task).await.map_err(|_| Error::timeout(operation))?,
+    };
+    joined.map_err(|e| Error::new(ErrorClass::Fatal, ErrorCode::Other, format!("{operation}: {e}")))?
+}
+
+fn c_string(operation: &str, what: &str, text: Option<String>) -> Result<Option<CString>> {
+    text.map(|text| CString::new(text).map_err(|_| Error::invalid_argument(operation, format!("the {what} contains a NUL byte"))))
+        .transpose()
+}
+
+/// `getaddrinfo(3)`: the spec's `address-information`.
+///
+/// `node` `None` is the loopback address (the unspecified address with
+/// `passive`); `service` `None` is port 0; both `None` is the empty list,
+/// as the spec shows (`(address-information #f #f) ; => ()`).
+pub async fn address_information(
+    node: Option<String>,
+    service: Option<String>,
+    hints: AddrInfoHints,
+    timeout: Option<Duration>,
+) -> Result<Vec<AddrInfo>> {
+    const OP: &str = "address-information";
+    if node.is_none() && service.is_none() {
+        return Ok(Vec::new());
+    }
+    let node = c_string(OP, "node", node)?;
+    let service = c_string(OP, "service", service)?;
+    off_thread(OP, timeout, move || getaddrinfo(node.as_deref(), service.as_deref(), hints)).await
+}
+
+fn getaddrinfo(node: Option<&CStr>, service: Option<&CStr>, hints: AddrInfoHints) -> Result<Vec<AddrInfo>> {
+    const OP: &str = "address-information";
+    // SAFETY: an all-zero addrinfo is a valid "no hints" value.
+    let mut c_hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    c_hints.ai_family = match hints.family {
+        None => libc::AF_UNSPEC,
+        Some(Family::Inet) => libc::AF_INET,
+        Some(Family::Inet6) => libc::AF_INET6,
+        Some(Family::Unix) => libc::AF_UNIX,
+    };
+    c_hints.ai_socktype = match hints.kind {
+        None => 0,
+        Some(Kind::Stream) => libc::SOCK_STREAM,
+        Some(Kind::Dgram) => libc::SOCK_DGRAM,
+        Some(Kind::Raw) => libc::SOCK_RAW,
+    };
+    c_hints.ai_protocol = hints.protocol.map_or(0, libc::c_int::from);
+    c_hints.ai_flags = hints.flags.bits();
+
+    let mut list: *mut libc::addrinfo = std::ptr::null_mut();
+    // SAFETY: valid C strings or null, valid hints, and an out-pointer.
+    let rc = unsafe {
+        libc::getaddrinfo(
+            node.map_or(std::ptr::null(), CStr::as_ptr),
+            service.map_or(std::ptr::null(), CStr::as_ptr),
+            &c_hints,
+            &mut list,
+        )
+    };
+    if rc != 0 {
+        return Err(gai_error(OP, rc));
+    }
+
+    let mut results = Vec::new();
+    let mut entry = list;
+    while !entry.is_null() {
+        // SAFETY: `entry` is a node of the list getaddrinfo returned, not
+        // yet freed.
+        let info = unsafe { &*entry };
+        entry = info.ai_next;
+        let Some(address) = sockaddr_of(info) else { continue };
+        let (Some(family), Some(kind)) = (Family::of(&address), Kind::from_raw(info.ai_socktype)) else { continue };
+        let Some(ip) = address.as_socket() else { continue };
+        let canonical_name = (!info.ai_canonname.is_null()).then(|| {
+            // SAFETY: a NUL-terminated string owned by the list.
+            unsafe { CStr::from_ptr(info.ai_canonname) }.to_string_lossy().into_owned()
+        });
+        results.push(AddrInfo {
+            family,
+            kind,
+            protocol: u16::try_from(info.ai_protocol).unwrap_or(0),
+            address: ip,
+            canonical_name,
+        });
+    }
+    // SAFETY: the list came from getaddrinfo and is freed once.
+    unsafe { libc::freeaddrinfo(list) };
+    Ok(results)
+}
+
+/// The `ai_addr` of one result as an owned address.
+fn sockaddr_of(info: &libc::addrinfo) -> Option<SockAddr> {
+    if info.ai_addr.is_null() {
+        return None;
+    }
+    let length = usize::try_from(info.ai_addrlen).ok()?;
+    if length > std::mem::size_of::<libc::sockaddr_storage>() {
+        return None;
+    }
+    // SAFETY: `ai_addr` points at `ai_addrlen` bytes of a socket address,
+    // which fit the zeroed storage we copy them into.
+    let (_, address) = unsafe {
+        SockAddr::try_init(|storage, len| {
+            std::ptr::copy_nonoverlapping(info.ai_addr.cast::<u8>(), storage.cast::<u8>(), length);
+            *len = info.ai_addrlen;
+            Ok(())
+        })
+    }
+    .ok()?;
+    Some(address)
+}
+
+/// `getnameinfo(3)`: the spec's `name-information`. The node is the host
+/// name, or the numeric address where none was found (unless `namereqd`);
+/// the service is a name, or the port where none was found.
+pub async fn name_information(
+    address: SocketAddr,
+    flags: NameInfoFlags,
+    timeout: Option<Duration>,
+) -> Result<(String, Service)> {
+    const OP: &str = "name-information";
+    off_thread(OP, timeout, move || getnameinfo(address, flags)).await
+}
+
+fn getnameinfo(address: SocketAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
+    const OP: &str = "name-information";
+    let address = SockAddr::from(address);
+    let mut host = [0 as libc::c_char; libc::NI_MAXHOST as usize];
+    let mut service = [0 as libc::c_char; 64];
+    // SAFETY: a valid socket address and two buffers of the lengths given.
+    let rc = unsafe {
+        libc::getnameinfo(
+            address.as_ptr().cast(),
+            address.len(),
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            service.as_mut_ptr(),
+            service.len() as libc::socklen_t,
+            flags.bits(),
+        )
+    };
+    if rc != 0 {
+        return Err(gai_error(OP, rc));
+    }
+    // SAFETY: getnameinfo NUL-terminates both buffers on success.
+    let host = unsafe { CStr::from_ptr(host.as_ptr()) }.to_string_lossy().into_owned();
+    let service = unsafe { CStr::from_ptr(service.as_ptr()) }.to_string_lossy().into_owned();
+    // Spec: "If service number lookup fails, it is returned as an integer."
+    let service = match service.parse::<u16>() {
+        Ok(port) => Service::Port(port),
+        Err(_) => Service::Name(service),
+    };
+    Ok((host, service))
+}
+
+/// An `EAI_*` result as the contract's error.
+fn gai_error(operation: &str, rc: libc::c_int) -> Error {
+    if rc == libc::EAI_SYSTEM {
+        return Error::io(operation, &std::io::Error::last_os_error());
+    }
+    // SAFETY: gai_strerror returns a static NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }.to_string_lossy().into_owned();
+    let (class, code) = match rc {
+        libc::EAI_NONAME | libc::EAI_NODATA => (ErrorClass::Fatal, ErrorCode::NameNotFound),
+        libc::EAI_AGAIN => (ErrorClass::Transient, ErrorCode::NameTemporaryFailure),
+        libc::EAI_FAIL => (ErrorClass::Fatal, ErrorCode::NameFailure),
+        libc::EAI_SERVICE => (ErrorClass::Fatal, ErrorCode::ServiceNotFound),
+        libc::EAI_FAMILY => (ErrorClass::Unsupported, ErrorCode::AddressFamilyNotSupported),
+        libc::EAI_SOCKTYPE => (ErrorClass::Unsupported, ErrorCode::SocketTypeNotSupported),
+        libc::EAI_MEMORY => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
+        libc::EAI_BADFLAGS | libc::EAI_OVERFLOW => (ErrorClass::Fatal, ErrorCode::InvalidArgument),
+        // glibc's EAI_ADDRFAMILY: the node has no address of that family.
+        -9 => (ErrorClass::Fatal, ErrorCode::NameNotFound),
+        _ => (ErrorClass::Fatal, ErrorCode::Other),
+    };
+    Error::new(class, code, format!("{operation}: {text}"))
+}
