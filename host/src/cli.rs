@@ -1,0 +1,411 @@
+//! The `wasock` command line: `wasock run [OPTIONS] <COMPONENT.wasm> [ARGS]...`.
+//!
+//! Every sandbox grant of [`crate::policy`] is a flag; a malformed grant
+//! stops the program before anything runs, naming the bad part, with exit
+//! code 2 (clap's usage-error code). The guest's exit code becomes the
+//! process's; a trap exits with 134 and prints the trap.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{CommandFactory as _, Parser, Subcommand};
+
+use crate::policy::{DEFAULT_MAX_SOCKETS, GrantError, GrantSpec, Policy, UnixGrantSpec};
+use crate::run::{CacheSetting, GuestConfig, Outcome, Runner, RunnerConfig};
+
+/// Exit code for a usage error (malformed flag or grant), as clap uses.
+pub const USAGE_EXIT_CODE: i32 = 2;
+/// Exit code when the host fails before the guest starts (unreadable or
+/// invalid component, missing import, unopenable directory).
+pub const HOST_ERROR_EXIT_CODE: i32 = 1;
+
+const RUN_EXAMPLES: &str = "\
+SPEC is ADDR[/PREFIX]:PORTS: ADDR an IPv4 address, an IPv6 address in brackets
+(the prefix inside them), or * for any address; PORTS one of N, N-M or *.
+Nothing is allowed unless granted; IPv4-mapped IPv6 addresses are checked as IPv4.
+
+Examples:
+  --allow-connect 127.0.0.1:8080         connect to one address and port
+  --allow-connect '10.0.0.0/8:1000-2000' a network and a port range
+  --allow-connect '[::1]:*'              IPv6 loopback, any port
+  --allow-connect '[fd00::/8]:443'       an IPv6 network
+  --allow-connect '*:443'                any address, port 443
+  --allow-bind 127.0.0.1:0               bind to an ephemeral port on loopback
+  --allow-bind '0.0.0.0:8000-8099'       bind / listen on every interface, ports 8000-8099
+  --allow-dns                            address-information / name-information
+  --allow-unix /tmp/socks                unix sockets under /tmp/socks (guest names /tmp/socks/x)
+  --allow-unix /tmp/socks::/run          the same directory, named /run in the guest
+  --allow-raw                            raw sockets and options like SO_BINDTODEVICE, SO_MARK
+  --inherit-network                      any inet / inet6 address and port, and DNS
+  --max-sockets 64                       at most 64 sockets open at once
+  --dir ./data::/data                    preopen ./data as /data (wasi:filesystem)
+  --env RUST_LOG=debug --env HOME        set a variable; inherit HOME from the host
+
+  wasock run --allow-bind 127.0.0.1:7000 echo-server.wasm 127.0.0.1:7000
+  wasock run --allow-connect 127.0.0.1:7000 echo-client.wasm 127.0.0.1:7000 hello
+
+The guest's exit code is wasock's; a trap exits 134, a malformed flag 2.";
+
+/// `wasock`: BSD sockets for sandboxed WebAssembly guests.
+#[derive(Debug, Parser)]
+#[command(name = "wasock", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Runs a wasm32-wasip2 command component under a deny-by-default
+    /// socket policy.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+}
+
+/// `wasock run`'s flags and arguments.
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "wasock run [OPTIONS] <COMPONENT.wasm> [ARGS]...")]
+pub struct RunArgs {
+    /// Allow connect / send-to to SPEC (repeatable).
+    #[arg(long = "allow-connect", value_name = "SPEC")]
+    pub allow_connect: Vec<GrantSpec>,
+
+    /// Allow bind / listen on SPEC (repeatable).
+    #[arg(long = "allow-bind", value_name = "SPEC")]
+    pub allow_bind: Vec<GrantSpec>,
+
+    /// Allow address-information and name-information (DNS).
+    #[arg(long = "allow-dns")]
+    pub allow_dns: bool,
+
+    /// Allow unix-domain sockets under HOST_DIR only, named GUEST_DIR in
+    /// the guest (default: HOST_DIR itself) (repeatable).
+    #[arg(long = "allow-unix", value_name = "HOST_DIR[::GUEST_DIR]")]
+    pub allow_unix: Vec<UnixGrantSpec>,
+
+    /// Allow raw sockets and low-level options that could escape the
+    /// sandbox (the OS still asks for its own privilege).
+    #[arg(long = "allow-raw")]
+    pub allow_raw: bool,
+
+    /// Allow any inet / inet6 address and port, and DNS.
+    #[arg(long = "inherit-network")]
+    pub inherit_network: bool,
+
+    /// How many sockets the guest may hold open at once.
+    #[arg(long = "max-sockets", value_name = "N", default_value_t = DEFAULT_MAX_SOCKETS)]
+    pub max_sockets: usize,
+
+    /// Preopen a host directory for wasi:filesystem, named GUEST_DIR in the
+    /// guest (default: HOST_DIR itself) (repeatable).
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
+    pub dirs: Vec<DirSpec>,
+
+    /// Set an environment variable for the guest; NAME alone inherits the
+    /// host's value (repeatable).
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    pub envs: Vec<EnvSpec>,
+
+    /// Cache compiled components in DIR (default: wasmtime's cache
+    /// directory, or $WASOCK_CACHE_DIR).
+    #[arg(long = "cache-dir", value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Do not cache compiled components on disk.
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+
+    /// Print how long loading the component took, and the cache's hits and
+    /// misses, on stderr.
+    #[arg(long = "timings")]
+    pub timings: bool,
+
+    /// The component, then the guest's arguments.
+    #[arg(
+        value_name = "COMPONENT.wasm [ARGS]",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub component_and_args: Vec<String>,
+}
+
+impl RunArgs {
+    /// The grants as a [`Policy`]; fails when an `--allow-unix` directory
+    /// cannot be resolved.
+    pub fn policy(&self) -> Result<Policy, GrantError> {
+        let mut policy = Policy::new()
+            .allow_dns(self.allow_dns)
+            .allow_raw(self.allow_raw)
+            .inherit_network(self.inherit_network)
+            .max_sockets_limit(self.max_sockets);
+        for grant in &self.allow_connect {
+            policy = policy.allow_connect(*grant);
+        }
+        for grant in &self.allow_bind {
+            policy = policy.allow_bind(*grant);
+        }
+        for grant in &self.allow_unix {
+            policy = policy.allow_unix(grant.clone())?;
+        }
+        Ok(policy)
+    }
+
+    /// The guest's arguments, environment and directories.
+    pub fn guest_config(&self) -> GuestConfig {
+        let mut guest = GuestConfig::new();
+        guest.args = self.component_and_args.iter().skip(1).cloned().collect();
+        for env in &self.envs {
+            match &env.value {
+                Some(value) => guest.env.push((env.name.clone(), value.clone())),
+                None => {
+                    if let Ok(value) = std::env::var(&env.name) {
+                        guest.env.push((env.name.clone(), value));
+                    }
+                }
+            }
+        }
+        for dir in &self.dirs {
+            guest.dirs.push((dir.host.clone(), dir.guest.clone()));
+        }
+        guest
+    }
+
+    /// The runner configuration (the cache).
+    pub fn runner_config(&self) -> RunnerConfig {
+        let cache = if self.no_cache {
+            CacheSetting::Disabled
+        } else if let Some(dir) = &self.cache_dir {
+            CacheSetting::Directory(dir.clone())
+        } else {
+            CacheSetting::Default
+        };
+        RunnerConfig { cache }
+    }
+}
+
+/// `--dir HOST_DIR[::GUEST_DIR]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirSpec {
+    /// The host directory.
+    pub host: PathBuf,
+    /// Its name in the guest.
+    pub guest: String,
+}
+
+impl FromStr for DirSpec {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, String> {
+        let (host, guest) = match spec.split_once("::") {
+            Some((host, guest)) => (host, guest),
+            None => (spec, spec),
+        };
+        if host.is_empty() {
+            return Err(format!("bad --dir `{spec}`: missing HOST_DIR"));
+        }
+        if guest.is_empty() {
+            return Err(format!("bad --dir `{spec}`: empty GUEST_DIR after `::`"));
+        }
+        Ok(DirSpec { host: PathBuf::from(host), guest: guest.to_owned() })
+    }
+}
+
+/// `--env NAME[=VALUE]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvSpec {
+    /// The variable's name.
+    pub name: String,
+    /// Its value; `None` inherits the host's.
+    pub value: Option<String>,
+}
+
+impl FromStr for EnvSpec {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, String> {
+        let (name, value) = match spec.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (spec, None),
+        };
+        if name.is_empty() {
+            return Err(format!("bad --env `{spec}`: missing NAME"));
+        }
+        Ok(EnvSpec { name: name.to_owned(), value })
+    }
+}
+
+/// Parses the process's arguments and runs the command on a tokio
+/// multi-thread runtime; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        CliCommand::Run(args) => run_command(args),
+    }
+}
+
+/// `wasock run`: builds the policy (exit 2 on a bad grant), the runtime and
+/// the runner, runs the guest, and maps how it ended to an exit code.
+pub fn run_command(args: RunArgs) -> i32 {
+    let policy = match args.policy() {
+        Ok(policy) => Arc::new(policy),
+        Err(error) => {
+            Cli::command()
+                .error(clap::error::ErrorKind::ValueValidation, error.to_string())
+                .print()
+                .ok();
+            return USAGE_EXIT_CODE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("wasock: error: cannot start the tokio runtime: {error}");
+            return HOST_ERROR_EXIT_CODE;
+        }
+    };
+    let component = PathBuf::from(&args.component_and_args[0]);
+    let guest = args.guest_config();
+    let outcome = runtime.block_on(async {
+        let start = Instant::now();
+        let runner = Runner::new(args.runner_config())?;
+        let engine_ms = start.elapsed().as_secs_f64() * 1000.0;
+        runner.prepare(&component).await?;
+        if args.timings {
+            let (hits, misses) = runner.cache_stats().unwrap_or((0, 0));
+            eprintln!(
+                "wasock: engine ready in {engine_ms:.1} ms, component ready in {:.1} ms (disk cache: {hits} hits, {misses} misses)",
+                start.elapsed().as_secs_f64() * 1000.0 - engine_ms
+            );
+        }
+        runner.run(&component, guest, policy).await
+    });
+    // Guests may leave tasks (timers, sockets) behind; do not wait for them.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(Outcome::Exited(code)) => code,
+        Ok(trapped @ Outcome::Trapped(_)) => {
+            if let Outcome::Trapped(error) = &trapped {
+                eprintln!("wasock: guest trapped: {error:?}");
+            }
+            trapped.exit_code()
+        }
+        Err(error) => {
+            eprintln!("wasock: error: {error:#}");
+            HOST_ERROR_EXIT_CODE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<RunArgs, clap::Error> {
+        let mut argv = vec!["wasock", "run"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|cli| match cli.command {
+            CliCommand::Run(args) => args,
+        })
+    }
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_grant_flag() {
+        let dir = std::env::temp_dir();
+        let unix = format!("{}::/run", dir.display());
+        let args = parse(&[
+            "--allow-connect", "127.0.0.1:80",
+            "--allow-connect", "[::1]:*",
+            "--allow-bind", "0.0.0.0:8000-8099",
+            "--allow-dns",
+            "--allow-unix", &unix,
+            "--allow-raw",
+            "--inherit-network",
+            "--max-sockets", "7",
+            "guest.wasm",
+        ])
+        .unwrap();
+        assert_eq!(args.allow_connect.len(), 2);
+        assert_eq!(args.allow_bind[0].ports.low, 8000);
+        assert!(args.allow_dns && args.allow_raw && args.inherit_network);
+        assert_eq!(args.max_sockets, 7);
+        let policy = args.policy().unwrap();
+        assert_eq!(policy.max_sockets(), 7);
+        assert!(policy.check_raw().is_ok());
+        assert!(policy.unix_path("bind", "/run/x.sock").is_ok());
+    }
+
+    #[test]
+    fn defaults_deny() {
+        let args = parse(&["guest.wasm"]).unwrap();
+        assert_eq!(args.max_sockets, DEFAULT_MAX_SOCKETS);
+        let policy = args.policy().unwrap();
+        assert!(policy.check_connect(&"127.0.0.1:1".parse().unwrap()).is_err());
+        assert!(policy.check_dns().is_err());
+    }
+
+    #[test]
+    fn guest_args_follow_the_component() {
+        let args = parse(&["--allow-dns", "g.wasm", "a", "--allow-raw", "-x", "--", "b"]).unwrap();
+        assert_eq!(args.component_and_args, ["g.wasm", "a", "--allow-raw", "-x", "--", "b"]);
+        assert!(!args.allow_raw, "flags after the component are the guest's");
+        assert_eq!(args.guest_config().args, ["a", "--allow-raw", "-x", "--", "b"]);
+    }
+
+    #[test]
+    fn malformed_grant_is_a_usage_error_naming_the_part() {
+        let error = parse(&["--allow-connect", "10.0.0.1:99999", "g.wasm"]).unwrap_err();
+        assert_eq!(error.exit_code(), USAGE_EXIT_CODE);
+        let text = error.to_string();
+        assert!(text.contains("port `99999`"), "{text}");
+        let error = parse(&["--allow-bind", "::1:80", "g.wasm"]).unwrap_err();
+        assert!(error.to_string().contains("must be in brackets"));
+        let error = parse(&["--allow-unix", "/tmp::rel", "g.wasm"]).unwrap_err();
+        assert!(error.to_string().contains("GUEST_DIR `rel`"));
+        let error = parse(&["--max-sockets", "many", "g.wasm"]).unwrap_err();
+        assert_eq!(error.exit_code(), USAGE_EXIT_CODE);
+        assert!(parse(&[]).is_err(), "the component is required");
+    }
+
+    #[test]
+    fn dir_and_env_specs() {
+        let args = parse(&[
+            "--dir", "/tmp::/data", "--dir", "/srv",
+            "--env", "A=1", "--env", "B=", "--env", "WASOCK_CLI_TEST_UNSET_VAR",
+            "g.wasm",
+        ])
+        .unwrap();
+        assert_eq!(args.dirs[0], DirSpec { host: "/tmp".into(), guest: "/data".into() });
+        assert_eq!(args.dirs[1], DirSpec { host: "/srv".into(), guest: "/srv".into() });
+        let guest = args.guest_config();
+        assert_eq!(
+            guest.env,
+            [("A".to_owned(), "1".to_owned()), ("B".to_owned(), String::new())]
+        );
+        assert!(parse(&["--env", "=x", "g.wasm"]).is_err());
+        assert!(parse(&["--dir", "::/x", "g.wasm"]).is_err());
+    }
+
+    #[test]
+    fn help_lists_every_flag_with_an_example() {
+        let mut command = Cli::command();
+        let run = command.find_subcommand_mut("run").unwrap();
+        let help = run.render_long_help().to_string();
+        for flag in [
+            "--allow-connect", "--allow-bind", "--allow-dns", "--allow-unix", "--allow-raw",
+            "--inherit-network", "--max-sockets", "--dir", "--env",
+        ] {
+            assert!(help.matches(flag).count() >= 2, "{flag} needs a flag line and an example:\n{help}");
+        }
+    }
+}
