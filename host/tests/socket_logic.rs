@@ -1,0 +1,398 @@
+//! Native tests of the host's socket logic (`wasock_host::socket`, which
+//! knows no WIT), against std::net peers on loopback. In the order the
+//! operations are defined: create, connect, bind/listen/accept, shutdown,
+//! close, names, send/receive.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::time::Duration;
+
+use socket2::SockAddr;
+use wasock_host::error::{ErrorClass, ErrorCode};
+use wasock_host::socket::{Family, HostSocket, Kind, RecvFlags, SendFlags, ShutdownHow, RECEIVE_CAP};
+
+/// Long enough never to fire in a passing test.
+const GENEROUS: Option<Duration> = Some(Duration::from_secs(20));
+
+fn sockaddr(text: &str) -> SockAddr {
+    SockAddr::from(text.parse::<SocketAddr>().expect("a test address"))
+}
+
+fn family_of(address: &SocketAddr) -> Family {
+    if address.is_ipv4() { Family::Inet } else { Family::Inet6 }
+}
+
+/// A host stream socket connected to a std listener on `loopback`, and the
+/// std end of the connection.
+async fn connected_pair(loopback: &str) -> (HostSocket, TcpStream) {
+    let listener = TcpListener::bind(loopback).expect("std listener");
+    let target = listener.local_addr().expect("listener address");
+    let mut socket = HostSocket::create(family_of(&target), Kind::Stream, 0).expect("socket");
+    socket.connect(&SockAddr::from(target), GENEROUS).await.expect("connect");
+    let (peer, _) = listener.accept().expect("std accept");
+    peer.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout");
+    (socket, peer)
+}
+
+async fn stream_round_trip(loopback: &str) {
+    let (mut socket, mut peer) = connected_pair(loopback).await;
+    let sent = socket.send(b"ping", SendFlags::default(), GENEROUS).await.expect("send");
+    assert_eq!(sent, 4);
+    let mut got = [0u8; 4];
+    peer.read_exact(&mut got).expect("peer reads");
+    assert_eq!(&got, b"ping");
+    peer.write_all(b"pong").expect("peer writes");
+    let data = socket.receive(4, RecvFlags { wait_all: true, ..Default::default() }, GENEROUS).await.expect("receive");
+    assert_eq!(data, b"pong");
+    let peer_name = socket.peer_address().expect("peer-name").expect("connected");
+    assert_eq!(peer_name.as_socket(), Some(peer.local_addr().expect("std address")));
+}
+
+#[tokio::test]
+async fn stream_round_trip_ipv4() {
+    stream_round_trip("127.0.0.1:0").await;
+}
+
+#[tokio::test]
+async fn stream_round_trip_ipv6() {
+    stream_round_trip("[::1]:0").await;
+}
+
+async fn listen_and_accept(loopback: &str) {
+    let local = sockaddr(loopback);
+    let family = family_of(&local.as_socket().expect("inet"));
+    let mut listener = HostSocket::create(family, Kind::Stream, 0).expect("socket");
+    listener.bind(&local).expect("bind");
+    listener.listen(8).expect("listen");
+    assert!(!listener.accept_ready().expect("accept-ready"), "nobody connected yet");
+    let address = listener.local_address().expect("name").as_socket().expect("inet");
+    let client = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(address).expect("std connect");
+        stream.write_all(b"hello").expect("client writes");
+        let mut back = Vec::new();
+        stream.read_to_end(&mut back).expect("client reads");
+        back
+    });
+    let mut accepted = listener.accept(GENEROUS).await.expect("accept");
+    assert_eq!((accepted.family(), accepted.kind()), (family, Kind::Stream));
+    let data = accepted
+        .receive(5, RecvFlags { wait_all: true, ..Default::default() }, GENEROUS)
+        .await
+        .expect("receive");
+    assert_eq!(data, b"hello");
+    accepted.send(b"bye", SendFlags::default(), GENEROUS).await.expect("send");
+    accepted.shutdown(ShutdownHow::Write).expect("shutdown");
+    assert_eq!(client.join().expect("client thread"), b"bye");
+}
+
+#[tokio::test]
+async fn listen_accept_ipv4() {
+    listen_and_accept("127.0.0.1:0").await;
+}
+
+#[tokio::test]
+async fn listen_accept_ipv6() {
+    listen_and_accept("[::1]:0").await;
+}
+
+#[tokio::test]
+async fn accept_ready_sees_a_waiting_connection() {
+    let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    listener.bind(&sockaddr("127.0.0.1:0")).expect("bind");
+    listener.listen(8).expect("listen");
+    let address = listener.local_address().expect("name").as_socket().expect("inet");
+    let _client = TcpStream::connect(address).expect("std connect");
+    // The connection completes in the kernel; poll until it is queued.
+    let mut ready = false;
+    for _ in 0..200 {
+        if listener.accept_ready().expect("accept-ready") {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(ready, "a connected client is never reported ready");
+    listener.accept(GENEROUS).await.expect("accept");
+}
+
+#[tokio::test]
+async fn accept_on_a_socket_that_does_not_listen_is_invalid_state() {
+    let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let err = socket.accept(GENEROUS).await.expect_err("accept without listen");
+    assert_eq!(err.code, ErrorCode::InvalidState);
+}
+
+#[tokio::test]
+async fn listen_on_a_datagram_socket_fails() {
+    let mut socket = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    let err = socket.listen(1).expect_err("listen on udp");
+    assert_eq!(err.code, ErrorCode::OperationNotSupported);
+}
+
+#[tokio::test]
+async fn connect_refused_is_transient() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("std listener");
+        listener.local_addr().expect("address").port()
+    };
+    let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let err = socket.connect(&sockaddr(&format!("127.0.0.1:{port}")), GENEROUS).await.expect_err("nobody listens");
+    assert_eq!((err.class, err.code), (ErrorClass::Transient, ErrorCode::ConnectionRefused), "{err}");
+}
+
+#[tokio::test]
+async fn accept_timeout_fires() {
+    let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    listener.bind(&sockaddr("127.0.0.1:0")).expect("bind");
+    listener.listen(1).expect("listen");
+    let err = listener.accept(Some(Duration::from_millis(50))).await.expect_err("nobody connects");
+    assert_eq!((err.class, err.code), (ErrorClass::Timeout, ErrorCode::TimedOut));
+}
+
+#[tokio::test]
+async fn receive_timeout_fires_without_data() {
+    let (mut socket, _peer) = connected_pair("127.0.0.1:0").await;
+    let err = socket
+        .receive(16, RecvFlags::default(), Some(Duration::from_millis(50)))
+        .await
+        .expect_err("no data was sent");
+    assert_eq!((err.class, err.code), (ErrorClass::Timeout, ErrorCode::TimedOut), "{err}");
+}
+
+#[tokio::test]
+async fn receive_timeout_does_not_fire_when_data_comes() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        peer.write_all(b"late").expect("peer writes");
+        peer
+    });
+    let data = socket.receive(16, RecvFlags::default(), Some(Duration::from_secs(20))).await.expect("receive");
+    assert!(!data.is_empty() && b"late".starts_with(&data), "{data:?}");
+    drop(writer.join().expect("writer"));
+}
+
+#[tokio::test]
+async fn dont_wait_receive_is_would_block() {
+    let (mut socket, _peer) = connected_pair("127.0.0.1:0").await;
+    let err = socket
+        .receive(16, RecvFlags { dont_wait: true, ..Default::default() }, None)
+        .await
+        .expect_err("nothing to receive");
+    assert_eq!((err.class, err.code), (ErrorClass::Transient, ErrorCode::WouldBlock));
+}
+
+#[tokio::test]
+async fn receive_with_u32_max_allocates_at_most_the_cap() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    peer.write_all(b"small").expect("peer writes");
+    let data = socket.receive(u32::MAX, RecvFlags::default(), GENEROUS).await.expect("receive");
+    assert_eq!(data, b"small");
+    assert!(data.capacity() <= RECEIVE_CAP, "allocated {} bytes", data.capacity());
+}
+
+#[tokio::test]
+async fn peek_leaves_the_data() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    peer.write_all(b"abc").expect("peer writes");
+    let peeked = socket.receive(3, RecvFlags { peek: true, wait_all: true, ..Default::default() }, GENEROUS).await;
+    let peeked = peeked.expect("peek");
+    assert!(!peeked.is_empty() && b"abc".starts_with(&peeked));
+    let mut all = Vec::new();
+    for _ in 0..10 {
+        all.extend(socket.receive(3, RecvFlags::default(), GENEROUS).await.expect("receive"));
+        if all.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(all, b"abc");
+}
+
+#[tokio::test]
+async fn shutdown_write_gives_the_peer_end_of_file() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    socket.shutdown(ShutdownHow::Write).expect("shutdown");
+    let mut rest = Vec::new();
+    peer.read_to_end(&mut rest).expect("peer reads to EOF");
+    assert!(rest.is_empty());
+    // The other direction still works.
+    peer.write_all(b"still").expect("peer writes");
+    let data = socket.receive(5, RecvFlags { wait_all: true, ..Default::default() }, GENEROUS).await.expect("receive");
+    assert_eq!(data, b"still");
+}
+
+#[tokio::test]
+async fn end_of_file_is_an_empty_receive() {
+    let (mut socket, peer) = connected_pair("127.0.0.1:0").await;
+    drop(peer);
+    let data = socket.receive(16, RecvFlags::default(), GENEROUS).await.expect("receive at EOF");
+    assert!(data.is_empty());
+}
+
+#[tokio::test]
+async fn close_then_every_call_fails_with_closed() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    socket.close().expect("close");
+    assert!(socket.is_closed());
+    let mut rest = Vec::new();
+    peer.read_to_end(&mut rest).expect("the peer sees the close");
+    let err = socket.send(b"x", SendFlags::default(), GENEROUS).await.expect_err("send after close");
+    assert_eq!(err.code, ErrorCode::Closed);
+    let err = socket.receive(1, RecvFlags::default(), GENEROUS).await.expect_err("receive after close");
+    assert_eq!(err.code, ErrorCode::Closed);
+    assert_eq!(socket.local_address().expect_err("name after close").code, ErrorCode::Closed);
+    assert_eq!(socket.receive_ready().expect_err("ready after close").code, ErrorCode::Closed);
+    assert_eq!(socket.close().expect_err("close twice").code, ErrorCode::Closed);
+}
+
+#[tokio::test]
+async fn names_of_unbound_and_unconnected_sockets() {
+    let socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    assert_eq!(socket.peer_address().expect("peer-name"), None, "not connected");
+    let local = socket.local_address().expect("name").as_socket().expect("inet");
+    assert_eq!(local.port(), 0, "unbound: the glue reports this as none");
+    let mut bound = HostSocket::create(Family::Inet6, Kind::Dgram, 0).expect("socket");
+    bound.bind(&sockaddr("[::1]:0")).expect("bind");
+    let local = bound.local_address().expect("name").as_socket().expect("inet6");
+    assert_ne!(local.port(), 0);
+    assert_eq!(bound.peer_address().expect("peer-name"), None);
+}
+
+async fn datagram_round_trip(loopback: &str) {
+    let peer = UdpSocket::bind(loopback).expect("std udp");
+    peer.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout");
+    let peer_address = peer.local_addr().expect("address");
+    let mut socket = HostSocket::create(family_of(&peer_address), Kind::Dgram, 0).expect("socket");
+    socket.bind(&sockaddr(loopback)).expect("bind");
+    let sent = socket
+        .send_to(b"datagram", &SockAddr::from(peer_address), SendFlags::default(), GENEROUS)
+        .await
+        .expect("send-to");
+    assert_eq!(sent, 8);
+    let mut buf = [0u8; 64];
+    let (n, from) = peer.recv_from(&mut buf).expect("peer receives");
+    assert_eq!(&buf[..n], b"datagram");
+    peer.send_to(b"reply", from).expect("peer replies");
+    let (data, source, truncated) = socket.receive_from(64, RecvFlags::default(), GENEROUS).await.expect("receive-from");
+    assert_eq!(data, b"reply");
+    assert!(!truncated);
+    assert_eq!(source.and_then(|s| s.as_socket()), Some(peer_address));
+}
+
+#[tokio::test]
+async fn datagram_round_trip_ipv4() {
+    datagram_round_trip("127.0.0.1:0").await;
+}
+
+#[tokio::test]
+async fn datagram_round_trip_ipv6() {
+    datagram_round_trip("[::1]:0").await;
+}
+
+#[tokio::test]
+async fn long_datagram_is_truncated_and_says_so() {
+    let mut socket = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    socket.bind(&sockaddr("127.0.0.1:0")).expect("bind");
+    let address = socket.local_address().expect("name").as_socket().expect("inet");
+    let peer = UdpSocket::bind("127.0.0.1:0").expect("std udp");
+    peer.send_to(&[7u8; 100], address).expect("peer sends 100 bytes");
+    peer.send_to(b"next", address).expect("peer sends another");
+    let (data, _, truncated) = socket.receive_from(10, RecvFlags::default(), GENEROUS).await.expect("receive-from");
+    assert_eq!(data, [7u8; 10]);
+    assert!(truncated, "a 100-byte datagram read into 10 bytes");
+    // Spec: "the rest of the data is irrevocably lost".
+    let data = socket.receive(64, RecvFlags::default(), GENEROUS).await.expect("receive");
+    assert_eq!(data, b"next");
+}
+
+#[tokio::test]
+async fn connected_datagram_send_and_receive() {
+    let peer = UdpSocket::bind("127.0.0.1:0").expect("std udp");
+    let peer_address = peer.local_addr().expect("address");
+    let mut socket = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    socket.connect(&SockAddr::from(peer_address), GENEROUS).await.expect("udp connect");
+    assert_eq!(socket.peer_address().expect("peer-name").and_then(|a| a.as_socket()), Some(peer_address));
+    socket.send(b"one", SendFlags::default(), GENEROUS).await.expect("send");
+    let mut buf = [0u8; 8];
+    peer.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout");
+    let (n, from) = peer.recv_from(&mut buf).expect("peer receives");
+    assert_eq!(&buf[..n], b"one");
+    peer.send_to(b"two", from).expect("peer replies");
+    assert_eq!(socket.receive(8, RecvFlags::default(), GENEROUS).await.expect("receive"), b"two");
+}
+
+#[tokio::test]
+async fn send_to_on_a_connected_stream_is_invalid_state() {
+    let (mut socket, peer) = connected_pair("127.0.0.1:0").await;
+    let target = SockAddr::from(peer.local_addr().expect("address"));
+    let err = socket.send_to(b"x", &target, SendFlags::default(), GENEROUS).await.expect_err("send-to on a stream");
+    assert_eq!(err.code, ErrorCode::InvalidState);
+}
+
+#[tokio::test]
+async fn receive_ready_reports_waiting_data() {
+    let (socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    assert!(!socket.receive_ready().expect("receive-ready"));
+    peer.write_all(b"x").expect("peer writes");
+    let mut ready = false;
+    for _ in 0..200 {
+        if socket.receive_ready().expect("receive-ready") {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(ready, "waiting data is never reported");
+}
+
+#[tokio::test]
+async fn wait_ready_wakes_on_data_and_not_before() {
+    let (socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    let watch = socket.watch();
+    let readable = wasock_host::socket::Readiness { readable: true, writable: false };
+    let early = tokio::time::timeout(Duration::from_millis(50), HostSocket::wait_ready(&watch, readable)).await;
+    assert!(early.is_err(), "ready with nothing to read");
+    peer.write_all(b"x").expect("peer writes");
+    tokio::time::timeout(Duration::from_secs(20), HostSocket::wait_ready(&watch, readable))
+        .await
+        .expect("ready once data is there");
+    let writable = wasock_host::socket::Readiness { readable: false, writable: true };
+    tokio::time::timeout(Duration::from_secs(20), HostSocket::wait_ready(&watch, writable))
+        .await
+        .expect("a fresh connection is writable");
+}
+
+#[tokio::test]
+async fn unix_stream_round_trip() {
+    let dir = std::env::temp_dir().join(format!("wasock-host-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("echo.sock");
+    let _ = std::fs::remove_file(&path);
+    let mut listener = HostSocket::create(Family::Unix, Kind::Stream, 0).expect("socket");
+    listener.bind(&SockAddr::unix(&path).expect("unix address")).expect("bind");
+    listener.listen(4).expect("listen");
+    let client_path = path.clone();
+    let client = std::thread::spawn(move || {
+        let mut stream = std::os::unix::net::UnixStream::connect(client_path).expect("std connect");
+        stream.write_all(b"unix").expect("client writes");
+        let mut back = [0u8; 4];
+        stream.read_exact(&mut back).expect("client reads");
+        back
+    });
+    let mut accepted = listener.accept(GENEROUS).await.expect("accept");
+    let data = accepted.receive(4, RecvFlags { wait_all: true, ..Default::default() }, GENEROUS).await.expect("receive");
+    assert_eq!(data, b"unix");
+    accepted.send(&data, SendFlags::default(), GENEROUS).await.expect("send");
+    assert_eq!(&client.join().expect("client"), b"unix");
+    let name = listener.local_address().expect("name");
+    assert_eq!(name.as_pathname(), Some(path.as_path()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn unspecified_protocol_and_explicit_protocol_both_work() {
+    let tcp = HostSocket::create(Family::Inet, Kind::Stream, libc::IPPROTO_TCP as u16).expect("tcp");
+    assert_eq!(tcp.protocol(), 6);
+    let err = HostSocket::create(Family::Inet, Kind::Stream, libc::IPPROTO_UDP as u16).expect_err("udp stream");
+    assert_eq!(err.class, ErrorClass::Unsupported, "{err}");
+}
