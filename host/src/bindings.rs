@@ -32,5 +32,6 @@ wasmtime::component::bindgen!({
         "wasi": wasmtime_wasi::p2::bindings,
         "wasock:socket/socket.socket": crate::socket::HostSocket,
     },
+    additional_derives: [PartialEq, Eq],
     require_store_data_send: true,
 });
