@@ -16,3 +16,4 @@ fn smoke_guest_runs_under_the_binary() {
     assert!(output.status.success(), "{}", output_text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hello from a wasock guest\n");
 }
+mod policy;

@@ -1,0 +1,480 @@
+//! The deny-by-default policy and the `wasock run` command line, through the
+//! real binary: what a grant allows reaches a native peer on loopback, what
+//! no grant allows never does (the guest gets `permission-denied`, stderr a
+//! `wasock: denied ...` line); bad flags exit 2; exit codes and traps.
+//!
+//! Run: `cargo test -p wasock-host --test e2e policy::`
+
+use std::io::{ErrorKind, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use wasock_tests::{guest, output_text, Wasock};
+
+use crate::WASOCK;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
+    let mut command = Wasock::new(WASOCK, guest(name));
+    for flag in flags {
+        command = command.flag(flag);
+    }
+    for arg in args {
+        command = command.arg(arg);
+    }
+    command.run(TIMEOUT)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the guest ran to a clean exit and printed a line starting with
+/// `prefix`; returns that line.
+fn line_starting(output: &Output, prefix: &str) -> String {
+    assert!(output.status.success(), "guest failed\n{}", output_text(output));
+    stdout(output)
+        .lines()
+        .find(|line| line.starts_with(prefix))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?}\n{}", output_text(output)))
+}
+
+/// A native listener on an ephemeral loopback port.
+fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
+    let address = listener.local_addr().expect("listener address");
+    (listener, address)
+}
+
+/// The guest has exited: any connection it made is in the accept queue.
+fn assert_nothing_accepted(listener: &TcpListener, output: &Output) {
+    listener.set_nonblocking(true).expect("nonblocking");
+    match listener.accept() {
+        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+        Ok((_, peer)) => panic!("the listener accepted {peer}\n{}", output_text(output)),
+        Err(error) => panic!("accept: {error}"),
+    }
+}
+
+/// The guest has exited: its connection is waiting; returns what it sent.
+fn accept_and_read(listener: &TcpListener, output: &Output) -> Vec<u8> {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let (mut stream, _) = listener
+        .accept()
+        .unwrap_or_else(|error| panic!("nothing accepted ({error})\n{}", output_text(output)));
+    stream.set_nonblocking(false).expect("blocking");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    let mut data = Vec::new();
+    stream.read_to_end(&mut data).expect("read what the guest sent");
+    data
+}
+
+/// A port that nothing listens on (bound and released).
+fn free_port() -> u16 {
+    let (listener, address) = listener();
+    drop(listener);
+    address.port()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wasock-e2e-{name}-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir.canonicalize().expect("canonical temp dir"))
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+// ---- connect / send-to -----------------------------------------------------
+
+#[test]
+fn denied_connect_never_reaches_the_listener() {
+    let (listener, address) = listener();
+    let output = run(&[], "policy_connect", &[&address.to_string()]);
+    let line = line_starting(&output, "connect ");
+    assert!(line.starts_with("connect error permission-denied"), "{line}\n{}", output_text(&output));
+    let expected = format!("wasock: denied connect to {address}: no --allow-connect grant matches");
+    assert!(stderr(&output).contains(&expected), "no denial line\n{}", output_text(&output));
+    assert_nothing_accepted(&listener, &output);
+}
+
+#[test]
+fn connect_to_another_port_than_granted_is_denied() {
+    let (listener, address) = listener();
+    let other = format!("127.0.0.1:{}", address.port().wrapping_add(1).max(1));
+    let output = run(&["--allow-connect", &other], "policy_connect", &[&address.to_string()]);
+    let line = line_starting(&output, "connect ");
+    assert!(line.starts_with("connect error permission-denied"), "{line}");
+    assert_nothing_accepted(&listener, &output);
+}
+
+#[test]
+fn allowed_connect_reaches_the_listener() {
+    let (listener, address) = listener();
+    let grant = address.to_string();
+    let output = run(&["--allow-connect", &grant], "policy_connect", &[&grant]);
+    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    assert!(!stderr(&output).contains("denied"), "{}", output_text(&output));
+}
+
+#[test]
+fn prefix_and_port_range_grants_allow_connect() {
+    let (listener, address) = listener();
+    let grant = format!("127.0.0.0/8:{}-{}", address.port(), address.port());
+    let output = run(&["--allow-connect", &grant], "policy_connect", &[&address.to_string()]);
+    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    assert_eq!(accept_and_read(&listener, &output), b"hello");
+}
+
+#[test]
+fn inherit_network_allows_connect() {
+    let (listener, address) = listener();
+    let output = run(&["--inherit-network"], "policy_connect", &[&address.to_string()]);
+    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    assert_eq!(accept_and_read(&listener, &output), b"hello");
+}
+
+#[test]
+fn ipv4_mapped_connect_is_checked_as_ipv4() {
+    let (listener, address) = listener();
+    let mapped = format!("[::ffff:127.0.0.1]:{}", address.port());
+    // An IPv6 grant for every address does not cover the mapped IPv4 one.
+    let output = run(&["--allow-connect", "[::/0]:*"], "policy_connect", &[&mapped]);
+    let line = line_starting(&output, "connect ");
+    assert!(line.starts_with("connect error permission-denied"), "{line}\n{}", output_text(&output));
+    assert_nothing_accepted(&listener, &output);
+}
+
+#[test]
+fn denied_send_to_sends_nothing() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
+    let address = receiver.local_addr().expect("udp address");
+    let output = run(&[], "policy_send_to", &[&address.to_string()]);
+    let line = line_starting(&output, "send-to ");
+    assert!(line.starts_with("send-to error permission-denied"), "{line}");
+    receiver.set_nonblocking(true).expect("nonblocking");
+    let mut buf = [0u8; 64];
+    match receiver.recv_from(&mut buf) {
+        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+        other => panic!("the receiver got {other:?}\n{}", output_text(&output)),
+    }
+}
+
+#[test]
+fn allowed_send_to_arrives() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
+    let address = receiver.local_addr().expect("udp address");
+    let grant = address.to_string();
+    let output = run(&["--allow-connect", &grant], "policy_send_to", &[&grant]);
+    assert_eq!(line_starting(&output, "send-to "), "send-to ok 4", "{}", output_text(&output));
+    receiver.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    let mut buf = [0u8; 64];
+    let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
+    assert_eq!(&buf[..n], b"ping");
+}
+
+// ---- bind / listen ---------------------------------------------------------
+
+#[test]
+fn denied_bind_never_listens() {
+    let port = free_port();
+    let target = format!("127.0.0.1:{port}");
+    let other = format!("127.0.0.1:{}", port.wrapping_add(1).max(1));
+    let mut running = Wasock::new(WASOCK, guest("policy_bind"))
+        .flag("--allow-bind")
+        .flag(&other)
+        .arg(&target)
+        .spawn();
+    let bind = running.wait_for_line("bind ", TIMEOUT);
+    assert!(bind.starts_with("bind error permission-denied"), "{bind}");
+    let listen = running.wait_for_line("listen ", TIMEOUT);
+    assert!(listen.starts_with("listen error permission-denied"), "listen bound it implicitly: {listen}");
+    running.wait_for_line("still running", TIMEOUT);
+    // The guest is alive and holds its socket: nothing listens on the port.
+    match TcpStream::connect_timeout(&target.parse().expect("address"), Duration::from_secs(5)) {
+        Err(error) => assert_eq!(error.kind(), ErrorKind::ConnectionRefused, "{error}"),
+        Ok(_) => panic!("something listens on {target}"),
+    }
+    let output = running.wait(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    let expected = format!("wasock: denied bind to {target}: no --allow-bind grant matches");
+    assert!(stderr(&output).contains(&expected), "{}", output_text(&output));
+}
+
+#[test]
+fn allowed_bind_listens_and_accepts() {
+    let mut running = Wasock::new(WASOCK, guest("policy_bind"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:0")
+        .arg("127.0.0.1:0")
+        .spawn();
+    let address = running.wait_for_listening(TIMEOUT);
+    let mut stream = TcpStream::connect(address).expect("connect to the guest");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout");
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).expect("read the guest's reply");
+    assert_eq!(reply, b"hi");
+    let output = running.wait(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+}
+
+// ---- resolution ------------------------------------------------------------
+
+#[test]
+fn resolution_refused_without_allow_dns() {
+    let output = run(&[], "policy_resolve", &["localhost"]);
+    let lookup = line_starting(&output, "address-information ");
+    assert!(lookup.starts_with("address-information error permission-denied"), "{lookup}");
+    let name = line_starting(&output, "name-information ");
+    assert!(name.starts_with("name-information error permission-denied"), "{name}");
+    assert!(stderr(&output).contains("wasock: denied address resolution"), "{}", output_text(&output));
+}
+
+#[test]
+fn resolution_works_with_allow_dns() {
+    let output = run(&["--allow-dns"], "policy_resolve", &["localhost"]);
+    let lookup = line_starting(&output, "address-information ");
+    assert!(
+        lookup.contains("127.0.0.1:80") || lookup.contains("[::1]:80"),
+        "{lookup}\n{}",
+        output_text(&output)
+    );
+    let name = line_starting(&output, "name-information ");
+    assert!(name.starts_with("name-information ok 127.0.0.1"), "{name}");
+}
+
+// ---- unix-domain sockets ---------------------------------------------------
+
+#[test]
+fn unix_bind_inside_the_granted_directory() {
+    let dir = TempDir::new("unix-ok");
+    let path = format!("{}/ok.sock", dir.path());
+    let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&path]);
+    assert_eq!(line_starting(&output, "bind "), format!("bind ok {path}"), "{}", output_text(&output));
+    assert!(exists(&dir.join("ok.sock")), "no socket file");
+}
+
+#[test]
+fn unix_without_grant_is_denied() {
+    let dir = TempDir::new("unix-none");
+    let path = format!("{}/none.sock", dir.path());
+    let output = run(&[], "policy_unix", &[&path]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind error permission-denied"), "{line}");
+    assert!(!exists(&dir.join("none.sock")));
+}
+
+#[test]
+fn unix_dotdot_escape_is_denied() {
+    let parent = TempDir::new("unix-parent");
+    std::fs::create_dir(parent.join("granted")).expect("granted dir");
+    let granted = format!("{}/granted", parent.path());
+    let escape = format!("{granted}/../escape.sock");
+    let output = run(&["--allow-unix", &granted], "policy_unix", &[&escape]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind error permission-denied"), "{line}");
+    assert!(stderr(&output).contains("outside every --allow-unix directory"), "{}", output_text(&output));
+    assert!(!exists(&parent.join("escape.sock")), "the escape created a socket");
+}
+
+#[test]
+fn unix_absolute_path_outside_is_denied() {
+    let dir = TempDir::new("unix-granted");
+    let outside = TempDir::new("unix-outside");
+    let target = format!("{}/abs.sock", outside.path());
+    let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&target]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind error permission-denied"), "{line}");
+    assert!(!exists(&outside.join("abs.sock")));
+}
+
+#[test]
+fn unix_symlink_escape_is_denied() {
+    let dir = TempDir::new("unix-link");
+    let outside = TempDir::new("unix-link-target");
+    std::os::unix::fs::symlink(&outside.0, dir.join("out")).expect("symlink");
+    let through = format!("{}/out/link.sock", dir.path());
+    let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&through]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind error permission-denied"), "{line}");
+    assert!(stderr(&output).contains("symlink leads out"), "{}", output_text(&output));
+    assert!(!exists(&outside.join("link.sock")), "the symlink led the socket out");
+}
+
+#[test]
+fn unix_guest_dir_maps_both_ways() {
+    let dir = TempDir::new("unix-mapped");
+    let grant = format!("{}::/sockets", dir.path());
+    let output = run(&["--allow-unix", &grant], "policy_unix", &["/sockets/mapped.sock"]);
+    // The guest names it by its guest path, the host file is in the host dir.
+    assert_eq!(line_starting(&output, "bind "), "bind ok /sockets/mapped.sock", "{}", output_text(&output));
+    assert!(exists(&dir.join("mapped.sock")));
+    // The host path itself is not a guest name once GUEST_DIR is given.
+    let host_name = format!("{}/direct.sock", dir.path());
+    let output = run(&["--allow-unix", &grant], "policy_unix", &[&host_name]);
+    assert!(line_starting(&output, "bind ").starts_with("bind error permission-denied"));
+    assert!(!exists(&dir.join("direct.sock")));
+}
+
+// ---- socket limit and options ------------------------------------------------
+
+#[test]
+fn max_sockets_holds_and_the_guest_keeps_running() {
+    let output = run(&["--max-sockets", "4"], "policy_max_sockets", &["4"]);
+    assert_eq!(line_starting(&output, "opened "), "opened 4 refused 5", "{}", output_text(&output));
+    assert_eq!(line_starting(&output, "reopened"), "reopened ok");
+}
+
+#[test]
+fn sandbox_escaping_option_needs_allow_raw() {
+    // SOL_SOCKET / SO_MARK with the host's numbers.
+    let (level, name) = (libc::SOL_SOCKET.to_string(), libc::SO_MARK.to_string());
+    let output = run(&[], "policy_option", &[&level, &name, "1"]);
+    let line = line_starting(&output, "set-option ");
+    assert!(line.starts_with("set-option error permission-denied"), "{line}");
+    assert!(stderr(&output).contains("denied option SO_MARK: needs --allow-raw"), "{}", output_text(&output));
+    // An ordinary option is fine: SO_REUSEADDR.
+    let reuse = libc::SO_REUSEADDR.to_string();
+    let output = run(&[], "policy_option", &[&level, &reuse, "1"]);
+    assert_eq!(line_starting(&output, "set-option "), "set-option ok", "{}", output_text(&output));
+}
+
+// ---- std::net (wasi:sockets) under the same policy ---------------------------
+
+#[test]
+fn std_net_connect_denied_without_grant() {
+    let (listener, address) = listener();
+    let output = run(&[], "policy_std_net", &["connect", &address.to_string()]);
+    let line = line_starting(&output, "connect ");
+    assert!(line.starts_with("connect error PermissionDenied"), "{line}\n{}", output_text(&output));
+    let expected = format!("wasock: denied connect to {address}: no --allow-connect grant matches");
+    assert!(stderr(&output).contains(&expected), "{}", output_text(&output));
+    assert_nothing_accepted(&listener, &output);
+}
+
+#[test]
+fn std_net_connect_allowed_with_grant() {
+    let (listener, address) = listener();
+    let grant = address.to_string();
+    let output = run(&["--allow-connect", &grant], "policy_std_net", &["connect", &grant]);
+    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    assert_eq!(accept_and_read(&listener, &output), b"hello");
+}
+
+#[test]
+fn std_net_bind_follows_allow_bind() {
+    let port = free_port();
+    let target = format!("127.0.0.1:{port}");
+    let output = run(&[], "policy_std_net", &["bind", &target]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind error PermissionDenied"), "{line}\n{}", output_text(&output));
+    let output = run(&["--allow-bind", &target], "policy_std_net", &["bind", &target]);
+    assert_eq!(line_starting(&output, "bind "), format!("bind ok {target}"), "{}", output_text(&output));
+}
+
+#[test]
+fn std_net_resolution_follows_allow_dns() {
+    let output = run(&[], "policy_std_net", &["resolve", "localhost"]);
+    let line = line_starting(&output, "resolve ");
+    assert!(line.starts_with("resolve error"), "resolved without --allow-dns: {line}");
+    let output = run(&["--allow-dns"], "policy_std_net", &["resolve", "localhost"]);
+    let line = line_starting(&output, "resolve ");
+    assert!(line.starts_with("resolve ok"), "{line}\n{}", output_text(&output));
+    assert!(line.contains("127.0.0.1:80") || line.contains("[::1]:80"), "{line}");
+}
+
+// ---- the command line ------------------------------------------------------
+
+#[test]
+fn malformed_grant_exits_2_naming_the_bad_part() {
+    let cases: [(&str, &str, &str); 5] = [
+        ("--allow-connect", "10.0.0.1:99999", "port `99999`"),
+        ("--allow-connect", "::1:80", "must be in brackets"),
+        ("--allow-bind", "10.0.0.0/33:80", "prefix `/33`"),
+        ("--allow-bind", "localhost:80", "`localhost` is not an IP address"),
+        ("--allow-unix", "/nonexistent/wasock-e2e-dir", "HOST_DIR `/nonexistent/wasock-e2e-dir`"),
+    ];
+    for (flag, value, part) in cases {
+        let output = run(&[flag, value], "policy_exit", &["0"]);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}\n{}", output_text(&output));
+        assert!(stderr(&output).contains(part), "{flag} {value}: no {part:?}\n{}", output_text(&output));
+        assert!(!stdout(&output).contains("exiting"), "the guest ran despite {flag} {value}");
+    }
+}
+
+#[test]
+fn guest_exit_code_propagates() {
+    let output = run(&[], "policy_exit", &["0"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
+    let output = run(&[], "policy_exit", &["3"]);
+    // WASI 0.2's `exit` carries success or failure (Rust's std reports any
+    // non-zero code as failure, 1); `exit-with-code` would carry the 3.
+    let code = output.status.code();
+    assert!(code == Some(1) || code == Some(3), "{}", output_text(&output));
+    assert!(stdout(&output).contains("exiting with 3"));
+}
+
+#[test]
+fn trapping_guest_exits_non_zero_with_the_trap() {
+    let output = run(&[], "policy_trap", &[]);
+    assert_eq!(output.status.code(), Some(134), "{}", output_text(&output));
+    let err = stderr(&output);
+    assert!(err.contains("policy_trap: deliberate panic"), "{}", output_text(&output));
+    assert!(err.contains("wasock: guest trapped"), "{}", output_text(&output));
+    assert!(err.contains("wasm trap"), "{}", output_text(&output));
+}
+
+#[test]
+fn guest_arguments_follow_the_component() {
+    // Flags after the component are the guest's, not wasock's.
+    let output = run(&[], "policy_exit", &["0", "--allow-raw", "--max-sockets"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
+}
+
+#[test]
+fn help_lists_every_flag_with_examples() {
+    let output = std::process::Command::new(WASOCK).args(["run", "--help"]).output().expect("wasock run --help");
+    assert!(output.status.success(), "{}", output_text(&output));
+    let help = stdout(&output);
+    for flag in [
+        "--allow-connect", "--allow-bind", "--allow-dns", "--allow-unix", "--allow-raw",
+        "--inherit-network", "--max-sockets", "--dir", "--env",
+    ] {
+        assert!(help.matches(flag).count() >= 2, "{flag} lacks a line or an example:\n{help}");
+    }
+}
