@@ -37,6 +37,7 @@ use anyhow::{Context as _, Result};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::CommandPre;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -75,6 +76,12 @@ pub struct GuestConfig {
     pub dirs: Vec<(PathBuf, String)>,
     /// `argv[0]`; the component path when `None`.
     pub program_name: Option<String>,
+    /// Where the guest's stdout goes: the process's when `None`, else
+    /// this in-memory pipe (keep a clone and read `contents()` after the
+    /// run).
+    pub stdout: Option<MemoryOutputPipe>,
+    /// Where the guest's stderr goes: the process's when `None`.
+    pub stderr: Option<MemoryOutputPipe>,
 }
 
 impl GuestConfig {
@@ -99,6 +106,18 @@ impl GuestConfig {
     pub fn dir(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
         self.dirs.push((host.into(), guest.into()));
         self
+    }
+
+    /// Captures the guest's stdout and stderr in memory (at most
+    /// `capacity` bytes each) instead of writing them to the process's;
+    /// returns the configuration and the (stdout, stderr) pipes to read
+    /// after the run.
+    pub fn capture_output(mut self, capacity: usize) -> (Self, MemoryOutputPipe, MemoryOutputPipe) {
+        let stdout = MemoryOutputPipe::new(capacity);
+        let stderr = MemoryOutputPipe::new(capacity);
+        self.stdout = Some(stdout.clone());
+        self.stderr = Some(stderr.clone());
+        (self, stdout, stderr)
     }
 }
 
@@ -274,7 +293,8 @@ impl Runner {
 
     /// Runs the `wasi:cli/run` export of the component at `path` under
     /// `policy`, with `guest`'s arguments, environment and directories and
-    /// the process's stdio, and returns how it ended.
+    /// the process's stdio (or `guest`'s capture pipes), and returns how it
+    /// ended.
     ///
     /// `Err` is for failures before the guest starts (unreadable or invalid
     /// component, missing imports, a directory that cannot be opened).
@@ -309,6 +329,12 @@ impl Runner {
 fn wasi_ctx(path: &Path, guest: &GuestConfig, policy: &Arc<Policy>) -> Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
+    if let Some(stdout) = &guest.stdout {
+        builder.stdout(stdout.clone());
+    }
+    if let Some(stderr) = &guest.stderr {
+        builder.stderr(stderr.clone());
+    }
     let program = guest
         .program_name
         .clone()
