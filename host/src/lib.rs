@@ -3,6 +3,7 @@
 
 pub mod addr;
 pub mod bindings;
+pub mod cli;
 pub mod constants;
 mod ctx;
 pub mod error;
@@ -10,6 +11,7 @@ mod glue;
 pub mod options;
 pub mod policy;
 pub mod resolve;
+pub mod run;
 pub mod socket;
 
 pub use ctx::{add_to_linker, WasockCtx, WasockCtxView, WasockView};

@@ -17,3 +17,4 @@ fn smoke_guest_runs_under_the_binary() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hello from a wasock guest\n");
 }
 mod policy;
+mod host_ops;
