@@ -181,6 +181,20 @@ fn ipv4_mapped_connect_is_checked_as_ipv4() {
 }
 
 #[test]
+fn ipv6_grant_allows_ipv6_connect() {
+    let listener = TcpListener::bind("[::1]:0").expect("native IPv6 listener");
+    let address = listener.local_addr().expect("address");
+    let grant = format!("[::1]:{}", address.port());
+    let output = run(&["--allow-connect", &grant], "policy_connect", &[&address.to_string()]);
+    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    // The IPv4 loopback grant does not cover it.
+    let output = run(&["--allow-connect", "127.0.0.1:*"], "policy_connect", &[&address.to_string()]);
+    assert!(line_starting(&output, "connect ").starts_with("connect error permission-denied"));
+    assert_nothing_accepted(&listener, &output);
+}
+
+#[test]
 fn denied_send_to_sends_nothing() {
     let receiver = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
     let address = receiver.local_addr().expect("udp address");
@@ -351,6 +365,57 @@ fn unix_guest_dir_maps_both_ways() {
     assert!(!exists(&dir.join("direct.sock")));
 }
 
+/// A native unix listener at `path`, nonblocking.
+fn unix_listener(path: &Path) -> std::os::unix::net::UnixListener {
+    let listener = std::os::unix::net::UnixListener::bind(path).expect("native unix listener");
+    listener.set_nonblocking(true).expect("nonblocking");
+    listener
+}
+
+fn assert_no_unix_connection(listener: &std::os::unix::net::UnixListener, output: &Output) {
+    match listener.accept() {
+        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+        Ok(_) => panic!("the unix listener accepted a connection\n{}", output_text(output)),
+        Err(error) => panic!("accept: {error}"),
+    }
+}
+
+#[test]
+fn unix_connect_inside_reaches_the_listener() {
+    let dir = TempDir::new("unix-connect");
+    let listener = unix_listener(&dir.join("srv.sock"));
+    let path = format!("{}/srv.sock", dir.path());
+    let output = run(&["--allow-unix", dir.path()], "policy_unix_connect", &[&path]);
+    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    let (mut stream, _) = listener.accept().expect("the guest's connection");
+    stream.set_nonblocking(false).expect("blocking");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    let mut data = Vec::new();
+    stream.read_to_end(&mut data).expect("read");
+    assert_eq!(data, b"hello");
+}
+
+#[test]
+fn unix_connect_outside_never_reaches_the_listener() {
+    let dir = TempDir::new("unix-connect-granted");
+    let outside = TempDir::new("unix-connect-outside");
+    let listener = unix_listener(&outside.join("real.sock"));
+    // By its absolute path...
+    let direct = format!("{}/real.sock", outside.path());
+    let output = run(&["--allow-unix", dir.path()], "policy_unix_connect", &[&direct]);
+    let line = line_starting(&output, "connect ");
+    assert!(line.starts_with("connect error permission-denied"), "{line}");
+    assert_no_unix_connection(&listener, &output);
+    // ...and through a symlinked socket file inside the granted directory.
+    std::os::unix::fs::symlink(outside.join("real.sock"), dir.join("link.sock")).expect("symlink");
+    let link = format!("{}/link.sock", dir.path());
+    let output = run(&["--allow-unix", dir.path()], "policy_unix_connect", &[&link]);
+    let line = line_starting(&output, "connect ");
+    assert!(line.starts_with("connect error permission-denied"), "{line}");
+    assert!(stderr(&output).contains("symlink leads out"), "{}", output_text(&output));
+    assert_no_unix_connection(&listener, &output);
+}
+
 // ---- socket limit and options ------------------------------------------------
 
 #[test]
@@ -372,6 +437,24 @@ fn sandbox_escaping_option_needs_allow_raw() {
     let reuse = libc::SO_REUSEADDR.to_string();
     let output = run(&[], "policy_option", &[&level, &reuse, "1"]);
     assert_eq!(line_starting(&output, "set-option "), "set-option ok", "{}", output_text(&output));
+}
+
+#[test]
+fn denial_log_is_rate_limited() {
+    const COUNT: usize = 200;
+    let port = free_port();
+    let output = run(&[], "policy_flood", &[&format!("127.0.0.1:{port}"), &COUNT.to_string()]);
+    assert_eq!(line_starting(&output, "denied "), format!("denied {COUNT}"), "{}", output_text(&output));
+    let err = stderr(&output);
+    let shown = err.lines().filter(|line| line.starts_with("wasock: denied connect")).count();
+    let suppressed: usize = err
+        .lines()
+        .filter_map(|line| line.strip_prefix("wasock: ")?.strip_suffix(" more denials suppressed"))
+        .map(|n| n.parse::<usize>().expect("a count"))
+        .sum();
+    // Every denial is either shown or counted, and the log is not flooded.
+    assert_eq!(shown + suppressed, COUNT, "{err}");
+    assert!(shown < COUNT, "{err}");
 }
 
 // ---- std::net (wasi:sockets) under the same policy ---------------------------
@@ -467,6 +550,39 @@ fn guest_arguments_follow_the_component() {
 }
 
 #[test]
+fn env_and_dir_flags_reach_the_guest() {
+    let dir = TempDir::new("dir");
+    std::fs::write(dir.join("hello.txt"), "hello from the host\n").expect("write");
+    let preopen = format!("{}::/data", dir.path());
+    let output = Wasock::new(WASOCK, guest("policy_env_dir"))
+        .flag("--env")
+        .flag("GREETING=hi there")
+        .flag("--dir")
+        .flag(&preopen)
+        .arg("GREETING")
+        .arg("/data")
+        .run(TIMEOUT);
+    assert_eq!(line_starting(&output, "env "), "env GREETING=hi there", "{}", output_text(&output));
+    assert_eq!(line_starting(&output, "file "), "file hello from the host");
+    // NAME alone inherits the host's value; nothing else is inherited.
+    let output = Wasock::new(WASOCK, guest("policy_env_dir"))
+        .host_env("WASOCK_E2E_INHERITED", "from-host")
+        .flag("--env")
+        .flag("WASOCK_E2E_INHERITED")
+        .arg("WASOCK_E2E_INHERITED")
+        .arg("/data")
+        .run(TIMEOUT);
+    assert_eq!(line_starting(&output, "env "), "env WASOCK_E2E_INHERITED=from-host");
+    assert!(line_starting(&output, "file ").starts_with("file error"), "no --dir, no file");
+    let output = Wasock::new(WASOCK, guest("policy_env_dir"))
+        .host_env("WASOCK_E2E_INHERITED", "from-host")
+        .arg("WASOCK_E2E_INHERITED")
+        .arg("/data")
+        .run(TIMEOUT);
+    assert_eq!(line_starting(&output, "env "), "env WASOCK_E2E_INHERITED unset");
+}
+
+#[test]
 fn help_lists_every_flag_with_examples() {
     let output = std::process::Command::new(WASOCK).args(["run", "--help"]).output().expect("wasock run --help");
     assert!(output.status.success(), "{}", output_text(&output));
@@ -477,4 +593,55 @@ fn help_lists_every_flag_with_examples() {
     ] {
         assert!(help.matches(flag).count() >= 2, "{flag} lacks a line or an example:\n{help}");
     }
+}
+
+// ---- the runner, in-process ---------------------------------------------------
+
+/// One `Runner` (one engine, one linker) runs many guests at once, each
+/// under its own policy: the allowed half reaches the listener, the denied
+/// half does not, and the component is compiled once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_runner_runs_many_guests_at_once_each_under_its_own_policy() {
+    use std::sync::Arc;
+    use wasock_host::policy::Policy;
+    use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
+
+    const GUESTS: usize = 16;
+    let runner = Runner::new(RunnerConfig { cache: CacheSetting::Disabled }).expect("runner");
+    let (listener, address) = listener();
+    let grant = address.to_string().parse().expect("grant");
+    let allowed = Arc::new(Policy::new().allow_connect(grant));
+    let denied = Arc::new(Policy::new());
+    let mut tasks = Vec::new();
+    for index in 0..GUESTS {
+        let policy = if index % 2 == 0 { allowed.clone() } else { denied.clone() };
+        let (config, stdout, stderr) = GuestConfig::new().arg(address.to_string()).capture_output(1 << 16);
+        let runner = runner.clone();
+        tasks.push(tokio::spawn(async move {
+            let outcome = runner.run(Path::new(guest("policy_connect")), config, policy).await;
+            (index, outcome, stdout, stderr)
+        }));
+    }
+    for task in tasks {
+        let (index, outcome, stdout, stderr) = task.await.expect("guest task");
+        let outcome = outcome.expect("the guest starts");
+        let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+        let err = String::from_utf8_lossy(&stderr.contents()).into_owned();
+        assert_eq!(outcome.exit_code(), 0, "guest {index}: {outcome:?}\n{out}{err}");
+        if index % 2 == 0 {
+            assert_eq!(out.trim_end(), "connect ok", "guest {index}\n{err}");
+        } else {
+            assert!(out.starts_with("connect error permission-denied"), "guest {index}: {out}{err}");
+        }
+    }
+    listener.set_nonblocking(true).expect("nonblocking");
+    let mut accepted = 0;
+    for _ in 0..GUESTS * 2 {
+        match listener.accept() {
+            Ok(_) => accepted += 1,
+            Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+            Err(error) => panic!("accept: {error}"),
+        }
+    }
+    assert_eq!(accepted, GUESTS / 2, "only the allowed guests connect");
 }
