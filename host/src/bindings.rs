@@ -9,6 +9,9 @@
 //! guest-visible error is the WIT `error` record, produced from
 //! [`HostError`](crate::glue::HostError).
 
+// The generated items carry the WIT's doc comments where it has them.
+#![allow(missing_docs, missing_debug_implementations)]
+
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "wasock:socket/host",

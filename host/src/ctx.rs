@@ -39,6 +39,7 @@ impl WasockCtx {
 /// What the wasock bindings borrow from the store for one call: the
 /// guest's [`WasockCtx`] and the store's resource table (shared with
 /// wasmtime-wasi, so socket pollables live beside its own).
+#[derive(Debug)]
 pub struct WasockCtxView<'a> {
     /// The guest's wasock state.
     pub ctx: &'a mut WasockCtx,

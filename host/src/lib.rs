@@ -1,5 +1,92 @@
 //! wasock host: BSD sockets for sandboxed WebAssembly guests, served on
 //! real OS sockets by a wasmtime embedding.
+//!
+//! A guest compiled to `wasm32-wasip2` with the `wasock` SDK imports the
+//! `wasock:socket` interfaces (`wit/`): a `socket` resource with every
+//! operation of the CHICKEN `socket` egg (connect, bind, listen, accept,
+//! send, receive, options, ...), address resolution and the spec's
+//! constants. This crate serves them:
+//!
+//! - [`socket`]: one non-blocking OS socket (socket2) per guest socket,
+//!   registered with the tokio reactor, with per-call timeouts, so a guest
+//!   blocked in `receive` blocks only itself;
+//! - [`options`], [`resolve`], [`constants`], [`addr`], [`error`]: options,
+//!   `getaddrinfo`/`getnameinfo`, the spec's numbers, address conversion
+//!   and the one error mapping;
+//! - [`policy`]: what a guest may reach (deny by default), checked before
+//!   any syscall;
+//! - [`add_to_linker`], [`WasockCtx`], [`WasockView`]: how an embedder adds
+//!   all this to its own wasmtime host, beside wasmtime-wasi;
+//! - [`run`] and [`cli`]: the `wasock run` runner and command line.
+//!
+//! # Adding wasock to your own wasmtime host
+//!
+//! Keep a [`WasockCtx`] beside wasmtime-wasi's `WasiCtx` in your store
+//! data, sharing one `ResourceTable` (so socket pollables and timers mix in
+//! one `wasi:io/poll.poll`), implement [`WasockView`], and add both to the
+//! linker. The store must be async, inside a tokio runtime.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wasmtime::component::{Component, Linker, ResourceTable};
+//! use wasmtime::{Config, Engine, Store};
+//! use wasmtime_wasi::p2::bindings::Command;
+//! use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+//! use wasock_host::policy::Policy;
+//! use wasock_host::{WasockCtx, WasockCtxView, WasockView};
+//!
+//! struct MyState {
+//!     wasi: WasiCtx,
+//!     wasock: WasockCtx,
+//!     table: ResourceTable,
+//! }
+//!
+//! impl WasiView for MyState {
+//!     fn ctx(&mut self) -> WasiCtxView<'_> {
+//!         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+//!     }
+//! }
+//!
+//! impl WasockView for MyState {
+//!     fn wasock(&mut self) -> WasockCtxView<'_> {
+//!         WasockCtxView { ctx: &mut self.wasock, table: &mut self.table }
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     let mut config = Config::new();
+//!     config.wasm_component_model(true);
+//!     let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!
+//!     let mut linker = Linker::<MyState>::new(&engine);
+//!     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     wasock_host::add_to_linker(&mut linker)?;
+//!
+//!     // Only loopback port 8080 and DNS; everything else is refused.
+//!     let policy = Policy::new()
+//!         .allow_connect("127.0.0.1:8080".parse()?)
+//!         .allow_dns(true);
+//!     let state = MyState {
+//!         wasi: WasiCtx::builder().inherit_stdio().build(),
+//!         wasock: WasockCtx::new(Arc::new(policy)),
+//!         table: ResourceTable::new(),
+//!     };
+//!     let mut store = Store::new(&engine, state);
+//!     let component = Component::from_file(&engine, "guest.wasm").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     let command = Command::instantiate_async(&mut store, &component, &linker)
+//!         .await
+//!         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     let exit = command.wasi_cli_run().call_run(&mut store).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     std::process::exit(if exit.is_ok() { 0 } else { 1 })
+//! }
+//! ```
+//!
+//! Several guests may share one engine and linker, each with its own
+//! `Store`, `WasockCtx` and policy, and run concurrently on one runtime
+//! (see `host/tests/in_process.rs`).
+
+#![warn(missing_docs)]
 
 pub mod addr;
 pub mod bindings;
@@ -14,5 +101,5 @@ pub mod resolve;
 pub mod run;
 pub mod socket;
 
-pub use ctx::{add_to_linker, WasockCtx, WasockCtxView, WasockView};
+pub use ctx::{WasockCtx, WasockCtxView, WasockView, add_to_linker};
 pub use glue::HostError;
