@@ -278,17 +278,17 @@ impl Policy {
             )));
         }
         let resolved = real_parent.join(&file_name);
-        if let Ok(meta) = std::fs::symlink_metadata(&resolved) {
-            if meta.file_type().is_symlink() {
-                let target = resolved.canonicalize().map_err(|e| {
-                    deny(&format!("cannot resolve the symlink {}: {e}", resolved.display()))
-                })?;
-                if !target.starts_with(&grant.host_dir) {
-                    return Err(deny(&format!(
-                        "a symlink leads out of the --allow-unix directory (to {})",
-                        target.display()
-                    )));
-                }
+        if let Ok(meta) = std::fs::symlink_metadata(&resolved)
+            && meta.file_type().is_symlink()
+        {
+            let target = resolved.canonicalize().map_err(|e| {
+                deny(&format!("cannot resolve the symlink {}: {e}", resolved.display()))
+            })?;
+            if !target.starts_with(&grant.host_dir) {
+                return Err(deny(&format!(
+                    "a symlink leads out of the --allow-unix directory (to {})",
+                    target.display()
+                )));
             }
         }
         Ok(resolved)
