@@ -124,9 +124,9 @@ pub struct RunArgs {
     #[arg(long = "timings")]
     pub timings: bool,
 
-    /// The component, then the guest's arguments.
+    /// The component (a wasm32-wasip2 command), then the guest's arguments.
     #[arg(
-        value_name = "COMPONENT.wasm [ARGS]",
+        value_name = "COMPONENT.wasm",
         required = true,
         num_args = 1..,
         trailing_var_arg = true,

@@ -200,6 +200,33 @@ impl Policy {
         }
     }
 
+    /// address-information (getaddrinfo) for `node`: a lookup that could
+    /// leave the host needs `--allow-dns` (or `--inherit-network`); no node
+    /// (the passive or loopback address), an IP address literal, or the
+    /// `numerichost` flag (getaddrinfo then only parses) need no grant,
+    /// since nothing is looked up. Service names come from the local
+    /// services database and need no grant either.
+    ///
+    /// Host names, `/etc/hosts` ones such as `localhost` included, need
+    /// `--allow-dns`: whether a name is answered locally is the resolver's
+    /// business, not the guest's.
+    pub fn check_address_information(&self, node: Option<&str>, numeric_host: bool) -> Result<(), Denied> {
+        match node {
+            None => Ok(()),
+            Some(_) if numeric_host => Ok(()),
+            Some(text) if text.parse::<IpAddr>().is_ok() => Ok(()),
+            Some(_) => self.check_dns(),
+        }
+    }
+
+    /// name-information (getnameinfo): with `numerichost` the address is
+    /// only formatted (and the service name, if asked for, comes from the
+    /// local services database), so no grant is needed; a reverse lookup
+    /// needs `--allow-dns` (or `--inherit-network`).
+    pub fn check_name_information(&self, numeric_host: bool) -> Result<(), Denied> {
+        if numeric_host { Ok(()) } else { self.check_dns() }
+    }
+
     /// raw sockets and sandbox-escaping options (`--allow-raw`).
     pub fn check_raw(&self) -> Result<(), Denied> {
         if self.raw {
@@ -1163,6 +1190,26 @@ mod tests {
         assert!(p.check_raw().is_err());
         assert!(p.check_option(libc::SOL_SOCKET, libc::SO_MARK).is_err());
         assert!(p.unix_path("connect", "/tmp/x").is_err());
+    }
+
+    #[test]
+    fn numeric_resolution_needs_no_grant() {
+        let p = Policy::new();
+        assert!(p.check_address_information(None, false).is_ok());
+        assert!(p.check_address_information(Some("127.0.0.1"), false).is_ok());
+        assert!(p.check_address_information(Some("::1"), false).is_ok());
+        assert!(p.check_address_information(Some("example.com"), true).is_ok());
+        let e = p.check_address_information(Some("localhost"), false).unwrap_err();
+        assert!(e.message.contains("--allow-dns"), "{e}");
+        assert!(p.check_address_information(Some("127.1"), false).is_err(), "only strict literals");
+        assert!(p.check_address_information(Some("fe80::1%eth0"), false).is_err());
+        assert!(p.check_name_information(true).is_ok());
+        assert!(p.check_name_information(false).is_err());
+        let dns = Policy::new().allow_dns(true);
+        assert!(dns.check_address_information(Some("localhost"), false).is_ok());
+        assert!(dns.check_name_information(false).is_ok());
+        let inherit = Policy::new().inherit_network(true);
+        assert!(inherit.check_address_information(Some("localhost"), false).is_ok());
     }
 
     #[test]

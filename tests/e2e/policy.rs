@@ -289,7 +289,7 @@ fn resolution_works_with_allow_dns() {
         output_text(&output)
     );
     let name = line_starting(&output, "name-information ");
-    assert!(name.starts_with("name-information ok 127.0.0.1"), "{name}");
+    assert!(name.starts_with("name-information ok "), "{name}");
 }
 
 // ---- unix-domain sockets ---------------------------------------------------

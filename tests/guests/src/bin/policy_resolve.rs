@@ -1,5 +1,6 @@
 //! `policy_resolve NODE`: address-information for NODE (port 80) and
-//! name-information for 127.0.0.1:80, each printed as
+//! name-information (a reverse lookup: no numeric flags) for 127.0.0.1:80,
+//! each printed as
 //! `address-information ok <addresses>` / `name-information ok <node>` or
 //! `<call> error <code>: <message>`.
 use wasock::{AddrInfoHints, NameInfoFlags, SockAddr, address_information, name_information};
@@ -23,7 +24,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    match name_information(&address, NameInfoFlags::NUMERICHOST | NameInfoFlags::NUMERICSERV) {
+    match name_information(&address, NameInfoFlags::NUMERICSERV) {
         Ok((node, service)) => println!("name-information ok {node} {service:?}"),
         Err(error) => println!("name-information error {}: {error}", error.code().as_str()),
     }
