@@ -583,6 +583,20 @@ fn env_and_dir_flags_reach_the_guest() {
 }
 
 #[test]
+fn second_start_does_not_compile_again() {
+    let cache = TempDir::new("cache");
+    let start = |label: &str| {
+        let output = run(&["--cache-dir", cache.path(), "--timings"], "policy_exit", &["0"]);
+        assert!(output.status.success(), "{label}\n{}", output_text(&output));
+        stderr(&output)
+    };
+    let first = start("first start");
+    assert!(first.contains("(disk cache: 0 hits, 1 misses)"), "the first start compiles:\n{first}");
+    let second = start("second start");
+    assert!(second.contains("(disk cache: 1 hits, 0 misses)"), "the second start compiled again:\n{second}");
+}
+
+#[test]
 fn help_lists_every_flag_with_examples() {
     let output = std::process::Command::new(WASOCK).args(["run", "--help"]).output().expect("wasock run --help");
     assert!(output.status.success(), "{}", output_text(&output));
