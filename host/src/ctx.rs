@@ -2,11 +2,24 @@
 //! it ([`WasockView`]), and [`add_to_linker`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
 use crate::bindings::wasock::socket::{resolve, socket, types};
+use crate::error::{Error, ErrorClass, ErrorCode};
 use crate::policy::Policy;
+
+/// How many resolutions (`address-information` / `name-information`) one
+/// guest may have in flight at once, by default.
+///
+/// A resolution runs on a blocking thread; when the guest's timeout
+/// expires first, the guest moves on but the thread runs on to the
+/// resolver's own end. Without a limit, a guest calling with tiny timeouts
+/// against a slow resolver could pile up the host's blocking threads. Past
+/// the limit a resolution fails at once with class `transient`, code
+/// `would-block`; the guest may retry once earlier ones finish.
+pub const DEFAULT_MAX_RESOLUTIONS: usize = 16;
 
 /// One guest's wasock state: its policy and how many sockets it holds.
 ///
@@ -17,12 +30,51 @@ pub struct WasockCtx {
     /// Sockets created or accepted and not yet closed or dropped, for
     /// `--max-sockets`.
     pub(crate) open_sockets: usize,
+    /// Resolutions whose blocking thread is still running (including ones
+    /// the guest's timeout abandoned).
+    resolutions: Arc<AtomicUsize>,
+    /// The limit on `resolutions`.
+    max_resolutions: usize,
 }
 
 impl WasockCtx {
     /// A context under `policy`, holding no sockets yet.
     pub fn new(policy: Arc<Policy>) -> Self {
-        WasockCtx { policy, open_sockets: 0 }
+        WasockCtx {
+            policy,
+            open_sockets: 0,
+            resolutions: Arc::new(AtomicUsize::new(0)),
+            max_resolutions: DEFAULT_MAX_RESOLUTIONS,
+        }
+    }
+
+    /// Sets how many resolutions the guest may have in flight at once
+    /// (default [`DEFAULT_MAX_RESOLUTIONS`]).
+    pub fn with_max_resolutions(mut self, limit: usize) -> Self {
+        self.max_resolutions = limit;
+        self
+    }
+
+    /// How many of the guest's resolutions are still running on the host.
+    pub fn resolutions_in_flight(&self) -> usize {
+        self.resolutions.load(Ordering::SeqCst)
+    }
+
+    /// Takes one resolution slot, or fails with `transient`/`would-block`
+    /// at the limit. The slot is given back when the returned guard drops
+    /// (the resolver thread holds it to its end).
+    pub(crate) fn resolution_slot(&self, operation: &str) -> Result<ResolutionSlot, Error> {
+        let limit = self.max_resolutions;
+        self.resolutions
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < limit).then_some(n + 1))
+            .map_err(|_| {
+                Error::new(
+                    ErrorClass::Transient,
+                    ErrorCode::WouldBlock,
+                    format!("{operation}: {limit} resolutions already in flight for this guest; retry later"),
+                )
+            })?;
+        Ok(ResolutionSlot(self.resolutions.clone()))
     }
 
     /// The policy the guest runs under.
@@ -33,6 +85,16 @@ impl WasockCtx {
     /// How many sockets the guest holds open now.
     pub fn open_sockets(&self) -> usize {
         self.open_sockets
+    }
+}
+
+/// One resolution in flight; gives its slot back on drop.
+#[derive(Debug)]
+pub(crate) struct ResolutionSlot(Arc<AtomicUsize>);
+
+impl Drop for ResolutionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -75,4 +137,24 @@ pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> anyhow:
     resolve::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
     socket::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolution_slots_are_limited_and_given_back() {
+        let ctx = WasockCtx::new(Arc::new(Policy::new())).with_max_resolutions(2);
+        let first = ctx.resolution_slot("address-information").expect("first slot");
+        let second = ctx.resolution_slot("address-information").expect("second slot");
+        let refused = ctx.resolution_slot("address-information").expect_err("a third is over the limit");
+        assert_eq!((refused.class, refused.code), (ErrorClass::Transient, ErrorCode::WouldBlock));
+        assert_eq!(ctx.resolutions_in_flight(), 2);
+        drop(first);
+        assert_eq!(ctx.resolutions_in_flight(), 1);
+        let third = ctx.resolution_slot("name-information").expect("a slot was given back");
+        drop((second, third));
+        assert_eq!(ctx.resolutions_in_flight(), 0);
+    }
 }

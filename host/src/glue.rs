@@ -229,7 +229,8 @@ impl resolve::Host for WasockCtxView<'_> {
             protocol: hints.protocol,
             flags,
         };
-        let results = resolver::address_information(node, service, request, timeout(timeout_nanos)).await?;
+        let slot = self.ctx.resolution_slot(OP)?;
+        let results = resolver::address_information_holding(node, service, request, timeout(timeout_nanos), slot).await?;
         Ok(results
             .into_iter()
             .map(|info| resolve::AddressInfo {
@@ -269,7 +270,8 @@ impl resolve::Host for WasockCtxView<'_> {
             namereqd: flags.contains(resolve::NameInfoFlags::NAMEREQD),
             nofqdn: flags.contains(resolve::NameInfoFlags::NOFQDN),
         };
-        let (node, service) = resolver::name_information(ip, request, timeout(timeout_nanos)).await?;
+        let slot = self.ctx.resolution_slot(OP)?;
+        let (node, service) = resolver::name_information_holding(ip, request, timeout(timeout_nanos), slot).await?;
         let service = match service {
             resolver::Service::Name(name) => resolve::ServiceName::Name(name),
             resolver::Service::Port(port) => resolve::ServiceName::Port(port),

@@ -101,5 +101,5 @@ pub mod resolve;
 pub mod run;
 pub mod socket;
 
-pub use ctx::{WasockCtx, WasockCtxView, WasockView, add_to_linker};
+pub use ctx::{DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_to_linker};
 pub use glue::HostError;

@@ -116,12 +116,21 @@ pub enum Service {
 }
 
 /// Runs a blocking resolver call off the async threads, under `timeout`.
-async fn off_thread<T: Send + 'static>(
+///
+/// `slot` is held by the blocking thread until the resolver returns, even
+/// when the timeout gave up on it first (the per-guest limit on
+/// resolutions in flight counts those threads).
+async fn off_thread<T: Send + 'static, S: Send + 'static>(
     operation: &'static str,
     timeout: Option<Duration>,
+    slot: S,
     call: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    let task = tokio::task::spawn_blocking(call);
+    let task = tokio::task::spawn_blocking(move || {
+        let result = call();
+        drop(slot);
+        result
+    });
     let joined = match timeout {
         None => task.await,
         // The resolver thread runs on to its own end; its result is dropped.
@@ -146,13 +155,25 @@ pub async fn address_information(
     hints: AddrInfoHints,
     timeout: Option<Duration>,
 ) -> Result<Vec<AddrInfo>> {
+    address_information_holding(node, service, hints, timeout, ()).await
+}
+
+/// [`address_information`], with `slot` held by the resolver thread to its
+/// end (for the per-guest limit on resolutions in flight).
+pub(crate) async fn address_information_holding<S: Send + 'static>(
+    node: Option<String>,
+    service: Option<String>,
+    hints: AddrInfoHints,
+    timeout: Option<Duration>,
+    slot: S,
+) -> Result<Vec<AddrInfo>> {
     const OP: &str = "address-information";
     if node.is_none() && service.is_none() {
         return Ok(Vec::new());
     }
     let node = c_string(OP, "node", node)?;
     let service = c_string(OP, "service", service)?;
-    off_thread(OP, timeout, move || getaddrinfo(node.as_deref(), service.as_deref(), hints)).await
+    off_thread(OP, timeout, slot, move || getaddrinfo(node.as_deref(), service.as_deref(), hints)).await
 }
 
 fn getaddrinfo(node: Option<&CStr>, service: Option<&CStr>, hints: AddrInfoHints) -> Result<Vec<AddrInfo>> {
@@ -245,8 +266,19 @@ pub async fn name_information(
     flags: NameInfoFlags,
     timeout: Option<Duration>,
 ) -> Result<(String, Service)> {
+    name_information_holding(address, flags, timeout, ()).await
+}
+
+/// [`name_information`], with `slot` held by the resolver thread to its
+/// end (for the per-guest limit on resolutions in flight).
+pub(crate) async fn name_information_holding<S: Send + 'static>(
+    address: SocketAddr,
+    flags: NameInfoFlags,
+    timeout: Option<Duration>,
+    slot: S,
+) -> Result<(String, Service)> {
     const OP: &str = "name-information";
-    off_thread(OP, timeout, move || getnameinfo(address, flags)).await
+    off_thread(OP, timeout, slot, move || getnameinfo(address, flags)).await
 }
 
 fn getnameinfo(address: SocketAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
