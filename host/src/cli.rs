@@ -265,7 +265,7 @@ pub fn run_command(args: RunArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("wasock: error: cannot start the tokio runtime: {error}");
+            report(format_args!("wasock: error: cannot start the tokio runtime: {error}"));
             return HOST_ERROR_EXIT_CODE;
         }
     };
@@ -278,10 +278,10 @@ pub fn run_command(args: RunArgs) -> i32 {
         runner.prepare(&component).await?;
         if args.timings {
             let (hits, misses) = runner.cache_stats().unwrap_or((0, 0));
-            eprintln!(
+            report(format_args!(
                 "wasock: engine ready in {engine_ms:.1} ms, component ready in {:.1} ms (disk cache: {hits} hits, {misses} misses)",
                 start.elapsed().as_secs_f64() * 1000.0 - engine_ms
-            );
+            ));
         }
         runner.run(&component, guest, policy).await
     });
@@ -291,15 +291,22 @@ pub fn run_command(args: RunArgs) -> i32 {
         Ok(Outcome::Exited(code)) => code,
         Ok(trapped @ Outcome::Trapped(_)) => {
             if let Outcome::Trapped(error) = &trapped {
-                eprintln!("wasock: guest trapped: {error:?}");
+                report(format_args!("wasock: guest trapped: {error:?}"));
             }
             trapped.exit_code()
         }
         Err(error) => {
-            eprintln!("wasock: error: {error:#}");
+            report(format_args!("wasock: error: {error:#}"));
             HOST_ERROR_EXIT_CODE
         }
     }
+}
+
+/// One line on stderr, ignoring failure (a closed stderr must not change
+/// the exit code into a panic's).
+fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 #[cfg(test)]

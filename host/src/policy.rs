@@ -919,9 +919,7 @@ pub fn report_denied(denied: &Denied) {
         let mut log = DENIAL_LOG.lock().unwrap_or_else(|p| p.into_inner());
         log.report(denied, Instant::now())
     };
-    for line in lines {
-        eprintln!("{line}");
-    }
+    write_lines(&lines);
 }
 
 /// Prints the pending "N more denials suppressed" line, if any (the runner
@@ -932,7 +930,17 @@ pub fn flush_denied_reports() {
         log.flush()
     };
     if let Some(line) = line {
-        eprintln!("{line}");
+        write_lines(&[line]);
+    }
+}
+
+/// Writes the lines to stderr, ignoring failure: a closed stderr must not
+/// turn a guest's refused call into a host panic (as `eprintln!` would).
+fn write_lines(lines: &[String]) {
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr().lock();
+    for line in lines {
+        let _ = writeln!(stderr, "{line}");
     }
 }
 
