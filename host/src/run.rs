@@ -230,8 +230,10 @@ impl Runner {
         };
         let mut engine_config = Config::new();
         engine_config.wasm_component_model(true);
+        engine_config.epoch_interruption(true);
         engine_config.cache(cache.clone());
         let engine = Engine::new(&engine_config).map_err(anyhow_from)?;
+        start_epoch_ticker(&engine)?;
         let mut linker = Linker::<GuestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow_from)?;
         crate::add_to_linker(&mut linker)?;
@@ -313,6 +315,9 @@ impl Runner {
             wasock: WasockCtx::new(policy.clone()),
         };
         let mut store = Store::new(&self.inner.engine, state);
+        // A guest that computes without calling the host yields to the
+        // executor at every epoch tick, so it cannot starve the others.
+        store.epoch_deadline_async_yield_and_update(1);
         let outcome = async {
             let command = pre.instantiate_async(&mut store).await?;
             command.wasi_cli_run().call_run(&mut store).await
@@ -411,6 +416,31 @@ fn wasi_socket_check(policy: &Policy, addr: SocketAddr, usage: SocketAddrUse) ->
         },
         SocketAddrUse::TcpAccept | SocketAddrUse::UdpReceive => Ok(()),
     }
+}
+
+/// How often running guests yield to the async executor (see
+/// [`start_epoch_ticker`]).
+pub const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Starts the thread that advances `engine`'s epoch every [`EPOCH_TICK`];
+/// every store yields at each tick (`epoch_deadline_async_yield_and_update`),
+/// so a guest spinning in pure computation shares its thread with the other
+/// guests instead of holding it. The thread ends when the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) -> Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("wasock-epoch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .context("cannot start the epoch thread")?;
+    Ok(())
 }
 
 /// `path` made absolute against the current directory.

@@ -659,3 +659,39 @@ async fn one_runner_runs_many_guests_at_once_each_under_its_own_policy() {
     }
     assert_eq!(accepted, GUESTS / 2, "only the allowed guests connect");
 }
+
+/// A guest spinning in pure computation does not hold its thread: on a
+/// single-threaded runtime another guest runs to completion while the
+/// spinner is still spinning (epoch ticks make running guests yield).
+#[tokio::test(flavor = "current_thread")]
+async fn a_spinning_guest_does_not_starve_the_others() {
+    use std::sync::Arc;
+    use wasock_host::policy::Policy;
+    use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
+
+    let runner = Runner::new(RunnerConfig { cache: CacheSetting::Disabled }).expect("runner");
+    let policy = Arc::new(Policy::new());
+    // Compile both first, so the spinner is spinning while the other runs.
+    runner.prepare(Path::new(guest("policy_spin"))).await.expect("spinner");
+    runner.prepare(Path::new(guest("policy_exit"))).await.expect("policy_exit");
+    let (spin_config, _, _) = GuestConfig::new().arg("60").capture_output(1024);
+    let spinner = tokio::spawn({
+        let runner = runner.clone();
+        let policy = policy.clone();
+        async move { runner.run(Path::new(guest("policy_spin")), spin_config, policy).await }
+    });
+    tokio::task::yield_now().await;
+    let (config, stdout, _) = GuestConfig::new().arg("0").capture_output(1024);
+    let other = tokio::time::timeout(
+        Duration::from_secs(50),
+        runner.run(Path::new(guest("policy_exit")), config, policy),
+    )
+    .await
+    .expect("the other guest was starved by the spinner")
+    .expect("the other guest starts");
+    assert_eq!(other.exit_code(), 0);
+    assert_eq!(String::from_utf8_lossy(&stdout.contents()), "exiting with 0\n");
+    assert!(!spinner.is_finished(), "the spinner should still be spinning");
+    spinner.abort();
+    assert!(spinner.await.expect_err("aborted").is_cancelled());
+}
