@@ -46,7 +46,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 use crate::socket::{send_all_chunked, Shutdown, Socket};
 
 /// The spec's port parameters; they take effect when the ports are made.
@@ -152,7 +152,16 @@ impl<T: Transport> Shared<T> {
 /// Closes one port: shuts its direction down unless abandoned, then
 /// releases the socket. Both steps happen; the first error is returned.
 fn close_port<T: Transport>(shared: &Shared<T>, abandoned: bool, how: Shutdown, before: Result<()>) -> Result<()> {
-    let shutdown = if abandoned { Ok(()) } else { shared.transport.shutdown(how) };
+    let shutdown = match abandoned {
+        true => Ok(()),
+        // Already down: the peer reset the connection, or both directions
+        // are shut (shutting down the read side after the write side on a
+        // finished connection). The port's aim is met; not an error.
+        false => match shared.transport.shutdown(how) {
+            Err(e) if e.code() == ErrorCode::NotConnected => Ok(()),
+            other => other,
+        },
+    };
     let release = shared.release();
     before.and(shutdown).and(release)
 }
@@ -398,7 +407,7 @@ impl Write for SocketWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Error, ErrorClass, ErrorCode};
+    use crate::error::{Error, ErrorClass};
     use std::cell::RefCell;
     use std::collections::VecDeque;
 
@@ -651,6 +660,56 @@ mod tests {
         assert_eq!(memory.calls(), []);
         ok(writer.close());
         assert_eq!(memory.calls(), [Call::Close]);
+    }
+
+    #[test]
+    fn closing_a_port_of_a_finished_connection_is_not_an_error() {
+        struct Finished(RefCell<Vec<Call>>);
+        impl Transport for Finished {
+            fn receive_into(&self, _: &mut [u8]) -> Result<usize> {
+                Ok(0)
+            }
+            fn send(&self, data: &[u8]) -> Result<usize> {
+                Ok(data.len())
+            }
+            fn shutdown(&self, how: Shutdown) -> Result<()> {
+                self.0.borrow_mut().push(Call::Shutdown(how));
+                Err(Error::new(ErrorClass::Fatal, ErrorCode::NotConnected, "shutdown"))
+            }
+            fn close(&self) -> Result<()> {
+                self.0.borrow_mut().push(Call::Close);
+                Ok(())
+            }
+        }
+        let (mut reader, mut writer) = ports_over(Finished(RefCell::default()), PortConfig::SPEC);
+        assert_eq!(writer.close(), Ok(()));
+        assert_eq!(reader.close(), Ok(()));
+        let calls = reader.shared.transport.0.borrow().clone();
+        assert_eq!(calls, [Call::Shutdown(Shutdown::Write), Call::Shutdown(Shutdown::Read), Call::Close]);
+    }
+
+    #[test]
+    fn closing_reports_other_shutdown_errors_and_still_closes_the_socket() {
+        struct Broken(Cell<bool>);
+        impl Transport for Broken {
+            fn receive_into(&self, _: &mut [u8]) -> Result<usize> {
+                Ok(0)
+            }
+            fn send(&self, data: &[u8]) -> Result<usize> {
+                Ok(data.len())
+            }
+            fn shutdown(&self, _: Shutdown) -> Result<()> {
+                Err(Error::new(ErrorClass::Fatal, ErrorCode::Other, "shutdown"))
+            }
+            fn close(&self) -> Result<()> {
+                self.0.set(true);
+                Ok(())
+            }
+        }
+        let (mut reader, mut writer) = ports_over(Broken(Cell::new(false)), PortConfig::SPEC);
+        assert_eq!(writer.close().map_err(|e| e.code()), Err(ErrorCode::Other));
+        assert_eq!(reader.close().map_err(|e| e.code()), Err(ErrorCode::Other));
+        assert!(reader.shared.transport.0.get(), "the socket was closed anyway");
     }
 
     #[test]

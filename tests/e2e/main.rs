@@ -9,6 +9,8 @@ use wasock_tests::{guest, output_text, Wasock};
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 
+mod sdk;
+
 /// The harness itself: a guest is built, the binary runs it, output comes back.
 #[test]
 fn smoke_guest_runs_under_the_binary() {
@@ -18,3 +20,4 @@ fn smoke_guest_runs_under_the_binary() {
 }
 mod policy;
 mod host_ops;
+mod examples;

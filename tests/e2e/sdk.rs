@@ -1,0 +1,216 @@
+//! The guest SDK (`wasock`) through the real binary against native peers on
+//! loopback: the i/o ports over TCP, `send_all` chunking of a connected UDP
+//! socket, `connect_any`, timeouts, error classes and `io::ErrorKind`s,
+//! socket options and constants, and the `Poller`.
+//!
+//! The pure rules (inet-address, `sockaddr->string`, the port buffering
+//! arithmetic) are native unit tests of the SDK: `cargo test -p wasock`.
+//!
+//! Run: `cargo test -p wasock-host --test e2e sdk::`
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::Output;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wasock_tests::{guest, output_text, Wasock};
+
+use crate::WASOCK;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
+    let address = listener.local_addr().expect("listener address");
+    (listener, address)
+}
+
+/// A loopback port nothing listens on (a probe listener's, closed again).
+fn closed_port() -> u16 {
+    listener().1.port()
+}
+
+/// Accepts one connection within `timeout` (the listener is made
+/// non-blocking so a guest that never connects fails the test, not hangs it).
+fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<TcpStream> {
+    listener.set_nonblocking(true).expect("nonblocking listener");
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking stream");
+                stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+                stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+                return Some(stream);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    None
+}
+
+/// How many connections wait in `listener`'s queue now.
+fn queued_connections(listener: &TcpListener) -> usize {
+    listener.set_nonblocking(true).expect("nonblocking listener");
+    (0..100).take_while(|_| listener.accept().is_ok()).count()
+}
+
+fn assert_success(output: &Output, last_line: &str) {
+    assert!(output.status.success(), "guest failed\n{}", output_text(output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(last_line), "no {last_line:?} in the output\n{}", output_text(output));
+}
+
+/// The spec's buffered port example seen from the peer: with a 512-byte
+/// buffer, 500 + 526 written bytes arrive as 1024 bytes first (the marker
+/// the guest sent straight through the socket comes right after them), the
+/// last 2 only with the writer's close; the reader yields lines; closing the
+/// writer shuts the write side down (the peer sees end of file).
+#[test]
+fn ports_over_tcp_buffered_writer_and_reader_lines() {
+    let (listener, address) = listener();
+    let guest = Wasock::new(WASOCK, guest("sdk_ports_tcp"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .arg(address.to_string())
+        .spawn();
+    let Some(mut stream) = accept_within(&listener, TIMEOUT) else {
+        panic!("the guest never connected\n{}", output_text(&guest.kill()));
+    };
+
+    let mut first = vec![0u8; 1025];
+    stream.read_exact(&mut first).expect("the first 1024 bytes and the marker");
+    let mut expected = vec![b'a'; 500];
+    expected.extend_from_slice(&[b'b'; 524]);
+    expected.push(b'|');
+    assert!(first == expected, "expected 500 a, 524 b, then the marker; got {:?}", String::from_utf8_lossy(&first));
+
+    stream.write_all(b"alpha\nbeta\n").expect("send lines");
+    stream.shutdown(std::net::Shutdown::Write).expect("shutdown write");
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).expect("the rest, to end of file");
+    assert_eq!(String::from_utf8_lossy(&rest), "bbgot alpha,beta\n");
+
+    let output = guest.wait(TIMEOUT);
+    assert_success(&output, "sdk_ports_tcp: ok, 0 bytes after the lines");
+}
+
+/// `send_all` on a connected UDP socket: one datagram per `send_size`
+/// chunk, the last smaller; the program's default send size; a datagram
+/// port's writer chunks the same way.
+#[test]
+fn send_all_chunks_a_connected_udp_socket_into_send_size_datagrams() {
+    let peer = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
+    peer.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+    let address = peer.local_addr().expect("udp address");
+    let output = Wasock::new(WASOCK, guest("sdk_udp_send_all"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .arg(address.to_string())
+        .run(TIMEOUT);
+    assert_success(&output, "sdk_udp_send_all: ok");
+
+    let expected: [(usize, u8); 11] =
+        [(512, 1), (512, 1), (276, 1), (400, 2), (400, 2), (400, 2), (100, 2), (300, 3), (300, 3), (300, 3), (100, 3)];
+    let mut buf = [0u8; 4096];
+    for (i, (size, byte)) in expected.into_iter().enumerate() {
+        let (n, _) = peer.recv_from(&mut buf).unwrap_or_else(|e| panic!("datagram {i}: {e}\n{}", output_text(&output)));
+        assert_eq!((n, buf[0]), (size, byte), "datagram {i}");
+        assert!(buf[..n].iter().all(|&b| b == byte), "datagram {i} content");
+    }
+}
+
+/// `connect_any` moves on after a refused address, reports the last error
+/// when all are refused, and stops at a fatal (policy) error.
+#[test]
+fn connect_any_moves_on_after_refused_and_stops_at_fatal() {
+    let refused = closed_port();
+    let (open, address) = listener();
+    let output = Wasock::new(WASOCK, guest("sdk_connect_any"))
+        .flag("--allow-connect")
+        .flag(format!("127.0.0.1:{refused}"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .arg(refused.to_string())
+        .arg(address.port().to_string())
+        .run(TIMEOUT);
+    assert_success(&output, "sdk_connect_any: ok");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("connected to {address}")), "{}", output_text(&output));
+    assert_eq!(queued_connections(&open), 1, "only the first list reached the listener\n{}", output_text(&output));
+}
+
+/// Per-call, per-socket and program-wide receive timeouts and the accept
+/// timeout fire with class timeout and `io::ErrorKind::TimedOut`.
+#[test]
+fn timeouts_fire_with_class_timeout() {
+    let (_silent, address) = listener();
+    let output = Wasock::new(WASOCK, guest("sdk_timeouts"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .flag("--allow-bind")
+        .flag("127.0.0.1:*")
+        .arg(address.to_string())
+        .run(TIMEOUT);
+    assert_success(&output, "sdk_timeouts: ok");
+}
+
+/// Real host errors keep their class and code and map to the right
+/// `io::ErrorKind` (AddrInUse, ConnectionRefused, PermissionDenied,
+/// NotConnected, Unsupported, InvalidInput).
+#[test]
+fn errors_map_to_io_error_kinds() {
+    let (_in_use, address) = listener();
+    let refused = closed_port();
+    let output = Wasock::new(WASOCK, guest("sdk_errors"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:*")
+        .flag("--allow-connect")
+        .flag(format!("127.0.0.1:{refused}"))
+        .arg(address.port().to_string())
+        .arg(refused.to_string())
+        .run(TIMEOUT);
+    assert_success(&output, "sdk_errors: ok");
+}
+
+/// Typed options round trip, the low-level SO_LINGER example agrees with
+/// the typed accessor, and the constants are the host's (Linux) numbers.
+#[test]
+fn options_round_trip_and_constants_come_from_the_host() {
+    let output = Wasock::new(WASOCK, guest("sdk_options")).flag("--allow-bind").flag("127.0.0.1:*").run(TIMEOUT);
+    assert_success(&output, "sdk_options: ok");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if cfg!(target_os = "linux") {
+        for line in ["sol/socket=1", "so/reuseaddr=2", "ipproto/tcp=6", "tcp/nodelay=1", "so/linger=13", "af/inet=2 sock/dgram=2"] {
+            assert!(stdout.lines().any(|l| l == line), "no line {line:?}\n{}", output_text(&output));
+        }
+    }
+}
+
+/// One guest serves several open connections through the `Poller`: the
+/// last client to connect is answered while the first two stay idle.
+#[test]
+fn poller_serves_several_connections_without_threads() {
+    let mut server = Wasock::new(WASOCK, guest("sdk_poll")).flag("--allow-bind").flag("127.0.0.1:*").arg("3").spawn();
+    let address = server.wait_for_listening(TIMEOUT);
+    let mut clients: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the guest");
+            stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+            stream
+        })
+        .collect();
+    for i in [2, 0, 1] {
+        let message = format!("hello from client {i}\n");
+        clients[i].write_all(message.as_bytes()).expect("send");
+        let mut echo = vec![0u8; message.len()];
+        clients[i].read_exact(&mut echo).unwrap_or_else(|e| panic!("echo to client {i}: {e}"));
+        assert_eq!(echo, message.as_bytes());
+    }
+    drop(clients);
+    let output = server.wait(TIMEOUT);
+    assert_success(&output, "sdk_poll: ok, served 3 clients");
+}
