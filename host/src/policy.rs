@@ -190,6 +190,11 @@ impl Policy {
     }
 
     /// address-information / name-information (`--allow-dns`).
+    ///
+    /// Asks for the grant whatever the request; the socket layer should
+    /// prefer [`Policy::check_address_information`] and
+    /// [`Policy::check_name_information`], which let purely numeric
+    /// requests (that look nothing up) through without it.
     pub fn check_dns(&self) -> Result<(), Denied> {
         if self.dns_allowed() {
             Ok(())
