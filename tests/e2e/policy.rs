@@ -488,6 +488,35 @@ fn std_net_bind_follows_allow_bind() {
     assert!(line.starts_with("bind error PermissionDenied"), "{line}\n{}", output_text(&output));
     let output = run(&["--allow-bind", &target], "policy_std_net", &["bind", &target]);
     assert_eq!(line_starting(&output, "bind "), format!("bind ok {target}"), "{}", output_text(&output));
+    // An ephemeral-port grant lets it listen on the port the OS picks.
+    let output = run(&["--allow-bind", "127.0.0.1:0"], "policy_std_net", &["bind", "127.0.0.1:0"]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind ok 127.0.0.1:") && !line.ends_with(":0"), "{line}\n{}", output_text(&output));
+    // ...but not on every interface.
+    let output = run(&["--allow-bind", "127.0.0.1:0"], "policy_std_net", &["bind", "0.0.0.0:0"]);
+    let line = line_starting(&output, "bind ");
+    assert!(line.starts_with("bind error PermissionDenied"), "{line}\n{}", output_text(&output));
+}
+
+#[test]
+fn std_net_send_to_follows_allow_connect() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
+    let address = receiver.local_addr().expect("udp address").to_string();
+    receiver.set_nonblocking(true).expect("nonblocking");
+    let output = run(&[], "policy_std_net", &["send-to", &address]);
+    let line = line_starting(&output, "send-to ");
+    assert!(line.starts_with("send-to error PermissionDenied"), "{line}\n{}", output_text(&output));
+    let mut buf = [0u8; 64];
+    match receiver.recv_from(&mut buf) {
+        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+        other => panic!("the receiver got {other:?}\n{}", output_text(&output)),
+    }
+    let output = run(&["--allow-connect", &address], "policy_std_net", &["send-to", &address]);
+    assert_eq!(line_starting(&output, "send-to "), "send-to ok 4", "{}", output_text(&output));
+    receiver.set_nonblocking(false).expect("blocking");
+    receiver.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
+    assert_eq!(&buf[..n], b"ping");
 }
 
 #[test]
@@ -594,6 +623,21 @@ fn second_start_does_not_compile_again() {
     assert!(first.contains("(disk cache: 0 hits, 1 misses)"), "the first start compiles:\n{first}");
     let second = start("second start");
     assert!(second.contains("(disk cache: 1 hits, 0 misses)"), "the second start compiled again:\n{second}");
+}
+
+#[test]
+fn a_file_that_is_not_a_component_exits_1_naming_it() {
+    let dir = TempDir::new("not-a-component");
+    let path = dir.join("garbage.wasm");
+    std::fs::write(&path, b"this is not wasm").expect("write");
+    let output = Wasock::new(WASOCK, &path).run(TIMEOUT);
+    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+    let err = stderr(&output);
+    assert!(err.contains("wasock: error: cannot load component") && err.contains("garbage.wasm"), "{err}");
+    let missing = dir.join("missing.wasm");
+    let output = Wasock::new(WASOCK, &missing).run(TIMEOUT);
+    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+    assert!(stderr(&output).contains("cannot read component"), "{}", output_text(&output));
 }
 
 #[test]
