@@ -469,6 +469,43 @@ impl Socket {
     }
 }
 
+/// [`Socket::receive_into`] as std [`Read`](std::io::Read): 0 bytes is end
+/// of file on a stream. Unbuffered: every `read` is one receive (see
+/// [`ports`](crate::ports) for buffered reading).
+impl std::io::Read for &Socket {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        Ok(self.receive_into(buf)?)
+    }
+}
+
+/// [`Socket::receive_into`] as std [`Read`](std::io::Read).
+impl std::io::Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        Ok(self.receive_into(buf)?)
+    }
+}
+
+/// [`Socket::send`] as std [`Write`](std::io::Write) (`write_all` is then
+/// [`Socket::send_all`] without chunking); `flush` does nothing.
+impl std::io::Write for &Socket {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(Socket::send(self, buf)?)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// [`Socket::send`] as std [`Write`](std::io::Write); `flush` does nothing.
+impl std::io::Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(Socket::send(self, buf)?)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Copies a received buffer into the caller's, which it must fit.
 fn copy_received(buf: &mut [u8], data: &[u8]) -> Result<usize> {
     let capacity = buf.len();
