@@ -214,3 +214,23 @@ fn poller_serves_several_connections_without_threads() {
     let output = server.wait(TIMEOUT);
     assert_success(&output, "sdk_poll: ok, served 3 clients");
 }
+
+/// Resolution through the host: numeric nodes and services, the spec's
+/// empty list for `(address-information #f #f)`, passive and loopback
+/// defaults, numeric `name-information`, and `connect_any` over results.
+#[test]
+fn resolution_and_connect_any_over_its_results() {
+    let (open, address) = listener();
+    let output = Wasock::new(WASOCK, guest("sdk_resolve"))
+        .flag("--allow-dns")
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .arg(address.port().to_string())
+        .run(TIMEOUT);
+    assert_success(&output, "sdk_resolve: ok");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"127.0.0.1:80\" af/inet sock/stream ipproto/tcp"), "{}", output_text(&output));
+    assert!(stdout.contains("(\"127.0.0.1\" . 80)"), "{}", output_text(&output));
+    assert!(stdout.contains(&format!("connected to {address}")), "{}", output_text(&output));
+    assert_eq!(queued_connections(&open), 1);
+}
