@@ -1,1 +1,53 @@
-fn main() {}
+//! `echo-server ADDR [MAX_CONNECTIONS]`: a TCP echo server for many clients
+//! at once, in one thread, without blocking on any one of them.
+//!
+//! Shows the server side of the spec (`socket`, `socket-bind`,
+//! `socket-listen`, `socket-name`, `socket-accept`) and waiting on many
+//! sockets at once with [`wasock::poll::Poller`]: the loop (in
+//! `src/echo_loop.rs`, shared with `unix-echo`) receives only from sockets
+//! that are readable and sends only to sockets that are writable, so a
+//! client that connects and then says nothing stalls nobody.
+//!
+//! Prints `listening on ADDR` once bound, with the real address, so ADDR
+//! may use port 0. With MAX_CONNECTIONS it exits after that many clients
+//! have come and gone; otherwise it runs until killed.
+//!
+//! ```text
+//! wasock run --allow-bind '127.0.0.1:*' \
+//!     target/wasm32-wasip2/release/echo-server.wasm 127.0.0.1:7000
+//! ```
+
+use std::error::Error;
+use std::io::Write;
+
+use wasock::{Protocol, SockAddr, Socket, SocketType};
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("echo-server: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(addr), max_connections, None) = (args.next(), args.next(), args.next()) else {
+        return Err("usage: echo-server ADDR [MAX_CONNECTIONS]".into());
+    };
+    let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
+    let max_connections = match max_connections {
+        Some(text) => Some(text.parse().map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?),
+        None => None,
+    };
+
+    let listener = Socket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT)?;
+    listener.set_reuse_address(true)?;
+    listener.bind(&addr).map_err(|error| format!("bind {addr}: {error}"))?;
+    listener.listen(128).map_err(|error| format!("listen on {addr}: {error}"))?;
+    let bound = listener.name()?.unwrap_or(addr);
+    println!("listening on {bound}");
+    std::io::stdout().flush()?;
+
+    wasock_examples::echo_loop::serve(listener, max_connections)?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! `unix-echo PATH [MAX_CONNECTIONS]`: a unix-domain stream echo server for
+//! many clients at once.
+//!
+//! Shows unix-domain sockets: `unix-address`, and a `af/unix` stream socket
+//! bound to a path and listening, served by the same poll loop as
+//! `echo-server` (`src/echo_loop.rs`). The host maps PATH onto a directory
+//! granted with `--allow-unix`; nothing outside it can be bound or reached.
+//!
+//! Prints `listening on PATH` once bound. With MAX_CONNECTIONS it exits
+//! after that many clients have come and gone;
+//! otherwise it runs until killed.
+//!
+//! ```text
+//! wasock run --allow-unix /tmp/echo \
+//!     target/wasm32-wasip2/release/unix-echo.wasm /tmp/echo/echo.sock
+//! ```
+
+use std::error::Error;
+use std::io::Write;
+
+use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("unix-echo: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(path), max_connections, None) = (args.next(), args.next(), args.next()) else {
+        return Err("usage: unix-echo PATH [MAX_CONNECTIONS]".into());
+    };
+    let max_connections = match max_connections {
+        Some(text) => Some(text.parse().map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?),
+        None => None,
+    };
+
+    let addr = SockAddr::unix(&path);
+    let listener = Socket::new(Family::Unix, SocketType::Stream, Protocol::DEFAULT)?;
+    listener.bind(&addr).map_err(|error| format!("bind {path}: {error}"))?;
+    listener.listen(128).map_err(|error| format!("listen on {path}: {error}"))?;
+    println!("listening on {path}");
+    std::io::stdout().flush()?;
+
+    wasock_examples::echo_loop::serve(listener, max_connections)?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! What two of the example guests share: the poll loop of the stream echo
+//! servers ([`echo_loop`], used by `echo-server` over TCP and `unix-echo`
+//! over a unix-domain socket). The examples themselves are the
+//! `src/bin/*.rs` programs.
+
+pub mod echo_loop;
