@@ -212,7 +212,10 @@ impl FromStr for DirSpec {
         if guest.is_empty() {
             return Err(format!("bad --dir `{spec}`: empty GUEST_DIR after `::`"));
         }
-        Ok(DirSpec { host: PathBuf::from(host), guest: guest.to_owned() })
+        Ok(DirSpec {
+            host: PathBuf::from(host),
+            guest: guest.to_owned(),
+        })
     }
 }
 
@@ -236,7 +239,10 @@ impl FromStr for EnvSpec {
         if name.is_empty() {
             return Err(format!("bad --env `{spec}`: missing NAME"));
         }
-        Ok(EnvSpec { name: name.to_owned(), value })
+        Ok(EnvSpec {
+            name: name.to_owned(),
+            value,
+        })
     }
 }
 
@@ -262,10 +268,15 @@ pub fn run_command(args: RunArgs) -> i32 {
             return USAGE_EXIT_CODE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
-            report(format_args!("wasock: error: cannot start the tokio runtime: {error}"));
+            report(format_args!(
+                "wasock: error: cannot start the tokio runtime: {error}"
+            ));
             return HOST_ERROR_EXIT_CODE;
         }
     };
@@ -331,14 +342,19 @@ mod tests {
         let dir = std::env::temp_dir();
         let unix = format!("{}::/run", dir.display());
         let args = parse(&[
-            "--allow-connect", "127.0.0.1:80",
-            "--allow-connect", "[::1]:*",
-            "--allow-bind", "0.0.0.0:8000-8099",
+            "--allow-connect",
+            "127.0.0.1:80",
+            "--allow-connect",
+            "[::1]:*",
+            "--allow-bind",
+            "0.0.0.0:8000-8099",
             "--allow-dns",
-            "--allow-unix", &unix,
+            "--allow-unix",
+            &unix,
             "--allow-raw",
             "--inherit-network",
-            "--max-sockets", "7",
+            "--max-sockets",
+            "7",
             "guest.wasm",
         ])
         .unwrap();
@@ -357,16 +373,26 @@ mod tests {
         let args = parse(&["guest.wasm"]).unwrap();
         assert_eq!(args.max_sockets, DEFAULT_MAX_SOCKETS);
         let policy = args.policy().unwrap();
-        assert!(policy.check_connect(&"127.0.0.1:1".parse().unwrap()).is_err());
+        assert!(
+            policy
+                .check_connect(&"127.0.0.1:1".parse().unwrap())
+                .is_err()
+        );
         assert!(policy.check_dns().is_err());
     }
 
     #[test]
     fn guest_args_follow_the_component() {
         let args = parse(&["--allow-dns", "g.wasm", "a", "--allow-raw", "-x", "--", "b"]).unwrap();
-        assert_eq!(args.component_and_args, ["g.wasm", "a", "--allow-raw", "-x", "--", "b"]);
+        assert_eq!(
+            args.component_and_args,
+            ["g.wasm", "a", "--allow-raw", "-x", "--", "b"]
+        );
         assert!(!args.allow_raw, "flags after the component are the guest's");
-        assert_eq!(args.guest_config().args, ["a", "--allow-raw", "-x", "--", "b"]);
+        assert_eq!(
+            args.guest_config().args,
+            ["a", "--allow-raw", "-x", "--", "b"]
+        );
     }
 
     #[test]
@@ -387,17 +413,40 @@ mod tests {
     #[test]
     fn dir_and_env_specs() {
         let args = parse(&[
-            "--dir", "/tmp::/data", "--dir", "/srv",
-            "--env", "A=1", "--env", "B=", "--env", "WASOCK_CLI_TEST_UNSET_VAR",
+            "--dir",
+            "/tmp::/data",
+            "--dir",
+            "/srv",
+            "--env",
+            "A=1",
+            "--env",
+            "B=",
+            "--env",
+            "WASOCK_CLI_TEST_UNSET_VAR",
             "g.wasm",
         ])
         .unwrap();
-        assert_eq!(args.dirs[0], DirSpec { host: "/tmp".into(), guest: "/data".into() });
-        assert_eq!(args.dirs[1], DirSpec { host: "/srv".into(), guest: "/srv".into() });
+        assert_eq!(
+            args.dirs[0],
+            DirSpec {
+                host: "/tmp".into(),
+                guest: "/data".into()
+            }
+        );
+        assert_eq!(
+            args.dirs[1],
+            DirSpec {
+                host: "/srv".into(),
+                guest: "/srv".into()
+            }
+        );
         let guest = args.guest_config();
         assert_eq!(
             guest.env,
-            [("A".to_owned(), "1".to_owned()), ("B".to_owned(), String::new())]
+            [
+                ("A".to_owned(), "1".to_owned()),
+                ("B".to_owned(), String::new())
+            ]
         );
         assert!(parse(&["--env", "=x", "g.wasm"]).is_err());
         assert!(parse(&["--dir", "::/x", "g.wasm"]).is_err());
@@ -409,10 +458,20 @@ mod tests {
         let run = command.find_subcommand_mut("run").unwrap();
         let help = run.render_long_help().to_string();
         for flag in [
-            "--allow-connect", "--allow-bind", "--allow-dns", "--allow-unix", "--allow-raw",
-            "--inherit-network", "--max-sockets", "--dir", "--env",
+            "--allow-connect",
+            "--allow-bind",
+            "--allow-dns",
+            "--allow-unix",
+            "--allow-raw",
+            "--inherit-network",
+            "--max-sockets",
+            "--dir",
+            "--env",
         ] {
-            assert!(help.matches(flag).count() >= 2, "{flag} needs a flag line and an example:\n{help}");
+            assert!(
+                help.matches(flag).count() >= 2,
+                "{flag} needs a flag line and an example:\n{help}"
+            );
         }
     }
 }

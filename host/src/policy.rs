@@ -86,7 +86,9 @@ pub struct Denied {
 
 impl Denied {
     fn new(message: impl Into<String>) -> Self {
-        Denied { message: message.into() }
+        Denied {
+            message: message.into(),
+        }
     }
 }
 
@@ -215,7 +217,11 @@ impl Policy {
     /// Host names, `/etc/hosts` ones such as `localhost` included, need
     /// `--allow-dns`: whether a name is answered locally is the resolver's
     /// business, not the guest's.
-    pub fn check_address_information(&self, node: Option<&str>, numeric_host: bool) -> Result<(), Denied> {
+    pub fn check_address_information(
+        &self,
+        node: Option<&str>,
+        numeric_host: bool,
+    ) -> Result<(), Denied> {
         match node {
             None => Ok(()),
             Some(_) if numeric_host => Ok(()),
@@ -229,7 +235,11 @@ impl Policy {
     /// local services database), so no grant is needed; a reverse lookup
     /// needs `--allow-dns` (or `--inherit-network`).
     pub fn check_name_information(&self, numeric_host: bool) -> Result<(), Denied> {
-        if numeric_host { Ok(()) } else { self.check_dns() }
+        if numeric_host {
+            Ok(())
+        } else {
+            self.check_dns()
+        }
     }
 
     /// raw sockets and sandbox-escaping options (`--allow-raw`).
@@ -258,11 +268,8 @@ impl Policy {
     /// Returns the resolved host path (the canonical parent joined with the
     /// file name) to hand to the OS.
     pub fn unix_path(&self, operation: &str, guest_path: &str) -> Result<PathBuf, Denied> {
-        let deny = |why: &str| {
-            Denied::new(format!(
-                "denied unix {operation} to {guest_path:?}: {why}"
-            ))
-        };
+        let deny =
+            |why: &str| Denied::new(format!("denied unix {operation} to {guest_path:?}: {why}"));
         if self.unix.is_empty() {
             return Err(deny("no --allow-unix grant"));
         }
@@ -294,14 +301,21 @@ impl Policy {
             .ok_or_else(|| deny("outside every --allow-unix directory"))?;
         let file_name = match relative.file_name() {
             Some(name) => name.to_os_string(),
-            None => return Err(deny("names the granted directory itself, not a socket in it")),
+            None => {
+                return Err(deny(
+                    "names the granted directory itself, not a socket in it",
+                ));
+            }
         };
         let host_path = grant.host_dir.join(&relative);
         let host_parent = host_path
             .parent()
             .ok_or_else(|| deny("has no parent directory"))?;
         let real_parent = host_parent.canonicalize().map_err(|e| {
-            deny(&format!("cannot resolve its directory {}: {e}", host_parent.display()))
+            deny(&format!(
+                "cannot resolve its directory {}: {e}",
+                host_parent.display()
+            ))
         })?;
         if !real_parent.starts_with(&grant.host_dir) {
             return Err(deny(&format!(
@@ -314,7 +328,10 @@ impl Policy {
             && meta.file_type().is_symlink()
         {
             let target = resolved.canonicalize().map_err(|e| {
-                deny(&format!("cannot resolve the symlink {}: {e}", resolved.display()))
+                deny(&format!(
+                    "cannot resolve the symlink {}: {e}",
+                    resolved.display()
+                ))
             })?;
             if !target.starts_with(&grant.host_dir) {
                 return Err(deny(&format!(
@@ -475,7 +492,10 @@ pub struct GrantError {
 
 impl GrantError {
     fn new(spec: &str, message: impl Into<String>) -> Self {
-        GrantError { spec: spec.to_owned(), message: message.into() }
+        GrantError {
+            spec: spec.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -525,8 +545,14 @@ impl fmt::Display for AddrMatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AddrMatch::Any => f.write_str("*"),
-            AddrMatch::Net { addr: IpAddr::V4(a), prefix } => write!(f, "{a}/{prefix}"),
-            AddrMatch::Net { addr: IpAddr::V6(a), prefix } => write!(f, "[{a}/{prefix}]"),
+            AddrMatch::Net {
+                addr: IpAddr::V4(a),
+                prefix,
+            } => write!(f, "{a}/{prefix}"),
+            AddrMatch::Net {
+                addr: IpAddr::V6(a),
+                prefix,
+            } => write!(f, "[{a}/{prefix}]"),
         }
     }
 }
@@ -543,7 +569,10 @@ pub struct PortRange {
 
 impl PortRange {
     /// Every port, 0 (an ephemeral port, for bind) included.
-    pub const ANY: PortRange = PortRange { low: 0, high: u16::MAX };
+    pub const ANY: PortRange = PortRange {
+        low: 0,
+        high: u16::MAX,
+    };
 
     /// Whether `port` lies in the range.
     pub fn contains(&self, port: u16) -> bool {
@@ -604,7 +633,9 @@ impl FromStr for GrantSpec {
         let err = |message: String| GrantError::new(spec, message);
         let text = spec.trim();
         if text.is_empty() {
-            return Err(err("empty; expected ADDR[/PREFIX]:PORTS, like 127.0.0.1:8080".into()));
+            return Err(err(
+                "empty; expected ADDR[/PREFIX]:PORTS, like 127.0.0.1:8080".into(),
+            ));
         }
         let (addr_text, ports_text) = if let Some(rest) = text.strip_prefix('[') {
             let close = rest.find(']').ok_or_else(|| {
@@ -623,9 +654,9 @@ impl FromStr for GrantSpec {
             })?;
             (AddrText::V6(inside), ports)
         } else {
-            let (addr, ports) = text.rsplit_once(':').ok_or_else(|| {
-                err(format!("missing `:PORTS` after `{text}` (N, N-M or *)"))
-            })?;
+            let (addr, ports) = text
+                .rsplit_once(':')
+                .ok_or_else(|| err(format!("missing `:PORTS` after `{text}` (N, N-M or *)")))?;
             if addr.contains(':') {
                 return Err(err(format!(
                     "IPv6 address `{addr}` must be in brackets, like [::1]:8080"
@@ -664,15 +695,20 @@ fn parse_net(spec: &str, text: &str, v6: bool) -> Result<AddrMatch, GrantError> 
         None => (text, None),
     };
     if addr_text.is_empty() {
-        return Err(err("missing address before `:` (use * for any address)".into()));
+        return Err(err(
+            "missing address before `:` (use * for any address)".into()
+        ));
     }
     let addr: IpAddr = if v6 {
         if addr_text == "*" {
-            return Err(err("`[*]` is not an address; write `*:PORTS` for any address".into()));
+            return Err(err(
+                "`[*]` is not an address; write `*:PORTS` for any address".into(),
+            ));
         }
-        addr_text.parse::<Ipv6Addr>().map(IpAddr::V6).map_err(|_| {
-            err(format!("`{addr_text}` is not an IPv6 address"))
-        })?
+        addr_text
+            .parse::<Ipv6Addr>()
+            .map(IpAddr::V6)
+            .map_err(|_| err(format!("`{addr_text}` is not an IPv6 address")))?
     } else {
         addr_text.parse::<Ipv4Addr>().map(IpAddr::V4).map_err(|_| {
             if addr_text.chars().any(|c| c.is_ascii_alphabetic()) {
@@ -690,9 +726,7 @@ fn parse_net(spec: &str, text: &str, v6: bool) -> Result<AddrMatch, GrantError> 
         Some(p) => match p.parse::<u8>() {
             Ok(n) if n <= max && !p.starts_with('+') => n,
             _ => {
-                return Err(err(format!(
-                    "prefix `/{p}` is not a number in 0-{max}"
-                )));
+                return Err(err(format!("prefix `/{p}` is not a number in 0-{max}")));
             }
         },
     };
@@ -718,11 +752,19 @@ fn network(addr: IpAddr, prefix: u8) -> AddrMatch {
 }
 
 fn mask_v4(bits: u32, prefix: u8) -> u32 {
-    if prefix == 0 { 0 } else { bits & (u32::MAX << (32 - u32::from(prefix.min(32)))) }
+    if prefix == 0 {
+        0
+    } else {
+        bits & (u32::MAX << (32 - u32::from(prefix.min(32))))
+    }
 }
 
 fn mask_v6(bits: u128, prefix: u8) -> u128 {
-    if prefix == 0 { 0 } else { bits & (u128::MAX << (128 - u32::from(prefix.min(128)))) }
+    if prefix == 0 {
+        0
+    } else {
+        bits & (u128::MAX << (128 - u32::from(prefix.min(128))))
+    }
 }
 
 /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) as the IPv4 address it carries.
@@ -792,7 +834,9 @@ impl FromStr for UnixGrantSpec {
             None => (spec, None),
         };
         if host.is_empty() {
-            return Err(err("missing HOST_DIR (expected HOST_DIR[::GUEST_DIR])".into()));
+            return Err(err(
+                "missing HOST_DIR (expected HOST_DIR[::GUEST_DIR])".into()
+            ));
         }
         if host.contains('\0') {
             return Err(err("HOST_DIR contains a NUL byte".into()));
@@ -801,12 +845,17 @@ impl FromStr for UnixGrantSpec {
             None => None,
             Some("") => return Err(err("empty GUEST_DIR after `::`".into())),
             Some(g) if !g.starts_with('/') => {
-                return Err(err(format!("GUEST_DIR `{g}` must be an absolute path, like /run")));
+                return Err(err(format!(
+                    "GUEST_DIR `{g}` must be an absolute path, like /run"
+                )));
             }
             Some(g) if g.contains('\0') => return Err(err("GUEST_DIR contains a NUL byte".into())),
             Some(g) => Some(normalize_lexically(Path::new(g))),
         };
-        Ok(UnixGrantSpec { host_dir: PathBuf::from(host), guest_dir })
+        Ok(UnixGrantSpec {
+            host_dir: PathBuf::from(host),
+            guest_dir,
+        })
     }
 }
 
@@ -825,9 +874,10 @@ impl UnixGrant {
             None => spec.host_dir.display().to_string(),
         };
         let err = |message: String| GrantError::new(&shown, message);
-        let host_dir = spec.host_dir.canonicalize().map_err(|e| {
-            err(format!("HOST_DIR `{}`: {e}", spec.host_dir.display()))
-        })?;
+        let host_dir = spec
+            .host_dir
+            .canonicalize()
+            .map_err(|e| err(format!("HOST_DIR `{}`: {e}", spec.host_dir.display())))?;
         if !host_dir.is_dir() {
             return Err(err(format!(
                 "HOST_DIR `{}` is not a directory",
@@ -849,7 +899,10 @@ impl UnixGrant {
                 normalize_lexically(&absolute)
             }
         };
-        Ok(UnixGrant { host_dir, guest_dir })
+        Ok(UnixGrant {
+            host_dir,
+            guest_dir,
+        })
     }
 }
 
@@ -874,7 +927,11 @@ struct DenialLog {
 
 impl DenialLog {
     const fn new() -> Self {
-        DenialLog { window_start: None, printed: 0, suppressed: 0 }
+        DenialLog {
+            window_start: None,
+            printed: 0,
+            suppressed: 0,
+        }
     }
 
     /// The lines to print for one denial at `now`.
@@ -976,7 +1033,10 @@ mod tests {
         assert_eq!(
             g,
             GrantSpec {
-                addr: AddrMatch::Net { addr: "10.0.0.1".parse().unwrap(), prefix: 32 },
+                addr: AddrMatch::Net {
+                    addr: "10.0.0.1".parse().unwrap(),
+                    prefix: 32
+                },
                 ports: PortRange { low: 80, high: 80 },
             }
         );
@@ -1005,7 +1065,13 @@ mod tests {
     #[test]
     fn spec_port_ranges() {
         let g = grant("127.0.0.1:1000-2000");
-        assert_eq!(g.ports, PortRange { low: 1000, high: 2000 });
+        assert_eq!(
+            g.ports,
+            PortRange {
+                low: 1000,
+                high: 2000
+            }
+        );
         assert!(!g.matches(&sa("127.0.0.1:999")));
         assert!(g.matches(&sa("127.0.0.1:1000")));
         assert!(g.matches(&sa("127.0.0.1:1500")));
@@ -1209,20 +1275,41 @@ mod tests {
     fn numeric_resolution_needs_no_grant() {
         let p = Policy::new();
         assert!(p.check_address_information(None, false).is_ok());
-        assert!(p.check_address_information(Some("127.0.0.1"), false).is_ok());
+        assert!(
+            p.check_address_information(Some("127.0.0.1"), false)
+                .is_ok()
+        );
         assert!(p.check_address_information(Some("::1"), false).is_ok());
-        assert!(p.check_address_information(Some("example.com"), true).is_ok());
-        let e = p.check_address_information(Some("localhost"), false).unwrap_err();
+        assert!(
+            p.check_address_information(Some("example.com"), true)
+                .is_ok()
+        );
+        let e = p
+            .check_address_information(Some("localhost"), false)
+            .unwrap_err();
         assert!(e.message.contains("--allow-dns"), "{e}");
-        assert!(p.check_address_information(Some("127.1"), false).is_err(), "only strict literals");
-        assert!(p.check_address_information(Some("fe80::1%eth0"), false).is_err());
+        assert!(
+            p.check_address_information(Some("127.1"), false).is_err(),
+            "only strict literals"
+        );
+        assert!(
+            p.check_address_information(Some("fe80::1%eth0"), false)
+                .is_err()
+        );
         assert!(p.check_name_information(true).is_ok());
         assert!(p.check_name_information(false).is_err());
         let dns = Policy::new().allow_dns(true);
-        assert!(dns.check_address_information(Some("localhost"), false).is_ok());
+        assert!(
+            dns.check_address_information(Some("localhost"), false)
+                .is_ok()
+        );
         assert!(dns.check_name_information(false).is_ok());
         let inherit = Policy::new().inherit_network(true);
-        assert!(inherit.check_address_information(Some("localhost"), false).is_ok());
+        assert!(
+            inherit
+                .check_address_information(Some("localhost"), false)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -1250,19 +1337,33 @@ mod tests {
             (libc::SOL_SOCKET, libc::SO_MARK, "SO_MARK"),
             (libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, "SO_ATTACH_FILTER"),
             (libc::SOL_SOCKET, libc::SO_ATTACH_BPF, "SO_ATTACH_BPF"),
-            (libc::SOL_SOCKET, libc::SO_ATTACH_REUSEPORT_CBPF, "SO_ATTACH_REUSEPORT_CBPF"),
+            (
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_REUSEPORT_CBPF,
+                "SO_ATTACH_REUSEPORT_CBPF",
+            ),
             (libc::SOL_SOCKET, libc::SO_BINDTOIFINDEX, "SO_BINDTOIFINDEX"),
             (libc::IPPROTO_IP, libc::IP_TRANSPARENT, "IP_TRANSPARENT"),
             (libc::IPPROTO_IP, libc::IP_HDRINCL, "IP_HDRINCL"),
             (libc::IPPROTO_IP, libc::IP_FREEBIND, "IP_FREEBIND"),
-            (libc::IPPROTO_IPV6, libc::IPV6_TRANSPARENT, "IPV6_TRANSPARENT"),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_TRANSPARENT,
+                "IPV6_TRANSPARENT",
+            ),
             (libc::IPPROTO_IPV6, libc::IPV6_HDRINCL, "IPV6_HDRINCL"),
         ];
         let raw = Policy::new().allow_raw(true);
         for (level, name, label) in guarded {
             let e = p.check_option(level, name).unwrap_err();
-            assert_eq!(e.message, format!("denied option {label}: needs --allow-raw"));
-            assert!(raw.check_option(level, name).is_ok(), "{label} with --allow-raw");
+            assert_eq!(
+                e.message,
+                format!("denied option {label}: needs --allow-raw")
+            );
+            assert!(
+                raw.check_option(level, name).is_ok(),
+                "{label} with --allow-raw"
+            );
         }
         let free = [
             (libc::SOL_SOCKET, libc::SO_REUSEADDR),
@@ -1275,10 +1376,18 @@ mod tests {
             (libc::IPPROTO_UDP, 1),
         ];
         for (level, name) in free {
-            assert!(p.check_option(level, name).is_ok(), "level {level} name {name}");
+            assert!(
+                p.check_option(level, name).is_ok(),
+                "level {level} name {name}"
+            );
         }
         // An unknown level needs --allow-raw too.
-        assert!(p.check_option(libc::SOL_PACKET, 1).unwrap_err().message.contains("level"));
+        assert!(
+            p.check_option(libc::SOL_PACKET, 1)
+                .unwrap_err()
+                .message
+                .contains("level")
+        );
         assert!(raw.check_option(libc::SOL_PACKET, 1).is_ok());
     }
 
@@ -1319,11 +1428,17 @@ mod tests {
     fn unix_spec_parsing() {
         assert_eq!(
             unix_grant("/tmp/a"),
-            UnixGrantSpec { host_dir: "/tmp/a".into(), guest_dir: None }
+            UnixGrantSpec {
+                host_dir: "/tmp/a".into(),
+                guest_dir: None
+            }
         );
         assert_eq!(
             unix_grant("/tmp/a::/run/./x/"),
-            UnixGrantSpec { host_dir: "/tmp/a".into(), guest_dir: Some("/run/x".into()) }
+            UnixGrantSpec {
+                host_dir: "/tmp/a".into(),
+                guest_dir: Some("/run/x".into())
+            }
         );
         let e = |s: &str| s.parse::<UnixGrantSpec>().unwrap_err().to_string();
         assert!(e("").contains("missing HOST_DIR"));
@@ -1337,7 +1452,10 @@ mod tests {
         let e = Policy::new()
             .allow_unix(unix_grant("/nonexistent/wasock-dir"))
             .unwrap_err();
-        assert!(e.to_string().contains("HOST_DIR `/nonexistent/wasock-dir`"), "{e}");
+        assert!(
+            e.to_string().contains("HOST_DIR `/nonexistent/wasock-dir`"),
+            "{e}"
+        );
         let dir = TempDir::new("file");
         let file = dir.0.join("f");
         std::fs::write(&file, b"").unwrap();
@@ -1350,16 +1468,30 @@ mod tests {
         let dir = TempDir::new("plain");
         let p = Policy::new().allow_unix(unix_grant(s(&dir.0))).unwrap();
         let guest = format!("{}/echo.sock", s(&dir.0));
-        assert_eq!(p.unix_path("bind", &guest).unwrap(), dir.0.join("echo.sock"));
+        assert_eq!(
+            p.unix_path("bind", &guest).unwrap(),
+            dir.0.join("echo.sock")
+        );
         // A subdirectory that exists is fine; `.` and `..` that stay inside too.
         std::fs::create_dir(dir.0.join("sub")).unwrap();
         let nested = format!("{}/sub/./x/../a.sock", s(&dir.0));
-        assert_eq!(p.unix_path("bind", &nested).unwrap(), dir.0.join("sub/a.sock"));
+        assert_eq!(
+            p.unix_path("bind", &nested).unwrap(),
+            dir.0.join("sub/a.sock")
+        );
         // Relative paths are relative to the grant's guest directory.
-        assert_eq!(p.unix_path("connect", "r.sock").unwrap(), dir.0.join("r.sock"));
+        assert_eq!(
+            p.unix_path("connect", "r.sock").unwrap(),
+            dir.0.join("r.sock")
+        );
         // A subdirectory that does not exist cannot be resolved.
         let missing = format!("{}/nope/a.sock", s(&dir.0));
-        assert!(p.unix_path("bind", &missing).unwrap_err().message.contains("cannot resolve"));
+        assert!(
+            p.unix_path("bind", &missing)
+                .unwrap_err()
+                .message
+                .contains("cannot resolve")
+        );
         // The reverse mapping.
         assert_eq!(
             p.guest_unix_path(&dir.0.join("echo.sock")).as_deref(),
@@ -1374,11 +1506,19 @@ mod tests {
         let escape = format!("{}/../escape.sock", s(&dir.0));
         let e = p.unix_path("bind", &escape).unwrap_err();
         assert!(e.message.starts_with("denied unix bind to "), "{e}");
-        assert!(e.message.contains("outside every --allow-unix directory"), "{e}");
+        assert!(
+            e.message.contains("outside every --allow-unix directory"),
+            "{e}"
+        );
         assert!(p.unix_path("connect", "../escape.sock").is_err());
         assert!(p.unix_path("connect", "a/../../escape.sock").is_err());
         // The directory itself is not a socket path.
-        assert!(p.unix_path("bind", s(&dir.0)).unwrap_err().message.contains("directory itself"));
+        assert!(
+            p.unix_path("bind", s(&dir.0))
+                .unwrap_err()
+                .message
+                .contains("directory itself")
+        );
         assert!(p.unix_path("bind", ".").is_err());
     }
 
@@ -1386,15 +1526,28 @@ mod tests {
     fn unix_absolute_outside_refused() {
         let dir = TempDir::new("abs");
         let p = Policy::new().allow_unix(unix_grant(s(&dir.0))).unwrap();
-        for path in ["/etc/passwd", "/tmp/other.sock", "/", "/var/run/docker.sock"] {
+        for path in [
+            "/etc/passwd",
+            "/tmp/other.sock",
+            "/",
+            "/var/run/docker.sock",
+        ] {
             let e = p.unix_path("connect", path).unwrap_err();
-            assert!(e.message.contains("outside every --allow-unix directory"), "{path}: {e}");
+            assert!(
+                e.message.contains("outside every --allow-unix directory"),
+                "{path}: {e}"
+            );
         }
         // A sibling whose name merely starts with the directory's name.
         let sibling = format!("{}-evil/x.sock", s(&dir.0));
         assert!(p.unix_path("connect", &sibling).is_err());
         assert!(p.unix_path("connect", "").is_err());
-        assert!(p.unix_path("connect", "\0abstract").unwrap_err().message.contains("abstract"));
+        assert!(
+            p.unix_path("connect", "\0abstract")
+                .unwrap_err()
+                .message
+                .contains("abstract")
+        );
         assert_eq!(p.guest_unix_path(Path::new("/etc/passwd")), None);
     }
 
@@ -1409,8 +1562,7 @@ mod tests {
         let e = p.unix_path("bind", &through).unwrap_err();
         assert!(e.message.contains("symlink leads out"), "{e}");
         // A symlinked socket file leading out (connect follows it).
-        std::os::unix::fs::symlink(outside.0.join("target.sock"), dir.0.join("link.sock"))
-            .unwrap();
+        std::os::unix::fs::symlink(outside.0.join("target.sock"), dir.0.join("link.sock")).unwrap();
         std::fs::write(outside.0.join("target.sock"), b"").unwrap();
         let link = format!("{}/link.sock", s(&dir.0));
         let e = p.unix_path("connect", &link).unwrap_err();
@@ -1422,7 +1574,10 @@ mod tests {
         std::fs::create_dir(dir.0.join("real")).unwrap();
         std::os::unix::fs::symlink(dir.0.join("real"), dir.0.join("alias")).unwrap();
         let inside = format!("{}/alias/y.sock", s(&dir.0));
-        assert_eq!(p.unix_path("bind", &inside).unwrap(), dir.0.join("real/y.sock"));
+        assert_eq!(
+            p.unix_path("bind", &inside).unwrap(),
+            dir.0.join("real/y.sock")
+        );
     }
 
     #[test]
@@ -1430,7 +1585,10 @@ mod tests {
         let dir = TempDir::new("mapped");
         let spec = format!("{}::/run/socks", s(&dir.0));
         let p = Policy::new().allow_unix(unix_grant(&spec)).unwrap();
-        assert_eq!(p.unix_path("bind", "/run/socks/a.sock").unwrap(), dir.0.join("a.sock"));
+        assert_eq!(
+            p.unix_path("bind", "/run/socks/a.sock").unwrap(),
+            dir.0.join("a.sock")
+        );
         assert_eq!(p.unix_path("bind", "a.sock").unwrap(), dir.0.join("a.sock"));
         assert_eq!(
             p.guest_unix_path(&dir.0.join("a.sock")).as_deref(),
@@ -1455,9 +1613,18 @@ mod tests {
             .unwrap()
             .allow_unix(unix_grant(&format!("{}::/srv/inner", s(&b.0))))
             .unwrap();
-        assert_eq!(p.unix_path("bind", "/srv/x.sock").unwrap(), a.0.join("x.sock"));
-        assert_eq!(p.unix_path("bind", "/srv/inner/x.sock").unwrap(), b.0.join("x.sock"));
-        assert_eq!(p.guest_unix_path(&b.0.join("x.sock")).as_deref(), Some("/srv/inner/x.sock"));
+        assert_eq!(
+            p.unix_path("bind", "/srv/x.sock").unwrap(),
+            a.0.join("x.sock")
+        );
+        assert_eq!(
+            p.unix_path("bind", "/srv/inner/x.sock").unwrap(),
+            b.0.join("x.sock")
+        );
+        assert_eq!(
+            p.guest_unix_path(&b.0.join("x.sock")).as_deref(),
+            Some("/srv/inner/x.sock")
+        );
     }
 
     // ---- Reporting ---------------------------------------------------------
@@ -1485,6 +1652,9 @@ mod tests {
         for i in 0..10u64 {
             log.report(&d, t0 + Duration::from_millis(1600 + i));
         }
-        assert_eq!(log.flush().as_deref(), Some("wasock: 1 more denial suppressed"));
+        assert_eq!(
+            log.flush().as_deref(),
+            Some("wasock: 1 more denial suppressed")
+        );
     }
 }

@@ -161,13 +161,19 @@ impl std::fmt::Debug for GuestState {
 
 impl WasiView for GuestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasockView for GuestState {
     fn wasock(&mut self) -> WasockCtxView<'_> {
-        WasockCtxView { ctx: &mut self.wasock, table: &mut self.table }
+        WasockCtxView {
+            ctx: &mut self.wasock,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -198,7 +204,10 @@ pub struct Runner {
 impl std::fmt::Debug for Runner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runner")
-            .field("cache", &self.inner.cache.as_ref().map(|c| c.directory().clone()))
+            .field(
+                "cache",
+                &self.inner.cache.as_ref().map(|c| c.directory().clone()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -255,7 +264,10 @@ impl Runner {
     /// The on-disk cache's (hits, misses) so far in this process, when the
     /// cache is enabled.
     pub fn cache_stats(&self) -> Option<(usize, usize)> {
-        self.inner.cache.as_ref().map(|c| (c.cache_hits(), c.cache_misses()))
+        self.inner
+            .cache
+            .as_ref()
+            .map(|c| (c.cache_hits(), c.cache_misses()))
     }
 
     /// Compiles (or fetches from the caches) the component at `path` and
@@ -270,7 +282,11 @@ impl Runner {
             modified: meta.modified().ok(),
         };
         let cell = {
-            let mut map = self.inner.components.lock().unwrap_or_else(|p| p.into_inner());
+            let mut map = self
+                .inner
+                .components
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             map.entry(key).or_default().clone()
         };
         let pre = cell
@@ -287,9 +303,11 @@ impl Runner {
                             .instantiate_pre(&component)
                             .map_err(anyhow_from)
                             .with_context(|| format!("cannot link component {}", path.display()))?;
-                        CommandPre::new(instance_pre).map_err(anyhow_from).with_context(|| {
-                            format!("{} is not a wasi:cli command component", path.display())
-                        })
+                        CommandPre::new(instance_pre)
+                            .map_err(anyhow_from)
+                            .with_context(|| {
+                                format!("{} is not a wasi:cli command component", path.display())
+                            })
                     })
                     .await
                     .context("component compilation task failed")?
@@ -306,7 +324,12 @@ impl Runner {
     ///
     /// `Err` is for failures before the guest starts (unreadable or invalid
     /// component, missing imports, a directory that cannot be opened).
-    pub async fn run(&self, path: &Path, guest: GuestConfig, policy: Arc<Policy>) -> Result<Outcome> {
+    pub async fn run(
+        &self,
+        path: &Path,
+        guest: GuestConfig,
+        policy: Arc<Policy>,
+    ) -> Result<Outcome> {
         let pre = self.prepare(path).await?;
         let wasi = wasi_ctx(path, &guest, &policy)?;
         let state = GuestState {
@@ -388,7 +411,11 @@ fn wasi_ctx(path: &Path, guest: &GuestConfig, policy: &Arc<Policy>) -> Result<Wa
 ///   granted ephemeral binds there (`ADDR:0`);
 /// - accepted clients and received datagrams (`TcpAccept`, `UdpReceive`):
 ///   allowed; the listening or bound socket they arrive on was granted.
-fn wasi_socket_check(policy: &Policy, addr: SocketAddr, usage: SocketAddrUse) -> Result<(), Denied> {
+fn wasi_socket_check(
+    policy: &Policy,
+    addr: SocketAddr,
+    usage: SocketAddrUse,
+) -> Result<(), Denied> {
     match usage {
         SocketAddrUse::TcpConnect | SocketAddrUse::UdpSend => policy.check_connect(&addr),
         SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => {
@@ -475,7 +502,10 @@ mod tests {
         assert!(wasi_socket_check(&p, sa("127.0.0.1:8081"), SocketAddrUse::TcpConnect).is_err());
         assert!(wasi_socket_check(&p, sa("127.0.0.1:8080"), SocketAddrUse::UdpSend).is_ok());
         let denied = wasi_socket_check(&p, sa("10.0.0.1:80"), SocketAddrUse::UdpSend).unwrap_err();
-        assert_eq!(denied.message, "denied connect to 10.0.0.1:80: no --allow-connect grant matches");
+        assert_eq!(
+            denied.message,
+            "denied connect to 10.0.0.1:80: no --allow-connect grant matches"
+        );
     }
 
     #[test]
@@ -496,7 +526,10 @@ mod tests {
         let none = Policy::new();
         let denied =
             wasi_socket_check(&none, sa("0.0.0.0:0"), SocketAddrUse::TcpListen).unwrap_err();
-        assert!(denied.message.starts_with("denied listen to 0.0.0.0:0"), "{denied}");
+        assert!(
+            denied.message.starts_with("denied listen to 0.0.0.0:0"),
+            "{denied}"
+        );
         assert!(wasi_socket_check(&none, sa("0.0.0.0:41000"), SocketAddrUse::TcpListen).is_err());
         let g = policy();
         // Bound to an ephemeral port under a `127.0.0.1:0` grant.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use wasock_tests::{guest, output_text, Wasock};
+use wasock_tests::{Wasock, guest, output_text};
 
 use crate::WASOCK;
 
@@ -39,7 +39,11 @@ fn stderr(output: &Output) -> String {
 /// Asserts the guest ran to a clean exit and printed a line starting with
 /// `prefix`; returns that line.
 fn line_starting(output: &Output, prefix: &str) -> String {
-    assert!(output.status.success(), "guest failed\n{}", output_text(output));
+    assert!(
+        output.status.success(),
+        "guest failed\n{}",
+        output_text(output)
+    );
     stdout(output)
         .lines()
         .find(|line| line.starts_with(prefix))
@@ -71,9 +75,13 @@ fn accept_and_read(listener: &TcpListener, output: &Output) -> Vec<u8> {
         .accept()
         .unwrap_or_else(|error| panic!("nothing accepted ({error})\n{}", output_text(output)));
     stream.set_nonblocking(false).expect("blocking");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
     let mut data = Vec::new();
-    stream.read_to_end(&mut data).expect("read what the guest sent");
+    stream
+        .read_to_end(&mut data)
+        .expect("read what the guest sent");
     data
 }
 
@@ -126,9 +134,17 @@ fn denied_connect_never_reaches_the_listener() {
     let (listener, address) = listener();
     let output = run(&[], "policy_connect", &[&address.to_string()]);
     let line = line_starting(&output, "connect ");
-    assert!(line.starts_with("connect error permission-denied"), "{line}\n{}", output_text(&output));
+    assert!(
+        line.starts_with("connect error permission-denied"),
+        "{line}\n{}",
+        output_text(&output)
+    );
     let expected = format!("wasock: denied connect to {address}: no --allow-connect grant matches");
-    assert!(stderr(&output).contains(&expected), "no denial line\n{}", output_text(&output));
+    assert!(
+        stderr(&output).contains(&expected),
+        "no denial line\n{}",
+        output_text(&output)
+    );
     assert_nothing_accepted(&listener, &output);
 }
 
@@ -136,9 +152,16 @@ fn denied_connect_never_reaches_the_listener() {
 fn connect_to_another_port_than_granted_is_denied() {
     let (listener, address) = listener();
     let other = format!("127.0.0.1:{}", address.port().wrapping_add(1).max(1));
-    let output = run(&["--allow-connect", &other], "policy_connect", &[&address.to_string()]);
+    let output = run(
+        &["--allow-connect", &other],
+        "policy_connect",
+        &[&address.to_string()],
+    );
     let line = line_starting(&output, "connect ");
-    assert!(line.starts_with("connect error permission-denied"), "{line}");
+    assert!(
+        line.starts_with("connect error permission-denied"),
+        "{line}"
+    );
     assert_nothing_accepted(&listener, &output);
 }
 
@@ -147,25 +170,52 @@ fn allowed_connect_reaches_the_listener() {
     let (listener, address) = listener();
     let grant = address.to_string();
     let output = run(&["--allow-connect", &grant], "policy_connect", &[&grant]);
-    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    assert_eq!(
+        line_starting(&output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(accept_and_read(&listener, &output), b"hello");
-    assert!(!stderr(&output).contains("denied"), "{}", output_text(&output));
+    assert!(
+        !stderr(&output).contains("denied"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
 fn prefix_and_port_range_grants_allow_connect() {
     let (listener, address) = listener();
     let grant = format!("127.0.0.0/8:{}-{}", address.port(), address.port());
-    let output = run(&["--allow-connect", &grant], "policy_connect", &[&address.to_string()]);
-    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    let output = run(
+        &["--allow-connect", &grant],
+        "policy_connect",
+        &[&address.to_string()],
+    );
+    assert_eq!(
+        line_starting(&output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(accept_and_read(&listener, &output), b"hello");
 }
 
 #[test]
 fn inherit_network_allows_connect() {
     let (listener, address) = listener();
-    let output = run(&["--inherit-network"], "policy_connect", &[&address.to_string()]);
-    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    let output = run(
+        &["--inherit-network"],
+        "policy_connect",
+        &[&address.to_string()],
+    );
+    assert_eq!(
+        line_starting(&output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(accept_and_read(&listener, &output), b"hello");
 }
 
@@ -174,9 +224,17 @@ fn ipv4_mapped_connect_is_checked_as_ipv4() {
     let (listener, address) = listener();
     let mapped = format!("[::ffff:127.0.0.1]:{}", address.port());
     // An IPv6 grant for every address does not cover the mapped IPv4 one.
-    let output = run(&["--allow-connect", "[::/0]:*"], "policy_connect", &[&mapped]);
+    let output = run(
+        &["--allow-connect", "[::/0]:*"],
+        "policy_connect",
+        &[&mapped],
+    );
     let line = line_starting(&output, "connect ");
-    assert!(line.starts_with("connect error permission-denied"), "{line}\n{}", output_text(&output));
+    assert!(
+        line.starts_with("connect error permission-denied"),
+        "{line}\n{}",
+        output_text(&output)
+    );
     assert_nothing_accepted(&listener, &output);
 }
 
@@ -185,11 +243,24 @@ fn ipv6_grant_allows_ipv6_connect() {
     let listener = TcpListener::bind("[::1]:0").expect("native IPv6 listener");
     let address = listener.local_addr().expect("address");
     let grant = format!("[::1]:{}", address.port());
-    let output = run(&["--allow-connect", &grant], "policy_connect", &[&address.to_string()]);
-    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    let output = run(
+        &["--allow-connect", &grant],
+        "policy_connect",
+        &[&address.to_string()],
+    );
+    assert_eq!(
+        line_starting(&output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(accept_and_read(&listener, &output), b"hello");
     // The IPv4 loopback grant does not cover it.
-    let output = run(&["--allow-connect", "127.0.0.1:*"], "policy_connect", &[&address.to_string()]);
+    let output = run(
+        &["--allow-connect", "127.0.0.1:*"],
+        "policy_connect",
+        &[&address.to_string()],
+    );
     assert!(line_starting(&output, "connect ").starts_with("connect error permission-denied"));
     assert_nothing_accepted(&listener, &output);
 }
@@ -200,7 +271,10 @@ fn denied_send_to_sends_nothing() {
     let address = receiver.local_addr().expect("udp address");
     let output = run(&[], "policy_send_to", &[&address.to_string()]);
     let line = line_starting(&output, "send-to ");
-    assert!(line.starts_with("send-to error permission-denied"), "{line}");
+    assert!(
+        line.starts_with("send-to error permission-denied"),
+        "{line}"
+    );
     receiver.set_nonblocking(true).expect("nonblocking");
     let mut buf = [0u8; 64];
     match receiver.recv_from(&mut buf) {
@@ -215,8 +289,15 @@ fn allowed_send_to_arrives() {
     let address = receiver.local_addr().expect("udp address");
     let grant = address.to_string();
     let output = run(&["--allow-connect", &grant], "policy_send_to", &[&grant]);
-    assert_eq!(line_starting(&output, "send-to "), "send-to ok 4", "{}", output_text(&output));
-    receiver.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    assert_eq!(
+        line_starting(&output, "send-to "),
+        "send-to ok 4",
+        "{}",
+        output_text(&output)
+    );
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
     let mut buf = [0u8; 64];
     let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
     assert_eq!(&buf[..n], b"ping");
@@ -237,7 +318,10 @@ fn denied_bind_never_listens() {
     let bind = running.wait_for_line("bind ", TIMEOUT);
     assert!(bind.starts_with("bind error permission-denied"), "{bind}");
     let listen = running.wait_for_line("listen ", TIMEOUT);
-    assert!(listen.starts_with("listen error permission-denied"), "listen bound it implicitly: {listen}");
+    assert!(
+        listen.starts_with("listen error permission-denied"),
+        "listen bound it implicitly: {listen}"
+    );
     running.wait_for_line("still running", TIMEOUT);
     // The guest is alive and holds its socket: nothing listens on the port.
     match TcpStream::connect_timeout(&target.parse().expect("address"), Duration::from_secs(5)) {
@@ -247,7 +331,11 @@ fn denied_bind_never_listens() {
     let output = running.wait(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
     let expected = format!("wasock: denied bind to {target}: no --allow-bind grant matches");
-    assert!(stderr(&output).contains(&expected), "{}", output_text(&output));
+    assert!(
+        stderr(&output).contains(&expected),
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
@@ -259,9 +347,13 @@ fn allowed_bind_listens_and_accepts() {
         .spawn();
     let address = running.wait_for_listening(TIMEOUT);
     let mut stream = TcpStream::connect(address).expect("connect to the guest");
-    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("read timeout");
     let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).expect("read the guest's reply");
+    stream
+        .read_to_end(&mut reply)
+        .expect("read the guest's reply");
     assert_eq!(reply, b"hi");
     let output = running.wait(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
@@ -273,10 +365,20 @@ fn allowed_bind_listens_and_accepts() {
 fn resolution_refused_without_allow_dns() {
     let output = run(&[], "policy_resolve", &["localhost"]);
     let lookup = line_starting(&output, "address-information ");
-    assert!(lookup.starts_with("address-information error permission-denied"), "{lookup}");
+    assert!(
+        lookup.starts_with("address-information error permission-denied"),
+        "{lookup}"
+    );
     let name = line_starting(&output, "name-information ");
-    assert!(name.starts_with("name-information error permission-denied"), "{name}");
-    assert!(stderr(&output).contains("wasock: denied address resolution"), "{}", output_text(&output));
+    assert!(
+        name.starts_with("name-information error permission-denied"),
+        "{name}"
+    );
+    assert!(
+        stderr(&output).contains("wasock: denied address resolution"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
@@ -299,7 +401,12 @@ fn unix_bind_inside_the_granted_directory() {
     let dir = TempDir::new("unix-ok");
     let path = format!("{}/ok.sock", dir.path());
     let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&path]);
-    assert_eq!(line_starting(&output, "bind "), format!("bind ok {path}"), "{}", output_text(&output));
+    assert_eq!(
+        line_starting(&output, "bind "),
+        format!("bind ok {path}"),
+        "{}",
+        output_text(&output)
+    );
     assert!(exists(&dir.join("ok.sock")), "no socket file");
 }
 
@@ -322,8 +429,15 @@ fn unix_dotdot_escape_is_denied() {
     let output = run(&["--allow-unix", &granted], "policy_unix", &[&escape]);
     let line = line_starting(&output, "bind ");
     assert!(line.starts_with("bind error permission-denied"), "{line}");
-    assert!(stderr(&output).contains("outside every --allow-unix directory"), "{}", output_text(&output));
-    assert!(!exists(&parent.join("escape.sock")), "the escape created a socket");
+    assert!(
+        stderr(&output).contains("outside every --allow-unix directory"),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        !exists(&parent.join("escape.sock")),
+        "the escape created a socket"
+    );
 }
 
 #[test]
@@ -346,17 +460,33 @@ fn unix_symlink_escape_is_denied() {
     let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&through]);
     let line = line_starting(&output, "bind ");
     assert!(line.starts_with("bind error permission-denied"), "{line}");
-    assert!(stderr(&output).contains("symlink leads out"), "{}", output_text(&output));
-    assert!(!exists(&outside.join("link.sock")), "the symlink led the socket out");
+    assert!(
+        stderr(&output).contains("symlink leads out"),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        !exists(&outside.join("link.sock")),
+        "the symlink led the socket out"
+    );
 }
 
 #[test]
 fn unix_guest_dir_maps_both_ways() {
     let dir = TempDir::new("unix-mapped");
     let grant = format!("{}::/sockets", dir.path());
-    let output = run(&["--allow-unix", &grant], "policy_unix", &["/sockets/mapped.sock"]);
+    let output = run(
+        &["--allow-unix", &grant],
+        "policy_unix",
+        &["/sockets/mapped.sock"],
+    );
     // The guest names it by its guest path, the host file is in the host dir.
-    assert_eq!(line_starting(&output, "bind "), "bind ok /sockets/mapped.sock", "{}", output_text(&output));
+    assert_eq!(
+        line_starting(&output, "bind "),
+        "bind ok /sockets/mapped.sock",
+        "{}",
+        output_text(&output)
+    );
     assert!(exists(&dir.join("mapped.sock")));
     // The host path itself is not a guest name once GUEST_DIR is given.
     let host_name = format!("{}/direct.sock", dir.path());
@@ -375,7 +505,10 @@ fn unix_listener(path: &Path) -> std::os::unix::net::UnixListener {
 fn assert_no_unix_connection(listener: &std::os::unix::net::UnixListener, output: &Output) {
     match listener.accept() {
         Err(error) if error.kind() == ErrorKind::WouldBlock => {}
-        Ok(_) => panic!("the unix listener accepted a connection\n{}", output_text(output)),
+        Ok(_) => panic!(
+            "the unix listener accepted a connection\n{}",
+            output_text(output)
+        ),
         Err(error) => panic!("accept: {error}"),
     }
 }
@@ -385,11 +518,22 @@ fn unix_connect_inside_reaches_the_listener() {
     let dir = TempDir::new("unix-connect");
     let listener = unix_listener(&dir.join("srv.sock"));
     let path = format!("{}/srv.sock", dir.path());
-    let output = run(&["--allow-unix", dir.path()], "policy_unix_connect", &[&path]);
-    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    let output = run(
+        &["--allow-unix", dir.path()],
+        "policy_unix_connect",
+        &[&path],
+    );
+    assert_eq!(
+        line_starting(&output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(&output)
+    );
     let (mut stream, _) = listener.accept().expect("the guest's connection");
     stream.set_nonblocking(false).expect("blocking");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
     let mut data = Vec::new();
     stream.read_to_end(&mut data).expect("read");
     assert_eq!(data, b"hello");
@@ -402,17 +546,35 @@ fn unix_connect_outside_never_reaches_the_listener() {
     let listener = unix_listener(&outside.join("real.sock"));
     // By its absolute path...
     let direct = format!("{}/real.sock", outside.path());
-    let output = run(&["--allow-unix", dir.path()], "policy_unix_connect", &[&direct]);
+    let output = run(
+        &["--allow-unix", dir.path()],
+        "policy_unix_connect",
+        &[&direct],
+    );
     let line = line_starting(&output, "connect ");
-    assert!(line.starts_with("connect error permission-denied"), "{line}");
+    assert!(
+        line.starts_with("connect error permission-denied"),
+        "{line}"
+    );
     assert_no_unix_connection(&listener, &output);
     // ...and through a symlinked socket file inside the granted directory.
     std::os::unix::fs::symlink(outside.join("real.sock"), dir.join("link.sock")).expect("symlink");
     let link = format!("{}/link.sock", dir.path());
-    let output = run(&["--allow-unix", dir.path()], "policy_unix_connect", &[&link]);
+    let output = run(
+        &["--allow-unix", dir.path()],
+        "policy_unix_connect",
+        &[&link],
+    );
     let line = line_starting(&output, "connect ");
-    assert!(line.starts_with("connect error permission-denied"), "{line}");
-    assert!(stderr(&output).contains("symlink leads out"), "{}", output_text(&output));
+    assert!(
+        line.starts_with("connect error permission-denied"),
+        "{line}"
+    );
+    assert!(
+        stderr(&output).contains("symlink leads out"),
+        "{}",
+        output_text(&output)
+    );
     assert_no_unix_connection(&listener, &output);
 }
 
@@ -421,7 +583,12 @@ fn unix_connect_outside_never_reaches_the_listener() {
 #[test]
 fn max_sockets_holds_and_the_guest_keeps_running() {
     let output = run(&["--max-sockets", "4"], "policy_max_sockets", &["4"]);
-    assert_eq!(line_starting(&output, "opened "), "opened 4 refused 5", "{}", output_text(&output));
+    assert_eq!(
+        line_starting(&output, "opened "),
+        "opened 4 refused 5",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(line_starting(&output, "reopened"), "reopened ok");
 }
 
@@ -431,25 +598,52 @@ fn sandbox_escaping_option_needs_allow_raw() {
     let (level, name) = (libc::SOL_SOCKET.to_string(), libc::SO_MARK.to_string());
     let output = run(&[], "policy_option", &[&level, &name, "1"]);
     let line = line_starting(&output, "set-option ");
-    assert!(line.starts_with("set-option error permission-denied"), "{line}");
-    assert!(stderr(&output).contains("denied option SO_MARK: needs --allow-raw"), "{}", output_text(&output));
+    assert!(
+        line.starts_with("set-option error permission-denied"),
+        "{line}"
+    );
+    assert!(
+        stderr(&output).contains("denied option SO_MARK: needs --allow-raw"),
+        "{}",
+        output_text(&output)
+    );
     // An ordinary option is fine: SO_REUSEADDR.
     let reuse = libc::SO_REUSEADDR.to_string();
     let output = run(&[], "policy_option", &[&level, &reuse, "1"]);
-    assert_eq!(line_starting(&output, "set-option "), "set-option ok", "{}", output_text(&output));
+    assert_eq!(
+        line_starting(&output, "set-option "),
+        "set-option ok",
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
 fn denial_log_is_rate_limited() {
     const COUNT: usize = 200;
     let port = free_port();
-    let output = run(&[], "policy_flood", &[&format!("127.0.0.1:{port}"), &COUNT.to_string()]);
-    assert_eq!(line_starting(&output, "denied "), format!("denied {COUNT}"), "{}", output_text(&output));
+    let output = run(
+        &[],
+        "policy_flood",
+        &[&format!("127.0.0.1:{port}"), &COUNT.to_string()],
+    );
+    assert_eq!(
+        line_starting(&output, "denied "),
+        format!("denied {COUNT}"),
+        "{}",
+        output_text(&output)
+    );
     let err = stderr(&output);
-    let shown = err.lines().filter(|line| line.starts_with("wasock: denied connect")).count();
+    let shown = err
+        .lines()
+        .filter(|line| line.starts_with("wasock: denied connect"))
+        .count();
     let suppressed: usize = err
         .lines()
-        .filter_map(|line| line.strip_prefix("wasock: ")?.strip_suffix(" more denials suppressed"))
+        .filter_map(|line| {
+            line.strip_prefix("wasock: ")?
+                .strip_suffix(" more denials suppressed")
+        })
         .map(|n| n.parse::<usize>().expect("a count"))
         .sum();
     // Every denial is either shown or counted, and the log is not flooded.
@@ -464,9 +658,17 @@ fn std_net_connect_denied_without_grant() {
     let (listener, address) = listener();
     let output = run(&[], "policy_std_net", &["connect", &address.to_string()]);
     let line = line_starting(&output, "connect ");
-    assert!(line.starts_with("connect error PermissionDenied"), "{line}\n{}", output_text(&output));
+    assert!(
+        line.starts_with("connect error PermissionDenied"),
+        "{line}\n{}",
+        output_text(&output)
+    );
     let expected = format!("wasock: denied connect to {address}: no --allow-connect grant matches");
-    assert!(stderr(&output).contains(&expected), "{}", output_text(&output));
+    assert!(
+        stderr(&output).contains(&expected),
+        "{}",
+        output_text(&output)
+    );
     assert_nothing_accepted(&listener, &output);
 }
 
@@ -474,8 +676,17 @@ fn std_net_connect_denied_without_grant() {
 fn std_net_connect_allowed_with_grant() {
     let (listener, address) = listener();
     let grant = address.to_string();
-    let output = run(&["--allow-connect", &grant], "policy_std_net", &["connect", &grant]);
-    assert_eq!(line_starting(&output, "connect "), "connect ok", "{}", output_text(&output));
+    let output = run(
+        &["--allow-connect", &grant],
+        "policy_std_net",
+        &["connect", &grant],
+    );
+    assert_eq!(
+        line_starting(&output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(accept_and_read(&listener, &output), b"hello");
 }
 
@@ -485,17 +696,46 @@ fn std_net_bind_follows_allow_bind() {
     let target = format!("127.0.0.1:{port}");
     let output = run(&[], "policy_std_net", &["bind", &target]);
     let line = line_starting(&output, "bind ");
-    assert!(line.starts_with("bind error PermissionDenied"), "{line}\n{}", output_text(&output));
-    let output = run(&["--allow-bind", &target], "policy_std_net", &["bind", &target]);
-    assert_eq!(line_starting(&output, "bind "), format!("bind ok {target}"), "{}", output_text(&output));
+    assert!(
+        line.starts_with("bind error PermissionDenied"),
+        "{line}\n{}",
+        output_text(&output)
+    );
+    let output = run(
+        &["--allow-bind", &target],
+        "policy_std_net",
+        &["bind", &target],
+    );
+    assert_eq!(
+        line_starting(&output, "bind "),
+        format!("bind ok {target}"),
+        "{}",
+        output_text(&output)
+    );
     // An ephemeral-port grant lets it listen on the port the OS picks.
-    let output = run(&["--allow-bind", "127.0.0.1:0"], "policy_std_net", &["bind", "127.0.0.1:0"]);
+    let output = run(
+        &["--allow-bind", "127.0.0.1:0"],
+        "policy_std_net",
+        &["bind", "127.0.0.1:0"],
+    );
     let line = line_starting(&output, "bind ");
-    assert!(line.starts_with("bind ok 127.0.0.1:") && !line.ends_with(":0"), "{line}\n{}", output_text(&output));
+    assert!(
+        line.starts_with("bind ok 127.0.0.1:") && !line.ends_with(":0"),
+        "{line}\n{}",
+        output_text(&output)
+    );
     // ...but not on every interface.
-    let output = run(&["--allow-bind", "127.0.0.1:0"], "policy_std_net", &["bind", "0.0.0.0:0"]);
+    let output = run(
+        &["--allow-bind", "127.0.0.1:0"],
+        "policy_std_net",
+        &["bind", "0.0.0.0:0"],
+    );
     let line = line_starting(&output, "bind ");
-    assert!(line.starts_with("bind error PermissionDenied"), "{line}\n{}", output_text(&output));
+    assert!(
+        line.starts_with("bind error PermissionDenied"),
+        "{line}\n{}",
+        output_text(&output)
+    );
 }
 
 #[test]
@@ -505,16 +745,31 @@ fn std_net_send_to_follows_allow_connect() {
     receiver.set_nonblocking(true).expect("nonblocking");
     let output = run(&[], "policy_std_net", &["send-to", &address]);
     let line = line_starting(&output, "send-to ");
-    assert!(line.starts_with("send-to error PermissionDenied"), "{line}\n{}", output_text(&output));
+    assert!(
+        line.starts_with("send-to error PermissionDenied"),
+        "{line}\n{}",
+        output_text(&output)
+    );
     let mut buf = [0u8; 64];
     match receiver.recv_from(&mut buf) {
         Err(error) if error.kind() == ErrorKind::WouldBlock => {}
         other => panic!("the receiver got {other:?}\n{}", output_text(&output)),
     }
-    let output = run(&["--allow-connect", &address], "policy_std_net", &["send-to", &address]);
-    assert_eq!(line_starting(&output, "send-to "), "send-to ok 4", "{}", output_text(&output));
+    let output = run(
+        &["--allow-connect", &address],
+        "policy_std_net",
+        &["send-to", &address],
+    );
+    assert_eq!(
+        line_starting(&output, "send-to "),
+        "send-to ok 4",
+        "{}",
+        output_text(&output)
+    );
     receiver.set_nonblocking(false).expect("blocking");
-    receiver.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
     let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
     assert_eq!(&buf[..n], b"ping");
 }
@@ -523,11 +778,25 @@ fn std_net_send_to_follows_allow_connect() {
 fn std_net_resolution_follows_allow_dns() {
     let output = run(&[], "policy_std_net", &["resolve", "localhost"]);
     let line = line_starting(&output, "resolve ");
-    assert!(line.starts_with("resolve error"), "resolved without --allow-dns: {line}");
-    let output = run(&["--allow-dns"], "policy_std_net", &["resolve", "localhost"]);
+    assert!(
+        line.starts_with("resolve error"),
+        "resolved without --allow-dns: {line}"
+    );
+    let output = run(
+        &["--allow-dns"],
+        "policy_std_net",
+        &["resolve", "localhost"],
+    );
     let line = line_starting(&output, "resolve ");
-    assert!(line.starts_with("resolve ok"), "{line}\n{}", output_text(&output));
-    assert!(line.contains("127.0.0.1:80") || line.contains("[::1]:80"), "{line}");
+    assert!(
+        line.starts_with("resolve ok"),
+        "{line}\n{}",
+        output_text(&output)
+    );
+    assert!(
+        line.contains("127.0.0.1:80") || line.contains("[::1]:80"),
+        "{line}"
+    );
 }
 
 // ---- the command line ------------------------------------------------------
@@ -538,14 +807,34 @@ fn malformed_grant_exits_2_naming_the_bad_part() {
         ("--allow-connect", "10.0.0.1:99999", "port `99999`"),
         ("--allow-connect", "::1:80", "must be in brackets"),
         ("--allow-bind", "10.0.0.0/33:80", "prefix `/33`"),
-        ("--allow-bind", "localhost:80", "`localhost` is not an IP address"),
-        ("--allow-unix", "/nonexistent/wasock-e2e-dir", "HOST_DIR `/nonexistent/wasock-e2e-dir`"),
+        (
+            "--allow-bind",
+            "localhost:80",
+            "`localhost` is not an IP address",
+        ),
+        (
+            "--allow-unix",
+            "/nonexistent/wasock-e2e-dir",
+            "HOST_DIR `/nonexistent/wasock-e2e-dir`",
+        ),
     ];
     for (flag, value, part) in cases {
         let output = run(&[flag, value], "policy_exit", &["0"]);
-        assert_eq!(output.status.code(), Some(2), "{flag} {value}\n{}", output_text(&output));
-        assert!(stderr(&output).contains(part), "{flag} {value}: no {part:?}\n{}", output_text(&output));
-        assert!(!stdout(&output).contains("exiting"), "the guest ran despite {flag} {value}");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{flag} {value}\n{}",
+            output_text(&output)
+        );
+        assert!(
+            stderr(&output).contains(part),
+            "{flag} {value}: no {part:?}\n{}",
+            output_text(&output)
+        );
+        assert!(
+            !stdout(&output).contains("exiting"),
+            "the guest ran despite {flag} {value}"
+        );
     }
 }
 
@@ -557,7 +846,11 @@ fn guest_exit_code_propagates() {
     // WASI 0.2's `exit` carries success or failure (Rust's std reports any
     // non-zero code as failure, 1); `exit-with-code` would carry the 3.
     let code = output.status.code();
-    assert!(code == Some(1) || code == Some(3), "{}", output_text(&output));
+    assert!(
+        code == Some(1) || code == Some(3),
+        "{}",
+        output_text(&output)
+    );
     assert!(stdout(&output).contains("exiting with 3"));
 }
 
@@ -566,8 +859,16 @@ fn trapping_guest_exits_non_zero_with_the_trap() {
     let output = run(&[], "policy_trap", &[]);
     assert_eq!(output.status.code(), Some(134), "{}", output_text(&output));
     let err = stderr(&output);
-    assert!(err.contains("policy_trap: deliberate panic"), "{}", output_text(&output));
-    assert!(err.contains("wasock: guest trapped"), "{}", output_text(&output));
+    assert!(
+        err.contains("policy_trap: deliberate panic"),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        err.contains("wasock: guest trapped"),
+        "{}",
+        output_text(&output)
+    );
     assert!(err.contains("wasm trap"), "{}", output_text(&output));
 }
 
@@ -591,7 +892,12 @@ fn env_and_dir_flags_reach_the_guest() {
         .arg("GREETING")
         .arg("/data")
         .run(TIMEOUT);
-    assert_eq!(line_starting(&output, "env "), "env GREETING=hi there", "{}", output_text(&output));
+    assert_eq!(
+        line_starting(&output, "env "),
+        "env GREETING=hi there",
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(line_starting(&output, "file "), "file hello from the host");
     // NAME alone inherits the host's value; nothing else is inherited.
     let output = Wasock::new(WASOCK, guest("policy_env_dir"))
@@ -601,28 +907,47 @@ fn env_and_dir_flags_reach_the_guest() {
         .arg("WASOCK_E2E_INHERITED")
         .arg("/data")
         .run(TIMEOUT);
-    assert_eq!(line_starting(&output, "env "), "env WASOCK_E2E_INHERITED=from-host");
-    assert!(line_starting(&output, "file ").starts_with("file error"), "no --dir, no file");
+    assert_eq!(
+        line_starting(&output, "env "),
+        "env WASOCK_E2E_INHERITED=from-host"
+    );
+    assert!(
+        line_starting(&output, "file ").starts_with("file error"),
+        "no --dir, no file"
+    );
     let output = Wasock::new(WASOCK, guest("policy_env_dir"))
         .host_env("WASOCK_E2E_INHERITED", "from-host")
         .arg("WASOCK_E2E_INHERITED")
         .arg("/data")
         .run(TIMEOUT);
-    assert_eq!(line_starting(&output, "env "), "env WASOCK_E2E_INHERITED unset");
+    assert_eq!(
+        line_starting(&output, "env "),
+        "env WASOCK_E2E_INHERITED unset"
+    );
 }
 
 #[test]
 fn second_start_does_not_compile_again() {
     let cache = TempDir::new("cache");
     let start = |label: &str| {
-        let output = run(&["--cache-dir", cache.path(), "--timings"], "policy_exit", &["0"]);
+        let output = run(
+            &["--cache-dir", cache.path(), "--timings"],
+            "policy_exit",
+            &["0"],
+        );
         assert!(output.status.success(), "{label}\n{}", output_text(&output));
         stderr(&output)
     };
     let first = start("first start");
-    assert!(first.contains("(disk cache: 0 hits, 1 misses)"), "the first start compiles:\n{first}");
+    assert!(
+        first.contains("(disk cache: 0 hits, 1 misses)"),
+        "the first start compiles:\n{first}"
+    );
     let second = start("second start");
-    assert!(second.contains("(disk cache: 1 hits, 0 misses)"), "the second start compiled again:\n{second}");
+    assert!(
+        second.contains("(disk cache: 1 hits, 0 misses)"),
+        "the second start compiled again:\n{second}"
+    );
 }
 
 #[test]
@@ -633,23 +958,43 @@ fn a_file_that_is_not_a_component_exits_1_naming_it() {
     let output = Wasock::new(WASOCK, &path).run(TIMEOUT);
     assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
     let err = stderr(&output);
-    assert!(err.contains("wasock: error: cannot load component") && err.contains("garbage.wasm"), "{err}");
+    assert!(
+        err.contains("wasock: error: cannot load component") && err.contains("garbage.wasm"),
+        "{err}"
+    );
     let missing = dir.join("missing.wasm");
     let output = Wasock::new(WASOCK, &missing).run(TIMEOUT);
     assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
-    assert!(stderr(&output).contains("cannot read component"), "{}", output_text(&output));
+    assert!(
+        stderr(&output).contains("cannot read component"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
 fn help_lists_every_flag_with_examples() {
-    let output = std::process::Command::new(WASOCK).args(["run", "--help"]).output().expect("wasock run --help");
+    let output = std::process::Command::new(WASOCK)
+        .args(["run", "--help"])
+        .output()
+        .expect("wasock run --help");
     assert!(output.status.success(), "{}", output_text(&output));
     let help = stdout(&output);
     for flag in [
-        "--allow-connect", "--allow-bind", "--allow-dns", "--allow-unix", "--allow-raw",
-        "--inherit-network", "--max-sockets", "--dir", "--env",
+        "--allow-connect",
+        "--allow-bind",
+        "--allow-dns",
+        "--allow-unix",
+        "--allow-raw",
+        "--inherit-network",
+        "--max-sockets",
+        "--dir",
+        "--env",
     ] {
-        assert!(help.matches(flag).count() >= 2, "{flag} lacks a line or an example:\n{help}");
+        assert!(
+            help.matches(flag).count() >= 2,
+            "{flag} lacks a line or an example:\n{help}"
+        );
     }
 }
 
@@ -665,18 +1010,29 @@ async fn one_runner_runs_many_guests_at_once_each_under_its_own_policy() {
     use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
 
     const GUESTS: usize = 16;
-    let runner = Runner::new(RunnerConfig { cache: CacheSetting::Disabled }).expect("runner");
+    let runner = Runner::new(RunnerConfig {
+        cache: CacheSetting::Disabled,
+    })
+    .expect("runner");
     let (listener, address) = listener();
     let grant = address.to_string().parse().expect("grant");
     let allowed = Arc::new(Policy::new().allow_connect(grant));
     let denied = Arc::new(Policy::new());
     let mut tasks = Vec::new();
     for index in 0..GUESTS {
-        let policy = if index % 2 == 0 { allowed.clone() } else { denied.clone() };
-        let (config, stdout, stderr) = GuestConfig::new().arg(address.to_string()).capture_output(1 << 16);
+        let policy = if index % 2 == 0 {
+            allowed.clone()
+        } else {
+            denied.clone()
+        };
+        let (config, stdout, stderr) = GuestConfig::new()
+            .arg(address.to_string())
+            .capture_output(1 << 16);
         let runner = runner.clone();
         tasks.push(tokio::spawn(async move {
-            let outcome = runner.run(Path::new(guest("policy_connect")), config, policy).await;
+            let outcome = runner
+                .run(Path::new(guest("policy_connect")), config, policy)
+                .await;
             (index, outcome, stdout, stderr)
         }));
     }
@@ -685,11 +1041,18 @@ async fn one_runner_runs_many_guests_at_once_each_under_its_own_policy() {
         let outcome = outcome.expect("the guest starts");
         let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
         let err = String::from_utf8_lossy(&stderr.contents()).into_owned();
-        assert_eq!(outcome.exit_code(), 0, "guest {index}: {outcome:?}\n{out}{err}");
+        assert_eq!(
+            outcome.exit_code(),
+            0,
+            "guest {index}: {outcome:?}\n{out}{err}"
+        );
         if index % 2 == 0 {
             assert_eq!(out.trim_end(), "connect ok", "guest {index}\n{err}");
         } else {
-            assert!(out.starts_with("connect error permission-denied"), "guest {index}: {out}{err}");
+            assert!(
+                out.starts_with("connect error permission-denied"),
+                "guest {index}: {out}{err}"
+            );
         }
     }
     listener.set_nonblocking(true).expect("nonblocking");
@@ -713,16 +1076,29 @@ async fn a_spinning_guest_does_not_starve_the_others() {
     use wasock_host::policy::Policy;
     use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
 
-    let runner = Runner::new(RunnerConfig { cache: CacheSetting::Disabled }).expect("runner");
+    let runner = Runner::new(RunnerConfig {
+        cache: CacheSetting::Disabled,
+    })
+    .expect("runner");
     let policy = Arc::new(Policy::new());
     // Compile both first, so the spinner is spinning while the other runs.
-    runner.prepare(Path::new(guest("policy_spin"))).await.expect("spinner");
-    runner.prepare(Path::new(guest("policy_exit"))).await.expect("policy_exit");
+    runner
+        .prepare(Path::new(guest("policy_spin")))
+        .await
+        .expect("spinner");
+    runner
+        .prepare(Path::new(guest("policy_exit")))
+        .await
+        .expect("policy_exit");
     let (spin_config, _, _) = GuestConfig::new().arg("60").capture_output(1024);
     let spinner = tokio::spawn({
         let runner = runner.clone();
         let policy = policy.clone();
-        async move { runner.run(Path::new(guest("policy_spin")), spin_config, policy).await }
+        async move {
+            runner
+                .run(Path::new(guest("policy_spin")), spin_config, policy)
+                .await
+        }
     });
     tokio::task::yield_now().await;
     let (config, stdout, _) = GuestConfig::new().arg("0").capture_output(1024);
@@ -734,8 +1110,14 @@ async fn a_spinning_guest_does_not_starve_the_others() {
     .expect("the other guest was starved by the spinner")
     .expect("the other guest starts");
     assert_eq!(other.exit_code(), 0);
-    assert_eq!(String::from_utf8_lossy(&stdout.contents()), "exiting with 0\n");
-    assert!(!spinner.is_finished(), "the spinner should still be spinning");
+    assert_eq!(
+        String::from_utf8_lossy(&stdout.contents()),
+        "exiting with 0\n"
+    );
+    assert!(
+        !spinner.is_finished(),
+        "the spinner should still be spinning"
+    );
     spinner.abort();
     assert!(spinner.await.expect_err("aborted").is_cancelled());
 }

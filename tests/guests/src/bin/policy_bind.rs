@@ -10,12 +10,18 @@ use std::time::Duration;
 use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
 
 fn main() {
-    let Some(address) = std::env::args().nth(1).and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+    let Some(address) = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
     else {
         eprintln!("usage: policy_bind ADDR");
         std::process::exit(2);
     };
-    let family = if address.is_ipv4() { Family::Inet } else { Family::Inet6 };
+    let family = if address.is_ipv4() {
+        Family::Inet
+    } else {
+        Family::Inet6
+    };
     let socket = match Socket::new(family, SocketType::Stream, Protocol::DEFAULT) {
         Ok(socket) => socket,
         Err(error) => {

@@ -16,7 +16,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let family = if address.is_ipv4() { Family::Inet } else { Family::Inet6 };
+    let family = if address.is_ipv4() {
+        Family::Inet
+    } else {
+        Family::Inet6
+    };
     let socket = match Socket::new(family, SocketType::Stream, Protocol::DEFAULT) {
         Ok(socket) => socket,
         Err(error) => {

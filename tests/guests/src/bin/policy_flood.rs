@@ -6,7 +6,8 @@ use wasock::{ErrorCode, Family, Protocol, SockAddr, Socket, SocketType};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(address), Some(count)) = (
-        args.first().and_then(|a| a.parse::<std::net::SocketAddr>().ok()),
+        args.first()
+            .and_then(|a| a.parse::<std::net::SocketAddr>().ok()),
         args.get(1).and_then(|a| a.parse::<usize>().ok()),
     ) else {
         eprintln!("usage: policy_flood ADDR COUNT");

@@ -10,7 +10,10 @@ fn open() -> wasock::Result<Socket> {
 }
 
 fn main() {
-    let Some(limit) = std::env::args().nth(1).and_then(|a| a.parse::<usize>().ok()) else {
+    let Some(limit) = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse::<usize>().ok())
+    else {
         eprintln!("usage: policy_max_sockets N");
         std::process::exit(2);
     };

@@ -4,7 +4,10 @@
 use wasock::{Family, Protocol, Socket, SocketType};
 
 fn main() {
-    let numbers: Vec<i32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let numbers: Vec<i32> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let [level, name, value] = numbers[..] else {
         eprintln!("usage: policy_option LEVEL NAME VALUE");
         std::process::exit(2);

@@ -15,7 +15,10 @@ fn main() {
             let addresses: Vec<String> = infos.iter().map(|i| i.address.to_string()).collect();
             println!("address-information ok {}", addresses.join(" "));
         }
-        Err(error) => println!("address-information error {}: {error}", error.code().as_str()),
+        Err(error) => println!(
+            "address-information error {}: {error}",
+            error.code().as_str()
+        ),
     }
     let address = match SockAddr::inet(Some("127.0.0.1"), 80) {
         Ok(address) => address,

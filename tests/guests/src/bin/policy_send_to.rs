@@ -3,12 +3,18 @@
 use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
 
 fn main() {
-    let Some(address) = std::env::args().nth(1).and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+    let Some(address) = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
     else {
         eprintln!("usage: policy_send_to ADDR");
         std::process::exit(2);
     };
-    let family = if address.is_ipv4() { Family::Inet } else { Family::Inet6 };
+    let family = if address.is_ipv4() {
+        Family::Inet
+    } else {
+        Family::Inet6
+    };
     let socket = match Socket::new(family, SocketType::Dgram, Protocol::DEFAULT) {
         Ok(socket) => socket,
         Err(error) => {

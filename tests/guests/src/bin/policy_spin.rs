@@ -4,7 +4,10 @@
 use std::time::{Duration, Instant};
 
 fn main() {
-    let seconds: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let seconds: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1);
     let start = Instant::now();
     let mut state = 0x2545_f491_4f6c_dd1du64;
     while start.elapsed() < Duration::from_secs(seconds) {

@@ -3,8 +3,8 @@
 //! governs with the same policy. Prints `<op> ok ...` or
 //! `<op> error <ErrorKind>: <message>`. `send-to` binds a UDP socket to
 //! `0.0.0.0:0` first, as every std UDP client does.
-use std::net::{TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::io::Write;
+use std::net::{TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
