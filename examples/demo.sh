@@ -5,8 +5,8 @@
 #
 #   bash examples/demo.sh [MESSAGE]
 #
-# Both guests run sandboxed: the server may only bind on 127.0.0.1, the
-# client may only resolve names and connect to that one server port.
+# Both guests run sandboxed: the server may only bind an ephemeral port on
+# 127.0.0.1, the client may only resolve and connect to that one address.
 # Bounded in time; the server is stopped and temporary files removed on exit.
 set -euo pipefail
 
@@ -31,8 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "==> starting: wasock run --allow-bind '127.0.0.1:*' echo-server.wasm 127.0.0.1:0 1"
-"$wasock" run --allow-bind '127.0.0.1:*' "$guests/echo-server.wasm" 127.0.0.1:0 1 \
+echo "==> starting: wasock run --allow-bind 127.0.0.1:0 echo-server.wasm 127.0.0.1:0 1"
+"$wasock" run --allow-bind 127.0.0.1:0 "$guests/echo-server.wasm" 127.0.0.1:0 1 \
     >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 

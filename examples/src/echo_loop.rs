@@ -17,15 +17,20 @@ use wasock::{Interest, Socket};
 /// The most one receive takes.
 const RECEIVE_SIZE: usize = 64 * 1024;
 
-/// How often the listener is checked for new connections.
+/// How often the listener is checked for new connections while there are
+/// connections to serve.
 ///
-/// Workaround for a host issue (see the project's notes): waiting on a
+/// Workaround for a host issue (reported with these examples): waiting on a
 /// *listening* socket's pollable can make the host spin inside that wait
-/// and starve every other socket of the same wait. So the listener is not
-/// registered with the poller; instead each wait lasts at most this long
-/// and the loop asks `socket-accept-ready?` ([`Socket::accept_ready`], a
+/// until a connection arrives, starving every other socket of the same
+/// wait. So the listener is registered with the poller only while there is
+/// no connection to starve; otherwise each wait lasts at most this long and
+/// the loop asks `socket-accept-ready?` ([`Socket::accept_ready`], a
 /// `poll(2)` that does not wait) after every wait.
 const ACCEPT_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The listener's token when it is registered.
+const LISTENER: Token = Token(usize::MAX);
 
 /// One client connection and the echo it still owes.
 struct Connection {
@@ -83,17 +88,26 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
     let mut accepted = 0usize;
 
     while listener.is_some() || !connections.is_empty() {
-        // Wait until some connection can make progress. A poller borrows
-        // the sockets it watches, so it lives for one round; a connection's
+        // Wait until some socket can make progress. A poller borrows the
+        // sockets it watches, so it lives for one round; a connection's
         // token is its index.
         let ready = {
             let mut poller = Poller::new();
             for (index, connection) in connections.iter().enumerate() {
                 poller.register(&connection.socket, connection.interest(), Token(index));
             }
-            poller.wait(listener.is_some().then_some(ACCEPT_INTERVAL))?
+            let timeout = match &listener {
+                Some(socket) if connections.is_empty() => {
+                    poller.register(socket, Interest::READABLE, LISTENER);
+                    None
+                }
+                Some(_) => Some(ACCEPT_INTERVAL),
+                None => None,
+            };
+            poller.wait(timeout)?
         };
         for Token(index) in ready {
+            // (The listener's token matches no connection: accepting follows.)
             let Some(connection) = connections.get_mut(index) else { continue };
             if let Err(error) = connection.on_ready() {
                 eprintln!("dropping a connection: {error}");

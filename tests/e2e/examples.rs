@@ -253,6 +253,48 @@ fn echo_server_echoes_every_byte_value() {
     assert!(output.status.success(), "{}", output_text(&output));
 }
 
+/// Many clients connected at once: each is accepted and served while all
+/// the others stay open.
+#[test]
+fn echo_server_holds_many_connections_at_once() {
+    const CLIENTS: usize = 40;
+    let (server, addr) = start_echo_server(CLIENTS);
+    let mut clients: Vec<TcpStream> = (0..CLIENTS).map(|_| connect(addr)).collect();
+    for (index, client) in clients.iter_mut().enumerate() {
+        round_trip(client, format!("client {index} says hello").as_bytes(), &format!("client {index}"));
+    }
+    // Again in reverse order, with every connection still open.
+    for (index, client) in clients.iter_mut().enumerate().rev() {
+        round_trip(client, format!("client {index} again").as_bytes(), &format!("client {index}"));
+    }
+    drop(clients);
+    let output = server.wait(FINISH);
+    assert!(output.status.success(), "{}", output_text(&output));
+}
+
+/// ADDR may be IPv6: `[::1]:0` (skipped where the machine has no IPv6
+/// loopback).
+#[test]
+fn echo_server_listens_on_ipv6_loopback() {
+    if TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let mut server = Wasock::new(WASOCK, guest("echo-server"))
+        .flag("--allow-bind")
+        .flag("[::1]:0")
+        .arg("[::1]:0")
+        .arg("1")
+        .spawn();
+    let addr = server.wait_for_listening(START);
+    assert!(addr.is_ipv6() && addr.ip().is_loopback() && addr.port() != 0, "echo-server reported {addr}");
+    let mut client = connect(addr);
+    round_trip(&mut client, b"over IPv6", "IPv6 client");
+    drop(client);
+    let output = server.wait(FINISH);
+    assert!(output.status.success(), "{}", output_text(&output));
+}
+
 /// Without a bind grant the server fails with one clear line.
 #[test]
 fn echo_server_without_a_grant_fails_cleanly() {

@@ -12,6 +12,8 @@
 //! ```
 //!
 //! ADDR is `HOST:PORT`, with an IPv6 host in brackets (`[::1]:7000`).
+//! `--allow-dns` lets a host name be resolved (this host asks for it for
+//! numeric addresses too); `--allow-connect` names what may be reached.
 //! A failed call (no grant, connection refused, timeout) prints one line on
 //! stderr and exits with status 1.
 

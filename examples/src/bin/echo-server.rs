@@ -5,17 +5,22 @@
 //! `socket-listen`, `socket-name`, `socket-accept`) and waiting on many
 //! sockets at once with [`wasock::poll::Poller`]: the loop (in
 //! `src/echo_loop.rs`, shared with `unix-echo`) receives only from sockets
-//! that are readable and sends only to sockets that are writable, so a
-//! client that connects and then says nothing stalls nobody.
+//! that are readable and sends only to sockets that are writable, keeping
+//! what each client is still owed, so a client that connects and then says
+//! nothing, or reads slowly, stalls nobody. No threads.
 //!
 //! Prints `listening on ADDR` once bound, with the real address, so ADDR
 //! may use port 0. With MAX_CONNECTIONS it exits after that many clients
 //! have come and gone; otherwise it runs until killed.
 //!
 //! ```text
-//! wasock run --allow-bind '127.0.0.1:*' \
+//! wasock run --allow-bind 127.0.0.1:7000 \
 //!     target/wasm32-wasip2/release/echo-server.wasm 127.0.0.1:7000
 //! ```
+//!
+//! (`--allow-bind 127.0.0.1:0` with ADDR `127.0.0.1:0` lets the OS pick a
+//! free port; the line printed says which.) Without a bind grant the bind
+//! is refused: one line on stderr, exit status 1.
 
 use std::error::Error;
 use std::io::Write;

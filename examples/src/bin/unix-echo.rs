@@ -7,8 +7,10 @@
 //! granted with `--allow-unix`; nothing outside it can be bound or reached.
 //!
 //! Prints `listening on PATH` once bound. With MAX_CONNECTIONS it exits
-//! after that many clients have come and gone;
-//! otherwise it runs until killed.
+//! after that many clients have come and gone; otherwise it runs until
+//! killed. PATH must not exist yet (bind(2) will not replace a file), and
+//! the socket file stays behind when the server ends: the guest has no
+//! file-system access to remove it.
 //!
 //! ```text
 //! wasock run --allow-unix /tmp/echo \
