@@ -121,10 +121,10 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
         if let Some(socket) = &listener {
             let allowed = max_connections.map_or(usize::MAX, |max| max.saturating_sub(accepted));
             accepted += accept_waiting(socket, allowed, &mut connections)?;
-            if max_connections.is_some_and(|max| accepted >= max) {
-                if let Some(socket) = listener.take() {
-                    socket.close_quietly();
-                }
+            if max_connections.is_some_and(|max| accepted >= max)
+                && let Some(socket) = listener.take()
+            {
+                socket.close_quietly();
             }
         }
     }

@@ -562,9 +562,10 @@ fn http_get_reads_a_close_delimited_body() {
 }
 
 #[test]
-fn http_get_reads_an_empty_body() {
+fn http_get_reads_an_empty_body_of_a_url_without_path() {
     let (addr, server) = native_http_server("200 OK", Vec::new(), Framing::ContentLength);
-    let output = http_get(addr, "/");
+    // No path in the URL: the request is for "/".
+    let output = http_get(addr, "");
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(output.stdout.is_empty(), "{}", output_text(&output));
     let head = server.join().expect("native HTTP server failed");
