@@ -20,6 +20,17 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 wasock="$target_dir/debug/wasock"
 guests="$target_dir/wasm32-wasip2/release"
 
+# Runs a command with a time limit where `timeout` exists (GNU coreutils).
+bounded() {
+    local seconds="$1"
+    shift
+    if command -v timeout >/dev/null 2>&1; then
+        timeout "$seconds" "$@"
+    else
+        "$@"
+    fi
+}
+
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -55,7 +66,7 @@ echo "    echo-server: listening on $address"
 
 echo "==> running: wasock run --allow-dns --allow-connect $address echo-client.wasm $address \"$message\""
 echo "    echo-client printed:"
-timeout 60 "$wasock" run --allow-dns --allow-connect "$address" "$guests/echo-client.wasm" "$address" "$message" \
+bounded 60 "$wasock" run --allow-dns --allow-connect "$address" "$guests/echo-client.wasm" "$address" "$message" \
     | sed 's/^/      /'
 
 # The server was told to serve one connection, so it ends by itself.
