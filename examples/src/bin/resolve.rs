@@ -34,7 +34,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     // The spec's defaults (any family, sock/stream), plus ai/canonname.
     let hints = AddrInfoHints { flags: AddrInfoFlags::CANONNAME, ..AddrInfoHints::default() };
     let results = wasock::address_information(Some(&node), service.as_deref(), &hints)
-        .map_err(|error| format!("address-information {node}: {error}"))?;
+        .map_err(|error| format!("{node}: {error}"))?;
     println!("address-information {node} {}: {} result(s)", service.as_deref().unwrap_or("-"), results.len());
     for info in &results {
         // family, type, protocol, address, and the canonical name where the
@@ -48,7 +48,7 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     for info in &results {
         let (node, service) = wasock::name_information(&info.address, NameInfoFlags::empty())
-            .map_err(|error| format!("name-information {}: {error}", info.address))?;
+            .map_err(|error| format!("{}: {error}", info.address))?;
         println!("name-information {}: node {node} service {service}", info.address);
     }
     Ok(())
