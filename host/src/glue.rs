@@ -398,7 +398,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
         let socket = self.open(&this, OP)?;
         // listen(2) on an unbound inet socket binds it to the unspecified
         // address and a free port: that is a bind the policy must allow.
-        if socket.state() == crate::socket::State::Created {
+        // (Only a stream listens: a datagram socket gets the OS's
+        // operation-not-supported below, not a policy refusal.)
+        if socket.state() == crate::socket::State::Created && socket.kind() == Kind::Stream {
             let implicit = match socket.family() {
                 Family::Inet => Some(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
                 Family::Inet6 => Some(SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))),

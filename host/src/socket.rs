@@ -323,6 +323,12 @@ impl HostSocket {
     pub async fn connect(&mut self, address: &SockAddr, timeout: Option<Duration>) -> Result<()> {
         const OP: &str = "connect";
         let fd = self.open(OP)?.clone();
+        if self.kind == Kind::Stream && self.state == State::Connected {
+            // Linux answers 0 (not EISCONN) to the first connect(2) after a
+            // non-blocking connect completed, since we learn of completion
+            // from SO_ERROR rather than a second connect(2): say it here.
+            return Err(Error::errno(OP, libc::EISCONN));
+        }
         match fd.get_ref().connect(address) {
             Ok(()) => {}
             Err(e)
