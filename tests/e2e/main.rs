@@ -21,3 +21,4 @@ fn smoke_guest_runs_under_the_binary() {
 mod policy;
 mod host_ops;
 mod examples;
+mod hostile;
