@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use socket2::SockAddr;
-use wasmtime::component::{Resource, ResourceTableError};
+use wasmtime::component::{Resource, ResourceTable, ResourceTableError};
 use wasmtime_wasi::p2::{DynPollable, Pollable};
 
 use crate::addr::{self, GuestAddress};
@@ -136,6 +136,14 @@ fn os_address(
             addr::unix_sockaddr(&host_path)
         }
     }
+}
+
+/// The open socket behind `this`, borrowing only the table (so the policy
+/// in the context can be borrowed beside it).
+fn open_in<'t>(table: &'t mut ResourceTable, this: &Resource<HostSocket>, operation: &str) -> HostResult<&'t mut HostSocket> {
+    let socket = table.get_mut(this)?;
+    ensure_open(socket, operation)?;
+    Ok(socket)
 }
 
 /// Fails with `closed` for a closed socket: every call but drop does, before
@@ -378,24 +386,24 @@ impl socket::HostSocket for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<()> {
         const OP: &str = "connect";
-        let policy = self.ctx.policy.clone();
-        let socket = self.open(&this, OP)?;
-        let target = os_address(&policy, OP, socket.family(), &address, Purpose::Connect)?;
+        let policy = &*self.ctx.policy;
+        let socket = open_in(self.table, &this, OP)?;
+        let target = os_address(policy, OP, socket.family(), &address, Purpose::Connect)?;
         Ok(socket.connect(&target, timeout(timeout_nanos)).await?)
     }
 
     fn bind(&mut self, this: Resource<HostSocket>, address: types::SocketAddress) -> HostResult<()> {
         const OP: &str = "bind";
-        let policy = self.ctx.policy.clone();
-        let socket = self.open(&this, OP)?;
-        let target = os_address(&policy, OP, socket.family(), &address, Purpose::Bind)?;
+        let policy = &*self.ctx.policy;
+        let socket = open_in(self.table, &this, OP)?;
+        let target = os_address(policy, OP, socket.family(), &address, Purpose::Bind)?;
         Ok(socket.bind(&target)?)
     }
 
     fn listen(&mut self, this: Resource<HostSocket>, backlog: u32) -> HostResult<()> {
         const OP: &str = "listen";
-        let policy = self.ctx.policy.clone();
-        let socket = self.open(&this, OP)?;
+        let policy = &*self.ctx.policy;
+        let socket = open_in(self.table, &this, OP)?;
         // listen(2) on an unbound inet socket binds it to the unspecified
         // address and a free port: that is a bind the policy must allow.
         // (Only a stream listens: a datagram socket gets the OS's
@@ -448,15 +456,15 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     fn name(&mut self, this: Resource<HostSocket>) -> HostResult<Option<types::SocketAddress>> {
-        let policy = self.ctx.policy.clone();
-        let local = self.open(&this, "name")?.local_address()?;
-        Ok(addr::bound_name(&local, &policy))
+        let policy = &*self.ctx.policy;
+        let local = open_in(self.table, &this, "name")?.local_address()?;
+        Ok(addr::bound_name(&local, policy))
     }
 
     fn peer_name(&mut self, this: Resource<HostSocket>) -> HostResult<Option<types::SocketAddress>> {
-        let policy = self.ctx.policy.clone();
-        let peer = self.open(&this, "peer-name")?.peer_address()?;
-        Ok(peer.and_then(|peer| addr::to_wit(&peer, &policy)))
+        let policy = &*self.ctx.policy;
+        let peer = open_in(self.table, &this, "peer-name")?.peer_address()?;
+        Ok(peer.and_then(|peer| addr::to_wit(&peer, policy)))
     }
 
     async fn send(
@@ -480,9 +488,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<u32> {
         const OP: &str = "send-to";
-        let policy = self.ctx.policy.clone();
-        let socket = self.open(&this, OP)?;
-        let target = os_address(&policy, OP, socket.family(), &address, Purpose::Connect)?;
+        let policy = &*self.ctx.policy;
+        let socket = open_in(self.table, &this, OP)?;
+        let target = os_address(policy, OP, socket.family(), &address, Purpose::Connect)?;
         let sent = socket.send_to(&data, &target, send_flags(flags), timeout(timeout_nanos)).await?;
         Ok(u32::try_from(sent).unwrap_or(u32::MAX))
     }
@@ -505,13 +513,13 @@ impl socket::HostSocket for WasockCtxView<'_> {
         flags: socket::ReceiveFlags,
         timeout_nanos: Option<u64>,
     ) -> HostResult<socket::ReceivedFrom> {
-        let policy = self.ctx.policy.clone();
-        let socket = self.open(&this, "receive-from")?;
+        let policy = &*self.ctx.policy;
+        let socket = open_in(self.table, &this, "receive-from")?;
         let (data, source, truncated) =
             socket.receive_from(max_length, receive_flags(flags), timeout(timeout_nanos)).await?;
         Ok(socket::ReceivedFrom {
             data,
-            address: source.and_then(|source| addr::to_wit(&source, &policy)),
+            address: source.and_then(|source| addr::to_wit(&source, policy)),
             truncated,
         })
     }

@@ -248,3 +248,53 @@ async fn socket_pollable_is_ready_when_data_arrives() {
     let data = view.receive(Resource::new_borrow(socket.rep()), 16, Default::default(), GENEROUS).await.expect("receive");
     assert_eq!(data, b"x");
 }
+
+#[tokio::test]
+async fn unix_paths_go_through_the_grant_both_ways() {
+    let dir = std::env::temp_dir().join(format!("wasock-glue-unix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let grant = format!("{}::/run", dir.display()).parse().expect("unix grant");
+    let mut guest = Guest::new(Policy::new().allow_unix(grant).expect("grant"));
+    let mut view = guest.view();
+    let server = view.create(AddressFamily::Unix, SocketType::Stream, 0).await.expect("unix socket");
+    assert_eq!(view.name(Resource::new_borrow(server.rep())).expect("name"), None, "unbound");
+    let path = SocketAddress::Unix("/run/echo.sock".into());
+    view.bind(Resource::new_borrow(server.rep()), path.clone()).expect("bind inside the grant");
+    assert!(dir.join("echo.sock").exists(), "the socket lives in the host directory");
+    assert_eq!(view.name(Resource::new_borrow(server.rep())).expect("name"), Some(path.clone()), "the guest's name");
+    view.listen(Resource::new_borrow(server.rep()), 4).expect("listen");
+    let client = view.create(AddressFamily::Unix, SocketType::Stream, 0).await.expect("client");
+    view.connect(Resource::new_borrow(client.rep()), path.clone(), GENEROUS).await.expect("connect");
+    assert_eq!(view.peer_name(Resource::new_borrow(client.rep())).expect("peer-name"), Some(path.clone()));
+    let accepted = view.accept(Resource::new_borrow(server.rep()), GENEROUS).await.expect("accept");
+    assert_eq!(
+        view.peer_name(Resource::new_borrow(accepted.rep())).expect("peer-name"),
+        Some(SocketAddress::Unix(String::new())),
+        "an unbound client is the unnamed address"
+    );
+    let outside = view.create(AddressFamily::Unix, SocketType::Stream, 0).await.expect("socket");
+    let result = view.bind(Resource::new_borrow(outside.rep()), SocketAddress::Unix("/tmp/escape.sock".into()));
+    assert_eq!(guest_error(&mut view, result).1, ErrorCode::PermissionDenied);
+    let result = view.connect(Resource::new_borrow(outside.rep()), SocketAddress::Unix("/run/../etc/x".into()), GENEROUS).await;
+    assert_eq!(guest_error(&mut view, result).1, ErrorCode::PermissionDenied);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn timeouts_are_per_call() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("std listener");
+    let target = listener.local_addr().expect("address");
+    let mut guest = Guest::new(open_network());
+    let mut view = guest.view();
+    let socket = tcp(&mut view).await.expect("socket");
+    view.connect(Resource::new_borrow(socket.rep()), inet(target), GENEROUS).await.expect("connect");
+    let (mut peer, _) = listener.accept().expect("accept");
+    // 1 ms: class timeout. The same socket then receives under its own timeout.
+    let result = view.receive(Resource::new_borrow(socket.rep()), 8, Default::default(), Some(1_000_000)).await;
+    let (class, code, _) = guest_error(&mut view, result);
+    assert_eq!((class, code), (ErrorClass::Timeout, ErrorCode::TimedOut));
+    std::io::Write::write_all(&mut peer, b"later").expect("peer writes");
+    let data = view.receive(Resource::new_borrow(socket.rep()), 8, wit_socket::ReceiveFlags::empty(), GENEROUS).await;
+    let data = data.expect("a later call with a longer timeout waits for the data");
+    assert!(!data.is_empty() && b"later".starts_with(&data));
+}

@@ -396,3 +396,46 @@ async fn unspecified_protocol_and_explicit_protocol_both_work() {
     let err = HostSocket::create(Family::Inet, Kind::Stream, libc::IPPROTO_UDP as u16).expect_err("udp stream");
     assert_eq!(err.class, ErrorClass::Unsupported, "{err}");
 }
+
+#[tokio::test]
+async fn send_after_shutdown_is_broken_pipe_not_a_signal() {
+    let (mut socket, _peer) = connected_pair("127.0.0.1:0").await;
+    socket.shutdown(ShutdownHow::Write).expect("shutdown");
+    // MSG_NOSIGNAL: the host process gets an error, not SIGPIPE.
+    let err = socket.send(b"x", SendFlags::default(), GENEROUS).await.expect_err("send after shut/wr");
+    assert_eq!(err.code, ErrorCode::BrokenPipe, "{err}");
+}
+
+#[tokio::test]
+async fn large_sends_wait_for_room_and_arrive_whole() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    let total = 4 * 1024 * 1024;
+    let reader = std::thread::spawn(move || {
+        let mut received = 0usize;
+        let mut buf = vec![0u8; 64 * 1024];
+        while received < total {
+            match peer.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    assert!(buf[..n].iter().all(|&b| b == 0xA5));
+                    received += n;
+                }
+            }
+        }
+        received
+    });
+    let chunk = vec![0xA5u8; 256 * 1024];
+    let mut sent = 0;
+    // Each send may send less than asked (and waits for room first).
+    for _ in 0..10_000 {
+        if sent == total {
+            break;
+        }
+        let n = socket.send(&chunk[..chunk.len().min(total - sent)], SendFlags::default(), GENEROUS).await.expect("send");
+        assert!(n > 0);
+        sent += n;
+    }
+    assert_eq!(sent, total);
+    socket.shutdown(ShutdownHow::Write).expect("shutdown");
+    assert_eq!(reader.join().expect("reader"), total);
+}
