@@ -19,6 +19,7 @@ wasmtime::component::bindgen!({
         "wasock:socket/socket.[static]socket.create": async | trappable,
         "wasock:socket/socket.[method]socket.connect": async | trappable,
         "wasock:socket/socket.[method]socket.accept": async | trappable,
+        "wasock:socket/socket.[method]socket.close": async | trappable,
         "wasock:socket/socket.[method]socket.send": async | trappable,
         "wasock:socket/socket.[method]socket.send-to": async | trappable,
         "wasock:socket/socket.[method]socket.receive": async | trappable,

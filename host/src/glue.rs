@@ -445,10 +445,10 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(self.open(&this, "shutdown")?.shutdown(how)?)
     }
 
-    fn close(&mut self, this: Resource<HostSocket>) -> HostResult<()> {
+    async fn close(&mut self, this: Resource<HostSocket>) -> HostResult<()> {
         let socket = self.table.get_mut(&this)?;
         let was_open = !socket.is_closed();
-        let result = socket.close();
+        let result = socket.close().await;
         if was_open {
             self.ctx.open_sockets = self.ctx.open_sockets.saturating_sub(1);
         }

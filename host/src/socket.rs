@@ -433,7 +433,11 @@ impl HostSocket {
     /// `close(2)`: the spec's `socket-close`. The descriptor is closed now
     /// and its error, if any, returned; every later call fails with
     /// `closed`. Closing twice fails with `closed`.
-    pub fn close(&mut self) -> Result<()> {
+    ///
+    /// With `SO_LINGER` on, close(2) blocks (even on a non-blocking socket)
+    /// until the unsent data is out or the linger time is up: that close
+    /// runs on a blocking thread, so only this guest waits.
+    pub async fn close(&mut self) -> Result<()> {
         const OP: &str = "close";
         let fd = self.fd.take().ok_or_else(|| Error::closed(OP))?;
         self.state = State::Closed;
@@ -442,12 +446,16 @@ impl HostSocket {
                 // Deregister from the reactor, then close it ourselves so
                 // that close(2)'s own error reaches the guest.
                 let raw = fd.into_inner().into_raw_fd();
-                // SAFETY: we own `raw`: it came out of the socket above.
-                if unsafe { libc::close(raw) } == 0 {
-                    Ok(())
+                let close = move || {
+                    // SAFETY: we own `raw`: it came out of the socket above.
+                    if unsafe { libc::close(raw) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+                };
+                let result = if lingers(raw) {
+                    tokio::task::spawn_blocking(close).await.unwrap_or_else(|e| Err(io::Error::other(e)))
                 } else {
-                    Err(Error::io(OP, &io::Error::last_os_error()))
-                }
+                    close()
+                };
+                result.map_err(|e| Error::io(OP, &e))
             }
             // A pollable is being awaited right now (it only upgrades its
             // `Weak` while the guest is inside `poll`, so this does not
@@ -646,6 +654,32 @@ impl HostSocket {
             }
         }
     }
+}
+
+impl Drop for HostSocket {
+    /// Dropping the guest's resource closes the OS socket; a lingering
+    /// close (which blocks) is handed to a blocking thread.
+    fn drop(&mut self) {
+        let Some(fd) = self.fd.take() else { return };
+        let Ok(fd) = Arc::try_unwrap(fd) else { return };
+        let socket = fd.into_inner();
+        if lingers(socket.as_raw_fd()) {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn_blocking(move || drop(socket));
+            }
+        }
+    }
+}
+
+/// Whether close(2) on `fd` would block: `SO_LINGER` on with a time.
+fn lingers(fd: RawFd) -> bool {
+    let mut linger = libc::linger { l_onoff: 0, l_linger: 0 };
+    let mut length = std::mem::size_of::<libc::linger>() as libc::socklen_t;
+    // SAFETY: a `struct linger` and its length.
+    let rc = unsafe {
+        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, (&mut linger as *mut libc::linger).cast(), &mut length)
+    };
+    rc == 0 && linger.l_onoff != 0 && linger.l_linger > 0
 }
 
 /// Waits for a non-blocking connect to finish: writable, then `SO_ERROR`.

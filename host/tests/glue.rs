@@ -62,7 +62,7 @@ async fn max_sockets_counts_create_close_and_drop() {
     let refused = tcp(&mut view).await;
     let (class, code, _) = guest_error(&mut view, refused);
     assert_eq!((class, code), (ErrorClass::Fatal, ErrorCode::TooManySockets));
-    view.close(Resource::new_borrow(first.rep())).expect("close");
+    view.close(Resource::new_borrow(first.rep())).await.expect("close");
     let third = tcp(&mut view).await.expect("close released one");
     wit_socket::HostSocket::drop(&mut view, second).expect("drop");
     let fourth = tcp(&mut view).await.expect("drop released one");
@@ -200,12 +200,12 @@ async fn closed_sockets_fail_with_closed_and_stale_handles_trap() {
     let mut guest = Guest::new(open_network());
     let mut view = guest.view();
     let socket = tcp(&mut view).await.expect("socket");
-    view.close(Resource::new_borrow(socket.rep())).expect("close");
+    view.close(Resource::new_borrow(socket.rep())).await.expect("close");
     let result = view.bind(Resource::new_borrow(socket.rep()), inet("127.0.0.1:0".parse().unwrap()));
     assert_eq!(guest_error(&mut view, result).1, ErrorCode::Closed);
     let result = view.tcp_no_delay(Resource::new_borrow(socket.rep()));
     assert_eq!(guest_error(&mut view, result).1, ErrorCode::Closed);
-    let result = view.close(Resource::new_borrow(socket.rep()));
+    let result = view.close(Resource::new_borrow(socket.rep())).await;
     assert_eq!(guest_error(&mut view, result).1, ErrorCode::Closed);
     let rep = socket.rep();
     wit_socket::HostSocket::drop(&mut view, socket).expect("drop");

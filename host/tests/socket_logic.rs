@@ -232,7 +232,7 @@ async fn end_of_file_is_an_empty_receive() {
 #[tokio::test]
 async fn close_then_every_call_fails_with_closed() {
     let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
-    socket.close().expect("close");
+    socket.close().await.expect("close");
     assert!(socket.is_closed());
     let mut rest = Vec::new();
     peer.read_to_end(&mut rest).expect("the peer sees the close");
@@ -242,7 +242,7 @@ async fn close_then_every_call_fails_with_closed() {
     assert_eq!(err.code, ErrorCode::Closed);
     assert_eq!(socket.local_address().expect_err("name after close").code, ErrorCode::Closed);
     assert_eq!(socket.receive_ready().expect_err("ready after close").code, ErrorCode::Closed);
-    assert_eq!(socket.close().expect_err("close twice").code, ErrorCode::Closed);
+    assert_eq!(socket.close().await.expect_err("close twice").code, ErrorCode::Closed);
 }
 
 #[tokio::test]
@@ -438,4 +438,35 @@ async fn large_sends_wait_for_room_and_arrive_whole() {
     assert_eq!(sent, total);
     socket.shutdown(ShutdownHow::Write).expect("shutdown");
     assert_eq!(reader.join().expect("reader"), total);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_lingering_close_does_not_block_the_thread() {
+    let (mut socket, peer) = connected_pair("127.0.0.1:0").await;
+    // Fill the send path so close has unsent data to linger over.
+    let chunk = vec![0u8; 64 * 1024];
+    for _ in 0..1_000 {
+        match socket.send(&chunk, SendFlags { dont_wait: true, ..Default::default() }, None).await {
+            Ok(_) => continue,
+            Err(e) if e.code == ErrorCode::WouldBlock => break,
+            Err(e) => panic!("send: {e}"),
+        }
+    }
+    socket.set_linger(Some(2)).expect("linger on");
+    // On this single-threaded runtime a ticker must keep ticking while the
+    // close lingers; a close(2) on the runtime thread would stop it.
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        for _ in 0..10_000 {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let before = ticks.load(std::sync::atomic::Ordering::SeqCst);
+    socket.close().await.expect("close");
+    let after = ticks.load(std::sync::atomic::Ordering::SeqCst);
+    ticker.abort();
+    drop(peer);
+    assert!(after > before, "the runtime thread was blocked during a lingering close ({before} -> {after})");
 }
