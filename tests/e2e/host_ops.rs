@@ -87,3 +87,12 @@ fn error_classes_reach_the_guest() {
     assert!(output.status.success(), "{}", output_text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "errors ok\n");
 }
+
+#[test]
+fn socket_pollables_mix_with_timers() {
+    let output = Wasock::new(WASOCK, guest("host_poll"))
+        .flag("--inherit-network")
+        .run(Duration::from_secs(120));
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "poll ok\n");
+}
