@@ -470,3 +470,17 @@ async fn a_lingering_close_does_not_block_the_thread() {
     drop(peer);
     assert!(after > before, "the runtime thread was blocked during a lingering close ({before} -> {after})");
 }
+
+#[tokio::test]
+async fn receive_from_on_a_connected_stream_has_no_address() {
+    let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
+    peer.write_all(b"hi").expect("peer writes");
+    let (data, source, truncated) = socket
+        .receive_from(2, RecvFlags { wait_all: true, ..Default::default() }, GENEROUS)
+        .await
+        .expect("receive-from");
+    assert_eq!(data, b"hi");
+    assert!(!truncated);
+    // WIT: "`none` where the OS reports none (a connected stream)".
+    assert!(source.is_none(), "{source:?}");
+}
