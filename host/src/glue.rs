@@ -304,7 +304,7 @@ impl socket::Host for WasockCtxView<'_> {
 /// The `wasi:io/poll` pollable of `subscribe`: waits on the socket's
 /// readiness without keeping a closed socket open.
 struct SocketReadiness {
-    watch: std::sync::Weak<tokio::io::unix::AsyncFd<socket2::Socket>>,
+    watch: crate::socket::Watch,
     interest: Readiness,
 }
 

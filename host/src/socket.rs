@@ -12,7 +12,7 @@ use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, RawFd};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -214,6 +214,23 @@ pub struct HostSocket {
     /// `None` once closed. An `Arc` so that a pollable can hold a `Weak`
     /// and never keep a closed socket's descriptor alive.
     fd: Option<Arc<AsyncFd<Socket>>>,
+    /// What pollables hold: the current registration, updated when the
+    /// socket is registered again (see [`HostSocket::register_again`]).
+    watch: Arc<Mutex<Weak<AsyncFd<Socket>>>>,
+}
+
+/// What a pollable keeps of its socket: it follows the socket across
+/// registrations and never keeps a closed socket's descriptor alive.
+#[derive(Clone, Debug, Default)]
+pub struct Watch(Weak<Mutex<Weak<AsyncFd<Socket>>>>);
+
+impl Watch {
+    /// The socket's current registration, if it is still open.
+    fn current(&self) -> Option<Arc<AsyncFd<Socket>>> {
+        let cell = self.0.upgrade()?;
+        let registration = cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).upgrade();
+        registration
+    }
 }
 
 /// Runs `future` under the call's own timeout; `None` waits forever.
@@ -271,7 +288,39 @@ impl HostSocket {
         let protocol_arg = (protocol != 0).then(|| Protocol::from(i32::from(protocol)));
         let socket = Socket::new(family.domain(), kind.socket_type().nonblocking(), protocol_arg)
             .map_err(|e| Error::io("socket", &e))?;
-        Ok(HostSocket { family, kind, protocol, state: State::Created, fd: Some(register(socket, "socket")?) })
+        Ok(HostSocket::new(family, kind, protocol, State::Created, register(socket, "socket")?))
+    }
+
+    fn new(family: Family, kind: Kind, protocol: u16, state: State, fd: Arc<AsyncFd<Socket>>) -> HostSocket {
+        let watch = Arc::new(Mutex::new(Arc::downgrade(&fd)));
+        HostSocket { family, kind, protocol, state, fd: Some(fd), watch }
+    }
+
+    /// Registers a stream socket with the reactor again once it has become
+    /// a connecting or listening one.
+    ///
+    /// Linux reports a stream socket that is neither connected nor
+    /// listening as hung up (`EPOLLHUP`); tokio records that as "read
+    /// closed" and never clears it, so after `connect` or `listen` every
+    /// wait on the old registration would return at once, forever: a
+    /// receive or accept would spin and its timeout never fire. A fresh
+    /// registration starts from the socket's real state. (Tests:
+    /// socket_logic `receive_timeout_fires_on_a_connected_stream_*`, e2e
+    /// `sdk::timeouts_fire_with_class_timeout`.)
+    fn register_again(&mut self, operation: &str) -> Result<()> {
+        if self.kind != Kind::Stream {
+            return Ok(());
+        }
+        let Some(fd) = self.fd.take() else { return Err(Error::closed(operation)) };
+        let fd = match Arc::try_unwrap(fd) {
+            Ok(fd) => register(fd.into_inner(), operation).inspect_err(|_| self.state = State::Closed)?,
+            // A pollable is being awaited right now (only inside the
+            // guest's `poll`, never during this call): keep it.
+            Err(shared) => shared,
+        };
+        *self.watch.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::downgrade(&fd);
+        self.fd = Some(fd);
+        Ok(())
     }
 
     /// The spec's `socket-family`.
@@ -310,8 +359,8 @@ impl HostSocket {
     }
 
     /// A handle that a pollable may keep without keeping the socket open.
-    pub fn watch(&self) -> Weak<AsyncFd<Socket>> {
-        self.fd.as_ref().map(Arc::downgrade).unwrap_or_default()
+    pub fn watch(&self) -> Watch {
+        Watch(Arc::downgrade(&self.watch))
     }
 
     /// `connect(2)`: the spec's `socket-connect`.
@@ -329,13 +378,24 @@ impl HostSocket {
             // from SO_ERROR rather than a second connect(2): say it here.
             return Err(Error::errno(OP, libc::EISCONN));
         }
+        let fresh = matches!(self.state, State::Created | State::Bound);
         match fd.get_ref().connect(address) {
-            Ok(()) => {}
+            Ok(()) => {
+                drop(fd);
+                if fresh {
+                    self.register_again(OP)?;
+                }
+            }
             Err(e)
                 if e.raw_os_error() == Some(libc::EINPROGRESS)
                     || (self.state == State::Connecting && e.raw_os_error() == Some(libc::EALREADY)) =>
             {
                 self.state = State::Connecting;
+                drop(fd);
+                if fresh {
+                    self.register_again(OP)?;
+                }
+                let fd = self.open(OP)?.clone();
                 with_timeout(OP, timeout, wait_connected(&fd)).await?;
             }
             Err(e) if self.state == State::Connecting && e.raw_os_error() == Some(libc::EISCONN) => {}
@@ -367,7 +427,11 @@ impl HostSocket {
         }
         let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         socket.listen(backlog).map_err(|e| Error::io(OP, &e))?;
+        let fresh = self.state != State::Listening;
         self.state = State::Listening;
+        if fresh {
+            self.register_again(OP)?;
+        }
         Ok(())
     }
 
@@ -396,13 +460,7 @@ impl HostSocket {
             }
             Err(e) => return Err(Error::io(OP, &e)),
         };
-        Ok(HostSocket {
-            family: self.family,
-            kind: self.kind,
-            protocol: self.protocol,
-            state: State::Connected,
-            fd: Some(register(accepted, OP)?),
-        })
+        Ok(HostSocket::new(self.family, self.kind, self.protocol, State::Connected, register(accepted, OP)?))
     }
 
     /// The spec's `socket-accept-ready?`: `poll(2)` for `POLLIN`, no wait.
@@ -625,7 +683,7 @@ impl HostSocket {
     /// Waits until the socket is ready for any of `interest`, confirming
     /// with `poll(2)` so a stale reactor event does not count. Returns at
     /// once for a closed socket (the next call will say `closed`).
-    pub async fn wait_ready(watch: &Weak<AsyncFd<Socket>>, interest: Readiness) {
+    pub async fn wait_ready(watch: &Watch, interest: Readiness) {
         let mut events: libc::c_short = 0;
         let mut wanted: Option<Interest> = None;
         if interest.readable {
@@ -640,7 +698,7 @@ impl HostSocket {
             // No interest: never ready.
             return std::future::pending().await;
         };
-        let Some(fd) = watch.upgrade() else { return };
+        let Some(fd) = watch.current() else { return };
         // A bounded number of stale wake-ups before trusting the reactor;
         // each iteration waits for a new edge, so this does not spin.
         loop {

@@ -484,3 +484,54 @@ async fn receive_from_on_a_connected_stream_has_no_address() {
     // WIT: "`none` where the OS reports none (a connected stream)".
     assert!(source.is_none(), "{source:?}");
 }
+
+/// Runs `scenario` on its own thread and runtime, and fails (rather than
+/// hangs) if it has not finished within 20 s: the bug below made the host
+/// spin without yielding, so no timer on the same runtime could stop it.
+fn within_20_seconds<F>(scenario: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(scenario);
+        let _ = done.send(());
+    });
+    finished.recv_timeout(Duration::from_secs(20)).expect("the call's own timeout fires (no spin)");
+}
+
+/// Regression: a stream socket that the reactor saw before connect(2) was
+/// reported hung up (Linux: EPOLLHUP for a socket neither connected nor
+/// listening), tokio kept that "read closed" forever, and a receive spun
+/// without its timeout ever firing. The sleep lets the reactor see the
+/// socket before it connects, which is what made the bug show.
+#[test]
+fn receive_timeout_fires_on_a_stream_the_reactor_saw_before_connect() {
+    within_20_seconds(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("std listener");
+        let target = listener.local_addr().expect("listener address");
+        let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        socket.connect(&SockAddr::from(target), GENEROUS).await.expect("connect");
+        let (_peer, _) = listener.accept().expect("std accept");
+        let error = socket
+            .receive(16, RecvFlags::default(), Some(Duration::from_millis(200)))
+            .await
+            .expect_err("no data was sent");
+        assert_eq!((error.class, error.code), (ErrorClass::Timeout, ErrorCode::TimedOut), "{error}");
+    });
+}
+
+/// The same for a listener the reactor saw before listen(2): accept spun.
+#[test]
+fn accept_timeout_fires_on_a_listener_the_reactor_saw_before_listen() {
+    within_20_seconds(async {
+        let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        listener.bind(&sockaddr("127.0.0.1:0")).expect("bind");
+        listener.listen(8).expect("listen");
+        let error = listener.accept(Some(Duration::from_millis(200))).await.err().expect("nobody connected");
+        assert_eq!((error.class, error.code), (ErrorClass::Timeout, ErrorCode::TimedOut), "{error}");
+    });
+}
