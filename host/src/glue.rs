@@ -224,7 +224,12 @@ impl resolve::Host for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<Vec<resolve::AddressInfo>> {
         const OP: &str = "address-information";
-        self.ctx.policy.check_dns().map_err(|refusal| denied(OP, refusal))?;
+        let numeric_host = hints.flags.contains(resolve::AddressInfoFlags::NUMERICHOST);
+        // A numeric node (or none) looks nothing up: no --allow-dns needed.
+        self.ctx
+            .policy
+            .check_address_information(node.as_deref(), numeric_host)
+            .map_err(|refusal| denied(OP, refusal))?;
         let flags = resolver::AddrInfoFlags {
             numerichost: hints.flags.contains(resolve::AddressInfoFlags::NUMERICHOST),
             passive: hints.flags.contains(resolve::AddressInfoFlags::PASSIVE),
@@ -270,7 +275,11 @@ impl resolve::Host for WasockCtxView<'_> {
                 .into());
             }
         };
-        self.ctx.policy.check_dns().map_err(|refusal| denied(OP, refusal))?;
+        // Only a reverse lookup of the node leaves the host.
+        self.ctx
+            .policy
+            .check_name_information(flags.contains(resolve::NameInfoFlags::NUMERICHOST))
+            .map_err(|refusal| denied(OP, refusal))?;
         let request = resolver::NameInfoFlags {
             numerichost: flags.contains(resolve::NameInfoFlags::NUMERICHOST),
             numericserv: flags.contains(resolve::NameInfoFlags::NUMERICSERV),
