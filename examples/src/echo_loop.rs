@@ -9,25 +9,11 @@
 //! memory to one receive and pushes back on a client that sends faster than
 //! it reads.
 
-use std::time::Duration;
-
 use wasock::poll::{Poller, Token};
 use wasock::{Interest, Socket};
 
 /// The most one receive takes.
 const RECEIVE_SIZE: usize = 64 * 1024;
-
-/// How often the listener is checked for new connections while there are
-/// connections to serve.
-///
-/// Workaround for a host issue (reported with these examples): waiting on a
-/// *listening* socket's pollable can make the host spin inside that wait
-/// until a connection arrives, starving every other socket of the same
-/// wait. So the listener is registered with the poller only while there is
-/// no connection to starve; otherwise each wait lasts at most this long and
-/// the loop asks `socket-accept-ready?` ([`Socket::accept_ready`], a
-/// `poll(2)` that does not wait) after every wait.
-const ACCEPT_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The listener's token when it is registered.
 const LISTENER: Token = Token(usize::MAX);
@@ -96,15 +82,10 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
             for (index, connection) in connections.iter().enumerate() {
                 poller.register(&connection.socket, connection.interest(), Token(index));
             }
-            let timeout = match &listener {
-                Some(socket) if connections.is_empty() => {
-                    poller.register(socket, Interest::READABLE, LISTENER);
-                    None
-                }
-                Some(_) => Some(ACCEPT_INTERVAL),
-                None => None,
-            };
-            poller.wait(timeout)?
+            if let Some(socket) = &listener {
+                poller.register(socket, Interest::READABLE, LISTENER);
+            }
+            poller.wait(None)?
         };
         for Token(index) in ready {
             // (The listener's token matches no connection: accepting follows.)
