@@ -276,3 +276,65 @@ async fn connect_twice_on_a_stream_is_already_connected() {
     udp.connect(&address, None).await.expect("a datagram socket connects");
     udp.connect(&address, None).await.expect("and connects again");
 }
+
+/// CPU time this thread has used so far.
+fn thread_cpu() -> Duration {
+    // SAFETY: an all-zero rusage is valid, and getrusage fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid out-pointer for RUSAGE_THREAD.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    assert_eq!(rc, 0, "getrusage");
+    let micros = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    micros(usage.ru_utime) + micros(usage.ru_stime)
+}
+
+/// Regression: waiting was a busy loop. `create` registers a stream
+/// socket with the reactor while it is unconnected, epoll reports
+/// `EPOLLHUP` for it then, and tokio keeps that "closed" readiness for
+/// good, so every later wait (a receive with no data, a connect to a peer
+/// that never answers) returned at once and spun a core (the connect could
+/// even spin past its timeout). Waits now use a fresh registration. This
+/// waits 600 ms in a receive (and in a pollable) on a current-thread
+/// runtime, where all the work happens on this thread, and checks that the
+/// thread used far less CPU than that (a busy loop uses all of it).
+#[test]
+fn a_blocked_receive_does_not_spin() {
+    let _serial = serial();
+    // On its own thread, so that a busy loop that never returns fails the
+    // test instead of hanging it.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(blocked_receive_cpu());
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the waiting thread failed (its panic is above) or never finished within 30 s (a busy loop that never yields to its timeout)");
+}
+
+async fn blocked_receive_cpu() {
+    {
+        let native = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        let address = socket2::SockAddr::from(native.local_addr().expect("address"));
+        let mut client = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+        // Let the reactor see the unconnected socket (as it does between
+        // two guest calls), with its EPOLLHUP.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        client.connect(&address, Some(Duration::from_secs(10))).await.expect("connect");
+        let (_peer, _) = native.accept().expect("accept");
+
+        let before = thread_cpu();
+        let waited = client
+            .receive(16, Default::default(), Some(Duration::from_millis(600)))
+            .await
+            .expect_err("nothing to receive");
+        assert_eq!(waited.code, ErrorCode::TimedOut, "{waited}");
+        let watch = client.watch();
+        let readable = wasock_host::socket::Readiness { readable: true, writable: false };
+        let pollable = tokio::time::timeout(Duration::from_millis(600), HostSocket::wait_ready(&watch, readable)).await;
+        assert!(pollable.is_err(), "the pollable was ready with nothing to read");
+        let used = thread_cpu() - before;
+        assert!(used < Duration::from_millis(400), "1.2 s of waiting used {used:?} of CPU: a busy loop");
+    }
+}

@@ -22,3 +22,4 @@ mod policy;
 mod host_ops;
 mod examples;
 mod hostile;
+mod faults;
