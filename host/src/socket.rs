@@ -378,6 +378,7 @@ impl HostSocket {
             // from SO_ERROR rather than a second connect(2): say it here.
             return Err(Error::errno(OP, libc::EISCONN));
         }
+        let before = self.state;
         let fresh = matches!(self.state, State::Created | State::Bound);
         match fd.get_ref().connect(address) {
             Ok(()) => {
@@ -396,7 +397,19 @@ impl HostSocket {
                     self.register_again(OP)?;
                 }
                 let fd = self.open(OP)?.clone();
-                with_timeout(OP, timeout, wait_connected(&fd)).await?;
+                match with_timeout(OP, timeout, wait_connected(&fd)).await {
+                    Ok(()) => {}
+                    // The call's own timeout: the OS is still connecting.
+                    Err(e) if e.class == ErrorClass::Timeout => return Err(e),
+                    // Refused, unreachable, ...: the socket is unconnected
+                    // again (the spec calls these transient, so a guest may
+                    // retry on the same socket), and the OS now reports it
+                    // hung up: the retry must register it afresh.
+                    Err(e) => {
+                        self.state = if before == State::Bound { State::Bound } else { State::Created };
+                        return Err(e);
+                    }
+                }
             }
             Err(e) if self.state == State::Connecting && e.raw_os_error() == Some(libc::EISCONN) => {}
             Err(e) => return Err(Error::io(OP, &e)),
@@ -450,9 +463,10 @@ impl HostSocket {
                 with_timeout(OP, timeout, async {
                     loop {
                         let mut guard = fd.readable().await.map_err(|e| Error::io(OP, &e))?;
+                        let closed = is_closed(guard.ready());
                         match guard.try_io(|inner| accept_once(inner.get_ref())) {
                             Ok(result) => return result.map_err(|e| Error::io(OP, &e)),
-                            Err(_would_block) => continue,
+                            Err(_would_block) => yield_if_stale(closed).await,
                         }
                     }
                 })
@@ -581,9 +595,10 @@ impl HostSocket {
                 with_timeout(operation, timeout, async {
                     loop {
                         let mut guard = fd.writable().await.map_err(|e| Error::io(operation, &e))?;
+                        let closed = is_closed(guard.ready());
                         match guard.try_io(|inner| call(inner.get_ref())) {
                             Ok(result) => return result.map_err(|e| Error::io(operation, &e)),
-                            Err(_would_block) => continue,
+                            Err(_would_block) => yield_if_stale(closed).await,
                         }
                     }
                 })
@@ -640,9 +655,10 @@ impl HostSocket {
                         loop {
                             let mut guard = fd.readable().await.map_err(|e| Error::io(operation, &e))?;
                             let spare = &mut buffer.spare_capacity_mut()[..capacity - filled];
+                            let closed = is_closed(guard.ready());
                             match guard.try_io(|inner| recv_once(inner.get_ref(), spare, bits, want_source)) {
                                 Ok(result) => return Ok(result),
-                                Err(_would_block) => continue,
+                                Err(_would_block) => yield_if_stale(closed).await,
                             }
                         }
                     })
@@ -707,7 +723,11 @@ impl HostSocket {
                 Err(_) => return,
             };
             match poll_now(fd.as_raw_fd(), events) {
-                Ok(false) => guard.clear_ready(),
+                Ok(false) => {
+                    let closed = is_closed(guard.ready());
+                    guard.clear_ready();
+                    yield_if_stale(closed).await;
+                }
                 Ok(true) | Err(_) => return,
             }
         }
@@ -740,6 +760,23 @@ fn lingers(fd: RawFd) -> bool {
     rc == 0 && linger.l_onoff != 0 && linger.l_linger > 0
 }
 
+/// Whether a readiness carries tokio's "closed" bits, which it never
+/// clears.
+fn is_closed(ready: tokio::io::Ready) -> bool {
+    ready.is_read_closed() || ready.is_write_closed()
+}
+
+/// After a wake-up whose syscall would still block: if the readiness was
+/// "closed" (which tokio never clears, so the next wait returns at once),
+/// yield to the runtime so timers and other guests run rather than spin
+/// without yielding. Connect and listen register afresh, so this is a
+/// safety net for states we did not foresee.
+async fn yield_if_stale(closed: bool) {
+    if closed {
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Waits for a non-blocking connect to finish: writable, then `SO_ERROR`.
 async fn wait_connected(fd: &AsyncFd<Socket>) -> Result<()> {
     const OP: &str = "connect";
@@ -757,7 +794,9 @@ async fn wait_connected(fd: &AsyncFd<Socket>) -> Result<()> {
                     // dropped the attempt; ask connect(2) itself.
                     return Err(Error::errno(OP, libc::ECONNREFUSED));
                 }
+                let closed = is_closed(guard.ready());
                 guard.clear_ready();
+                yield_if_stale(closed).await;
             }
             Err(e) => return Err(Error::io(OP, &e)),
         }
