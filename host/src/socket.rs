@@ -741,10 +741,10 @@ impl Drop for HostSocket {
         let Some(fd) = self.fd.take() else { return };
         let Ok(fd) = Arc::try_unwrap(fd) else { return };
         let socket = fd.into_inner();
-        if lingers(socket.as_raw_fd()) {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn_blocking(move || drop(socket));
-            }
+        if lingers(socket.as_raw_fd())
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn_blocking(move || drop(socket));
         }
     }
 }
