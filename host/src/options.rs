@@ -32,52 +32,80 @@ pub struct SocketOption {
 }
 
 const fn option(name: &'static str, level: libc::c_int, number: libc::c_int) -> SocketOption {
-    SocketOption { name, level, number: Some(number), read_only: false }
+    SocketOption {
+        name,
+        level,
+        number: Some(number),
+        read_only: false,
+    }
 }
 
 const fn read_only(name: &'static str, level: libc::c_int, number: libc::c_int) -> SocketOption {
-    SocketOption { name, level, number: Some(number), read_only: true }
+    SocketOption {
+        name,
+        level,
+        number: Some(number),
+        read_only: true,
+    }
 }
 
 const fn missing(name: &'static str, level: libc::c_int) -> SocketOption {
-    SocketOption { name, level, number: None, read_only: false }
+    SocketOption {
+        name,
+        level,
+        number: None,
+        read_only: false,
+    }
 }
 
 // Socket options get/set using SOL_SOCKET.
 /// `SO_ACCEPTCONN` (r/o).
-pub const SO_ACCEPTCONN: SocketOption = read_only("so-accept-connections?", libc::SOL_SOCKET, libc::SO_ACCEPTCONN);
+pub const SO_ACCEPTCONN: SocketOption = read_only(
+    "so-accept-connections?",
+    libc::SOL_SOCKET,
+    libc::SO_ACCEPTCONN,
+);
 /// `SO_BROADCAST`.
-pub const SO_BROADCAST: SocketOption = option("so-broadcast?", libc::SOL_SOCKET, libc::SO_BROADCAST);
+pub const SO_BROADCAST: SocketOption =
+    option("so-broadcast?", libc::SOL_SOCKET, libc::SO_BROADCAST);
 /// `SO_DEBUG`.
 pub const SO_DEBUG: SocketOption = option("so-debug?", libc::SOL_SOCKET, libc::SO_DEBUG);
 /// `SO_DONTROUTE`.
-pub const SO_DONTROUTE: SocketOption = option("so-dont-route?", libc::SOL_SOCKET, libc::SO_DONTROUTE);
+pub const SO_DONTROUTE: SocketOption =
+    option("so-dont-route?", libc::SOL_SOCKET, libc::SO_DONTROUTE);
 /// `SO_ERROR` (r/o).
 pub const SO_ERROR: SocketOption = read_only("so-error", libc::SOL_SOCKET, libc::SO_ERROR);
 /// `SO_KEEPALIVE`.
-pub const SO_KEEPALIVE: SocketOption = option("so-keep-alive?", libc::SOL_SOCKET, libc::SO_KEEPALIVE);
+pub const SO_KEEPALIVE: SocketOption =
+    option("so-keep-alive?", libc::SOL_SOCKET, libc::SO_KEEPALIVE);
 /// `SO_LINGER` (a `struct linger`).
 pub const SO_LINGER: SocketOption = option("so-linger", libc::SOL_SOCKET, libc::SO_LINGER);
 /// `SO_OOBINLINE`.
-pub const SO_OOBINLINE: SocketOption = option("so-oob-inline?", libc::SOL_SOCKET, libc::SO_OOBINLINE);
+pub const SO_OOBINLINE: SocketOption =
+    option("so-oob-inline?", libc::SOL_SOCKET, libc::SO_OOBINLINE);
 /// `SO_RCVBUF`.
 pub const SO_RCVBUF: SocketOption = option("so-receive-buffer", libc::SOL_SOCKET, libc::SO_RCVBUF);
 /// `SO_RCVLOWAT`.
-pub const SO_RCVLOWAT: SocketOption = option("so-receive-low-water", libc::SOL_SOCKET, libc::SO_RCVLOWAT);
+pub const SO_RCVLOWAT: SocketOption =
+    option("so-receive-low-water", libc::SOL_SOCKET, libc::SO_RCVLOWAT);
 /// `SO_REUSEADDR`.
-pub const SO_REUSEADDR: SocketOption = option("so-reuse-address?", libc::SOL_SOCKET, libc::SO_REUSEADDR);
+pub const SO_REUSEADDR: SocketOption =
+    option("so-reuse-address?", libc::SOL_SOCKET, libc::SO_REUSEADDR);
 /// `SO_SNDBUF`.
 pub const SO_SNDBUF: SocketOption = option("so-send-buffer", libc::SOL_SOCKET, libc::SO_SNDBUF);
 /// `SO_SNDLOWAT` (Linux refuses to set it: `ENOPROTOOPT`).
-pub const SO_SNDLOWAT: SocketOption = option("so-send-low-water", libc::SOL_SOCKET, libc::SO_SNDLOWAT);
+pub const SO_SNDLOWAT: SocketOption =
+    option("so-send-low-water", libc::SOL_SOCKET, libc::SO_SNDLOWAT);
 /// `SO_TYPE` (r/o).
 pub const SO_TYPE: SocketOption = read_only("so-type", libc::SOL_SOCKET, libc::SO_TYPE);
 
 // Socket options get/set using IPPROTO_TCP.
 /// `TCP_KEEPIDLE` (BSD `TCP_KEEPALIVE`), seconds.
-pub const TCP_KEEPALIVE: SocketOption = option("tcp-keep-alive", libc::IPPROTO_TCP, libc::TCP_KEEPIDLE);
+pub const TCP_KEEPALIVE: SocketOption =
+    option("tcp-keep-alive", libc::IPPROTO_TCP, libc::TCP_KEEPIDLE);
 /// `TCP_MAXSEG`.
-pub const TCP_MAXSEG: SocketOption = option("tcp-max-segment-size", libc::IPPROTO_TCP, libc::TCP_MAXSEG);
+pub const TCP_MAXSEG: SocketOption =
+    option("tcp-max-segment-size", libc::IPPROTO_TCP, libc::TCP_MAXSEG);
 /// `TCP_NODELAY`.
 pub const TCP_NODELAY: SocketOption = option("tcp-no-delay?", libc::IPPROTO_TCP, libc::TCP_NODELAY);
 /// `TCP_NOOPT`: BSD only, not on Linux.
@@ -87,7 +115,8 @@ pub const TCP_NOPUSH: SocketOption = option("tcp-no-push?", libc::IPPROTO_TCP, l
 
 // Socket options get/set using IPPROTO_IP.
 /// `IP_HDRINCL`.
-pub const IP_HDRINCL: SocketOption = option("ip-header-included?", libc::IPPROTO_IP, libc::IP_HDRINCL);
+pub const IP_HDRINCL: SocketOption =
+    option("ip-header-included?", libc::IPPROTO_IP, libc::IP_HDRINCL);
 /// `IP_TOS`.
 pub const IP_TOS: SocketOption = option("ip-type-of-service", libc::IPPROTO_IP, libc::IP_TOS);
 /// `IP_TTL`.
@@ -95,12 +124,17 @@ pub const IP_TTL: SocketOption = option("ip-time-to-live", libc::IPPROTO_IP, lib
 
 // Socket options get/set using IPPROTO_IPV6.
 /// `IPV6_V6ONLY`.
-pub const IPV6_V6ONLY: SocketOption = option("ipv6-v6-only?", libc::IPPROTO_IPV6, libc::IPV6_V6ONLY);
+pub const IPV6_V6ONLY: SocketOption =
+    option("ipv6-v6-only?", libc::IPPROTO_IPV6, libc::IPV6_V6ONLY);
 
 impl SocketOption {
     fn number(&self) -> Result<libc::c_int> {
         self.number.ok_or_else(|| {
-            Error::unsupported(self.name, ErrorCode::OptionNotSupported, "this option is not defined on this host")
+            Error::unsupported(
+                self.name,
+                ErrorCode::OptionNotSupported,
+                "this option is not defined on this host",
+            )
         })
     }
 
@@ -118,23 +152,57 @@ impl SocketOption {
 }
 
 /// `getsockopt(2)` into `buffer`; returns the length the OS wrote.
-fn getsockopt_raw(fd: libc::c_int, level: libc::c_int, name: libc::c_int, buffer: &mut [u8]) -> io::Result<usize> {
+/// An error of the low-level option interface: an unknown level makes
+/// Linux answer `EOPNOTSUPP` (where an unknown name is `ENOPROTOOPT`); the
+/// WIT promises class `unsupported` for both, so both are
+/// `option-not-supported`.
+fn option_error(operation: &str, err: &io::Error) -> Error {
+    if err.raw_os_error() == Some(libc::EOPNOTSUPP) {
+        return Error::unsupported(operation, ErrorCode::OptionNotSupported, err);
+    }
+    Error::io(operation, err)
+}
+
+fn getsockopt_raw(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+    buffer: &mut [u8],
+) -> io::Result<usize> {
     let mut length = libc::socklen_t::try_from(buffer.len()).unwrap_or(libc::socklen_t::MAX);
     // SAFETY: `buffer` is valid for `length` bytes and the OS writes at most
     // that many, reporting the count in `length`.
     let rc = unsafe { libc::getsockopt(fd, level, name, buffer.as_mut_ptr().cast(), &mut length) };
-    if rc == 0 { Ok(usize::try_from(length).unwrap_or(0).min(buffer.len())) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(usize::try_from(length).unwrap_or(0).min(buffer.len()))
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// `setsockopt(2)` with `value`'s bytes.
-fn setsockopt_raw(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
-    let length = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+fn setsockopt_raw(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &[u8],
+) -> io::Result<()> {
+    let length = libc::socklen_t::try_from(value.len())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `value` is valid for reading `length` bytes.
     let rc = unsafe { libc::setsockopt(fd, level, name, value.as_ptr().cast(), length) };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
-fn getsockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+fn getsockopt_int(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
     let mut bytes = [0u8; size_of::<libc::c_int>()];
     let written = getsockopt_raw(fd, level, name, &mut bytes)?;
     // Some options (IP_TOS / IP_TTL on some kernels) write one byte.
@@ -144,12 +212,18 @@ fn getsockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int) -> io:
     })
 }
 
-fn setsockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+fn setsockopt_int(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
     setsockopt_raw(fd, level, name, &value.to_ne_bytes())
 }
 
 fn non_negative(operation: &str, value: u32) -> Result<libc::c_int> {
-    libc::c_int::try_from(value).map_err(|_| Error::invalid_argument(operation, format!("{value} is out of range")))
+    libc::c_int::try_from(value)
+        .map_err(|_| Error::invalid_argument(operation, format!("{value} is out of range")))
 }
 
 impl HostSocket {
@@ -168,7 +242,8 @@ impl HostSocket {
     pub fn set_int_option(&self, option: &SocketOption, value: i32) -> Result<()> {
         let number = option.writable()?;
         let fd = self.raw_fd(option.name)?;
-        setsockopt_int(fd, option.level, number, value).map_err(|e| Error::io(&format!("set {}", option.name), &e))
+        setsockopt_int(fd, option.level, number, value)
+            .map_err(|e| Error::io(&format!("set {}", option.name), &e))
     }
 
     /// A boolean option: any non-zero value is true.
@@ -184,7 +259,13 @@ impl HostSocket {
     /// An unsigned option (sizes, counts, seconds).
     pub fn get_u32_option(&self, option: &SocketOption) -> Result<u32> {
         let value = self.get_int_option(option)?;
-        u32::try_from(value).map_err(|_| Error::new(ErrorClass::Fatal, ErrorCode::Other, format!("{}: the OS reported {value}", option.name)))
+        u32::try_from(value).map_err(|_| {
+            Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::Other,
+                format!("{}: the OS reported {value}", option.name),
+            )
+        })
     }
 
     /// Sets an unsigned option; values past `INT_MAX` are invalid.
@@ -196,14 +277,21 @@ impl HostSocket {
     /// A one-byte option (`IP_TTL`, `IP_TOS`).
     pub fn get_u8_option(&self, option: &SocketOption) -> Result<u8> {
         let value = self.get_int_option(option)?;
-        u8::try_from(value).map_err(|_| Error::new(ErrorClass::Fatal, ErrorCode::Other, format!("{}: the OS reported {value}", option.name)))
+        u8::try_from(value).map_err(|_| {
+            Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::Other,
+                format!("{}: the OS reported {value}", option.name),
+            )
+        })
     }
 
     /// `SO_LINGER` in whole seconds: `None` when lingering is off.
     pub fn linger(&self) -> Result<Option<u32>> {
         let fd = self.raw_fd(SO_LINGER.name)?;
         let mut bytes = [0u8; size_of::<libc::linger>()];
-        getsockopt_raw(fd, libc::SOL_SOCKET, libc::SO_LINGER, &mut bytes).map_err(|e| Error::io(SO_LINGER.name, &e))?;
+        getsockopt_raw(fd, libc::SOL_SOCKET, libc::SO_LINGER, &mut bytes)
+            .map_err(|e| Error::io(SO_LINGER.name, &e))?;
         let (on, seconds) = decode_linger(&bytes);
         Ok((on != 0).then(|| u32::try_from(seconds).unwrap_or(0)))
     }
@@ -216,7 +304,13 @@ impl HostSocket {
             None => (0, 0),
         };
         let fd = self.raw_fd(OP)?;
-        setsockopt_raw(fd, libc::SOL_SOCKET, libc::SO_LINGER, &encode_linger(on, time)).map_err(|e| Error::io(OP, &e))
+        setsockopt_raw(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &encode_linger(on, time),
+        )
+        .map_err(|e| Error::io(OP, &e))
     }
 
     /// `SO_ERROR`: reads and clears the pending error; `None` if none.
@@ -229,7 +323,11 @@ impl HostSocket {
     pub fn os_type(&self) -> Result<Kind> {
         let raw = self.get_int_option(&SO_TYPE)?;
         Kind::from_raw(raw).ok_or_else(|| {
-            Error::unsupported("so-type", ErrorCode::SocketTypeNotSupported, format!("socket type {raw} has no name"))
+            Error::unsupported(
+                "so-type",
+                ErrorCode::SocketTypeNotSupported,
+                format!("socket type {raw} has no name"),
+            )
         })
     }
 
@@ -238,7 +336,7 @@ impl HostSocket {
     pub fn get_option_int(&self, level: i32, name: i32) -> Result<i32> {
         const OP: &str = "get-socket-option";
         let fd = self.raw_fd(OP)?;
-        getsockopt_int(fd, level, name).map_err(|e| Error::io(OP, &e))
+        getsockopt_int(fd, level, name).map_err(|e| option_error(OP, &e))
     }
 
     /// `getsockopt(2)` into `max_length` bytes (at most
@@ -247,9 +345,12 @@ impl HostSocket {
     pub fn get_option_bytes(&self, level: i32, name: i32, max_length: u32) -> Result<Vec<u8>> {
         const OP: &str = "get-socket-option";
         let fd = self.raw_fd(OP)?;
-        let length = usize::try_from(max_length).unwrap_or(OPTION_BYTES_CAP).min(OPTION_BYTES_CAP);
+        let length = usize::try_from(max_length)
+            .unwrap_or(OPTION_BYTES_CAP)
+            .min(OPTION_BYTES_CAP);
         let mut buffer = vec![0u8; length];
-        let written = getsockopt_raw(fd, level, name, &mut buffer).map_err(|e| Error::io(OP, &e))?;
+        let written =
+            getsockopt_raw(fd, level, name, &mut buffer).map_err(|e| option_error(OP, &e))?;
         buffer.truncate(written);
         Ok(buffer)
     }
@@ -259,7 +360,7 @@ impl HostSocket {
     pub fn set_option_int(&self, level: i32, name: i32, value: i32) -> Result<()> {
         const OP: &str = "set-socket-option";
         let fd = self.raw_fd(OP)?;
-        setsockopt_int(fd, level, name, value).map_err(|e| Error::io(OP, &e))
+        setsockopt_int(fd, level, name, value).map_err(|e| option_error(OP, &e))
     }
 
     /// `setsockopt(2)` with raw bytes (at most [`OPTION_BYTES_CAP`]): the
@@ -268,9 +369,12 @@ impl HostSocket {
         const OP: &str = "set-socket-option";
         let fd = self.raw_fd(OP)?;
         if value.len() > OPTION_BYTES_CAP {
-            return Err(Error::invalid_argument(OP, format!("{} bytes is more than {OPTION_BYTES_CAP}", value.len())));
+            return Err(Error::invalid_argument(
+                OP,
+                format!("{} bytes is more than {OPTION_BYTES_CAP}", value.len()),
+            ));
         }
-        setsockopt_raw(fd, level, name, value).map_err(|e| Error::io(OP, &e))
+        setsockopt_raw(fd, level, name, value).map_err(|e| option_error(OP, &e))
     }
 }
 
@@ -285,7 +389,10 @@ pub fn encode_linger(on: i32, seconds: i32) -> Vec<u8> {
 /// (l_onoff, l_linger) of a `struct linger`'s bytes.
 pub fn decode_linger(bytes: &[u8]) -> (i32, i32) {
     let field = |at: usize| {
-        bytes.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map_or(0, i32::from_ne_bytes)
+        bytes
+            .get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, i32::from_ne_bytes)
     };
     (field(0), field(4))
 }
