@@ -51,7 +51,12 @@ fn ipv4_from_wit(v4: &Ipv4SocketAddress) -> SocketAddrV4 {
 
 fn ipv6_from_wit(v6: &Ipv6SocketAddress) -> SocketAddrV6 {
     let (a, b, c, d, e, f, g, h) = v6.address;
-    SocketAddrV6::new(Ipv6Addr::new(a, b, c, d, e, f, g, h), v6.port, v6.flow_info, v6.scope_id)
+    SocketAddrV6::new(
+        Ipv6Addr::new(a, b, c, d, e, f, g, h),
+        v6.port,
+        v6.flow_info,
+        v6.scope_id,
+    )
 }
 
 /// A std socket address as the WIT address.
@@ -59,7 +64,10 @@ pub fn ip_to_wit(address: SocketAddr) -> SocketAddress {
     match address {
         SocketAddr::V4(v4) => {
             let [a, b, c, d] = v4.ip().octets();
-            SocketAddress::Inet(Ipv4SocketAddress { port: v4.port(), address: (a, b, c, d) })
+            SocketAddress::Inet(Ipv4SocketAddress {
+                port: v4.port(),
+                address: (a, b, c, d),
+            })
         }
         SocketAddr::V6(v6) => {
             let [a, b, c, d, e, f, g, h] = v6.ip().segments();
@@ -104,8 +112,12 @@ pub fn bound_name(address: &SockAddr, policy: &Policy) -> Option<SocketAddress> 
         return (ip.port() != 0).then(|| ip_to_wit(ip));
     }
     if address.is_unix() {
-        let path = address.as_pathname().filter(|path| !path.as_os_str().is_empty())?;
-        return Some(SocketAddress::Unix(policy.guest_unix_path(path).unwrap_or_default()));
+        let path = address
+            .as_pathname()
+            .filter(|path| !path.as_os_str().is_empty())?;
+        return Some(SocketAddress::Unix(
+            policy.guest_unix_path(path).unwrap_or_default(),
+        ));
     }
     None
 }

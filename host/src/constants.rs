@@ -100,7 +100,10 @@ pub const CONSTANTS: &[(&str, Option<i32>)] = &[
 /// The host's number for the spec's constant `name` (`"so/reuseaddr"`);
 /// `None` where this host does not define it or the name is unknown.
 pub fn value(name: &str) -> Option<i32> {
-    CONSTANTS.iter().find(|(known, _)| *known == name).and_then(|(_, value)| *value)
+    CONSTANTS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .and_then(|(_, value)| *value)
 }
 
 #[cfg(test)]
@@ -110,24 +113,88 @@ mod tests {
     #[test]
     fn every_checklist_constant_is_listed() {
         let checklist = [
-            "af/inet", "af/inet6", "af/unix", "af/unspec", "sock/stream", "sock/dgram", "sock/raw",
-            "ipproto/tcp", "ipproto/udp", "ai/numerichost", "ai/passive", "ai/canonname",
-            "ni/numerichost", "ni/numericserv", "ni/dgram", "ni/namereqd", "ni/nofqdn", "shut/rd",
-            "shut/wr", "shut/rdwr", "so/reuseaddr", "so/debug", "so/acceptconn", "so/keepalive",
-            "so/dontroute", "so/broadcast", "so/linger", "so/oobinline", "so/sndbuf", "so/rcvbuf",
-            "so/sndlowat", "so/rcvlowat", "so/sndtimeo", "so/rcvtimeo", "so/error", "so/type",
-            "so/useloopback", "so/reuseport", "so/timestamp", "so/exclusiveaddruse", "tcp/nodelay",
-            "tcp/nopush", "tcp/noopt", "tcp/keepalive", "tcp/maxseg", "ip/options", "ip/hdrincl",
-            "ip/tos", "ip/ttl", "ip/mtu", "ip/mtu-discover", "ip/pktinfo", "ip/recverr",
-            "ip/recvtos", "ip/recvttl", "ip/router-alert", "ip/recvopts", "ip/recvretopts",
-            "ip/retopts", "ip/recvdstaddr", "ip/multicast-if", "ip/multicast-ttl",
-            "ip/multicast-loop", "ip/add-membership", "ip/drop-membership", "sol/socket",
-            "ipproto/ip", "ipproto/ipv6", "ipproto/icmp", "ipv6/v6only",
+            "af/inet",
+            "af/inet6",
+            "af/unix",
+            "af/unspec",
+            "sock/stream",
+            "sock/dgram",
+            "sock/raw",
+            "ipproto/tcp",
+            "ipproto/udp",
+            "ai/numerichost",
+            "ai/passive",
+            "ai/canonname",
+            "ni/numerichost",
+            "ni/numericserv",
+            "ni/dgram",
+            "ni/namereqd",
+            "ni/nofqdn",
+            "shut/rd",
+            "shut/wr",
+            "shut/rdwr",
+            "so/reuseaddr",
+            "so/debug",
+            "so/acceptconn",
+            "so/keepalive",
+            "so/dontroute",
+            "so/broadcast",
+            "so/linger",
+            "so/oobinline",
+            "so/sndbuf",
+            "so/rcvbuf",
+            "so/sndlowat",
+            "so/rcvlowat",
+            "so/sndtimeo",
+            "so/rcvtimeo",
+            "so/error",
+            "so/type",
+            "so/useloopback",
+            "so/reuseport",
+            "so/timestamp",
+            "so/exclusiveaddruse",
+            "tcp/nodelay",
+            "tcp/nopush",
+            "tcp/noopt",
+            "tcp/keepalive",
+            "tcp/maxseg",
+            "ip/options",
+            "ip/hdrincl",
+            "ip/tos",
+            "ip/ttl",
+            "ip/mtu",
+            "ip/mtu-discover",
+            "ip/pktinfo",
+            "ip/recverr",
+            "ip/recvtos",
+            "ip/recvttl",
+            "ip/router-alert",
+            "ip/recvopts",
+            "ip/recvretopts",
+            "ip/retopts",
+            "ip/recvdstaddr",
+            "ip/multicast-if",
+            "ip/multicast-ttl",
+            "ip/multicast-loop",
+            "ip/add-membership",
+            "ip/drop-membership",
+            "sol/socket",
+            "ipproto/ip",
+            "ipproto/ipv6",
+            "ipproto/icmp",
+            "ipv6/v6only",
         ];
         for name in checklist {
-            assert!(CONSTANTS.iter().any(|(known, _)| *known == name), "{name} missing");
+            assert!(
+                CONSTANTS.iter().any(|(known, _)| *known == name),
+                "{name} missing"
+            );
         }
-        assert_eq!(CONSTANTS.len(), checklist.len(), "no duplicates, nothing extra");
+        assert_eq!(
+            CONSTANTS.len(),
+            checklist.len(),
+            "no duplicates, nothing extra"
+        );
     }
 
     #[test]

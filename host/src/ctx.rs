@@ -146,14 +146,25 @@ mod tests {
     #[test]
     fn resolution_slots_are_limited_and_given_back() {
         let ctx = WasockCtx::new(Arc::new(Policy::new())).with_max_resolutions(2);
-        let first = ctx.resolution_slot("address-information").expect("first slot");
-        let second = ctx.resolution_slot("address-information").expect("second slot");
-        let refused = ctx.resolution_slot("address-information").expect_err("a third is over the limit");
-        assert_eq!((refused.class, refused.code), (ErrorClass::Transient, ErrorCode::WouldBlock));
+        let first = ctx
+            .resolution_slot("address-information")
+            .expect("first slot");
+        let second = ctx
+            .resolution_slot("address-information")
+            .expect("second slot");
+        let refused = ctx
+            .resolution_slot("address-information")
+            .expect_err("a third is over the limit");
+        assert_eq!(
+            (refused.class, refused.code),
+            (ErrorClass::Transient, ErrorCode::WouldBlock)
+        );
         assert_eq!(ctx.resolutions_in_flight(), 2);
         drop(first);
         assert_eq!(ctx.resolutions_in_flight(), 1);
-        let third = ctx.resolution_slot("name-information").expect("a slot was given back");
+        let third = ctx
+            .resolution_slot("name-information")
+            .expect("a slot was given back");
         drop((second, third));
         assert_eq!(ctx.resolutions_in_flight(), 0);
     }

@@ -91,27 +91,47 @@ impl std::error::Error for Error {}
 impl Error {
     /// An error of the given class and code.
     pub fn new(class: ErrorClass, code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { class, code, message: message.into() }
+        Error {
+            class,
+            code,
+            message: message.into(),
+        }
     }
 
     /// The call's own timeout expired (class `timeout`).
     pub fn timeout(operation: &str) -> Self {
-        Error::new(ErrorClass::Timeout, ErrorCode::TimedOut, format!("{operation}: timed out"))
+        Error::new(
+            ErrorClass::Timeout,
+            ErrorCode::TimedOut,
+            format!("{operation}: timed out"),
+        )
     }
 
     /// A call on a socket after `close`.
     pub fn closed(operation: &str) -> Self {
-        Error::new(ErrorClass::Fatal, ErrorCode::Closed, format!("{operation}: the socket is closed"))
+        Error::new(
+            ErrorClass::Fatal,
+            ErrorCode::Closed,
+            format!("{operation}: the socket is closed"),
+        )
     }
 
     /// Malformed input: a bad address, length or value.
     pub fn invalid_argument(operation: &str, why: impl fmt::Display) -> Self {
-        Error::new(ErrorClass::Fatal, ErrorCode::InvalidArgument, format!("{operation}: {why}"))
+        Error::new(
+            ErrorClass::Fatal,
+            ErrorCode::InvalidArgument,
+            format!("{operation}: {why}"),
+        )
     }
 
     /// The operation is not valid in the socket's state.
     pub fn invalid_state(operation: &str, why: impl fmt::Display) -> Self {
-        Error::new(ErrorClass::Fatal, ErrorCode::InvalidState, format!("{operation}: {why}"))
+        Error::new(
+            ErrorClass::Fatal,
+            ErrorCode::InvalidState,
+            format!("{operation}: {why}"),
+        )
     }
 
     /// Something this host does not define or support (class `unsupported`).
@@ -121,7 +141,11 @@ impl Error {
 
     /// Refused by the host's policy: nothing reached the OS.
     pub fn denied(operation: &str, denied: &Denied) -> Self {
-        Error::new(ErrorClass::Fatal, ErrorCode::PermissionDenied, format!("{operation}: {denied}"))
+        Error::new(
+            ErrorClass::Fatal,
+            ErrorCode::PermissionDenied,
+            format!("{operation}: {denied}"),
+        )
     }
 
     /// The guest's `--max-sockets` limit is reached.
@@ -129,7 +153,9 @@ impl Error {
         Error::new(
             ErrorClass::Fatal,
             ErrorCode::TooManySockets,
-            format!("{operation}: the guest already holds its limit of {limit} open sockets (--max-sockets)"),
+            format!(
+                "{operation}: the guest already holds its limit of {limit} open sockets (--max-sockets)"
+            ),
         )
     }
 
@@ -177,8 +203,13 @@ pub fn classify(err: &io::Error) -> (ErrorClass, ErrorCode) {
             libc::ECONNABORTED => (Fatal, ConnectionAborted),
             libc::EPIPE => (Fatal, BrokenPipe),
             libc::EAGAIN => (Transient, WouldBlock),
-            libc::EINVAL | libc::EDESTADDRREQ | libc::EFAULT | libc::ENAMETOOLONG | libc::ENOENT
-            | libc::ENOTDIR | libc::ELOOP => (Fatal, InvalidArgument),
+            libc::EINVAL
+            | libc::EDESTADDRREQ
+            | libc::EFAULT
+            | libc::ENAMETOOLONG
+            | libc::ENOENT
+            | libc::ENOTDIR
+            | libc::ELOOP => (Fatal, InvalidArgument),
             libc::EOPNOTSUPP => (Fatal, OperationNotSupported),
             libc::EPROTONOSUPPORT | libc::EPROTOTYPE => (Unsupported, ProtocolNotSupported),
             libc::ESOCKTNOSUPPORT => (Unsupported, SocketTypeNotSupported),
@@ -219,17 +250,32 @@ mod tests {
 
     #[test]
     fn connect_failures_are_transient() {
-        for errno in [libc::ECONNREFUSED, libc::ENETDOWN, libc::ENETUNREACH, libc::ETIMEDOUT] {
-            assert_eq!(Error::errno("connect", errno).class, ErrorClass::Transient, "errno {errno}");
+        for errno in [
+            libc::ECONNREFUSED,
+            libc::ENETDOWN,
+            libc::ENETUNREACH,
+            libc::ETIMEDOUT,
+        ] {
+            assert_eq!(
+                Error::errno("connect", errno).class,
+                ErrorClass::Transient,
+                "errno {errno}"
+            );
         }
     }
 
     #[test]
     fn raw_errno_wins_over_kind() {
         let err = io::Error::from_raw_os_error(libc::ENOPROTOOPT);
-        assert_eq!(classify(&err), (ErrorClass::Unsupported, ErrorCode::OptionNotSupported));
+        assert_eq!(
+            classify(&err),
+            (ErrorClass::Unsupported, ErrorCode::OptionNotSupported)
+        );
         let err = io::Error::new(io::ErrorKind::WouldBlock, "x");
-        assert_eq!(classify(&err), (ErrorClass::Transient, ErrorCode::WouldBlock));
+        assert_eq!(
+            classify(&err),
+            (ErrorClass::Transient, ErrorCode::WouldBlock)
+        );
     }
 
     #[test]

@@ -115,7 +115,10 @@ fn os_address(
         return Err(Error::new(
             ErrorClass::Fatal,
             ErrorCode::AddressFamilyNotSupported,
-            format!("{operation}: a {:?} address on a {socket_family:?} socket", guest.family()),
+            format!(
+                "{operation}: a {:?} address on a {socket_family:?} socket",
+                guest.family()
+            ),
         ));
     }
     match guest {
@@ -131,8 +134,14 @@ fn os_address(
             if path.is_empty() {
                 return Err(Error::invalid_argument(operation, "an empty unix path"));
             }
-            let kind = if purpose == Purpose::Bind { "bind" } else { "connect" };
-            let host_path = policy.unix_path(kind, &path).map_err(|refusal| denied(operation, refusal))?;
+            let kind = if purpose == Purpose::Bind {
+                "bind"
+            } else {
+                "connect"
+            };
+            let host_path = policy
+                .unix_path(kind, &path)
+                .map_err(|refusal| denied(operation, refusal))?;
             addr::unix_sockaddr(&host_path)
         }
     }
@@ -140,7 +149,11 @@ fn os_address(
 
 /// The open socket behind `this`, borrowing only the table (so the policy
 /// in the context can be borrowed beside it).
-fn open_in<'t>(table: &'t mut ResourceTable, this: &Resource<HostSocket>, operation: &str) -> HostResult<&'t mut HostSocket> {
+fn open_in<'t>(
+    table: &'t mut ResourceTable,
+    this: &Resource<HostSocket>,
+    operation: &str,
+) -> HostResult<&'t mut HostSocket> {
     let socket = table.get_mut(this)?;
     ensure_open(socket, operation)?;
     Ok(socket)
@@ -149,13 +162,21 @@ fn open_in<'t>(table: &'t mut ResourceTable, this: &Resource<HostSocket>, operat
 /// Fails with `closed` for a closed socket: every call but drop does, before
 /// any policy check.
 fn ensure_open(socket: &HostSocket, operation: &str) -> Result<(), Error> {
-    if socket.is_closed() { Err(Error::closed(operation)) } else { Ok(()) }
+    if socket.is_closed() {
+        Err(Error::closed(operation))
+    } else {
+        Ok(())
+    }
 }
 
 /// Fails with `too-many-sockets` at the guest's `--max-sockets` limit.
 fn ensure_room(view: &WasockCtxView<'_>, operation: &str) -> Result<(), Error> {
     let limit = view.ctx.policy.max_sockets();
-    if view.ctx.open_sockets >= limit { Err(Error::too_many_sockets(operation, limit)) } else { Ok(()) }
+    if view.ctx.open_sockets >= limit {
+        Err(Error::too_many_sockets(operation, limit))
+    } else {
+        Ok(())
+    }
 }
 
 fn error_to_wit(error: Error) -> types::Error {
@@ -203,7 +224,11 @@ fn error_to_wit(error: Error) -> types::Error {
         ErrorCode::Interrupted => K::Interrupted,
         ErrorCode::Other => K::Other,
     };
-    types::Error { class, code, message: error.message }
+    types::Error {
+        class,
+        code,
+        message: error.message,
+    }
 }
 
 impl types::Host for WasockCtxView<'_> {
@@ -243,7 +268,14 @@ impl resolve::Host for WasockCtxView<'_> {
             flags,
         };
         let slot = self.ctx.resolution_slot(OP)?;
-        let results = resolver::address_information_holding(node, service, request, timeout(timeout_nanos), slot).await?;
+        let results = resolver::address_information_holding(
+            node,
+            service,
+            request,
+            timeout(timeout_nanos),
+            slot,
+        )
+        .await?;
         Ok(results
             .into_iter()
             .map(|info| resolve::AddressInfo {
@@ -288,7 +320,8 @@ impl resolve::Host for WasockCtxView<'_> {
             nofqdn: flags.contains(resolve::NameInfoFlags::NOFQDN),
         };
         let slot = self.ctx.resolution_slot(OP)?;
-        let (node, service) = resolver::name_information_holding(ip, request, timeout(timeout_nanos), slot).await?;
+        let (node, service) =
+            resolver::name_information_holding(ip, request, timeout(timeout_nanos), slot).await?;
         let service = match service {
             resolver::Service::Name(name) => resolve::ServiceName::Name(name),
             resolver::Service::Port(port) => resolve::ServiceName::Port(port),
@@ -305,7 +338,10 @@ impl socket::Host for WasockCtxView<'_> {
     fn constants(&mut self) -> wasmtime::Result<Vec<socket::Constant>> {
         Ok(constants::CONSTANTS
             .iter()
-            .map(|(name, value)| socket::Constant { name: (*name).to_string(), value: *value })
+            .map(|(name, value)| socket::Constant {
+                name: (*name).to_string(),
+                value: *value,
+            })
             .collect())
     }
 }
@@ -326,7 +362,11 @@ impl Pollable for SocketReadiness {
 
 impl WasockCtxView<'_> {
     /// The socket behind `this`, open.
-    fn open(&mut self, this: &Resource<HostSocket>, operation: &str) -> HostResult<&mut HostSocket> {
+    fn open(
+        &mut self,
+        this: &Resource<HostSocket>,
+        operation: &str,
+    ) -> HostResult<&mut HostSocket> {
         let socket = self.table.get_mut(this)?;
         ensure_open(socket, operation)?;
         Ok(socket)
@@ -336,21 +376,38 @@ impl WasockCtxView<'_> {
         Ok(self.open(this, option.name)?.get_bool_option(option)?)
     }
 
-    fn set_bool(&mut self, this: &Resource<HostSocket>, option: &SocketOption, value: bool) -> HostResult<()> {
-        Ok(self.open(this, option.name)?.set_bool_option(option, value)?)
+    fn set_bool(
+        &mut self,
+        this: &Resource<HostSocket>,
+        option: &SocketOption,
+        value: bool,
+    ) -> HostResult<()> {
+        Ok(self
+            .open(this, option.name)?
+            .set_bool_option(option, value)?)
     }
 
     fn get_u32(&mut self, this: &Resource<HostSocket>, option: &SocketOption) -> HostResult<u32> {
         Ok(self.open(this, option.name)?.get_u32_option(option)?)
     }
 
-    fn set_u32(&mut self, this: &Resource<HostSocket>, option: &SocketOption, value: u32) -> HostResult<()> {
-        Ok(self.open(this, option.name)?.set_u32_option(option, value)?)
+    fn set_u32(
+        &mut self,
+        this: &Resource<HostSocket>,
+        option: &SocketOption,
+        value: u32,
+    ) -> HostResult<()> {
+        Ok(self
+            .open(this, option.name)?
+            .set_u32_option(option, value)?)
     }
 
     /// `--allow-raw` for options that could escape the sandbox.
     fn check_option(&self, operation: &str, level: i32, name: i32) -> Result<(), Error> {
-        self.ctx.policy.check_option(level, name).map_err(|refusal| denied(operation, refusal))
+        self.ctx
+            .policy
+            .check_option(level, name)
+            .map_err(|refusal| denied(operation, refusal))
     }
 }
 
@@ -363,11 +420,19 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<Resource<HostSocket>> {
         const OP: &str = "socket";
         let Some(family) = family_from_wit(family) else {
-            return Err(Error::unsupported(OP, ErrorCode::AddressFamilyNotSupported, "af/unspec is no socket family").into());
+            return Err(Error::unsupported(
+                OP,
+                ErrorCode::AddressFamilyNotSupported,
+                "af/unspec is no socket family",
+            )
+            .into());
         };
         let kind = kind_from_wit(socket_type);
         if kind == Kind::Raw {
-            self.ctx.policy.check_raw().map_err(|refusal| denied(OP, refusal))?;
+            self.ctx
+                .policy
+                .check_raw()
+                .map_err(|refusal| denied(OP, refusal))?;
         }
         ensure_room(self, OP)?;
         let socket = HostSocket::create(family, kind, protocol)?;
@@ -401,7 +466,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(socket.connect(&target, timeout(timeout_nanos)).await?)
     }
 
-    fn bind(&mut self, this: Resource<HostSocket>, address: types::SocketAddress) -> HostResult<()> {
+    fn bind(
+        &mut self,
+        this: Resource<HostSocket>,
+        address: types::SocketAddress,
+    ) -> HostResult<()> {
         const OP: &str = "bind";
         let policy = &*self.ctx.policy;
         let socket = open_in(self.table, &this, OP)?;
@@ -424,13 +493,19 @@ impl socket::HostSocket for WasockCtxView<'_> {
                 Family::Unix => None,
             };
             if let Some(implicit) = implicit {
-                policy.check_bind(&implicit).map_err(|refusal| denied(OP, refusal))?;
+                policy
+                    .check_bind(&implicit)
+                    .map_err(|refusal| denied(OP, refusal))?;
             }
         }
         Ok(socket.listen(backlog)?)
     }
 
-    async fn accept(&mut self, this: Resource<HostSocket>, timeout_nanos: Option<u64>) -> HostResult<Resource<HostSocket>> {
+    async fn accept(
+        &mut self,
+        this: Resource<HostSocket>,
+        timeout_nanos: Option<u64>,
+    ) -> HostResult<Resource<HostSocket>> {
         const OP: &str = "accept";
         ensure_open(self.table.get(&this)?, OP)?;
         ensure_room(self, OP)?;
@@ -470,7 +545,10 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(addr::bound_name(&local, policy))
     }
 
-    fn peer_name(&mut self, this: Resource<HostSocket>) -> HostResult<Option<types::SocketAddress>> {
+    fn peer_name(
+        &mut self,
+        this: Resource<HostSocket>,
+    ) -> HostResult<Option<types::SocketAddress>> {
         let policy = &*self.ctx.policy;
         let peer = open_in(self.table, &this, "peer-name")?.peer_address()?;
         Ok(peer.and_then(|peer| addr::to_wit(&peer, policy)))
@@ -484,7 +562,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<u32> {
         let socket = self.open(&this, "send")?;
-        let sent = socket.send(&data, send_flags(flags), timeout(timeout_nanos)).await?;
+        let sent = socket
+            .send(&data, send_flags(flags), timeout(timeout_nanos))
+            .await?;
         Ok(u32::try_from(sent).unwrap_or(u32::MAX))
     }
 
@@ -500,7 +580,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
         let policy = &*self.ctx.policy;
         let socket = open_in(self.table, &this, OP)?;
         let target = os_address(policy, OP, socket.family(), &address, Purpose::Connect)?;
-        let sent = socket.send_to(&data, &target, send_flags(flags), timeout(timeout_nanos)).await?;
+        let sent = socket
+            .send_to(&data, &target, send_flags(flags), timeout(timeout_nanos))
+            .await?;
         Ok(u32::try_from(sent).unwrap_or(u32::MAX))
     }
 
@@ -512,7 +594,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<Vec<u8>> {
         let socket = self.open(&this, "receive")?;
-        Ok(socket.receive(max_length, receive_flags(flags), timeout(timeout_nanos)).await?)
+        Ok(socket
+            .receive(max_length, receive_flags(flags), timeout(timeout_nanos))
+            .await?)
     }
 
     async fn receive_from(
@@ -524,8 +608,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<socket::ReceivedFrom> {
         let policy = &*self.ctx.policy;
         let socket = open_in(self.table, &this, "receive-from")?;
-        let (data, source, truncated) =
-            socket.receive_from(max_length, receive_flags(flags), timeout(timeout_nanos)).await?;
+        let (data, source, truncated) = socket
+            .receive_from(max_length, receive_flags(flags), timeout(timeout_nanos))
+            .await?;
         Ok(socket::ReceivedFrom {
             data,
             address: source.and_then(|source| addr::to_wit(&source, policy)),
@@ -537,7 +622,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(self.open(&this, "receive-ready")?.receive_ready()?)
     }
 
-    fn subscribe(&mut self, this: Resource<HostSocket>, interest: socket::Interest) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(
+        &mut self,
+        this: Resource<HostSocket>,
+        interest: socket::Interest,
+    ) -> wasmtime::Result<Resource<DynPollable>> {
         let watch = self.table.get(&this)?.watch();
         let interest = Readiness {
             readable: interest.contains(socket::Interest::READABLE),
@@ -618,7 +707,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         self.get_u32(&this, &options::SO_RCVLOWAT)
     }
 
-    fn set_so_receive_low_water(&mut self, this: Resource<HostSocket>, value: u32) -> HostResult<()> {
+    fn set_so_receive_low_water(
+        &mut self,
+        this: Resource<HostSocket>,
+        value: u32,
+    ) -> HostResult<()> {
         self.set_u32(&this, &options::SO_RCVLOWAT, value)
     }
 
@@ -664,7 +757,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         self.get_u32(&this, &options::TCP_MAXSEG)
     }
 
-    fn set_tcp_max_segment_size(&mut self, this: Resource<HostSocket>, value: u32) -> HostResult<()> {
+    fn set_tcp_max_segment_size(
+        &mut self,
+        this: Resource<HostSocket>,
+        value: u32,
+    ) -> HostResult<()> {
         self.set_u32(&this, &options::TCP_MAXSEG, value)
     }
 
@@ -698,7 +795,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         self.get_bool(&this, &options::IP_HDRINCL)
     }
 
-    fn set_ip_header_included(&mut self, this: Resource<HostSocket>, value: bool) -> HostResult<()> {
+    fn set_ip_header_included(
+        &mut self,
+        this: Resource<HostSocket>,
+        value: bool,
+    ) -> HostResult<()> {
         const OP: &str = "set ip-header-included?";
         ensure_open(self.table.get(&this)?, OP)?;
         // WIT: "Needs --allow-raw".
@@ -707,19 +808,27 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     fn ip_time_to_live(&mut self, this: Resource<HostSocket>) -> HostResult<u8> {
-        Ok(self.open(&this, options::IP_TTL.name)?.get_u8_option(&options::IP_TTL)?)
+        Ok(self
+            .open(&this, options::IP_TTL.name)?
+            .get_u8_option(&options::IP_TTL)?)
     }
 
     fn set_ip_time_to_live(&mut self, this: Resource<HostSocket>, value: u8) -> HostResult<()> {
-        Ok(self.open(&this, options::IP_TTL.name)?.set_int_option(&options::IP_TTL, i32::from(value))?)
+        Ok(self
+            .open(&this, options::IP_TTL.name)?
+            .set_int_option(&options::IP_TTL, i32::from(value))?)
     }
 
     fn ip_type_of_service(&mut self, this: Resource<HostSocket>) -> HostResult<u8> {
-        Ok(self.open(&this, options::IP_TOS.name)?.get_u8_option(&options::IP_TOS)?)
+        Ok(self
+            .open(&this, options::IP_TOS.name)?
+            .get_u8_option(&options::IP_TOS)?)
     }
 
     fn set_ip_type_of_service(&mut self, this: Resource<HostSocket>, value: u8) -> HostResult<()> {
-        Ok(self.open(&this, options::IP_TOS.name)?.set_int_option(&options::IP_TOS, i32::from(value))?)
+        Ok(self
+            .open(&this, options::IP_TOS.name)?
+            .set_int_option(&options::IP_TOS, i32::from(value))?)
     }
 
     // Socket options get/set using IPPROTO_IPV6.
@@ -734,32 +843,61 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     // The low-level interface.
 
-    fn get_option_int(&mut self, this: Resource<HostSocket>, level: i32, name: i32) -> HostResult<i32> {
+    fn get_option_int(
+        &mut self,
+        this: Resource<HostSocket>,
+        level: i32,
+        name: i32,
+    ) -> HostResult<i32> {
         const OP: &str = "get-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
         self.check_option(OP, level, name)?;
         Ok(self.table.get(&this)?.get_option_int(level, name)?)
     }
 
-    fn get_option_bytes(&mut self, this: Resource<HostSocket>, level: i32, name: i32, max_length: u32) -> HostResult<Vec<u8>> {
+    fn get_option_bytes(
+        &mut self,
+        this: Resource<HostSocket>,
+        level: i32,
+        name: i32,
+        max_length: u32,
+    ) -> HostResult<Vec<u8>> {
         const OP: &str = "get-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
         self.check_option(OP, level, name)?;
-        Ok(self.table.get(&this)?.get_option_bytes(level, name, max_length)?)
+        Ok(self
+            .table
+            .get(&this)?
+            .get_option_bytes(level, name, max_length)?)
     }
 
-    fn set_option_int(&mut self, this: Resource<HostSocket>, level: i32, name: i32, value: i32) -> HostResult<()> {
+    fn set_option_int(
+        &mut self,
+        this: Resource<HostSocket>,
+        level: i32,
+        name: i32,
+        value: i32,
+    ) -> HostResult<()> {
         const OP: &str = "set-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
         self.check_option(OP, level, name)?;
         Ok(self.table.get(&this)?.set_option_int(level, name, value)?)
     }
 
-    fn set_option_bytes(&mut self, this: Resource<HostSocket>, level: i32, name: i32, value: Vec<u8>) -> HostResult<()> {
+    fn set_option_bytes(
+        &mut self,
+        this: Resource<HostSocket>,
+        level: i32,
+        name: i32,
+        value: Vec<u8>,
+    ) -> HostResult<()> {
         const OP: &str = "set-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
         self.check_option(OP, level, name)?;
-        Ok(self.table.get(&this)?.set_option_bytes(level, name, &value)?)
+        Ok(self
+            .table
+            .get(&this)?
+            .set_option_bytes(level, name, &value)?)
     }
 
     fn drop(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<()> {

@@ -134,14 +134,26 @@ async fn off_thread<T: Send + 'static, S: Send + 'static>(
     let joined = match timeout {
         None => task.await,
         // The resolver thread runs on to its own end; its result is dropped.
-        Some(limit) => tokio::time::timeout(limit, task).await.map_err(|_| Error::timeout(operation))?,
+        Some(limit) => tokio::time::timeout(limit, task)
+            .await
+            .map_err(|_| Error::timeout(operation))?,
     };
-    joined.map_err(|e| Error::new(ErrorClass::Fatal, ErrorCode::Other, format!("{operation}: {e}")))?
+    joined.map_err(|e| {
+        Error::new(
+            ErrorClass::Fatal,
+            ErrorCode::Other,
+            format!("{operation}: {e}"),
+        )
+    })?
 }
 
 fn c_string(operation: &str, what: &str, text: Option<String>) -> Result<Option<CString>> {
-    text.map(|text| CString::new(text).map_err(|_| Error::invalid_argument(operation, format!("the {what} contains a NUL byte"))))
-        .transpose()
+    text.map(|text| {
+        CString::new(text).map_err(|_| {
+            Error::invalid_argument(operation, format!("the {what} contains a NUL byte"))
+        })
+    })
+    .transpose()
 }
 
 /// `getaddrinfo(3)`: the spec's `address-information`.
@@ -173,10 +185,17 @@ pub(crate) async fn address_information_holding<S: Send + 'static>(
     }
     let node = c_string(OP, "node", node)?;
     let service = c_string(OP, "service", service)?;
-    off_thread(OP, timeout, slot, move || getaddrinfo(node.as_deref(), service.as_deref(), hints)).await
+    off_thread(OP, timeout, slot, move || {
+        getaddrinfo(node.as_deref(), service.as_deref(), hints)
+    })
+    .await
 }
 
-fn getaddrinfo(node: Option<&CStr>, service: Option<&CStr>, hints: AddrInfoHints) -> Result<Vec<AddrInfo>> {
+fn getaddrinfo(
+    node: Option<&CStr>,
+    service: Option<&CStr>,
+    hints: AddrInfoHints,
+) -> Result<Vec<AddrInfo>> {
     const OP: &str = "address-information";
     // SAFETY: an all-zero addrinfo is a valid "no hints" value.
     let mut c_hints: libc::addrinfo = unsafe { std::mem::zeroed() };
@@ -216,12 +235,21 @@ fn getaddrinfo(node: Option<&CStr>, service: Option<&CStr>, hints: AddrInfoHints
         // yet freed.
         let info = unsafe { &*entry };
         entry = info.ai_next;
-        let Some(address) = sockaddr_of(info) else { continue };
-        let (Some(family), Some(kind)) = (Family::of(&address), Kind::from_raw(info.ai_socktype)) else { continue };
-        let Some(ip) = address.as_socket() else { continue };
+        let Some(address) = sockaddr_of(info) else {
+            continue;
+        };
+        let (Some(family), Some(kind)) = (Family::of(&address), Kind::from_raw(info.ai_socktype))
+        else {
+            continue;
+        };
+        let Some(ip) = address.as_socket() else {
+            continue;
+        };
         let canonical_name = (!info.ai_canonname.is_null()).then(|| {
             // SAFETY: a NUL-terminated string owned by the list.
-            unsafe { CStr::from_ptr(info.ai_canonname) }.to_string_lossy().into_owned()
+            unsafe { CStr::from_ptr(info.ai_canonname) }
+                .to_string_lossy()
+                .into_owned()
         });
         results.push(AddrInfo {
             family,
@@ -302,8 +330,12 @@ fn getnameinfo(address: SocketAddr, flags: NameInfoFlags) -> Result<(String, Ser
         return Err(gai_error(OP, rc));
     }
     // SAFETY: getnameinfo NUL-terminates both buffers on success.
-    let host = unsafe { CStr::from_ptr(host.as_ptr()) }.to_string_lossy().into_owned();
-    let service = unsafe { CStr::from_ptr(service.as_ptr()) }.to_string_lossy().into_owned();
+    let host = unsafe { CStr::from_ptr(host.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
+    let service = unsafe { CStr::from_ptr(service.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
     // Spec: "If service number lookup fails, it is returned as an integer."
     let service = match service.parse::<u16>() {
         Ok(port) => Service::Port(port),
@@ -318,13 +350,18 @@ fn gai_error(operation: &str, rc: libc::c_int) -> Error {
         return Error::io(operation, &std::io::Error::last_os_error());
     }
     // SAFETY: gai_strerror returns a static NUL-terminated string.
-    let text = unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }.to_string_lossy().into_owned();
+    let text = unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }
+        .to_string_lossy()
+        .into_owned();
     let (class, code) = match rc {
         libc::EAI_NONAME | libc::EAI_NODATA => (ErrorClass::Fatal, ErrorCode::NameNotFound),
         libc::EAI_AGAIN => (ErrorClass::Transient, ErrorCode::NameTemporaryFailure),
         libc::EAI_FAIL => (ErrorClass::Fatal, ErrorCode::NameFailure),
         libc::EAI_SERVICE => (ErrorClass::Fatal, ErrorCode::ServiceNotFound),
-        libc::EAI_FAMILY => (ErrorClass::Unsupported, ErrorCode::AddressFamilyNotSupported),
+        libc::EAI_FAMILY => (
+            ErrorClass::Unsupported,
+            ErrorCode::AddressFamilyNotSupported,
+        ),
         libc::EAI_SOCKTYPE => (ErrorClass::Unsupported, ErrorCode::SocketTypeNotSupported),
         libc::EAI_MEMORY => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
         libc::EAI_BADFLAGS | libc::EAI_OVERFLOW => (ErrorClass::Fatal, ErrorCode::InvalidArgument),

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 
 use crate::error::{Error, ErrorClass, ErrorCode, Result};
 
@@ -228,7 +228,10 @@ impl Watch {
     /// The socket's current registration, if it is still open.
     fn current(&self) -> Option<Arc<AsyncFd<Socket>>> {
         let cell = self.0.upgrade()?;
-        let registration = cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).upgrade();
+        let registration = cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .upgrade();
         registration
     }
 }
@@ -255,12 +258,17 @@ fn is_would_block(err: &io::Error) -> bool {
 /// `poll(2)` on one descriptor with no wait: which of `events` are ready
 /// now (errors and hang-ups count as ready).
 pub(crate) fn poll_now(fd: RawFd, events: libc::c_short) -> io::Result<bool> {
-    let mut entry = libc::pollfd { fd, events, revents: 0 };
+    let mut entry = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
     loop {
         // SAFETY: one valid pollfd, count 1, no wait.
         let n = unsafe { libc::poll(&mut entry, 1, 0) };
         if n >= 0 {
-            return Ok(n > 0 && entry.revents & (events | libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0);
+            return Ok(n > 0
+                && entry.revents & (events | libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0);
         }
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
@@ -286,14 +294,37 @@ impl HostSocket {
     /// Must run inside a tokio runtime (the reactor registers the socket).
     pub fn create(family: Family, kind: Kind, protocol: u16) -> Result<HostSocket> {
         let protocol_arg = (protocol != 0).then(|| Protocol::from(i32::from(protocol)));
-        let socket = Socket::new(family.domain(), kind.socket_type().nonblocking(), protocol_arg)
-            .map_err(|e| Error::io("socket", &e))?;
-        Ok(HostSocket::new(family, kind, protocol, State::Created, register(socket, "socket")?))
+        let socket = Socket::new(
+            family.domain(),
+            kind.socket_type().nonblocking(),
+            protocol_arg,
+        )
+        .map_err(|e| Error::io("socket", &e))?;
+        Ok(HostSocket::new(
+            family,
+            kind,
+            protocol,
+            State::Created,
+            register(socket, "socket")?,
+        ))
     }
 
-    fn new(family: Family, kind: Kind, protocol: u16, state: State, fd: Arc<AsyncFd<Socket>>) -> HostSocket {
+    fn new(
+        family: Family,
+        kind: Kind,
+        protocol: u16,
+        state: State,
+        fd: Arc<AsyncFd<Socket>>,
+    ) -> HostSocket {
         let watch = Arc::new(Mutex::new(Arc::downgrade(&fd)));
-        HostSocket { family, kind, protocol, state, fd: Some(fd), watch }
+        HostSocket {
+            family,
+            kind,
+            protocol,
+            state,
+            fd: Some(fd),
+            watch,
+        }
     }
 
     /// Registers a stream socket with the reactor again once it has become
@@ -311,14 +342,21 @@ impl HostSocket {
         if self.kind != Kind::Stream {
             return Ok(());
         }
-        let Some(fd) = self.fd.take() else { return Err(Error::closed(operation)) };
+        let Some(fd) = self.fd.take() else {
+            return Err(Error::closed(operation));
+        };
         let fd = match Arc::try_unwrap(fd) {
-            Ok(fd) => register(fd.into_inner(), operation).inspect_err(|_| self.state = State::Closed)?,
+            Ok(fd) => {
+                register(fd.into_inner(), operation).inspect_err(|_| self.state = State::Closed)?
+            }
             // A pollable is being awaited right now (only inside the
             // guest's `poll`, never during this call): keep it.
             Err(shared) => shared,
         };
-        *self.watch.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::downgrade(&fd);
+        *self
+            .watch
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::downgrade(&fd);
         self.fd = Some(fd);
         Ok(())
     }
@@ -389,7 +427,8 @@ impl HostSocket {
             }
             Err(e)
                 if e.raw_os_error() == Some(libc::EINPROGRESS)
-                    || (self.state == State::Connecting && e.raw_os_error() == Some(libc::EALREADY)) =>
+                    || (self.state == State::Connecting
+                        && e.raw_os_error() == Some(libc::EALREADY)) =>
             {
                 self.state = State::Connecting;
                 drop(fd);
@@ -406,12 +445,17 @@ impl HostSocket {
                     // retry on the same socket), and the OS now reports it
                     // hung up: the retry must register it afresh.
                     Err(e) => {
-                        self.state = if before == State::Bound { State::Bound } else { State::Created };
+                        self.state = if before == State::Bound {
+                            State::Bound
+                        } else {
+                            State::Created
+                        };
                         return Err(e);
                     }
                 }
             }
-            Err(e) if self.state == State::Connecting && e.raw_os_error() == Some(libc::EISCONN) => {}
+            Err(e)
+                if self.state == State::Connecting && e.raw_os_error() == Some(libc::EISCONN) => {}
             Err(e) => return Err(Error::io(OP, &e)),
         }
         self.state = State::Connected;
@@ -420,7 +464,9 @@ impl HostSocket {
 
     /// `bind(2)`: the spec's `socket-bind`.
     pub fn bind(&mut self, address: &SockAddr) -> Result<()> {
-        self.os_socket("bind")?.bind(address).map_err(|e| Error::io("bind", &e))?;
+        self.os_socket("bind")?
+            .bind(address)
+            .map_err(|e| Error::io("bind", &e))?;
         if self.state == State::Created {
             self.state = State::Bound;
         }
@@ -474,7 +520,13 @@ impl HostSocket {
             }
             Err(e) => return Err(Error::io(OP, &e)),
         };
-        Ok(HostSocket::new(self.family, self.kind, self.protocol, State::Connected, register(accepted, OP)?))
+        Ok(HostSocket::new(
+            self.family,
+            self.kind,
+            self.protocol,
+            State::Connected,
+            register(accepted, OP)?,
+        ))
     }
 
     /// The spec's `socket-accept-ready?`: `poll(2)` for `POLLIN`, no wait.
@@ -499,7 +551,9 @@ impl HostSocket {
             ShutdownHow::Write => std::net::Shutdown::Write,
             ShutdownHow::Both => std::net::Shutdown::Both,
         };
-        self.os_socket("shutdown")?.shutdown(how).map_err(|e| Error::io("shutdown", &e))
+        self.os_socket("shutdown")?
+            .shutdown(how)
+            .map_err(|e| Error::io("shutdown", &e))
     }
 
     /// `close(2)`: the spec's `socket-close`. The descriptor is closed now
@@ -520,10 +574,16 @@ impl HostSocket {
                 let raw = fd.into_inner().into_raw_fd();
                 let close = move || {
                     // SAFETY: we own `raw`: it came out of the socket above.
-                    if unsafe { libc::close(raw) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+                    if unsafe { libc::close(raw) } == 0 {
+                        Ok(())
+                    } else {
+                        Err(io::Error::last_os_error())
+                    }
                 };
                 let result = if lingers(raw) {
-                    tokio::task::spawn_blocking(close).await.unwrap_or_else(|e| Err(io::Error::other(e)))
+                    tokio::task::spawn_blocking(close)
+                        .await
+                        .unwrap_or_else(|e| Err(io::Error::other(e)))
                 } else {
                     close()
                 };
@@ -539,7 +599,9 @@ impl HostSocket {
     /// `getsockname(2)`: the spec's `socket-name`, as the OS reports it.
     /// Whether that means "unbound" is the caller's business (`crate::addr`).
     pub fn local_address(&self) -> Result<SockAddr> {
-        self.os_socket("name")?.local_addr().map_err(|e| Error::io("name", &e))
+        self.os_socket("name")?
+            .local_addr()
+            .map_err(|e| Error::io("name", &e))
     }
 
     /// `getpeername(2)`: the spec's `socket-peer-name`; `None` where no
@@ -554,11 +616,19 @@ impl HostSocket {
 
     /// `send(2)`: the spec's `socket-send`. Waits until at least some data
     /// is sent and returns how much was.
-    pub async fn send(&mut self, data: &[u8], flags: SendFlags, timeout: Option<Duration>) -> Result<usize> {
+    pub async fn send(
+        &mut self,
+        data: &[u8],
+        flags: SendFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
         const OP: &str = "send";
         let fd = self.open(OP)?;
         let bits = flags.bits();
-        self.write_op(OP, fd, flags.dont_wait, timeout, |socket| socket.send_with_flags(data, bits)).await
+        self.write_op(OP, fd, flags.dont_wait, timeout, |socket| {
+            socket.send_with_flags(data, bits)
+        })
+        .await
     }
 
     /// `sendto(2)`: the spec's `socket-send-to`.
@@ -574,11 +644,16 @@ impl HostSocket {
         if self.kind == Kind::Stream && self.state == State::Connected {
             // WIT: send-to on a connected stream is invalid-state (Linux
             // would silently ignore the address).
-            return Err(Error::invalid_state(OP, "the stream socket is connected; use send"));
+            return Err(Error::invalid_state(
+                OP,
+                "the stream socket is connected; use send",
+            ));
         }
         let bits = flags.bits();
-        self.write_op(OP, fd, flags.dont_wait, timeout, |socket| socket.send_to_with_flags(data, address, bits))
-            .await
+        self.write_op(OP, fd, flags.dont_wait, timeout, |socket| {
+            socket.send_to_with_flags(data, address, bits)
+        })
+        .await
     }
 
     async fn write_op(
@@ -594,7 +669,8 @@ impl HostSocket {
             Err(e) if is_would_block(&e) && !dont_wait => {
                 with_timeout(operation, timeout, async {
                     loop {
-                        let mut guard = fd.writable().await.map_err(|e| Error::io(operation, &e))?;
+                        let mut guard =
+                            fd.writable().await.map_err(|e| Error::io(operation, &e))?;
                         let closed = is_closed(guard.ready());
                         match guard.try_io(|inner| call(inner.get_ref())) {
                             Ok(result) => return result.map_err(|e| Error::io(operation, &e)),
@@ -610,8 +686,15 @@ impl HostSocket {
 
     /// `recv(2)`: the spec's `socket-receive`. Returns up to `max_length`
     /// bytes (at most [`RECEIVE_CAP`]); empty is end of file on a stream.
-    pub async fn receive(&mut self, max_length: u32, flags: RecvFlags, timeout: Option<Duration>) -> Result<Vec<u8>> {
-        let (data, _, _) = self.receive_inner("receive", max_length, flags, timeout, false).await?;
+    pub async fn receive(
+        &mut self,
+        max_length: u32,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<u8>> {
+        let (data, _, _) = self
+            .receive_inner("receive", max_length, flags, timeout, false)
+            .await?;
         Ok(data)
     }
 
@@ -624,7 +707,8 @@ impl HostSocket {
         flags: RecvFlags,
         timeout: Option<Duration>,
     ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
-        self.receive_inner("receive-from", max_length, flags, timeout, true).await
+        self.receive_inner("receive-from", max_length, flags, timeout, true)
+            .await
     }
 
     async fn receive_inner(
@@ -636,7 +720,9 @@ impl HostSocket {
         want_source: bool,
     ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
         let fd = self.open(operation)?;
-        let capacity = usize::try_from(max_length).unwrap_or(usize::MAX).min(RECEIVE_CAP);
+        let capacity = usize::try_from(max_length)
+            .unwrap_or(usize::MAX)
+            .min(RECEIVE_CAP);
         let mut buffer: Vec<u8> = Vec::with_capacity(capacity);
         let datagram = self.kind.is_datagram();
         // MSG_TRUNC on a datagram socket makes recv(2) return the real
@@ -653,10 +739,13 @@ impl HostSocket {
                 Err(e) if is_would_block(&e) && !flags.dont_wait => {
                     with_timeout(operation, timeout, async {
                         loop {
-                            let mut guard = fd.readable().await.map_err(|e| Error::io(operation, &e))?;
+                            let mut guard =
+                                fd.readable().await.map_err(|e| Error::io(operation, &e))?;
                             let spare = &mut buffer.spare_capacity_mut()[..capacity - filled];
                             let closed = is_closed(guard.ready());
-                            match guard.try_io(|inner| recv_once(inner.get_ref(), spare, bits, want_source)) {
+                            match guard.try_io(|inner| {
+                                recv_once(inner.get_ref(), spare, bits, want_source)
+                            }) {
                                 Ok(result) => return Ok(result),
                                 Err(_would_block) => yield_if_stale(closed).await,
                             }
@@ -751,11 +840,20 @@ impl Drop for HostSocket {
 
 /// Whether close(2) on `fd` would block: `SO_LINGER` on with a time.
 fn lingers(fd: RawFd) -> bool {
-    let mut linger = libc::linger { l_onoff: 0, l_linger: 0 };
+    let mut linger = libc::linger {
+        l_onoff: 0,
+        l_linger: 0,
+    };
     let mut length = std::mem::size_of::<libc::linger>() as libc::socklen_t;
     // SAFETY: a `struct linger` and its length.
     let rc = unsafe {
-        libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, (&mut linger as *mut libc::linger).cast(), &mut length)
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&mut linger as *mut libc::linger).cast(),
+            &mut length,
+        )
     };
     rc == 0 && linger.l_onoff != 0 && linger.l_linger > 0
 }

@@ -33,18 +33,29 @@ struct GuestState {
 
 impl WasiView for GuestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasockView for GuestState {
     fn wasock(&mut self) -> WasockCtxView<'_> {
-        WasockCtxView { ctx: &mut self.wasock, table: &mut self.table }
+        WasockCtxView {
+            ctx: &mut self.wasock,
+            table: &mut self.table,
+        }
     }
 }
 
 /// Runs one guest to completion; `Ok(())` when it exits successfully.
-async fn run_guest(engine: &Engine, linker: &Linker<GuestState>, component: &Component, args: &[&str]) -> Result<(), String> {
+async fn run_guest(
+    engine: &Engine,
+    linker: &Linker<GuestState>,
+    component: &Component,
+    args: &[&str],
+) -> Result<(), String> {
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stderr().args(args);
     let state = GuestState {
@@ -53,7 +64,9 @@ async fn run_guest(engine: &Engine, linker: &Linker<GuestState>, component: &Com
         table: ResourceTable::new(),
     };
     let mut store = Store::new(engine, state);
-    let command = Command::instantiate_async(&mut store, component, linker).await.map_err(|e| format!("{e:?}"))?;
+    let command = Command::instantiate_async(&mut store, component, linker)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     match command.wasi_cli_run().call_run(&mut store).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(())) => Err(format!("{} exited with a failure", args[0])),
@@ -69,8 +82,12 @@ fn echo_server_gated(start: mpsc::Receiver<()>) -> (SocketAddr, mpsc::Receiver<u
     let (report, reported) = mpsc::channel();
     thread::spawn(move || {
         let (stream, _) = listener.accept().expect("the echo guest connects");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
-        start.recv_timeout(Duration::from_secs(60)).expect("the parked guest parks");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
+        start
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the parked guest parks");
         let mut writer = stream.try_clone().expect("clone");
         let mut lines = BufReader::new(stream);
         let mut echoed = 0;
@@ -104,12 +121,16 @@ fn a_guest_blocked_in_receive_blocks_only_itself() {
     let (echo_address, echo_server) = echo_server_gated(echo_may_start);
     let parked_peer = thread::spawn(move || {
         let (mut stream, _) = parked_listener.accept().expect("the parked guest connects");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
         let mut parked = [0u8; 7];
         stream.read_exact(&mut parked).expect("parked message");
         assert_eq!(&parked, b"parked\n");
         start_echo.send(()).expect("start the echo server");
-        let echoed = release_now.recv_timeout(Duration::from_secs(120)).expect("the echo guest finishes");
+        let echoed = release_now
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the echo guest finishes");
         stream.write_all(b"release\n").expect("release");
         echoed
     });
@@ -121,7 +142,10 @@ fn a_guest_blocked_in_receive_blocks_only_itself() {
     let parked_arg = parked_address.to_string();
     let (echo_path, parked_path) = (echo_guest.to_string(), parked_guest.to_string());
     thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let result = runtime.block_on(async move {
             let mut config = Config::new();
             config.wasm_component_model(true);
@@ -130,7 +154,8 @@ fn a_guest_blocked_in_receive_blocks_only_itself() {
             wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| format!("{e:?}"))?;
             wasock_host::add_to_linker(&mut linker).map_err(|e| format!("{e:?}"))?;
             let echo = Component::from_file(&engine, &echo_path).map_err(|e| format!("{e:?}"))?;
-            let parked = Component::from_file(&engine, &parked_path).map_err(|e| format!("{e:?}"))?;
+            let parked =
+                Component::from_file(&engine, &parked_path).map_err(|e| format!("{e:?}"))?;
             let rounds = ROUND_TRIPS.to_string();
             let echo_args = ["host_echo_client", echo_arg.as_str(), rounds.as_str()];
             let parked_args = ["host_parked_receive", parked_arg.as_str()];
@@ -147,7 +172,10 @@ fn a_guest_blocked_in_receive_blocks_only_itself() {
     let echoed = echo_server
         .recv_timeout(Duration::from_secs(180))
         .expect("the echo guest completes its round trips while the other is parked in receive");
-    assert_eq!(echoed, ROUND_TRIPS, "the echo guest completed its round trips while the other was parked");
+    assert_eq!(
+        echoed, ROUND_TRIPS,
+        "the echo guest completed its round trips while the other was parked"
+    );
     echo_finished.send(echoed).expect("tell the parked peer");
     let result = finished
         .recv_timeout(Duration::from_secs(180))

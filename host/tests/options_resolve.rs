@@ -22,19 +22,41 @@ fn tcp(family: Family) -> HostSocket {
 fn bool_round_trip(option: &SocketOption, families: &[Family], kind: Kind) {
     for &family in families {
         let socket = HostSocket::create(family, kind, 0).expect("socket");
-        let initial = socket.get_bool_option(option).unwrap_or_else(|e| panic!("{} on {family:?}: {e}", option.name));
-        socket.set_bool_option(option, !initial).unwrap_or_else(|e| panic!("set {} on {family:?}: {e}", option.name));
-        assert_eq!(socket.get_bool_option(option).expect("read back"), !initial, "{} on {family:?}", option.name);
+        let initial = socket
+            .get_bool_option(option)
+            .unwrap_or_else(|e| panic!("{} on {family:?}: {e}", option.name));
+        socket
+            .set_bool_option(option, !initial)
+            .unwrap_or_else(|e| panic!("set {} on {family:?}: {e}", option.name));
+        assert_eq!(
+            socket.get_bool_option(option).expect("read back"),
+            !initial,
+            "{} on {family:?}",
+            option.name
+        );
     }
 }
 
 fn u32_round_trip(option: &SocketOption, value: u32, families: &[Family]) {
     for &family in families {
         let socket = tcp(family);
-        let initial = socket.get_u32_option(option).unwrap_or_else(|e| panic!("{} on {family:?}: {e}", option.name));
-        assert_ne!(initial, value, "{}: pick a value that differs from the default", option.name);
-        socket.set_u32_option(option, value).unwrap_or_else(|e| panic!("set {} on {family:?}: {e}", option.name));
-        assert_eq!(socket.get_u32_option(option).expect("read back"), value, "{} on {family:?}", option.name);
+        let initial = socket
+            .get_u32_option(option)
+            .unwrap_or_else(|e| panic!("{} on {family:?}: {e}", option.name));
+        assert_ne!(
+            initial, value,
+            "{}: pick a value that differs from the default",
+            option.name
+        );
+        socket
+            .set_u32_option(option, value)
+            .unwrap_or_else(|e| panic!("set {} on {family:?}: {e}", option.name));
+        assert_eq!(
+            socket.get_u32_option(option).expect("read back"),
+            value,
+            "{} on {family:?}",
+            option.name
+        );
     }
 }
 
@@ -63,8 +85,15 @@ async fn tcp_level_options_round_trip() {
     u32_round_trip(&options::SO_RCVLOWAT, 64, BOTH);
     for &family in BOTH {
         let socket = tcp(family);
-        socket.set_u32_option(&options::TCP_MAXSEG, 1000).expect("set tcp-max-segment-size");
-        assert!(socket.get_u32_option(&options::TCP_MAXSEG).expect("tcp-max-segment-size") > 0);
+        socket
+            .set_u32_option(&options::TCP_MAXSEG, 1000)
+            .expect("set tcp-max-segment-size");
+        assert!(
+            socket
+                .get_u32_option(&options::TCP_MAXSEG)
+                .expect("tcp-max-segment-size")
+                > 0
+        );
     }
 }
 
@@ -73,9 +102,15 @@ async fn buffer_sizes_are_set_and_reported_doubled() {
     for option in [&options::SO_RCVBUF, &options::SO_SNDBUF] {
         for &family in BOTH {
             let socket = tcp(family);
-            socket.set_u32_option(option, 32 * 1024).expect("set buffer size");
+            socket
+                .set_u32_option(option, 32 * 1024)
+                .expect("set buffer size");
             // Linux doubles the value for bookkeeping (see the WIT).
-            assert!(socket.get_u32_option(option).expect("buffer size") >= 32 * 1024, "{}", option.name);
+            assert!(
+                socket.get_u32_option(option).expect("buffer size") >= 32 * 1024,
+                "{}",
+                option.name
+            );
         }
     }
 }
@@ -84,12 +119,20 @@ async fn buffer_sizes_are_set_and_reported_doubled() {
 async fn ip_level_options_round_trip() {
     let socket = tcp(Family::Inet);
     assert_ne!(socket.get_u8_option(&options::IP_TTL).expect("ttl"), 32);
-    socket.set_int_option(&options::IP_TTL, 32).expect("set ttl");
+    socket
+        .set_int_option(&options::IP_TTL, 32)
+        .expect("set ttl");
     assert_eq!(socket.get_u8_option(&options::IP_TTL).expect("ttl"), 32);
     assert_eq!(socket.get_u8_option(&options::IP_TOS).expect("tos"), 0);
-    socket.set_int_option(&options::IP_TOS, 0x10).expect("set tos");
+    socket
+        .set_int_option(&options::IP_TOS, 0x10)
+        .expect("set tos");
     assert_eq!(socket.get_u8_option(&options::IP_TOS).expect("tos"), 0x10);
-    assert!(!socket.get_bool_option(&options::IP_HDRINCL).expect("hdrincl"));
+    assert!(
+        !socket
+            .get_bool_option(&options::IP_HDRINCL)
+            .expect("hdrincl")
+    );
 }
 
 #[tokio::test]
@@ -101,19 +144,38 @@ async fn ipv6_v6_only_round_trips_on_inet6() {
 #[tokio::test]
 async fn read_only_options_refuse_to_be_set() {
     let socket = tcp(Family::Inet);
-    for option in [&options::SO_ACCEPTCONN, &options::SO_ERROR, &options::SO_TYPE] {
+    for option in [
+        &options::SO_ACCEPTCONN,
+        &options::SO_ERROR,
+        &options::SO_TYPE,
+    ] {
         let err = socket.set_bool_option(option, true).expect_err("read-only");
-        assert_eq!((err.class, err.code), (ErrorClass::Fatal, ErrorCode::ReadOnlyOption), "{}", option.name);
+        assert_eq!(
+            (err.class, err.code),
+            (ErrorClass::Fatal, ErrorCode::ReadOnlyOption),
+            "{}",
+            option.name
+        );
     }
 }
 
 #[tokio::test]
 async fn read_only_options_read() {
     let mut socket = tcp(Family::Inet);
-    assert!(!socket.get_bool_option(&options::SO_ACCEPTCONN).expect("acceptconn"));
-    socket.bind(&SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))).expect("bind");
+    assert!(
+        !socket
+            .get_bool_option(&options::SO_ACCEPTCONN)
+            .expect("acceptconn")
+    );
+    socket
+        .bind(&SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
+        .expect("bind");
     socket.listen(1).expect("listen");
-    assert!(socket.get_bool_option(&options::SO_ACCEPTCONN).expect("acceptconn"));
+    assert!(
+        socket
+            .get_bool_option(&options::SO_ACCEPTCONN)
+            .expect("acceptconn")
+    );
     assert_eq!(socket.os_type().expect("so-type"), Kind::Stream);
     assert_eq!(socket.take_error().expect("so-error"), None);
     let udp = HostSocket::create(Family::Inet6, Kind::Dgram, 0).expect("udp");
@@ -123,14 +185,28 @@ async fn read_only_options_read() {
 #[tokio::test]
 async fn options_linux_lacks_are_unsupported() {
     let socket = tcp(Family::Inet);
-    let err = socket.get_bool_option(&options::TCP_NOOPT).expect_err("no TCP_NOOPT on Linux");
-    assert_eq!((err.class, err.code), (ErrorClass::Unsupported, ErrorCode::OptionNotSupported));
-    let err = socket.set_bool_option(&options::TCP_NOOPT, true).expect_err("no TCP_NOOPT on Linux");
+    let err = socket
+        .get_bool_option(&options::TCP_NOOPT)
+        .expect_err("no TCP_NOOPT on Linux");
+    assert_eq!(
+        (err.class, err.code),
+        (ErrorClass::Unsupported, ErrorCode::OptionNotSupported)
+    );
+    let err = socket
+        .set_bool_option(&options::TCP_NOOPT, true)
+        .expect_err("no TCP_NOOPT on Linux");
     assert_eq!(err.class, ErrorClass::Unsupported);
     // Linux reads SO_SNDLOWAT but refuses to set it (ENOPROTOOPT).
-    socket.get_u32_option(&options::SO_SNDLOWAT).expect("so-send-low-water");
-    let err = socket.set_u32_option(&options::SO_SNDLOWAT, 64).expect_err("set SO_SNDLOWAT");
-    assert_eq!((err.class, err.code), (ErrorClass::Unsupported, ErrorCode::OptionNotSupported));
+    socket
+        .get_u32_option(&options::SO_SNDLOWAT)
+        .expect("so-send-low-water");
+    let err = socket
+        .set_u32_option(&options::SO_SNDLOWAT, 64)
+        .expect_err("set SO_SNDLOWAT");
+    assert_eq!(
+        (err.class, err.code),
+        (ErrorClass::Unsupported, ErrorCode::OptionNotSupported)
+    );
 }
 
 #[tokio::test]
@@ -162,9 +238,15 @@ async fn raw_bytes_so_linger_like_the_spec_example() {
     let socket = tcp(Family::Inet);
     // `(set-socket-option S sol/socket so/linger (encode-linger-option #t 100))`
     socket
-        .set_option_bytes(libc::SOL_SOCKET, libc::SO_LINGER, &options::encode_linger(1, 100))
+        .set_option_bytes(
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &options::encode_linger(1, 100),
+        )
         .expect("set linger bytes");
-    let bytes = socket.get_option_bytes(libc::SOL_SOCKET, libc::SO_LINGER, 8).expect("get linger bytes");
+    let bytes = socket
+        .get_option_bytes(libc::SOL_SOCKET, libc::SO_LINGER, 8)
+        .expect("get linger bytes");
     assert_eq!(options::decode_linger(&bytes), (1, 100));
     assert_eq!(socket.linger().expect("typed linger"), Some(100));
 }
@@ -172,11 +254,17 @@ async fn raw_bytes_so_linger_like_the_spec_example() {
 #[tokio::test]
 async fn raw_options_are_capped_and_unknown_ones_unsupported() {
     let socket = tcp(Family::Inet);
-    let bytes = socket.get_option_bytes(libc::SOL_SOCKET, libc::SO_TYPE, u32::MAX).expect("capped get");
+    let bytes = socket
+        .get_option_bytes(libc::SOL_SOCKET, libc::SO_TYPE, u32::MAX)
+        .expect("capped get");
     assert_eq!(bytes.len(), 4);
-    let err = socket.set_option_bytes(libc::SOL_SOCKET, libc::SO_LINGER, &[0u8; 4097]).expect_err("too long");
+    let err = socket
+        .set_option_bytes(libc::SOL_SOCKET, libc::SO_LINGER, &[0u8; 4097])
+        .expect_err("too long");
     assert_eq!(err.code, ErrorCode::InvalidArgument);
-    let err = socket.get_option_int(libc::SOL_SOCKET, 9999).expect_err("no such option");
+    let err = socket
+        .get_option_int(libc::SOL_SOCKET, 9999)
+        .expect_err("no such option");
     assert_eq!(err.class, ErrorClass::Unsupported, "{err}");
 }
 
@@ -188,106 +276,229 @@ fn constants_lookup() {
     assert_eq!(constants::value("tcp/nopush"), Some(libc::TCP_CORK));
     assert_eq!(constants::value("so/exclusiveaddruse"), None);
     assert_eq!(constants::value("nonsense"), None);
-    assert_eq!(constants::CONSTANTS.first().map(|c| c.0), Some("af/inet"), "the spec's order");
+    assert_eq!(
+        constants::CONSTANTS.first().map(|c| c.0),
+        Some("af/inet"),
+        "the spec's order"
+    );
 }
 
 fn stream_hints(flags: AddrInfoFlags) -> AddrInfoHints {
-    AddrInfoHints { family: None, kind: Some(Kind::Stream), protocol: None, flags }
+    AddrInfoHints {
+        family: None,
+        kind: Some(Kind::Stream),
+        protocol: None,
+        flags,
+    }
 }
 
 #[tokio::test]
 async fn resolves_localhost() {
-    let results = resolve::address_information(Some("localhost".into()), Some("80".into()), stream_hints(Default::default()), GENEROUS)
-        .await
-        .expect("localhost resolves");
+    let results = resolve::address_information(
+        Some("localhost".into()),
+        Some("80".into()),
+        stream_hints(Default::default()),
+        GENEROUS,
+    )
+    .await
+    .expect("localhost resolves");
     assert!(!results.is_empty());
     for info in &results {
         assert!(info.address.ip().is_loopback(), "{info:?}");
-        assert_eq!((info.kind, info.protocol, info.address.port()), (Kind::Stream, 6, 80));
+        assert_eq!(
+            (info.kind, info.protocol, info.address.port()),
+            (Kind::Stream, 6, 80)
+        );
     }
 }
 
 #[tokio::test]
 async fn resolves_numeric_hosts_without_the_resolver() {
-    let flags = AddrInfoFlags { numerichost: true, ..Default::default() };
-    let results = resolve::address_information(Some("::1".into()), Some("8080".into()), stream_hints(flags), GENEROUS)
-        .await
-        .expect("numeric host");
+    let flags = AddrInfoFlags {
+        numerichost: true,
+        ..Default::default()
+    };
+    let results = resolve::address_information(
+        Some("::1".into()),
+        Some("8080".into()),
+        stream_hints(flags),
+        GENEROUS,
+    )
+    .await
+    .expect("numeric host");
     assert_eq!(results.len(), 1);
-    assert_eq!(results[0].address, SocketAddr::from((Ipv6Addr::LOCALHOST, 8080)));
+    assert_eq!(
+        results[0].address,
+        SocketAddr::from((Ipv6Addr::LOCALHOST, 8080))
+    );
     assert_eq!(results[0].family, Family::Inet6);
-    let err = resolve::address_information(Some("localhost".into()), None, stream_hints(flags), GENEROUS)
-        .await
-        .expect_err("a name is not numeric");
+    let err = resolve::address_information(
+        Some("localhost".into()),
+        None,
+        stream_hints(flags),
+        GENEROUS,
+    )
+    .await
+    .expect_err("a name is not numeric");
     assert_eq!(err.code, ErrorCode::NameNotFound);
 }
 
 #[tokio::test]
 async fn passive_without_node_is_the_unspecified_address() {
-    let flags = AddrInfoFlags { passive: true, ..Default::default() };
-    let hints = AddrInfoHints { family: Some(Family::Inet), ..stream_hints(flags) };
-    let results = resolve::address_information(None, Some("http".into()), hints, GENEROUS).await.expect("passive");
-    assert_eq!(results[0].address, SocketAddr::from((Ipv4Addr::UNSPECIFIED, 80)));
-    let hints = AddrInfoHints { family: Some(Family::Inet), ..stream_hints(Default::default()) };
-    let results = resolve::address_information(None, Some("http".into()), hints, GENEROUS).await.expect("active");
-    assert_eq!(results[0].address.ip(), IpAddr::V4(Ipv4Addr::LOCALHOST), "without passive: loopback");
+    let flags = AddrInfoFlags {
+        passive: true,
+        ..Default::default()
+    };
+    let hints = AddrInfoHints {
+        family: Some(Family::Inet),
+        ..stream_hints(flags)
+    };
+    let results = resolve::address_information(None, Some("http".into()), hints, GENEROUS)
+        .await
+        .expect("passive");
+    assert_eq!(
+        results[0].address,
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, 80))
+    );
+    let hints = AddrInfoHints {
+        family: Some(Family::Inet),
+        ..stream_hints(Default::default())
+    };
+    let results = resolve::address_information(None, Some("http".into()), hints, GENEROUS)
+        .await
+        .expect("active");
+    assert_eq!(
+        results[0].address.ip(),
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        "without passive: loopback"
+    );
 }
 
 #[tokio::test]
 async fn no_node_and_no_service_is_the_empty_list() {
-    let results = resolve::address_information(None, None, stream_hints(Default::default()), GENEROUS).await.expect("()");
+    let results =
+        resolve::address_information(None, None, stream_hints(Default::default()), GENEROUS)
+            .await
+            .expect("()");
     assert!(results.is_empty());
 }
 
 #[tokio::test]
 async fn canonname_is_on_the_first_result() {
-    let flags = AddrInfoFlags { canonname: true, ..Default::default() };
-    let results = resolve::address_information(Some("localhost".into()), None, stream_hints(flags), GENEROUS)
-        .await
-        .expect("localhost");
-    assert!(results[0].canonical_name.as_deref().is_some_and(|name| !name.is_empty()), "{results:?}");
-    let results = resolve::address_information(Some("localhost".into()), None, stream_hints(Default::default()), GENEROUS)
-        .await
-        .expect("localhost");
-    assert!(results.iter().all(|info| info.canonical_name.is_none()), "{results:?}");
+    let flags = AddrInfoFlags {
+        canonname: true,
+        ..Default::default()
+    };
+    let results = resolve::address_information(
+        Some("localhost".into()),
+        None,
+        stream_hints(flags),
+        GENEROUS,
+    )
+    .await
+    .expect("localhost");
+    assert!(
+        results[0]
+            .canonical_name
+            .as_deref()
+            .is_some_and(|name| !name.is_empty()),
+        "{results:?}"
+    );
+    let results = resolve::address_information(
+        Some("localhost".into()),
+        None,
+        stream_hints(Default::default()),
+        GENEROUS,
+    )
+    .await
+    .expect("localhost");
+    assert!(
+        results.iter().all(|info| info.canonical_name.is_none()),
+        "{results:?}"
+    );
 }
 
 #[tokio::test]
 async fn datagram_hints_give_udp() {
-    let hints = AddrInfoHints { family: Some(Family::Inet), kind: Some(Kind::Dgram), protocol: None, flags: Default::default() };
-    let results = resolve::address_information(Some("127.0.0.1".into()), Some("53".into()), hints, GENEROUS).await.expect("udp");
-    assert!(results.iter().all(|info| info.kind == Kind::Dgram && info.protocol == 17), "{results:?}");
+    let hints = AddrInfoHints {
+        family: Some(Family::Inet),
+        kind: Some(Kind::Dgram),
+        protocol: None,
+        flags: Default::default(),
+    };
+    let results =
+        resolve::address_information(Some("127.0.0.1".into()), Some("53".into()), hints, GENEROUS)
+            .await
+            .expect("udp");
+    assert!(
+        results
+            .iter()
+            .all(|info| info.kind == Kind::Dgram && info.protocol == 17),
+        "{results:?}"
+    );
 }
 
 #[tokio::test]
 async fn bad_names_are_name_not_found() {
-    let err = resolve::address_information(Some("no-such-host.invalid".into()), None, stream_hints(Default::default()), GENEROUS)
-        .await
-        .expect_err("an .invalid name");
+    let err = resolve::address_information(
+        Some("no-such-host.invalid".into()),
+        None,
+        stream_hints(Default::default()),
+        GENEROUS,
+    )
+    .await
+    .expect_err("an .invalid name");
     assert_eq!(err.code, ErrorCode::NameNotFound, "{err}");
-    let err = resolve::address_information(Some("localhost".into()), Some("no-such-service".into()), stream_hints(Default::default()), GENEROUS)
-        .await
-        .expect_err("unknown service");
-    assert!(matches!(err.code, ErrorCode::ServiceNotFound | ErrorCode::NameNotFound), "{err}");
+    let err = resolve::address_information(
+        Some("localhost".into()),
+        Some("no-such-service".into()),
+        stream_hints(Default::default()),
+        GENEROUS,
+    )
+    .await
+    .expect_err("unknown service");
+    assert!(
+        matches!(
+            err.code,
+            ErrorCode::ServiceNotFound | ErrorCode::NameNotFound
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn name_information_numeric_and_named() {
     let http = SocketAddr::from((Ipv4Addr::LOCALHOST, 80));
-    let numeric = NameInfoFlags { numerichost: true, numericserv: true, ..Default::default() };
-    let (node, service) = resolve::name_information(http, numeric, GENEROUS).await.expect("numeric");
+    let numeric = NameInfoFlags {
+        numerichost: true,
+        numericserv: true,
+        ..Default::default()
+    };
+    let (node, service) = resolve::name_information(http, numeric, GENEROUS)
+        .await
+        .expect("numeric");
     assert_eq!((node.as_str(), service), ("127.0.0.1", Service::Port(80)));
-    let (node, service) = resolve::name_information(http, Default::default(), GENEROUS).await.expect("named");
+    let (node, service) = resolve::name_information(http, Default::default(), GENEROUS)
+        .await
+        .expect("named");
     assert_eq!(node, "localhost");
     assert_eq!(service, Service::Name("http".into()));
     // NI_DGRAM: port 53 as a datagram service.
     let dns = SocketAddr::from((Ipv4Addr::LOCALHOST, 53));
-    let dgram = NameInfoFlags { numerichost: true, dgram: true, ..Default::default() };
-    let (_, service) = resolve::name_information(dns, dgram, GENEROUS).await.expect("dgram");
+    let dgram = NameInfoFlags {
+        numerichost: true,
+        dgram: true,
+        ..Default::default()
+    };
+    let (_, service) = resolve::name_information(dns, dgram, GENEROUS)
+        .await
+        .expect("dgram");
     assert_eq!(service, Service::Name("domain".into()));
     // Spec: "If service number lookup fails, it is returned as an integer."
     let unnamed = SocketAddr::from((Ipv4Addr::LOCALHOST, 65000));
-    let (_, service) = resolve::name_information(unnamed, numeric, GENEROUS).await.expect("odd port");
+    let (_, service) = resolve::name_information(unnamed, numeric, GENEROUS)
+        .await
+        .expect("odd port");
     assert_eq!(service, Service::Port(65000));
 }
 
@@ -295,10 +506,17 @@ async fn name_information_numeric_and_named() {
 async fn namereqd_fails_for_an_address_without_a_name() {
     // 192.0.2.0/24 (TEST-NET-1) is never named.
     let nameless = SocketAddr::from((Ipv4Addr::new(192, 0, 2, 1), 80));
-    let flags = NameInfoFlags { namereqd: true, ..Default::default() };
-    let err = resolve::name_information(nameless, flags, GENEROUS).await.expect_err("no name");
+    let flags = NameInfoFlags {
+        namereqd: true,
+        ..Default::default()
+    };
+    let err = resolve::name_information(nameless, flags, GENEROUS)
+        .await
+        .expect_err("no name");
     assert_eq!(err.code, ErrorCode::NameNotFound, "{err}");
     // Without namereqd the numeric form comes back.
-    let (node, _) = resolve::name_information(nameless, Default::default(), GENEROUS).await.expect("numeric fallback");
+    let (node, _) = resolve::name_information(nameless, Default::default(), GENEROUS)
+        .await
+        .expect("numeric fallback");
     assert_eq!(node, "192.0.2.1");
 }

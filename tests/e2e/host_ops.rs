@@ -18,7 +18,9 @@ fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
     let address = listener.local_addr().expect("address").to_string();
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().expect("the guest connects");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
         let mut writer = stream.try_clone().expect("clone");
         let mut reader = BufReader::new(stream);
         let mut echoed = 0;
@@ -58,9 +60,13 @@ fn echo_over_ipv6() {
     let address = listener.local_addr().expect("address").to_string();
     let server = thread::spawn(move || {
         let (mut stream, _) = listener.accept().expect("the guest connects");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
         let mut line = String::new();
-        BufReader::new(stream.try_clone().expect("clone")).read_line(&mut line).expect("read");
+        BufReader::new(stream.try_clone().expect("clone"))
+            .read_line(&mut line)
+            .expect("read");
         stream.write_all(line.as_bytes()).expect("echo");
     });
     let output = Wasock::new(WASOCK, guest("host_echo_client"))

@@ -25,15 +25,29 @@ fn main() {
     let socket = Socket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)
         .unwrap_or_else(|e| fail("socket", e));
     assert!(matches!(socket.family(), Family::Inet | Family::Inet6));
-    socket.connect(&address).unwrap_or_else(|e| fail("connect", e));
+    socket
+        .connect(&address)
+        .unwrap_or_else(|e| fail("connect", e));
     for i in 0..count {
         let message = format!("message {i:04}\n");
-        socket.send_all(message.as_bytes()).unwrap_or_else(|e| fail("send", e));
+        socket
+            .send_all(message.as_bytes())
+            .unwrap_or_else(|e| fail("send", e));
         let echoed = socket
-            .receive_with(message.len(), RecvFlags::WAIT_ALL, Some(Duration::from_secs(30)))
+            .receive_with(
+                message.len(),
+                RecvFlags::WAIT_ALL,
+                Some(Duration::from_secs(30)),
+            )
             .unwrap_or_else(|e| fail("receive", e));
         if echoed != message.as_bytes() {
-            fail("echo", format!("sent {message:?}, got {:?}", String::from_utf8_lossy(&echoed)));
+            fail(
+                "echo",
+                format!(
+                    "sent {message:?}, got {:?}",
+                    String::from_utf8_lossy(&echoed)
+                ),
+            );
         }
     }
     socket.close().unwrap_or_else(|e| fail("close", e));

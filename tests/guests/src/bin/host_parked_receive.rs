@@ -17,18 +17,31 @@ fn fail(what: &str, error: impl std::fmt::Display) -> ! {
 }
 
 fn main() {
-    let Some(address) = std::env::args().nth(1) else { fail("usage", "host_parked_receive ADDR") };
+    let Some(address) = std::env::args().nth(1) else {
+        fail("usage", "host_parked_receive ADDR")
+    };
     let address: SockAddr = address.parse().unwrap_or_else(|e| fail("address", e));
     let socket = Socket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)
         .unwrap_or_else(|e| fail("socket", e));
-    socket.connect(&address).unwrap_or_else(|e| fail("connect", e));
-    socket.send_all(b"parked\n").unwrap_or_else(|e| fail("send", e));
+    socket
+        .connect(&address)
+        .unwrap_or_else(|e| fail("connect", e));
+    socket
+        .send_all(b"parked\n")
+        .unwrap_or_else(|e| fail("send", e));
     let release = b"release\n";
     let got = socket
-        .receive_with(release.len(), RecvFlags::WAIT_ALL, Some(Duration::from_secs(30)))
+        .receive_with(
+            release.len(),
+            RecvFlags::WAIT_ALL,
+            Some(Duration::from_secs(30)),
+        )
         .unwrap_or_else(|e| fail("receive", e));
     if got != release {
-        fail("receive", format!("expected release, got {:?}", String::from_utf8_lossy(&got)));
+        fail(
+            "receive",
+            format!("expected release, got {:?}", String::from_utf8_lossy(&got)),
+        );
     }
     println!("released");
 }

@@ -16,10 +16,14 @@ fn fail(what: &str, error: impl std::fmt::Debug) -> ! {
 }
 
 fn bound_udp() -> (Socket, SockAddr) {
-    let socket = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    let socket = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     let loopback = SockAddr::inet(Some("127.0.0.1"), 0u16).unwrap_or_else(|e| fail("address", e));
     socket.bind(&loopback).unwrap_or_else(|e| fail("bind", e));
-    let name = socket.name().unwrap_or_else(|e| fail("name", e)).unwrap_or_else(|| fail("name", "none after bind"));
+    let name = socket
+        .name()
+        .unwrap_or_else(|e| fail("name", e))
+        .unwrap_or_else(|| fail("name", "none after bind"));
     (socket, name)
 }
 
@@ -30,13 +34,19 @@ fn main() {
     let mut poller = Poller::new();
     poller.register(&first, Interest::READABLE, Token(1));
     poller.register(&second, Interest::READABLE, Token(2));
-    let ready = poller.wait(Some(Duration::from_millis(50))).unwrap_or_else(|e| fail("wait", e));
+    let ready = poller
+        .wait(Some(Duration::from_millis(50)))
+        .unwrap_or_else(|e| fail("wait", e));
     if !ready.is_empty() {
         fail("idle sockets", ready);
     }
 
-    first.send_to(b"wake", &second_name).unwrap_or_else(|e| fail("send-to", e));
-    let ready = poller.wait(Some(Duration::from_secs(30))).unwrap_or_else(|e| fail("wait", e));
+    first
+        .send_to(b"wake", &second_name)
+        .unwrap_or_else(|e| fail("send-to", e));
+    let ready = poller
+        .wait(Some(Duration::from_secs(30)))
+        .unwrap_or_else(|e| fail("wait", e));
     if ready != [Token(2)] {
         fail("after a datagram to the second socket", ready);
     }
@@ -46,16 +56,25 @@ fn main() {
     }
     drop(poller);
 
-    let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     let loopback = SockAddr::inet(Some("127.0.0.1"), 0u16).unwrap_or_else(|e| fail("address", e));
     listener.bind(&loopback).unwrap_or_else(|e| fail("bind", e));
     listener.listen(4).unwrap_or_else(|e| fail("listen", e));
-    let address = listener.name().unwrap_or_else(|e| fail("name", e)).unwrap_or_else(|| fail("name", "none"));
-    let client = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
-    client.connect(&address).unwrap_or_else(|e| fail("connect", e));
+    let address = listener
+        .name()
+        .unwrap_or_else(|e| fail("name", e))
+        .unwrap_or_else(|| fail("name", "none"));
+    let client = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
+    client
+        .connect(&address)
+        .unwrap_or_else(|e| fail("connect", e));
     let mut poller = Poller::new();
     poller.register(&listener, Interest::READABLE, Token(7));
-    let ready = poller.wait(Some(Duration::from_secs(30))).unwrap_or_else(|e| fail("wait", e));
+    let ready = poller
+        .wait(Some(Duration::from_secs(30)))
+        .unwrap_or_else(|e| fail("wait", e));
     if ready != [Token(7)] {
         fail("a pending connection", ready);
     }
