@@ -155,8 +155,8 @@ mod timeouts;
 pub use addr::{Family, Port, Protocol, SockAddr, SocketType};
 pub use error::{Error, ErrorClass, ErrorCode, Result};
 pub use resolve::{
-    address_information, address_information_timeout, connect_any, name_information, AddrInfo,
+    address_information, address_information_timeout, connect_any, name_information, name_information_of_str, AddrInfo,
     AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service,
 };
-pub use socket::{Interest, RecvFlags, SendFlags, Shutdown, Socket};
+pub use socket::{Interest, ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
 pub use timeouts::{default_timeouts, set_default_timeouts, Timeouts};

@@ -205,6 +205,33 @@ pub fn name_information(address: &SockAddr, flags: NameInfoFlags) -> Result<(Str
     Ok((info.node, service))
 }
 
+/// The spec's `name-information` of a string: `(name-information "::1")`
+/// is `(name-information (inet-address "::1" #f))`, so `address` is an IP
+/// address text (IPv4 or IPv6, no port) taken with port 0.
+///
+/// Fails with [`ErrorCode::InvalidArgument`](crate::ErrorCode::InvalidArgument)
+/// (class fatal, asking no host) where `address` is not an IP address;
+/// otherwise as [`name_information`].
+///
+/// ```no_run
+/// # fn main() -> wasock::Result<()> {
+/// use wasock::{name_information_of_str, NameInfoFlags, Service};
+/// let (node, service) = name_information_of_str("127.0.0.1", NameInfoFlags::NUMERICSERV)?;
+/// println!("{node} {service}"); // localhost 0
+/// assert_eq!(service, Service::Port(0));
+/// # Ok(()) }
+/// ```
+#[doc(alias = "name-information")]
+pub fn name_information_of_str(address: &str, flags: NameInfoFlags) -> Result<(String, Service)> {
+    name_information(&address_of_str(address)?, flags)
+}
+
+/// The spec's string form of `name-information`'s address: `(inet-address
+/// text #f)`. Pure.
+fn address_of_str(text: &str) -> Result<SockAddr> {
+    SockAddr::inet(Some(text), None::<u16>)
+}
+
 /// The spec's `socket-connect/ai`: connects to each address of `addresses`
 /// in order until one succeeds, returning a fresh connected socket of that
 /// result's family and type.
@@ -300,6 +327,17 @@ mod tests {
     fn connect_any_of_nothing_is_an_error() {
         let r: Result<()> = connect_each(&[], |_| Ok(()));
         assert_eq!(r.map_err(|e| e.code()), Err(ErrorCode::InvalidArgument));
+    }
+
+    #[test]
+    fn name_information_string_is_inet_address_with_no_port() {
+        let v6: std::net::SocketAddr = "[::1]:0".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(address_of_str("::1"), Ok(SockAddr::from(v6)));
+        let v4: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(address_of_str("127.0.0.1"), Ok(SockAddr::from(v4)));
+        for bad in ["localhost", "127.0.0.1:80", "", "/tmp/x"] {
+            assert_eq!(address_of_str(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidArgument), "{bad:?}");
+        }
     }
 
     #[test]

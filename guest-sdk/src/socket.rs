@@ -362,6 +362,34 @@ impl Socket {
         Ok((r.data, r.address.map(SockAddr::from)))
     }
 
+    /// `recvfrom(2)` reporting truncation: [`Socket::receive_from`] that
+    /// also says whether the datagram was longer than `len` and its rest
+    /// was discarded (`MSG_TRUNC`; the spec: "the rest of the data is
+    /// irrevocably lost"). Uses the socket's receive timeout.
+    ///
+    /// ```no_run
+    /// # fn main() -> wasock::Result<()> {
+    /// use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+    /// let socket = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)?;
+    /// socket.bind(&SockAddr::inet(Some("127.0.0.1"), 5353)?)?;
+    /// let received = socket.receive_datagram(512)?;
+    /// if received.truncated {
+    ///     eprintln!("a datagram longer than 512 bytes from {:?} was cut", received.address);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "socket-receive-from")]
+    pub fn receive_datagram(&self, len: usize) -> Result<ReceivedFrom> {
+        self.receive_datagram_with(len, RecvFlags::empty(), self.timeouts().receive)
+    }
+
+    /// [`Socket::receive_datagram`] with flags and this call's own timeout
+    /// (`None`: forever).
+    pub fn receive_datagram_with(&self, len: usize, flags: RecvFlags, timeout: Option<Duration>) -> Result<ReceivedFrom> {
+        let r = self.inner.receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
+        Ok(ReceivedFrom::from(r))
+    }
+
     /// The spec's `socket-receive-from!`: receives into `buf`, returning
     /// the byte count and the source address.
     pub fn receive_from_into(&self, buf: &mut [u8]) -> Result<(usize, Option<SockAddr>)> {
@@ -469,6 +497,25 @@ impl Socket {
     }
 }
 
+/// What [`Socket::receive_datagram`] received: the WIT's `received-from`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReceivedFrom {
+    /// The bytes received, at most the length asked for.
+    pub data: Vec<u8>,
+    /// The source address; `None` where the OS reports none (a connected
+    /// stream).
+    pub address: Option<SockAddr>,
+    /// True where the datagram was longer than the length asked for and
+    /// the rest was discarded (`MSG_TRUNC`).
+    pub truncated: bool,
+}
+
+impl From<wit::ReceivedFrom> for ReceivedFrom {
+    fn from(r: wit::ReceivedFrom) -> Self {
+        ReceivedFrom { data: r.data, address: r.address.map(SockAddr::from), truncated: r.truncated }
+    }
+}
+
 /// [`Socket::receive_into`] as std [`Read`](std::io::Read): 0 bytes is end
 /// of file on a stream. Unbuffered: every `read` is one receive (see
 /// [`ports`](crate::ports) for buffered reading).
@@ -550,6 +597,16 @@ pub(crate) fn send_all_chunked(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_from_keeps_data_source_and_truncation() {
+        let source = SockAddr::inet(Some("127.0.0.1"), 5353).unwrap_or_else(|e| panic!("{e}"));
+        let wit_record = wit::ReceivedFrom { data: vec![1, 2, 3], address: Some((&source).into()), truncated: true };
+        let r = ReceivedFrom::from(wit_record);
+        assert_eq!(r, ReceivedFrom { data: vec![1, 2, 3], address: Some(source), truncated: true });
+        let stream = ReceivedFrom::from(wit::ReceivedFrom { data: Vec::new(), address: None, truncated: false });
+        assert_eq!((stream.address, stream.truncated), (None, false));
+    }
 
     #[test]
     fn send_all_chunks_by_send_size_last_chunk_smaller() {
