@@ -23,3 +23,4 @@ mod host_ops;
 mod examples;
 mod hostile;
 mod faults;
+mod spec;
