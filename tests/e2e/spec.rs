@@ -18,7 +18,7 @@ use std::process::Output;
 use std::thread;
 use std::time::Duration;
 
-use wasock_tests::{guest, output_text, Wasock};
+use wasock_tests::{Wasock, guest, output_text};
 
 use crate::WASOCK;
 
@@ -31,7 +31,10 @@ fn succeeded(output: &Output, ok_line: &str) -> String {
     assert!(output.status.success(), "guest failed\n{text}");
     assert!(!text.contains("panicked"), "a panic\n{text}");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(stdout.lines().any(|l| l == ok_line), "no {ok_line:?} line\n{text}");
+    assert!(
+        stdout.lines().any(|l| l == ok_line),
+        "no {ok_line:?} line\n{text}"
+    );
     stdout
 }
 
@@ -50,17 +53,27 @@ fn after<'a>(stdout: &'a str, prefix: &str, all: &str) -> &'a str {
 /// native peer writes and true after.
 #[test]
 fn socket_fileno_type_protocol_and_receive_ready() {
-    let mut running = Wasock::new(WASOCK, guest("spec_socket")).flag("--allow-bind").flag("127.0.0.1:0").spawn();
+    let mut running = Wasock::new(WASOCK, guest("spec_socket"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:0")
+        .spawn();
     let address = running.wait_for_listening(TIMEOUT);
-    let mut peer = TcpStream::connect_timeout(&address, Duration::from_secs(30)).expect("connect to the guest");
+    let mut peer = TcpStream::connect_timeout(&address, Duration::from_secs(30))
+        .expect("connect to the guest");
     let before = running.wait_for_line("receive-ready before: ", TIMEOUT);
     assert_eq!(before, "receive-ready before: false");
     peer.write_all(b"data").expect("the peer writes");
     let output = running.wait(TIMEOUT);
     let stdout = succeeded(&output, "spec_socket: ok");
     let all = output_text(&output);
-    assert_eq!(after(&stdout, "created: ", &all), "af/inet sock/stream 6, af/inet sock/dgram 0, af/inet sock/dgram 17");
-    assert!(after(&stdout, "accepted: ", &all).starts_with("af/inet sock/stream 6 fileno "), "{all}");
+    assert_eq!(
+        after(&stdout, "created: ", &all),
+        "af/inet sock/stream 6, af/inet sock/dgram 0, af/inet sock/dgram 17"
+    );
+    assert!(
+        after(&stdout, "accepted: ", &all).starts_with("af/inet sock/stream 6 fileno "),
+        "{all}"
+    );
     assert_eq!(after(&stdout, "receive-ready after: ", &all), "true");
     drop(peer);
 }
@@ -70,7 +83,10 @@ fn socket_fileno_type_protocol_and_receive_ready() {
 /// length 10 are whole.
 #[test]
 fn datagram_truncation_is_reported_by_the_sdk() {
-    let mut running = Wasock::new(WASOCK, guest("spec_datagram")).flag("--allow-bind").flag("127.0.0.1:0").spawn();
+    let mut running = Wasock::new(WASOCK, guest("spec_datagram"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:0")
+        .spawn();
     let address = running.wait_for_listening(TIMEOUT);
     let sender = UdpSocket::bind("127.0.0.1:0").expect("native udp");
     let long: Vec<u8> = (0u8..100).collect();
@@ -80,7 +96,10 @@ fn datagram_truncation_is_reported_by_the_sdk() {
     let stdout = succeeded(&output, "spec_datagram: ok");
     let all = output_text(&output);
     let from = sender.local_addr().expect("sender address");
-    assert_eq!(after(&stdout, "long: ", &all), format!("10 bytes truncated=true from {from}"));
+    assert_eq!(
+        after(&stdout, "long: ", &all),
+        format!("10 bytes truncated=true from {from}")
+    );
     assert_eq!(after(&stdout, "short: ", &all), "5 bytes truncated=false");
 }
 
@@ -107,15 +126,29 @@ fn typed_options_through_a_guest() {
         assert_eq!(debug_get, "true", "{all}");
     } else {
         // Without CAP_NET_ADMIN: a typed error of the OS's answer.
-        assert!(debug_set.starts_with("fatal/") || debug_set.starts_with("unsupported/"), "{all}");
+        assert!(
+            debug_set.starts_with("fatal/") || debug_set.starts_with("unsupported/"),
+            "{all}"
+        );
         eprintln!("spec: so-debug set refused here: {debug_set}");
     }
-    let low: u32 = after(&stdout, "so-send-low-water get: ", &all).parse().expect("a number");
+    let low: u32 = after(&stdout, "so-send-low-water get: ", &all)
+        .parse()
+        .expect("a number");
     assert!(low > 0, "{all}");
-    assert!(after(&stdout, "so-send-low-water set: ", &all).starts_with("unsupported/option-not-supported"), "{all}");
-    let mss: u32 = after(&stdout, "tcp-max-segment-size connected: got ", &all).parse().expect("a number");
+    assert!(
+        after(&stdout, "so-send-low-water set: ", &all)
+            .starts_with("unsupported/option-not-supported"),
+        "{all}"
+    );
+    let mss: u32 = after(&stdout, "tcp-max-segment-size connected: got ", &all)
+        .parse()
+        .expect("a number");
     assert!(mss > 0 && mss <= 1200, "{all}");
-    acceptor.join().expect("acceptor").expect("the guest connected");
+    acceptor
+        .join()
+        .expect("acceptor")
+        .expect("the guest connected");
 }
 
 /// `addrinfo-flags` equal the request's, `ai/canonname` on `localhost`
@@ -124,40 +157,78 @@ fn typed_options_through_a_guest() {
 /// `name-information` of a string.
 #[test]
 fn resolution_flags_canonname_nofqdn_namereqd_and_string_form() {
-    let output = Wasock::new(WASOCK, guest("spec_resolve")).flag("--allow-dns").run(TIMEOUT);
+    let output = Wasock::new(WASOCK, guest("spec_resolve"))
+        .flag("--allow-dns")
+        .run(TIMEOUT);
     let stdout = succeeded(&output, "spec_resolve: ok");
     let all = output_text(&output);
-    assert!(after(&stdout, "addrinfo-flags: asked {NUMERICHOST, PASSIVE} got ", &all).starts_with("{NUMERICHOST, PASSIVE}"));
+    assert!(
+        after(
+            &stdout,
+            "addrinfo-flags: asked {NUMERICHOST, PASSIVE} got ",
+            &all
+        )
+        .starts_with("{NUMERICHOST, PASSIVE}")
+    );
     assert!(!after(&stdout, "canonname: ", &all).is_empty());
     let node = after(&stdout, "nofqdn: ", &all);
     assert!(node == "127.0.0.1" || !node.contains('.'), "{all}");
     let namereqd = after(&stdout, "namereqd: ", &all);
     if namereqd.starts_with("transient/name-temporary-failure") {
-        eprintln!("spec: this machine's resolver does not answer reverse lookups; namereqd's name-not-found unchecked");
+        eprintln!(
+            "spec: this machine's resolver does not answer reverse lookups; namereqd's name-not-found unchecked"
+        );
     } else {
         assert!(namereqd.starts_with("fatal/name-not-found"), "{all}");
     }
-    assert_eq!(after(&stdout, "of_str numeric: ", &all), "(\"127.0.0.1\" . 0)");
+    assert_eq!(
+        after(&stdout, "of_str numeric: ", &all),
+        "(\"127.0.0.1\" . 0)"
+    );
     assert_eq!(after(&stdout, "of_str ::1: ", &all), "::1");
-    assert_eq!(after(&stdout, "of_str localhost: ", &all), "fatal/invalid-argument");
+    assert_eq!(
+        after(&stdout, "of_str localhost: ", &all),
+        "fatal/invalid-argument"
+    );
 }
 
-/// `socket-send-timeout` firing: the guest sends into a connection whose
-/// native peer never reads (small buffers both sides) with a 300 ms send
-/// timeout of the socket's own: a send fails with class timeout.
+/// `socket-send-timeout` firing, as a socket's own default and as the
+/// program's: the guest sends into connections whose native peer never
+/// reads (small buffers both sides) with a 300 ms send timeout: a send
+/// fails with class timeout, each time.
 #[test]
 fn send_timeout_fires_against_a_peer_that_never_reads() {
-    let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
     listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    listener.bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into()).expect("bind");
+    listener
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
+        .expect("bind");
     listener.listen(4).expect("listen");
-    let address = listener.local_addr().expect("address").as_socket().expect("inet");
+    let address = listener
+        .local_addr()
+        .expect("address")
+        .as_socket()
+        .expect("inet");
     let listener: TcpListener = listener.into();
-    // Accepts and holds the connection, never reading, until told to stop.
+    // Accepts and holds both connections, never reading, until told to stop.
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let holder = thread::spawn(move || {
-        let held = listener.accept().map(|(stream, _)| stream);
-        let _ = stopped.recv_timeout(TIMEOUT);
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let mut held = Vec::new();
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        // Bounded: until told to stop, or the deadline.
+        while std::time::Instant::now() < deadline && stopped.try_recv().is_err() {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).expect("blocking stream");
+                    held.push(stream);
+                }
+                Err(_) => thread::sleep(Duration::from_millis(10)),
+            }
+        }
         held
     });
     let output = Wasock::new(WASOCK, guest("spec_timeouts"))
@@ -167,17 +238,30 @@ fn send_timeout_fires_against_a_peer_that_never_reads() {
         .arg(address.to_string())
         .run(TIMEOUT);
     let _ = stop.send(());
-    let mut held = holder.join().expect("holder").expect("the guest connected");
+    let held = holder.join().expect("holder");
+    let stdout = succeeded(&output, "spec_timeouts: done");
     let text = output_text(&output);
-    assert!(output.status.success(), "{text}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = after(&stdout, "send: ", &text);
-    assert!(line.starts_with("timeout/timed-out after "), "{text}");
+    for case in ["send socket default", "send program default"] {
+        assert_eq!(
+            after(&stdout, &format!("{case} timeout: "), &text),
+            "Some(300ms)"
+        );
+        let line = after(&stdout, &format!("{case}: "), &text);
+        assert!(
+            line.starts_with("timeout/timed-out after "),
+            "{case}: {line}\n{text}"
+        );
+    }
     // What was sent did arrive (the peer reads a little now).
-    held.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    let mut first = [0u8; 16];
-    held.read_exact(&mut first).expect("the sent bytes");
-    assert_eq!(first, [0x5a; 16]);
+    assert_eq!(held.len(), 2, "{text}");
+    for mut stream in held {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut first = [0u8; 16];
+        stream.read_exact(&mut first).expect("the sent bytes");
+        assert_eq!(first, [0x5a; 16]);
+    }
 }
 
 /// `socket-connect-timeout` as a socket's own default and as the program's
@@ -186,10 +270,17 @@ fn send_timeout_fires_against_a_peer_that_never_reads() {
 /// skips the timeout assertions.
 #[test]
 fn connect_timeout_as_socket_and_program_default_against_a_full_backlog() {
-    let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener.bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into()).expect("bind");
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    listener
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
+        .expect("bind");
     listener.listen(1).expect("listen");
-    let address = listener.local_addr().expect("address").as_socket().expect("inet");
+    let address = listener
+        .local_addr()
+        .expect("address")
+        .as_socket()
+        .expect("inet");
     // Fill the accept queue (never accepted) until a connect times out.
     let mut fillers = Vec::new();
     let mut full = false;
@@ -203,7 +294,9 @@ fn connect_timeout_as_socket_and_program_default_against_a_full_backlog() {
         }
     }
     if !full {
-        eprintln!("SKIPPED spec::connect_timeout_as_socket_and_program_default_against_a_full_backlog: 64 connections fitted in a backlog-1 queue (this machine does not drop SYNs)");
+        eprintln!(
+            "SKIPPED spec::connect_timeout_as_socket_and_program_default_against_a_full_backlog: 64 connections fitted in a backlog-1 queue (this machine does not drop SYNs)"
+        );
         return;
     }
     let target = address.to_string();
@@ -215,14 +308,25 @@ fn connect_timeout_as_socket_and_program_default_against_a_full_backlog() {
         .run(TIMEOUT);
     let stdout = succeeded(&output, "spec_timeouts: done");
     let all = output_text(&output);
-    assert_eq!(after(&stdout, "socket default connect timeout: ", &all), "Some(500ms)");
-    assert_eq!(after(&stdout, "program default connect timeout: ", &all), "Some(500ms)");
+    assert_eq!(
+        after(&stdout, "socket default connect timeout: ", &all),
+        "Some(500ms)"
+    );
+    assert_eq!(
+        after(&stdout, "program default connect timeout: ", &all),
+        "Some(500ms)"
+    );
     for which in ["connect socket default: ", "connect program default: "] {
         let line = after(&stdout, which, &all);
         if line == "ok" {
-            eprintln!("SKIPPED {which}the connect succeeded (the queue had room again); timeout unchecked");
+            eprintln!(
+                "SKIPPED {which}the connect succeeded (the queue had room again); timeout unchecked"
+            );
         } else {
-            assert!(line.starts_with("timeout/timed-out"), "{which}{line}\n{all}");
+            assert!(
+                line.starts_with("timeout/timed-out"),
+                "{which}{line}\n{all}"
+            );
         }
     }
     drop((fillers, listener));
@@ -314,11 +418,24 @@ fn constants_seen_by_a_guest_are_libcs_and_linux_lacks_are_absent() {
     assert_eq!(seen.len(), expected.len(), "{all}");
     for (name, number) in expected {
         let want = number.map_or("absent".to_owned(), |n| n.to_string());
-        assert_eq!(seen.get(name).copied(), Some(want.as_str()), "{name}\n{all}");
+        assert_eq!(
+            seen.get(name).copied(),
+            Some(want.as_str()),
+            "{name}\n{all}"
+        );
     }
     // A few by hand, so a wrong table above cannot hide them.
-    for (name, number) in [("so/reuseaddr", "2"), ("tcp/nodelay", "1"), ("ipproto/tcp", "6"), ("af/inet6", "10"), ("sol/socket", "1")] {
+    for (name, number) in [
+        ("so/reuseaddr", "2"),
+        ("tcp/nodelay", "1"),
+        ("ipproto/tcp", "6"),
+        ("af/inet6", "10"),
+        ("sol/socket", "1"),
+    ] {
         assert_eq!(seen.get(name).copied(), Some(number), "{name}\n{all}");
     }
-    assert_eq!(after(&stdout, "get so/useloopback: ", &all), "unsupported/option-not-supported");
+    assert_eq!(
+        after(&stdout, "get so/useloopback: ", &all),
+        "unsupported/option-not-supported"
+    );
 }

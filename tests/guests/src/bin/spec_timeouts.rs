@@ -2,10 +2,12 @@
 //! default (`Socket::set_timeouts`) and as the program's
 //! (`wasock::set_default_timeouts`), with no per-call timeout.
 //!
-//! - `spec_timeouts send ADDR`: connects to a native peer that never reads,
-//!   with a small `so-send-buffer` and a 300 ms send timeout of the socket's
-//!   own; sends 16 KiB at a time (at most 4000 sends) until a send fails,
-//!   and prints `send: class/code after N bytes in K sends`.
+//! - `spec_timeouts send ADDR`: connects twice to a native peer that never
+//!   reads, with a small `so-send-buffer`: first with a 300 ms send timeout
+//!   of the socket's own, then with the program's default set to 300 ms;
+//!   each sends 16 KiB at a time (at most 4000 sends) until a send fails,
+//!   and prints `send socket default: class/code after N bytes in K sends`
+//!   and `send program default: ...`.
 //! - `spec_timeouts connect ADDR`: ADDR is a native listener whose backlog
 //!   is full; one connect with a 500 ms connect timeout of the socket's
 //!   own, one on a fresh socket with the program's default set to 500 ms;
@@ -32,7 +34,8 @@ fn outcome(result: &wasock::Result<()>) -> String {
 }
 
 fn stream(target: &SockAddr) -> Socket {
-    Socket::new(target.family(), SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e))
+    Socket::new(target.family(), SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e))
 }
 
 fn main() {
@@ -49,36 +52,78 @@ fn main() {
 }
 
 fn send(target: &SockAddr) {
-    let socket = stream(target);
-    socket.set_send_buffer_size(4096).unwrap_or_else(|e| fail("so-send-buffer", e));
-    socket.connect_timeout(target, Some(Duration::from_secs(30))).unwrap_or_else(|e| fail("connect", e));
-    socket.set_timeouts(Timeouts { send: Some(Duration::from_millis(300)), ..Timeouts::SPEC });
-    println!("connected, send timeout {:?}", socket.timeouts().send);
+    // The socket's own timeouts.
+    let own = stream(target);
+    own.set_timeouts(Timeouts {
+        send: Some(Duration::from_millis(300)),
+        ..Timeouts::SPEC
+    });
+    fill("send socket default", &own, target);
+    // The program's default, on a socket without timeouts of its own.
+    wasock::set_default_timeouts(Timeouts {
+        send: Some(Duration::from_millis(300)),
+        ..Timeouts::SPEC
+    });
+    let program = stream(target);
+    fill("send program default", &program, target);
+    println!("spec_timeouts: done");
+}
+
+/// Connects (small send buffer), then sends 16 KiB at a time (at most 4000
+/// sends) with the socket's timeouts until a send fails; prints how.
+fn fill(case: &str, socket: &Socket, target: &SockAddr) {
+    socket
+        .set_send_buffer_size(4096)
+        .unwrap_or_else(|e| fail("so-send-buffer", e));
+    socket
+        .connect_timeout(target, Some(Duration::from_secs(30)))
+        .unwrap_or_else(|e| fail("connect", e));
+    println!("{case} timeout: {:?}", socket.timeouts().send);
     let chunk = vec![0x5au8; 16384];
     let mut total = 0usize;
     for count in 1..=4000 {
         match socket.send(&chunk) {
             Ok(n) => total += n,
             Err(e) => {
-                println!("send: {}/{} after {total} bytes in {count} sends ({})", e.class(), e.code().as_str(), e.message());
+                println!(
+                    "{case}: {}/{} after {total} bytes in {count} sends ({})",
+                    e.class(),
+                    e.code().as_str(),
+                    e.message()
+                );
                 return;
             }
         }
     }
-    println!("send: no error after {total} bytes in 4000 sends");
+    println!("{case}: no error after {total} bytes in 4000 sends");
 }
 
 fn connect(target: &SockAddr) {
     let own = stream(target);
-    own.set_timeouts(Timeouts { connect: Some(Duration::from_millis(500)), ..Timeouts::SPEC });
-    println!("socket default connect timeout: {:?}", own.timeouts().connect);
+    own.set_timeouts(Timeouts {
+        connect: Some(Duration::from_millis(500)),
+        ..Timeouts::SPEC
+    });
+    println!(
+        "socket default connect timeout: {:?}",
+        own.timeouts().connect
+    );
     println!("connect socket default: {}", outcome(&own.connect(target)));
     own.close_quietly();
 
-    wasock::set_default_timeouts(Timeouts { connect: Some(Duration::from_millis(500)), ..Timeouts::SPEC });
+    wasock::set_default_timeouts(Timeouts {
+        connect: Some(Duration::from_millis(500)),
+        ..Timeouts::SPEC
+    });
     let program = stream(target);
-    println!("program default connect timeout: {:?}", program.timeouts().connect);
-    println!("connect program default: {}", outcome(&program.connect(target)));
+    println!(
+        "program default connect timeout: {:?}",
+        program.timeouts().connect
+    );
+    println!(
+        "connect program default: {}",
+        outcome(&program.connect(target))
+    );
     program.close_quietly();
     println!("spec_timeouts: done");
 }
