@@ -1,25 +1,31 @@
 //! A stream echo server for many clients at once in one thread, driven by
-//! [`wasock::poll::Poller`] (`poll(2)` over the sockets' pollables).
+//! `wasi:io/poll` ([`wasock::poll::wait_any`] over standing
+//! [`Subscription`]s).
 //!
-//! The loop is non-blocking in spirit: it receives only from a connection
-//! the poller reported readable and sends only to one it reported writable,
-//! so an idle or slow client never holds up the others. Each connection
-//! keeps the bytes it received but could not send back yet, and while it
-//! has any it waits to be writable instead of readable: that bounds its
-//! memory to one receive and pushes back on a client that sends faster than
-//! it reads.
+//! The loop never blocks on one client: it receives only from a connection
+//! reported readable and sends back at once without waiting
+//! (`MSG_DONTWAIT`); what the client's socket cannot take yet stays with
+//! the connection, which then waits to be writable instead of readable.
+//! That bounds each connection's memory to one receive and pushes back on a
+//! client that sends faster than it reads. So an idle or slow client never
+//! holds up the others.
+//!
+//! Each connection subscribes once (readable at accept, writable the first
+//! time a send would block) and keeps its subscriptions for its life: a
+//! round costs one `poll` plus the receive and send that do the work.
 
-use wasock::poll::{Poller, Token};
-use wasock::{Interest, Socket};
+use wasock::poll::{Subscription, wait_any};
+use wasock::{ErrorCode, Interest, RecvFlags, SendFlags, Socket};
 
 /// The most one receive takes.
 const RECEIVE_SIZE: usize = 64 * 1024;
 
-/// The listener's token when it is registered.
-const LISTENER: Token = Token(usize::MAX);
-
 /// One client connection and the echo it still owes.
 struct Connection {
+    /// Readiness to receive, subscribed at accept.
+    readable: Subscription,
+    /// Readiness to send, subscribed the first time a send would block.
+    writable: Option<Subscription>,
     socket: Socket,
     /// Received bytes not yet sent back.
     pending: Vec<u8>,
@@ -29,25 +35,61 @@ struct Connection {
     done: bool,
 }
 
+fn would_block(error: &wasock::Error) -> bool {
+    error.code() == ErrorCode::WouldBlock
+}
+
 impl Connection {
     fn new(socket: Socket) -> Self {
-        Connection { socket, pending: Vec::new(), sent: 0, done: false }
+        let readable = Subscription::new(&socket, Interest::READABLE);
+        Connection { readable, writable: None, socket, pending: Vec::new(), sent: 0, done: false }
+    }
+
+    /// Whether an echo is owed (then the connection waits to be writable).
+    fn owes(&self) -> bool {
+        self.sent < self.pending.len()
     }
 
     /// What to wait for: room to send while an echo is owed, else data.
-    fn interest(&self) -> Interest {
-        if self.sent < self.pending.len() { Interest::WRITABLE } else { Interest::READABLE }
+    /// (`None` only if owing without a writable subscription, which
+    /// [`Connection::flush`] never leaves.)
+    fn subscription(&self) -> Option<&Subscription> {
+        if self.owes() { self.writable.as_ref() } else { Some(&self.readable) }
     }
 
-    /// Called when the poller reports the socket ready for
-    /// [`Connection::interest`]: one receive or one send, which therefore
-    /// does not wait.
-    fn on_ready(&mut self) -> wasock::Result<()> {
-        if self.sent < self.pending.len() {
-            self.sent += self.socket.send(&self.pending[self.sent..])?;
-            return Ok(());
+    /// Sends what is owed without waiting; on would-block, subscribes to
+    /// writability (once) so the loop waits for room.
+    fn flush(&mut self) -> wasock::Result<()> {
+        while self.owes() {
+            match self.socket.send_with_flags(&self.pending[self.sent..], SendFlags::DONT_WAIT) {
+                Ok(n) => self.sent += n,
+                Err(error) if would_block(&error) => {
+                    if self.writable.is_none() {
+                        self.writable = Some(Subscription::new(&self.socket, Interest::WRITABLE));
+                    }
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            }
         }
-        let data = self.socket.receive(RECEIVE_SIZE)?;
+        self.pending.clear();
+        self.sent = 0;
+        Ok(())
+    }
+
+    /// Called when the poller reports the socket ready for what
+    /// [`Connection::subscription`] watches: sends what is owed, or
+    /// receives once and echoes at once.
+    fn on_ready(&mut self) -> wasock::Result<()> {
+        if self.owes() {
+            return self.flush();
+        }
+        let data = match self.socket.receive_with_flags(RECEIVE_SIZE, RecvFlags::DONT_WAIT) {
+            Ok(data) => data,
+            // A stale wake-up: nothing to receive after all.
+            Err(error) if would_block(&error) => return Ok(()),
+            Err(error) => return Err(error),
+        };
         if data.is_empty() {
             // End of stream, and everything received was echoed: close,
             // which also tells the client we are done.
@@ -56,6 +98,7 @@ impl Connection {
         } else {
             self.pending = data;
             self.sent = 0;
+            self.flush()?;
         }
         Ok(())
     }
@@ -66,44 +109,54 @@ impl Connection {
 ///
 /// A failure on one client's connection (a reset, say) ends only that
 /// connection, with a line on stderr; a failure of the listener or of the
-/// poller ends the loop with that error.
+/// poll ends the loop with that error.
 pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result<()> {
     // `None` once the last connection allowed was accepted.
-    let mut listener = Some(listener);
+    let mut listener = Some((Subscription::new(&listener, Interest::READABLE), listener));
     let mut connections: Vec<Connection> = Vec::new();
     let mut accepted = 0usize;
+    // Which connection each entry of the wait list is (the listener last).
+    let mut owners: Vec<usize> = Vec::new();
 
     while listener.is_some() || !connections.is_empty() {
-        // Wait until some socket can make progress. A poller borrows the
-        // sockets it watches, so it lives for one round; a connection's
-        // token is its index.
+        // Wait until some socket can make progress.
         let ready = {
-            let mut poller = Poller::new();
+            owners.clear();
+            let mut list: Vec<&Subscription> = Vec::with_capacity(connections.len() + 1);
             for (index, connection) in connections.iter().enumerate() {
-                poller.register(&connection.socket, connection.interest(), Token(index));
+                if let Some(subscription) = connection.subscription() {
+                    list.push(subscription);
+                    owners.push(index);
+                }
             }
-            if let Some(socket) = &listener {
-                poller.register(socket, Interest::READABLE, LISTENER);
+            if let Some((incoming, _)) = &listener {
+                list.push(incoming);
             }
-            poller.wait(None)?
+            wait_any(&list, None)?
         };
-        for Token(index) in ready {
-            // (The listener's token matches no connection: accepting follows.)
-            let Some(connection) = connections.get_mut(index) else { continue };
+        let mut accept_now = false;
+        for entry in ready {
+            let Some(&index) = owners.get(entry) else {
+                // The entry past the connections is the listener.
+                accept_now = true;
+                continue;
+            };
+            let connection = &mut connections[index];
             if let Err(error) = connection.on_ready() {
                 eprintln!("dropping a connection: {error}");
                 connection.done = true;
                 connection.socket.close_quietly();
             }
         }
-        // Tokens are indexes, so finished connections go only between rounds.
+        // Wait-list entries are indexes, so finished connections go only
+        // between rounds.
         connections.retain(|connection| !connection.done);
 
-        if let Some(socket) = &listener {
+        if accept_now && let Some((_, socket)) = &listener {
             let allowed = max_connections.map_or(usize::MAX, |max| max.saturating_sub(accepted));
             accepted += accept_waiting(socket, allowed, &mut connections)?;
             if max_connections.is_some_and(|max| accepted >= max)
-                && let Some(socket) = listener.take()
+                && let Some((_, socket)) = listener.take()
             {
                 socket.close_quietly();
             }

@@ -34,6 +34,45 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! A [`Poller`] subscribes afresh every time it is built. A loop that waits
+//! on the same sockets round after round can keep its subscriptions
+//! instead: a [`Subscription`] is one socket's readiness for one interest,
+//! owned (it does not borrow the socket), and [`wait_any`] waits on any
+//! list of them. That saves two host calls per socket per round
+//! (`subscribe` and the pollable's drop).
+//!
+//! ```no_run
+//! # fn main() -> wasock::Result<()> {
+//! use wasock::poll::{wait_any, Subscription};
+//! use wasock::{Family, Interest, Protocol, SockAddr, Socket, SocketType};
+//!
+//! let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+//! listener.bind(&SockAddr::inet(Some("127.0.0.1"), 8080)?)?;
+//! listener.listen(128)?;
+//! let incoming = Subscription::new(&listener, Interest::READABLE);
+//! // (client, its readable subscription), kept across rounds
+//! let mut clients: Vec<(Socket, Subscription)> = Vec::new();
+//! for _round in 0..1000 {
+//!     let mut list: Vec<&Subscription> = clients.iter().map(|(_, s)| s).collect();
+//!     list.push(&incoming);
+//!     let ready = wait_any(&list, None)?;
+//!     let mut closed = Vec::new();
+//!     for i in ready {
+//!         if i == clients.len() {
+//!             let client = listener.accept()?;
+//!             let readable = Subscription::new(&client, Interest::READABLE);
+//!             clients.push((client, readable));
+//!         } else {
+//!             let data = clients[i].0.receive(4096)?;
+//!             if data.is_empty() { closed.push(i) } else { clients[i].0.send_all(&data)? }
+//!         }
+//!     }
+//!     // Dropping a client drops its subscription with it.
+//!     for i in closed.into_iter().rev() { clients.remove(i); }
+//! }
+//! # Ok(()) }
+//! ```
 
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -43,6 +82,62 @@ use crate::bindings::wasi::io::poll::{self as wasi_poll, Pollable};
 use crate::error::{Error, Result};
 use crate::socket::{Interest, Socket};
 use crate::timeouts;
+
+/// One socket's readiness for one [`Interest`], kept for as long as the
+/// caller likes (the socket's `subscribe`: a `wasi:io/poll` pollable).
+///
+/// Unlike a [`Poller`] registration it does not borrow the socket, so a
+/// loop can keep it beside the socket across waits. Once the socket is
+/// closed or dropped the subscription reports ready at once, every time
+/// (the next call on the socket says `closed`): drop it with the socket.
+pub struct Subscription {
+    pollable: Pollable,
+    interest: Interest,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").field("interest", &self.interest).finish_non_exhaustive()
+    }
+}
+
+impl Subscription {
+    /// Subscribes to `socket`'s readiness for `interest` (see
+    /// [`Poller::register`] for what each interest means).
+    pub fn new(socket: &Socket, interest: Interest) -> Subscription {
+        Subscription { pollable: socket.subscribe(interest), interest }
+    }
+
+    /// The interest this subscription watches.
+    pub fn interest(&self) -> Interest {
+        self.interest
+    }
+
+    /// Whether the socket is ready now, without waiting (`poll(2)` with a
+    /// zero timeout).
+    pub fn is_ready(&self) -> bool {
+        self.pollable.ready()
+    }
+}
+
+/// Waits until at least one of `subscriptions` is ready, or `timeout`
+/// passes (`None`: forever); `poll(2)` over `wasi:io/poll`. Returns the
+/// indexes (into `subscriptions`) of the ready ones, in order; an empty
+/// list means the timeout passed.
+///
+/// Waiting forever on nothing fails with
+/// [`ErrorCode::InvalidArgument`](crate::ErrorCode::InvalidArgument).
+pub fn wait_any(subscriptions: &[&Subscription], timeout: Option<Duration>) -> Result<Vec<usize>> {
+    let timer = timeouts::to_wit(timeout).map(monotonic_clock::subscribe_duration);
+    if subscriptions.is_empty() && timer.is_none() {
+        return Err(Error::invalid("poll: nothing to wait for and no timeout"));
+    }
+    let mut list: Vec<&Pollable> = Vec::with_capacity(subscriptions.len() + 1);
+    list.extend(subscriptions.iter().map(|s| &s.pollable));
+    list.extend(timer.as_ref());
+    let ready = wasi_poll::poll(&list);
+    Ok(ready.into_iter().map(|index| index as usize).filter(|&index| index < subscriptions.len()).collect())
+}
 
 /// Names a registration of a [`Poller`]; [`Poller::wait`] returns the
 /// tokens of the sockets that are ready. Chosen by the caller.
