@@ -8,12 +8,18 @@
 //!
 //! and prints the median, min and max of each figure with the ratios B/A and
 //! B/C. Then it measures scale: idle connections held by one B guest (host
-//! memory per connection, latency of one active client meanwhile).
+//! memory per connection, latency of one active client meanwhile), and many
+//! B guests in one host process (this one, through `wasock_host::run::Runner`
+//! on a multi-thread tokio runtime like the `wasock` binary's: memory per
+//! instance from VmRSS, every instance answering one echo).
 //!
 //! Full run (release):   cargo bench -p wasock-host --bench echo
 //! Seconds-long smoke:   cargo test -p wasock-host --bench echo
 //! (without `--bench` on its command line, as under `cargo test`, it runs the
-//! smoke sizes). Options after `--`: `--rounds N`, `--smoke`, `--skip-scale`.
+//! smoke sizes). Options after `--`: `--rounds N`, `--smoke`, `--skip-scale`,
+//! `--host-variants` (also measure B in this process with the guest spawned
+//! on a runtime worker, and on a current-thread runtime: how much the
+//! `wasock` binary's threading costs).
 //! All traffic is on 127.0.0.1; every loop is bounded in count and time.
 
 use std::io::{Read, Write};
@@ -21,6 +27,10 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use wasock_host::policy::Policy;
+use wasock_host::run::{GuestConfig, Runner, RunnerConfig};
 use wasock_tests::{guest, Running, Wasock};
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
@@ -35,6 +45,7 @@ struct Sizes {
     round_trips: usize,
     connections: usize,
     idle_counts: &'static [usize],
+    instance_counts: &'static [usize],
 }
 
 const FULL: Sizes = Sizes {
@@ -43,6 +54,7 @@ const FULL: Sizes = Sizes {
     round_trips: 20_000,
     connections: 2_000,
     idle_counts: &[1_000, 10_000],
+    instance_counts: &[100, 1_000],
 };
 
 const SMOKE: Sizes = Sizes {
@@ -51,6 +63,7 @@ const SMOKE: Sizes = Sizes {
     round_trips: 200,
     connections: 50,
     idle_counts: &[50],
+    instance_counts: &[5],
 };
 
 fn main() {
@@ -66,6 +79,7 @@ fn main() {
         }
     }
     let skip_scale = args.iter().any(|a| a == "--skip-scale");
+    let host_variants = args.iter().any(|a| a == "--host-variants");
     raise_fd_limit();
 
     println!("wasock benchmark ({sizes:?})");
@@ -80,6 +94,24 @@ fn main() {
         println!("{:<18} listening on {}", server.name, server.address);
     }
 
+    let variants: Vec<(&str, SocketAddr)> = if host_variants {
+        let spawned = InProcess::multi_thread();
+        let current = InProcess::current_thread();
+        let list = vec![
+            ("D B in-process, spawned", spawned.start_echo_server(None)),
+            ("E B in-process, current-thread", current.start_echo_server(None)),
+        ];
+        for (name, address) in &list {
+            println!("{name:<18} listening on {address}");
+        }
+        // Both runtimes live until the process exits.
+        std::mem::forget(spawned);
+        std::mem::forget(current);
+        list
+    } else {
+        Vec::new()
+    };
+
     let metrics: Vec<(&str, &str, Box<dyn Fn(SocketAddr) -> f64>)> = vec![
         ("throughput", "MiB/s", Box::new(move |a| throughput(a, sizes.stream_bytes))),
         ("round trips 1 B", "rt/s", Box::new(move |a| round_trips(a, 1, sizes.round_trips))),
@@ -92,13 +124,19 @@ fn main() {
         "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
         "metric", "unit", "A median", "A min", "A max", "B median", "B min", "B max", "C median", "C min", "C max", "B/A", "B/C"
     );
+    let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
     for (name, unit, measure) in &metrics {
         let mut samples: [Vec<f64>; 3] = Default::default();
+        let mut variant_samples: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
         for _ in 0..sizes.rounds {
             for (index, server) in servers.iter().enumerate() {
                 samples[index].push(measure(server.address));
             }
+            for (index, (_, address)) in variants.iter().enumerate() {
+                variant_samples[index].push(measure(*address));
+            }
         }
+        variant_rows.push((name, unit, Stats::of(&samples[1]), variant_samples.iter().map(|s| Stats::of(s)).collect()));
         let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
         println!(
             "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
@@ -112,6 +150,26 @@ fn main() {
         );
     }
 
+    if !variants.is_empty() {
+        println!();
+        println!("host variants (B's guest, same measures): D in-process on a multi-thread runtime, spawned; E in-process, current-thread runtime");
+        println!(
+            "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
+            "metric", "unit", "D median", "D min", "D max", "E median", "E min", "E max", "D/B", "E/B"
+        );
+        for (name, unit, b, stats) in &variant_rows {
+            println!(
+                "{:<18} {:>7} | {} | {} | {:>5.2} {:>5.2}",
+                name,
+                unit,
+                stats[0],
+                stats[1],
+                stats[0].median / b.median,
+                stats[1].median / b.median
+            );
+        }
+    }
+
     if !skip_scale {
         println!();
         println!("scale: idle connections held by one B guest");
@@ -120,7 +178,133 @@ fn main() {
             let (per_connection, latency) = idle_scale(count, sizes.round_trips.min(2_000));
             println!("{count:>8} | {per_connection:>16.2} | {latency:>22.1}");
         }
+        println!();
+        println!("scale: B guests in one host process (this one, wasock_host::run::Runner, multi-thread runtime)");
+        println!("{:>9} | {:>18} | {:>14} | {:>10}", "instances", "host KiB / guest", "start all (s)", "answering");
+        let host = InProcess::multi_thread();
+        for &count in sizes.instance_counts {
+            let (per_instance, start, answering) = instance_scale(&host, count);
+            println!("{count:>9} | {per_instance:>18.1} | {start:>14.2} | {answering:>10}");
+        }
     }
+}
+
+/// A wasock host inside this process: a tokio runtime and a
+/// `wasock_host::run::Runner`, with B's guest prepared (compiled) once.
+struct InProcess {
+    runtime: tokio::runtime::Runtime,
+    runner: Runner,
+    /// Current-thread: each guest runs on a thread of its own that drives
+    /// a runtime of its own (`block_on`), so the guest and its reactor
+    /// share one thread.
+    current_thread: bool,
+}
+
+impl InProcess {
+    /// The `wasock` binary's runtime (multi-thread); guests are spawned
+    /// tasks, so they run on the worker that saw their socket's event.
+    fn multi_thread() -> InProcess {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        InProcess::with_runtime(runtime, false)
+    }
+
+    /// Each guest on a thread of its own driving a current-thread runtime
+    /// of its own (this runtime only prepares the component).
+    fn current_thread() -> InProcess {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        InProcess::with_runtime(runtime, true)
+    }
+
+    fn with_runtime(runtime: tokio::runtime::Runtime, current_thread: bool) -> InProcess {
+        let runner = runtime
+            .block_on(async {
+                let runner = Runner::new(RunnerConfig::default())?;
+                runner.prepare(guest("echo-server").as_ref()).await?;
+                anyhow::Ok(runner)
+            })
+            .expect("wasock runner");
+        InProcess { runtime, runner, current_thread }
+    }
+
+    /// Starts one echo-server guest on 127.0.0.1:0 (ending after
+    /// `max_connections` clients, if given) and returns its address.
+    fn start_echo_server(&self, max_connections: Option<usize>) -> SocketAddr {
+        let mut config = GuestConfig::new().arg("127.0.0.1:0");
+        if let Some(max) = max_connections {
+            config = config.arg(max.to_string());
+        }
+        let (config, stdout, _stderr) = config.capture_output(4096);
+        let policy = Arc::new(
+            Policy::new()
+                .allow_bind("127.0.0.1:*".parse().expect("grant"))
+                .max_sockets_limit(20_000),
+        );
+        let runner = self.runner.clone();
+        let run = async move {
+            match runner.run(guest("echo-server").as_ref(), config, policy).await {
+                Ok(outcome) if outcome.exit_code() == 0 => {}
+                Ok(outcome) => eprintln!("in-process echo-server ended: {outcome:?}"),
+                Err(error) => eprintln!("in-process echo-server did not start: {error:#}"),
+            }
+        };
+        if self.current_thread {
+            // Only `Runtime::block_on` drives a current-thread runtime's
+            // reactor, so each such guest gets a runtime of its own.
+            thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime");
+                runtime.block_on(run)
+            });
+        } else {
+            self.runtime.spawn(run);
+        }
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let text = String::from_utf8_lossy(&stdout.contents()).into_owned();
+            if let Some(line) = text.lines().find(|line| line.starts_with("listening on ")) {
+                let address = line.trim_start_matches("listening on ").trim();
+                return address.parse().unwrap_or_else(|error| panic!("bad address in {line:?}: {error}"));
+            }
+            if Instant::now() > deadline {
+                panic!("an in-process echo-server printed no address in {START_TIMEOUT:?}: {text:?}");
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// Starts `count` echo-server guests in `host` (each ends after one
+/// client), measures this process's VmRSS growth per guest once all are
+/// listening, then checks each answers one echo. Returns (KiB per guest,
+/// seconds to start them all, how many answered).
+fn instance_scale(host: &InProcess, count: usize) -> (f64, f64, usize) {
+    let before = rss_kib(std::process::id());
+    let start = Instant::now();
+    let addresses: Vec<SocketAddr> = (0..count).map(|_| host.start_echo_server(Some(1))).collect();
+    let started = start.elapsed().as_secs_f64();
+    // Let the guests settle into their first wait before measuring.
+    thread::sleep(Duration::from_millis(200));
+    let after = rss_kib(std::process::id());
+    let mut answering = 0;
+    for address in &addresses {
+        let mut stream = connect(*address);
+        let mut byte = [0u8; 1];
+        stream.write_all(b"s").expect("write");
+        stream.read_exact(&mut byte).expect("read the echo");
+        if byte == *b"s" {
+            answering += 1;
+        }
+    }
+    assert_eq!(answering, count, "every instance answers its echo");
+    (after.saturating_sub(before) as f64 / count as f64, started, answering)
 }
 
 /// One echo server under test.
