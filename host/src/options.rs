@@ -233,15 +233,16 @@ impl HostSocket {
 
     /// `getsockopt(2)` of a typed option read as a C `int`.
     pub fn get_int_option(&self, option: &SocketOption) -> Result<i32> {
-        let number = option.number()?;
+        // A closed socket says `closed` first, whatever the option.
         let fd = self.raw_fd(option.name)?;
+        let number = option.number()?;
         getsockopt_int(fd, option.level, number).map_err(|e| Error::io(option.name, &e))
     }
 
     /// `setsockopt(2)` of a typed option with a C `int`.
     pub fn set_int_option(&self, option: &SocketOption, value: i32) -> Result<()> {
-        let number = option.writable()?;
         let fd = self.raw_fd(option.name)?;
+        let number = option.writable()?;
         setsockopt_int(fd, option.level, number, value)
             .map_err(|e| Error::io(&format!("set {}", option.name), &e))
     }
