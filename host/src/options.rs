@@ -271,6 +271,7 @@ impl HostSocket {
 
     /// Sets an unsigned option; values past `INT_MAX` are invalid.
     pub fn set_u32_option(&self, option: &SocketOption, value: u32) -> Result<()> {
+        self.raw_fd(option.name)?; // `closed` first
         let value = non_negative(option.name, value)?;
         self.set_int_option(option, value)
     }
@@ -300,11 +301,11 @@ impl HostSocket {
     /// Sets `SO_LINGER`: `Some(seconds)` turns lingering on, `None` off.
     pub fn set_linger(&self, seconds: Option<u32>) -> Result<()> {
         const OP: &str = "set so-linger";
+        let fd = self.raw_fd(OP)?; // `closed` first
         let (on, time) = match seconds {
             Some(seconds) => (1, non_negative(OP, seconds)?),
             None => (0, 0),
         };
-        let fd = self.raw_fd(OP)?;
         setsockopt_raw(
             fd,
             libc::SOL_SOCKET,

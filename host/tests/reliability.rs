@@ -341,16 +341,19 @@ async fn blocked_receive_cpu() {
 
 /// Regression (found by the `host_ops` fuzz target): on a closed socket a
 /// typed option this host does not define (`TCP_NOOPT`) or cannot set
-/// (read-only `SO_TYPE`) answered `option-not-supported` / `read-only`
-/// from the socket layer instead of `closed`, which every call but drop
-/// must say first.
+/// (read-only `SO_TYPE`), or a value out of range, answered
+/// `option-not-supported` / `read-only` / `invalid-argument` from the
+/// socket layer instead of `closed`, which every call but drop must say
+/// first.
 #[tokio::test]
 async fn typed_options_on_a_closed_socket_say_closed() {
     let _serial = serial();
     let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     socket.close().await.expect("close");
     use wasock_host::options::{SO_TYPE, TCP_NOOPT};
-    for result in [socket.get_bool_option(&TCP_NOOPT).map(|_| ()), socket.set_bool_option(&TCP_NOOPT, true), socket.set_u32_option(&SO_TYPE, 1)] {
+    for result in [socket.get_bool_option(&TCP_NOOPT).map(|_| ()), socket.set_bool_option(&TCP_NOOPT, true), socket.set_u32_option(&SO_TYPE, 1),
+        // Out of range too: still `closed` first.
+        socket.set_u32_option(&SO_TYPE, u32::MAX), socket.set_linger(Some(u32::MAX))] {
         let error = result.expect_err("a closed socket");
         assert_eq!(error.code, ErrorCode::Closed, "{error}");
     }
