@@ -20,6 +20,10 @@ use wasock::{ErrorCode, Interest, RecvFlags, SendFlags, Socket};
 /// The most one receive takes.
 const RECEIVE_SIZE: usize = 64 * 1024;
 
+/// How many full receives one connection may do in a row (see
+/// [`Connection::on_ready`]).
+const BURST: usize = 8;
+
 /// One client connection and the echo it still owes.
 struct Connection {
     /// Readiness to receive, subscribed at accept.
@@ -80,25 +84,36 @@ impl Connection {
     /// Called when the poller reports the socket ready for what
     /// [`Connection::subscription`] watches: sends what is owed, or
     /// receives once and echoes at once.
+    ///
+    /// A receive that filled the whole buffer suggests more is waiting, so
+    /// while the echoes go out at once it receives again, up to
+    /// [`BURST`] times, before going back to the poll (fair to the other
+    /// connections, and one `poll` fewer per chunk of a stream).
     fn on_ready(&mut self) -> wasock::Result<()> {
         if self.owes() {
             return self.flush();
         }
-        let data = match self.socket.receive_with_flags(RECEIVE_SIZE, RecvFlags::DONT_WAIT) {
-            Ok(data) => data,
-            // A stale wake-up: nothing to receive after all.
-            Err(error) if would_block(&error) => return Ok(()),
-            Err(error) => return Err(error),
-        };
-        if data.is_empty() {
-            // End of stream, and everything received was echoed: close,
-            // which also tells the client we are done.
-            self.done = true;
-            self.socket.close()?;
-        } else {
+        for _ in 0..BURST {
+            let data = match self.socket.receive_with_flags(RECEIVE_SIZE, RecvFlags::DONT_WAIT) {
+                Ok(data) => data,
+                // A stale wake-up, or the burst drained the socket.
+                Err(error) if would_block(&error) => return Ok(()),
+                Err(error) => return Err(error),
+            };
+            if data.is_empty() {
+                // End of stream, and everything received was echoed:
+                // close, which also tells the client we are done.
+                self.done = true;
+                self.socket.close()?;
+                return Ok(());
+            }
+            let full = data.len() == RECEIVE_SIZE;
             self.pending = data;
             self.sent = 0;
             self.flush()?;
+            if !full || self.owes() {
+                break;
+            }
         }
         Ok(())
     }
