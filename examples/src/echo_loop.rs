@@ -14,6 +14,8 @@
 //! time a send would block) and keeps its subscriptions for its life: a
 //! round costs one `poll` plus the receive and send that do the work.
 
+use std::time::Duration;
+
 use wasock::poll::{Subscription, wait_any};
 use wasock::{ErrorCode, Interest, RecvFlags, SendFlags, Socket};
 
@@ -180,19 +182,25 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
     Ok(())
 }
 
-/// Accepts the connections already waiting (`socket-accept-ready?` says so
-/// without blocking), at most `allowed`; returns how many.
+/// Accepts the connections already waiting, at most `allowed`; returns how
+/// many. Called when the listener was reported readable, so the first
+/// accept goes ahead (with a zero timeout, so it cannot block even if the
+/// connection went away meanwhile); then `socket-accept-ready?` says
+/// without blocking whether another is waiting.
 ///
 /// A connection that went away before it was accepted (a transient error)
 /// is skipped; any other error ends the server.
 fn accept_waiting(listener: &Socket, allowed: usize, connections: &mut Vec<Connection>) -> wasock::Result<usize> {
     let mut accepted = 0;
-    while accepted < allowed && listener.accept_ready()? {
-        match listener.accept() {
+    let mut first = true;
+    while accepted < allowed && (std::mem::take(&mut first) || listener.accept_ready()?) {
+        match listener.accept_timeout(Some(Duration::ZERO)) {
             Ok(socket) => {
                 connections.push(Connection::new(socket));
                 accepted += 1;
             }
+            // Nothing waiting after all (a stale wake-up).
+            Err(error) if error.is_timeout() => break,
             Err(error) if error.is_transient() => eprintln!("a connection went away before accept: {error}"),
             Err(error) => return Err(error),
         }
