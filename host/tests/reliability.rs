@@ -27,10 +27,12 @@ use wasock_tests::guest;
 
 /// The tests count the whole process's descriptors, so they run one at a
 /// time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// (An async mutex: the guard is held across the tests' awaits. It is not
+/// poisoned when a test fails.)
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().await
 }
 
 /// The host process's open descriptors.
@@ -92,7 +94,7 @@ async fn draining_listener() -> (SocketAddr, Arc<AtomicUsize>) {
 /// baseline measured after a warm-up guest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fds_return_to_baseline_after_trapping_guests() {
-    let _serial = serial();
+    let _serial = serial().await;
     let guests = env_usize("WASOCK_TRAP_GUESTS", 1000);
     let runner = runner();
     let (address, ended) = draining_listener().await;
@@ -186,7 +188,7 @@ async fn echo_server() -> (SocketAddr, Arc<AtomicU64>) {
 /// the baseline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_echo_round_trips() {
-    let _serial = serial();
+    let _serial = serial().await;
     let full = std::env::var_os("WASOCK_SOAK_FULL").is_some_and(|v| v == "1");
     let (guests, rounds, limit) = if full { (200, 1000, 120) } else { (20, 200, 120) };
     let guests = env_usize("WASOCK_SOAK_GUESTS", guests);
@@ -258,7 +260,7 @@ async fn soak_echo_round_trips() {
 /// datagram socket may still connect again.
 #[tokio::test]
 async fn connect_twice_on_a_stream_is_already_connected() {
-    let _serial = serial();
+    let _serial = serial().await;
     let target = socket2::SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().expect("address"));
     let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     listener.bind(&target).expect("bind");
@@ -299,7 +301,7 @@ fn thread_cpu() -> Duration {
 /// thread used far less CPU than that (a busy loop uses all of it).
 #[test]
 fn a_blocked_receive_does_not_spin() {
-    let _serial = serial();
+    let _serial = SERIAL.blocking_lock();
     // On its own thread, so that a busy loop that never returns fails the
     // test instead of hanging it.
     let (done, finished) = std::sync::mpsc::channel();
@@ -347,7 +349,7 @@ async fn blocked_receive_cpu() {
 /// first.
 #[tokio::test]
 async fn typed_options_on_a_closed_socket_say_closed() {
-    let _serial = serial();
+    let _serial = serial().await;
     let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     socket.close().await.expect("close");
     use wasock_host::options::{SO_TYPE, TCP_NOOPT};
