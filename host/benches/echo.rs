@@ -73,10 +73,10 @@ fn main() {
     } else {
         SMOKE
     };
-    if let Some(position) = args.iter().position(|a| a == "--rounds") {
-        if let Some(rounds) = args.get(position + 1).and_then(|r| r.parse().ok()) {
-            sizes.rounds = rounds;
-        }
+    if let Some(position) = args.iter().position(|a| a == "--rounds")
+        && let Some(rounds) = args.get(position + 1).and_then(|r| r.parse().ok())
+    {
+        sizes.rounds = rounds;
     }
     let skip_scale = args.iter().any(|a| a == "--skip-scale");
     let host_variants = args.iter().any(|a| a == "--host-variants");
@@ -112,7 +112,7 @@ fn main() {
         Vec::new()
     };
 
-    let metrics: Vec<(&str, &str, Box<dyn Fn(SocketAddr) -> f64>)> = vec![
+    let metrics: Vec<(&str, &str, Measure)> = vec![
         ("throughput", "MiB/s", Box::new(move |a| throughput(a, sizes.stream_bytes))),
         ("round trips 1 B", "rt/s", Box::new(move |a| round_trips(a, 1, sizes.round_trips))),
         ("round trips 1 KiB", "rt/s", Box::new(move |a| round_trips(a, 1024, sizes.round_trips))),
@@ -306,6 +306,9 @@ fn instance_scale(host: &InProcess, count: usize) -> (f64, f64, usize) {
     assert_eq!(answering, count, "every instance answers its echo");
     (after.saturating_sub(before) as f64 / count as f64, started, answering)
 }
+
+/// One figure measured against a server's address.
+type Measure = Box<dyn Fn(SocketAddr) -> f64>;
 
 /// One echo server under test.
 struct Server {

@@ -3,10 +3,11 @@
 //!
 //! Shows the server side of the spec (`socket`, `socket-bind`,
 //! `socket-listen`, `socket-name`, `socket-accept`) and waiting on many
-//! sockets at once with [`wasock::poll::Poller`]: the loop (in
-//! `src/echo_loop.rs`, shared with `unix-echo`) receives only from sockets
-//! that are readable and sends only to sockets that are writable, keeping
-//! what each client is still owed, so a client that connects and then says
+//! sockets at once with standing [`wasock::poll::Subscription`]s and
+//! [`wasock::poll::wait_any`]: the loop (in `src/echo_loop.rs`, shared with
+//! `unix-echo`) receives only from sockets that are readable, echoes at
+//! once without waiting, and keeps what a client's socket could not take
+//! yet until it is writable, so a client that connects and then says
 //! nothing, or reads slowly, stalls nobody. No threads.
 //!
 //! Prints `listening on ADDR` once bound, with the real address, so ADDR
