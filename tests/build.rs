@@ -15,8 +15,12 @@ const GUEST_PACKAGES: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let workspace = manifest_dir.parent().expect("tests/ lives in the workspace").to_path_buf();
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir
+        .parent()
+        .expect("tests/ lives in the workspace")
+        .to_path_buf();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let target_dir = match env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("guests"),
@@ -24,14 +28,23 @@ fn main() {
     };
 
     for watched in ["wit", "guest-sdk", "examples", "tests/guests", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace.join(watched).display()
+        );
     }
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     build
         .current_dir(&workspace)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for (package, _) in GUEST_PACKAGES {
         build.args(["-p", package]);
@@ -50,7 +63,9 @@ fn main() {
     ] {
         build.env_remove(var);
     }
-    let output = build.output().expect("running the nested cargo build of the guests");
+    let output = build
+        .output()
+        .expect("running the nested cargo build of the guests");
     if !output.status.success() {
         panic!(
             "building the wasm guests failed ({}):\n{}",
@@ -64,15 +79,24 @@ fn main() {
     for (_, dir) in GUEST_PACKAGES {
         for name in bin_names(&workspace.join(dir).join("src").join("bin")) {
             let path = wasm_dir.join(format!("{name}.wasm"));
-            assert!(path.exists(), "guest {name} was not built at {}", path.display());
+            assert!(
+                path.exists(),
+                "guest {name} was not built at {}",
+                path.display()
+            );
             guests.push((name, path));
         }
     }
     guests.sort();
 
-    let mut code = String::from("/// Every guest: (bin name, path of its .wasm).\npub const GUESTS: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Every guest: (bin name, path of its .wasm).\npub const GUESTS: &[(&str, &str)] = &[\n",
+    );
     for (name, path) in &guests {
-        code.push_str(&format!("    ({name:?}, {:?}),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, {:?}),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     fs::write(out_dir.join("guests.rs"), code).expect("writing guests.rs");
@@ -81,16 +105,18 @@ fn main() {
 /// The bin targets cargo finds by itself: `src/bin/NAME.rs` and
 /// `src/bin/NAME/main.rs`.
 fn bin_names(bin_dir: &Path) -> Vec<String> {
-    let Ok(entries) = fs::read_dir(bin_dir) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(bin_dir) else {
+        return Vec::new();
+    };
     let mut names = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() && path.join("main.rs").exists() {
             names.push(entry.file_name().to_string_lossy().into_owned());
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            if let Some(stem) = path.file_stem() {
-                names.push(stem.to_string_lossy().into_owned());
-            }
+        } else if path.extension().is_some_and(|ext| ext == "rs")
+            && let Some(stem) = path.file_stem()
+        {
+            names.push(stem.to_string_lossy().into_owned());
         }
     }
     names

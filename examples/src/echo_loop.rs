@@ -48,7 +48,14 @@ fn would_block(error: &wasock::Error) -> bool {
 impl Connection {
     fn new(socket: Socket) -> Self {
         let readable = Subscription::new(&socket, Interest::READABLE);
-        Connection { readable, writable: None, socket, pending: Vec::new(), sent: 0, done: false }
+        Connection {
+            readable,
+            writable: None,
+            socket,
+            pending: Vec::new(),
+            sent: 0,
+            done: false,
+        }
     }
 
     /// Whether an echo is owed (then the connection waits to be writable).
@@ -60,14 +67,21 @@ impl Connection {
     /// (`None` only if owing without a writable subscription, which
     /// [`Connection::flush`] never leaves.)
     fn subscription(&self) -> Option<&Subscription> {
-        if self.owes() { self.writable.as_ref() } else { Some(&self.readable) }
+        if self.owes() {
+            self.writable.as_ref()
+        } else {
+            Some(&self.readable)
+        }
     }
 
     /// Sends what is owed without waiting; on would-block, subscribes to
     /// writability (once) so the loop waits for room.
     fn flush(&mut self) -> wasock::Result<()> {
         while self.owes() {
-            match self.socket.send_with_flags(&self.pending[self.sent..], SendFlags::DONT_WAIT) {
+            match self
+                .socket
+                .send_with_flags(&self.pending[self.sent..], SendFlags::DONT_WAIT)
+            {
                 Ok(n) => self.sent += n,
                 Err(error) if would_block(&error) => {
                     if self.writable.is_none() {
@@ -96,7 +110,10 @@ impl Connection {
             return self.flush();
         }
         for _ in 0..BURST {
-            let data = match self.socket.receive_with_flags(RECEIVE_SIZE, RecvFlags::DONT_WAIT) {
+            let data = match self
+                .socket
+                .receive_with_flags(RECEIVE_SIZE, RecvFlags::DONT_WAIT)
+            {
                 Ok(data) => data,
                 // A stale wake-up, or the burst drained the socket.
                 Err(error) if would_block(&error) => return Ok(()),
@@ -190,7 +207,11 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
 ///
 /// A connection that went away before it was accepted (a transient error)
 /// is skipped; any other error ends the server.
-fn accept_waiting(listener: &Socket, allowed: usize, connections: &mut Vec<Connection>) -> wasock::Result<usize> {
+fn accept_waiting(
+    listener: &Socket,
+    allowed: usize,
+    connections: &mut Vec<Connection>,
+) -> wasock::Result<usize> {
     let mut accepted = 0;
     let mut first = true;
     while accepted < allowed && (std::mem::take(&mut first) || listener.accept_ready()?) {
@@ -201,7 +222,9 @@ fn accept_waiting(listener: &Socket, allowed: usize, connections: &mut Vec<Conne
             }
             // Nothing waiting after all (a stale wake-up).
             Err(error) if error.is_timeout() => break,
-            Err(error) if error.is_transient() => eprintln!("a connection went away before accept: {error}"),
+            Err(error) if error.is_transient() => {
+                eprintln!("a connection went away before accept: {error}")
+            }
             Err(error) => return Err(error),
         }
     }

@@ -200,15 +200,19 @@ impl Port {
     fn resolve(&self) -> Result<u16> {
         match &self.0 {
             PortSpec::Unspecified => Ok(0),
-            PortSpec::Number(n) => u16::try_from(*n)
-                .map_err(|_| Error::invalid(format!("inet-address: port {n} is out of range 0-65535"))),
+            PortSpec::Number(n) => u16::try_from(*n).map_err(|_| {
+                Error::invalid(format!("inet-address: port {n} is out of range 0-65535"))
+            }),
             PortSpec::Text(s) => {
                 let t = s.trim();
                 if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Error::invalid(format!("inet-address: port {s:?} is not a number")));
+                    return Err(Error::invalid(format!(
+                        "inet-address: port {s:?} is not a number"
+                    )));
                 }
-                t.parse::<u16>()
-                    .map_err(|_| Error::invalid(format!("inet-address: port {s:?} is out of range 0-65535")))
+                t.parse::<u16>().map_err(|_| {
+                    Error::invalid(format!("inet-address: port {s:?} is out of range 0-65535"))
+                })
             }
         }
     }
@@ -314,10 +318,15 @@ impl SockAddr {
         }
         let number = port.resolve()?;
         match addr {
-            None => Ok(SockAddr::Inet(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, number))),
-            Some(text) => parse_ip(text).map(|ip| ip.with_port(number)).ok_or_else(|| {
-                Error::invalid(format!("inet-address: {text:?} is not an IP address"))
-            }),
+            None => Ok(SockAddr::Inet(SocketAddrV4::new(
+                Ipv4Addr::UNSPECIFIED,
+                number,
+            ))),
+            Some(text) => parse_ip(text)
+                .map(|ip| ip.with_port(number))
+                .ok_or_else(|| {
+                    Error::invalid(format!("inet-address: {text:?} is not an IP address"))
+                }),
         }
     }
 
@@ -456,7 +465,10 @@ impl FromStr for SockAddr {
         }
         let (ip, port) = s.rsplit_once(':').ok_or_else(bad)?;
         let ip = ip.parse::<Ipv4Addr>().map_err(|_| bad())?;
-        Ok(SockAddr::Inet(SocketAddrV4::new(ip, Port::from(port).resolve()?)))
+        Ok(SockAddr::Inet(SocketAddrV4::new(
+            ip,
+            Port::from(port).resolve()?,
+        )))
     }
 }
 
@@ -501,7 +513,10 @@ impl From<&SockAddr> for wit::SocketAddress {
         match a {
             SockAddr::Inet(a) => {
                 let [b0, b1, b2, b3] = a.ip().octets();
-                wit::SocketAddress::Inet(wit::Ipv4SocketAddress { port: a.port(), address: (b0, b1, b2, b3) })
+                wit::SocketAddress::Inet(wit::Ipv4SocketAddress {
+                    port: a.port(),
+                    address: (b0, b1, b2, b3),
+                })
             }
             SockAddr::Inet6(a) => {
                 let [s0, s1, s2, s3, s4, s5, s6, s7] = a.ip().segments();
@@ -558,7 +573,13 @@ mod tests {
 
     #[test]
     fn inet_address_bad_ports_are_typed_errors() {
-        for port in [Port::from(65536), Port::from(-1), Port::from("http"), Port::from("8o"), Port::from("")] {
+        for port in [
+            Port::from(65536),
+            Port::from(-1),
+            Port::from("http"),
+            Port::from("8o"),
+            Port::from(""),
+        ] {
             let e = SockAddr::inet(Some("127.0.0.1"), port.clone()).expect_err("bad port accepted");
             assert_eq!(e.code(), ErrorCode::InvalidArgument, "{port:?}");
             assert_eq!(e.class(), ErrorClass::Fatal);
@@ -606,11 +627,26 @@ mod tests {
 
     #[test]
     fn sockaddr_from_str_round_trips_display() {
-        for text in ["127.0.0.1", "127.0.0.1:22", "::1", "[::1]:22", "[fe80::1%3]:22", "fe80::1%3", "/tmp/s"] {
+        for text in [
+            "127.0.0.1",
+            "127.0.0.1:22",
+            "::1",
+            "[::1]:22",
+            "[fe80::1%3]:22",
+            "fe80::1%3",
+            "/tmp/s",
+        ] {
             let a: SockAddr = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(a.to_string(), text);
         }
-        for bad in ["localhost:80", "[::1]", "127.0.0.1:http", "[127.0.0.1]:80", "1.2.3.4:99999", ""] {
+        for bad in [
+            "localhost:80",
+            "[::1]",
+            "127.0.0.1:http",
+            "[127.0.0.1]:80",
+            "1.2.3.4:99999",
+            "",
+        ] {
             assert!(bad.parse::<SockAddr>().is_err(), "{bad} parsed");
         }
     }
@@ -621,9 +657,15 @@ mod tests {
         assert_eq!(u.family(), Family::Unix);
         assert_eq!(u.path(), Ok("/run/x"));
         assert_eq!(u.address(), "/run/x");
-        assert_eq!(u.port().map_err(|e| e.code()), Err(ErrorCode::AddressFamilyNotSupported));
+        assert_eq!(
+            u.port().map_err(|e| e.code()),
+            Err(ErrorCode::AddressFamilyNotSupported)
+        );
         let i = inet(Some("10.0.0.1"), 5);
-        assert_eq!(i.path().map_err(|e| e.code()), Err(ErrorCode::AddressFamilyNotSupported));
+        assert_eq!(
+            i.path().map_err(|e| e.code()),
+            Err(ErrorCode::AddressFamilyNotSupported)
+        );
         assert_eq!(i.ip(), Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))));
     }
 
@@ -638,7 +680,11 @@ mod tests {
 
     #[test]
     fn wit_conversion_round_trips() {
-        for a in [inet(Some("1.2.3.4"), 5), inet(Some("fe80::7%9"), 6), SockAddr::unix("/p")] {
+        for a in [
+            inet(Some("1.2.3.4"), 5),
+            inet(Some("fe80::7%9"), 6),
+            SockAddr::unix("/p"),
+        ] {
             assert_eq!(SockAddr::from(wit::SocketAddress::from(&a)), a);
         }
     }

@@ -224,7 +224,12 @@ constants! {
 /// The host's list, asked for once.
 fn host_table() -> &'static [(String, Option<i32>)] {
     static TABLE: OnceLock<Vec<(String, Option<i32>)>> = OnceLock::new();
-    TABLE.get_or_init(|| wit::constants().into_iter().map(|c| (c.name, c.value)).collect())
+    TABLE.get_or_init(|| {
+        wit::constants()
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect()
+    })
 }
 
 /// The host's number for the spec's constant `name` (`"so/reuseaddr"`);
@@ -234,7 +239,10 @@ pub fn value(name: &str) -> Option<i32> {
 }
 
 fn lookup(table: &[(String, Option<i32>)], name: &str) -> Option<i32> {
-    table.iter().find(|(known, _)| known == name).and_then(|(_, v)| *v)
+    table
+        .iter()
+        .find(|(known, _)| known == name)
+        .and_then(|(_, v)| *v)
 }
 
 /// Every constant the host reported, with its number, in the spec's order
@@ -308,10 +316,15 @@ mod tests {
     use super::*;
 
     fn table() -> Vec<(String, Option<i32>)> {
-        [("af/inet", Some(2)), ("af/inet6", Some(10)), ("so/reuseaddr", Some(2)), ("so/useloopback", None)]
-            .into_iter()
-            .map(|(n, v)| (n.to_owned(), v))
-            .collect()
+        [
+            ("af/inet", Some(2)),
+            ("af/inet6", Some(10)),
+            ("so/reuseaddr", Some(2)),
+            ("so/useloopback", None),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), v))
+        .collect()
     }
 
     #[test]

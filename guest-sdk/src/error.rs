@@ -215,7 +215,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A new error (for code that builds its own, such as test doubles).
     pub fn new(class: ErrorClass, code: ErrorCode, message: impl Into<String>) -> Error {
-        Error { class, code, message: message.into() }
+        Error {
+            class,
+            code,
+            message: message.into(),
+        }
     }
 
     /// A class [`ErrorClass::Fatal`], [`ErrorCode::InvalidArgument`] error:
@@ -286,7 +290,11 @@ impl From<wit::ErrorClass> for ErrorClass {
 
 impl From<wit::Error> for Error {
     fn from(e: wit::Error) -> Self {
-        Error { class: e.class.into(), code: e.code.into(), message: e.message }
+        Error {
+            class: e.class.into(),
+            code: e.code.into(),
+            message: e.message,
+        }
     }
 }
 
@@ -308,17 +316,45 @@ mod tests {
     fn io_kind_follows_the_code() {
         use ErrorClass::*;
         let cases = [
-            (Transient, ErrorCode::ConnectionRefused, io::ErrorKind::ConnectionRefused),
-            (Fatal, ErrorCode::ConnectionReset, io::ErrorKind::ConnectionReset),
+            (
+                Transient,
+                ErrorCode::ConnectionRefused,
+                io::ErrorKind::ConnectionRefused,
+            ),
+            (
+                Fatal,
+                ErrorCode::ConnectionReset,
+                io::ErrorKind::ConnectionReset,
+            ),
             (Fatal, ErrorCode::AddressInUse, io::ErrorKind::AddrInUse),
-            (Fatal, ErrorCode::AddressNotAvailable, io::ErrorKind::AddrNotAvailable),
-            (Fatal, ErrorCode::PermissionDenied, io::ErrorKind::PermissionDenied),
-            (Unsupported, ErrorCode::OptionNotSupported, io::ErrorKind::Unsupported),
+            (
+                Fatal,
+                ErrorCode::AddressNotAvailable,
+                io::ErrorKind::AddrNotAvailable,
+            ),
+            (
+                Fatal,
+                ErrorCode::PermissionDenied,
+                io::ErrorKind::PermissionDenied,
+            ),
+            (
+                Unsupported,
+                ErrorCode::OptionNotSupported,
+                io::ErrorKind::Unsupported,
+            ),
             (Transient, ErrorCode::WouldBlock, io::ErrorKind::WouldBlock),
-            (Fatal, ErrorCode::InvalidArgument, io::ErrorKind::InvalidInput),
+            (
+                Fatal,
+                ErrorCode::InvalidArgument,
+                io::ErrorKind::InvalidInput,
+            ),
             (Fatal, ErrorCode::NotConnected, io::ErrorKind::NotConnected),
             (Fatal, ErrorCode::BrokenPipe, io::ErrorKind::BrokenPipe),
-            (Transient, ErrorCode::SystemTimedOut, io::ErrorKind::TimedOut),
+            (
+                Transient,
+                ErrorCode::SystemTimedOut,
+                io::ErrorKind::TimedOut,
+            ),
             (Fatal, ErrorCode::NameNotFound, io::ErrorKind::NotFound),
         ];
         for (class, code, kind) in cases {
@@ -328,8 +364,14 @@ mod tests {
 
     #[test]
     fn class_timeout_is_always_timed_out() {
-        assert_eq!(err(ErrorClass::Timeout, ErrorCode::TimedOut).kind(), io::ErrorKind::TimedOut);
-        assert_eq!(err(ErrorClass::Timeout, ErrorCode::Other).kind(), io::ErrorKind::TimedOut);
+        assert_eq!(
+            err(ErrorClass::Timeout, ErrorCode::TimedOut).kind(),
+            io::ErrorKind::TimedOut
+        );
+        assert_eq!(
+            err(ErrorClass::Timeout, ErrorCode::Other).kind(),
+            io::ErrorKind::TimedOut
+        );
     }
 
     #[test]
@@ -341,9 +383,16 @@ mod tests {
 
     #[test]
     fn display_is_one_line_with_message_code_and_class() {
-        let e = Error::new(ErrorClass::Transient, ErrorCode::ConnectionRefused, "connect 127.0.0.1:9");
+        let e = Error::new(
+            ErrorClass::Transient,
+            ErrorCode::ConnectionRefused,
+            "connect 127.0.0.1:9",
+        );
         let text = e.to_string();
-        assert_eq!(text, "connect 127.0.0.1:9 (connection-refused, transient error)");
+        assert_eq!(
+            text,
+            "connect 127.0.0.1:9 (connection-refused, transient error)"
+        );
         assert!(!text.contains('\n'));
     }
 }

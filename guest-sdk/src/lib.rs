@@ -57,7 +57,14 @@
 
 /// The generated bindings of the `wasock:socket/guest` world: private, so
 /// the public API speaks only this crate's types.
-#[allow(unsafe_code, missing_docs, unreachable_pub, dead_code, missing_debug_implementations, clippy::all)]
+#[allow(
+    unsafe_code,
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    missing_debug_implementations,
+    clippy::all
+)]
 mod bindings {
     wit_bindgen::generate!({
         path: "../wit",
@@ -155,8 +162,8 @@ mod timeouts;
 pub use addr::{Family, Port, Protocol, SockAddr, SocketType};
 pub use error::{Error, ErrorClass, ErrorCode, Result};
 pub use resolve::{
-    address_information, address_information_timeout, connect_any, name_information, name_information_of_str, AddrInfo,
-    AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service,
+    AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service, address_information,
+    address_information_timeout, connect_any, name_information, name_information_of_str,
 };
 pub use socket::{Interest, ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
-pub use timeouts::{default_timeouts, set_default_timeouts, Timeouts};
+pub use timeouts::{Timeouts, default_timeouts, set_default_timeouts};

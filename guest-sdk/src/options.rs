@@ -106,7 +106,10 @@ impl Socket {
     /// seconds; `None` when lingering is off. See [`Socket::set_linger`].
     #[doc(alias = "so/linger")]
     pub fn linger(&self) -> Result<Option<Duration>> {
-        Ok(self.wit().so_linger()?.map(|s| Duration::from_secs(u64::from(s))))
+        Ok(self
+            .wit()
+            .so_linger()?
+            .map(|s| Duration::from_secs(u64::from(s))))
     }
 
     /// Sets `SO_LINGER`: with `Some(duration)`, close waits up to that long
@@ -331,7 +334,8 @@ impl Socket {
     /// # Ok(()) }
     /// ```
     pub fn get_option_bytes(&self, level: i32, name: i32, len: usize) -> Result<Vec<u8>> {
-        let len = u32::try_from(len).map_err(|_| Error::invalid(format!("get-socket-option: length {len} is too large")))?;
+        let len = u32::try_from(len)
+            .map_err(|_| Error::invalid(format!("get-socket-option: length {len} is too large")))?;
         Ok(self.wit().get_option_bytes(level, name, len)?)
     }
 

@@ -97,7 +97,9 @@ pub struct Subscription {
 
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription").field("interest", &self.interest).finish_non_exhaustive()
+        f.debug_struct("Subscription")
+            .field("interest", &self.interest)
+            .finish_non_exhaustive()
     }
 }
 
@@ -105,7 +107,10 @@ impl Subscription {
     /// Subscribes to `socket`'s readiness for `interest` (see
     /// [`Poller::register`] for what each interest means).
     pub fn new(socket: &Socket, interest: Interest) -> Subscription {
-        Subscription { pollable: socket.subscribe(interest), interest }
+        Subscription {
+            pollable: socket.subscribe(interest),
+            interest,
+        }
     }
 
     /// The interest this subscription watches.
@@ -136,7 +141,11 @@ pub fn wait_any(subscriptions: &[&Subscription], timeout: Option<Duration>) -> R
     list.extend(subscriptions.iter().map(|s| &s.pollable));
     list.extend(timer.as_ref());
     let ready = wasi_poll::poll(&list);
-    Ok(ready.into_iter().map(|index| index as usize).filter(|&index| index < subscriptions.len()).collect())
+    Ok(ready
+        .into_iter()
+        .map(|index| index as usize)
+        .filter(|&index| index < subscriptions.len())
+        .collect())
 }
 
 /// Names a registration of a [`Poller`]; [`Poller::wait`] returns the
@@ -170,7 +179,10 @@ impl Default for Poller<'_> {
 impl<'a> Poller<'a> {
     /// A poller watching nothing yet.
     pub fn new() -> Self {
-        Poller { entries: Vec::new(), sockets: PhantomData }
+        Poller {
+            entries: Vec::new(),
+            sockets: PhantomData,
+        }
     }
 
     /// Watches `socket` for `interest` ([`Interest::READABLE`]: data, end of

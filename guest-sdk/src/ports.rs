@@ -47,7 +47,7 @@ use std::rc::Rc;
 use std::sync::Mutex;
 
 use crate::error::{ErrorCode, Result};
-use crate::socket::{send_all_chunked, Shutdown, Socket};
+use crate::socket::{Shutdown, Socket, send_all_chunked};
 
 /// The spec's port parameters; they take effect when the ports are made.
 ///
@@ -72,8 +72,11 @@ pub struct PortConfig {
 impl PortConfig {
     /// The spec's defaults: 4096-byte input buffer, unbuffered output,
     /// 16384-byte send chunks.
-    pub const SPEC: PortConfig =
-        PortConfig { receive_buffer_size: 4096, send_buffer_size: None, send_size: Some(16384) };
+    pub const SPEC: PortConfig = PortConfig {
+        receive_buffer_size: 4096,
+        send_buffer_size: None,
+        send_size: Some(16384),
+    };
 }
 
 impl Default for PortConfig {
@@ -86,20 +89,27 @@ static DEFAULTS: Mutex<PortConfig> = Mutex::new(PortConfig::SPEC);
 
 /// The program's default port parameters (initially [`PortConfig::SPEC`]).
 pub fn default_config() -> PortConfig {
-    *DEFAULTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    *DEFAULTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Sets the program's default port parameters, as `parameterize` of the
 /// spec's parameters would for the whole program.
 pub fn set_default_config(config: PortConfig) {
-    *DEFAULTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
+    *DEFAULTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
 }
 
 /// The spec's `socket-i/o-ports`: a reader and a writer over the connected
 /// `socket` (stream or datagram), which they own together.
 pub fn io_ports(socket: Socket, config: PortConfig) -> (SocketReader, SocketWriter) {
     let (reader, writer) = ports_over(socket, config);
-    (SocketReader { inner: reader }, SocketWriter { inner: writer })
+    (
+        SocketReader { inner: reader },
+        SocketWriter { inner: writer },
+    )
 }
 
 /// What the ports need of a socket; a seam so the buffering rules are
@@ -145,13 +155,22 @@ impl<T: Transport> Shared<T> {
     fn release(&self) -> Result<()> {
         let left = self.open_ports.get().saturating_sub(1);
         self.open_ports.set(left);
-        if left == 0 { self.transport.close() } else { Ok(()) }
+        if left == 0 {
+            self.transport.close()
+        } else {
+            Ok(())
+        }
     }
 }
 
 /// Closes one port: shuts its direction down unless abandoned, then
 /// releases the socket. Both steps happen; the first error is returned.
-fn close_port<T: Transport>(shared: &Shared<T>, abandoned: bool, how: Shutdown, before: Result<()>) -> Result<()> {
+fn close_port<T: Transport>(
+    shared: &Shared<T>,
+    abandoned: bool,
+    how: Shutdown,
+    before: Result<()>,
+) -> Result<()> {
     let shutdown = match abandoned {
         true => Ok(()),
         // Already down: the peer reset the connection, or both directions
@@ -167,7 +186,10 @@ fn close_port<T: Transport>(shared: &Shared<T>, abandoned: bool, how: Shutdown, 
 }
 
 fn ports_over<T: Transport>(transport: T, config: PortConfig) -> (Reader<T>, Writer<T>) {
-    let shared = Rc::new(Shared { transport, open_ports: Cell::new(2) });
+    let shared = Rc::new(Shared {
+        transport,
+        open_ports: Cell::new(2),
+    });
     let reader = Reader {
         shared: Rc::clone(&shared),
         buf: vec![0; config.receive_buffer_size.max(1)].into_boxed_slice(),
@@ -260,7 +282,11 @@ impl<T: Transport> Writer<T> {
         // in the buffer)", in a single call to send-all.
         let whole = self.buf.len() / block * block;
         if whole > 0 {
-            if let Err(e) = self.shared.transport.send_all(&self.buf[..whole], self.send_size) {
+            if let Err(e) = self
+                .shared
+                .transport
+                .send_all(&self.buf[..whole], self.send_size)
+            {
                 self.buf.truncate(before);
                 return Err(e);
             }
@@ -403,7 +429,6 @@ impl Write for SocketWriter {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,10 +465,22 @@ mod tests {
             self.calls.borrow().clone()
         }
         fn sends(&self) -> Vec<usize> {
-            self.calls().into_iter().filter_map(|c| if let Call::Send(n) = c { Some(n) } else { None }).collect()
+            self.calls()
+                .into_iter()
+                .filter_map(|c| if let Call::Send(n) = c { Some(n) } else { None })
+                .collect()
         }
         fn send_alls(&self) -> Vec<usize> {
-            self.calls().into_iter().filter_map(|c| if let Call::SendAll(n) = c { Some(n) } else { None }).collect()
+            self.calls()
+                .into_iter()
+                .filter_map(|c| {
+                    if let Call::SendAll(n) = c {
+                        Some(n)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
         }
     }
 
@@ -451,13 +488,17 @@ mod tests {
         fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
             self.calls.borrow_mut().push(Call::Receive(buf.len()));
             // One datagram per receive; the rest of a longer one is lost.
-            let Some(datagram) = self.incoming.borrow_mut().pop_front() else { return Ok(0) };
+            let Some(datagram) = self.incoming.borrow_mut().pop_front() else {
+                return Ok(0);
+            };
             let n = datagram.len().min(buf.len());
             buf[..n].copy_from_slice(&datagram[..n]);
             Ok(n)
         }
         fn send(&self, data: &[u8]) -> Result<usize> {
-            let n = self.send_limit.map_or(data.len(), |limit| data.len().min(limit));
+            let n = self
+                .send_limit
+                .map_or(data.len(), |limit| data.len().min(limit));
             self.calls.borrow_mut().push(Call::Send(n));
             self.sent.borrow_mut().extend_from_slice(&data[..n]);
             Ok(n)
@@ -487,12 +528,23 @@ mod tests {
     #[test]
     fn spec_example_500_buffered_plus_526_sends_1024_in_one_send_all_keeps_2() {
         let memory = Rc::new(Memory::default());
-        let config = PortConfig { send_buffer_size: Some(512), ..PortConfig::SPEC };
+        let config = PortConfig {
+            send_buffer_size: Some(512),
+            ..PortConfig::SPEC
+        };
         let (_reader, mut writer) = ports(&memory, config);
         assert_eq!(ok(writer.write(&[1; 500])), 500);
-        assert_eq!(memory.send_alls(), Vec::<usize>::new(), "500 < 512: nothing sent yet");
+        assert_eq!(
+            memory.send_alls(),
+            Vec::<usize>::new(),
+            "500 < 512: nothing sent yet"
+        );
         assert_eq!(ok(writer.write(&[2; 526])), 526);
-        assert_eq!(memory.send_alls(), [1024], "two blocks in a single send-all");
+        assert_eq!(
+            memory.send_alls(),
+            [1024],
+            "two blocks in a single send-all"
+        );
         assert_eq!(writer.buf.len(), 2, "the last 2 bytes are retained");
         assert_eq!(memory.sent.borrow().len(), 1024);
     }
@@ -511,7 +563,10 @@ mod tests {
     #[test]
     fn send_all_chunks_by_send_size_last_chunk_smaller() {
         let memory = Rc::new(Memory::default());
-        let config = PortConfig { send_size: Some(512), ..PortConfig::SPEC };
+        let config = PortConfig {
+            send_size: Some(512),
+            ..PortConfig::SPEC
+        };
         let (_reader, mut writer) = ports(&memory, config);
         ok(writer.write(&[0; 1300]));
         assert_eq!(memory.send_alls(), [1300]);
@@ -528,8 +583,14 @@ mod tests {
 
     #[test]
     fn send_size_none_offers_the_whole_rest_each_send() {
-        let memory = Rc::new(Memory { send_limit: Some(3000), ..Memory::default() });
-        let config = PortConfig { send_size: None, ..PortConfig::SPEC };
+        let memory = Rc::new(Memory {
+            send_limit: Some(3000),
+            ..Memory::default()
+        });
+        let config = PortConfig {
+            send_size: None,
+            ..PortConfig::SPEC
+        };
         let (_reader, mut writer) = ports(&memory, config);
         ok(writer.write(&[0; 7000]));
         assert_eq!(memory.send_alls(), [7000]);
@@ -540,7 +601,11 @@ mod tests {
     fn buffered_chunks_by_send_size_like_the_datagram_example() {
         // The spec's datagram example: buffer 128, send size 512.
         let memory = Rc::new(Memory::default());
-        let config = PortConfig { receive_buffer_size: 4096, send_buffer_size: Some(128), send_size: Some(512) };
+        let config = PortConfig {
+            receive_buffer_size: 4096,
+            send_buffer_size: Some(128),
+            send_size: Some(512),
+        };
         let (_reader, mut writer) = ports(&memory, config);
         ok(writer.write(&[0; 700]));
         assert_eq!(memory.send_alls(), [640]);
@@ -551,7 +616,10 @@ mod tests {
     #[test]
     fn flush_sends_the_remainder() {
         let memory = Rc::new(Memory::default());
-        let config = PortConfig { send_buffer_size: Some(512), ..PortConfig::SPEC };
+        let config = PortConfig {
+            send_buffer_size: Some(512),
+            ..PortConfig::SPEC
+        };
         let (_reader, mut writer) = ports(&memory, config);
         ok(writer.write(&[0; 100]));
         assert_eq!(memory.send_alls(), Vec::<usize>::new());
@@ -565,19 +633,37 @@ mod tests {
     #[test]
     fn reader_refills_with_exactly_one_receive_only_when_empty() {
         let memory = Rc::new(Memory::default());
-        memory.incoming.borrow_mut().extend([b"hello\nwor".to_vec(), b"ld\n".to_vec()]);
-        let config = PortConfig { receive_buffer_size: 64, ..PortConfig::SPEC };
+        memory
+            .incoming
+            .borrow_mut()
+            .extend([b"hello\nwor".to_vec(), b"ld\n".to_vec()]);
+        let config = PortConfig {
+            receive_buffer_size: 64,
+            ..PortConfig::SPEC
+        };
         let (mut reader, _writer) = ports(&memory, config);
         let mut out = [0u8; 3];
         assert_eq!(reader.read(&mut out).ok(), Some(3));
         assert_eq!(&out, b"hel");
-        assert_eq!(memory.calls(), [Call::Receive(64)], "one receive of the buffer size");
+        assert_eq!(
+            memory.calls(),
+            [Call::Receive(64)],
+            "one receive of the buffer size"
+        );
         assert_eq!(reader.read(&mut out).ok(), Some(3));
         assert_eq!(reader.read(&mut out).ok(), Some(3));
         assert_eq!(&out, b"wor");
-        assert_eq!(memory.calls(), [Call::Receive(64)], "no receive while the buffer has data");
+        assert_eq!(
+            memory.calls(),
+            [Call::Receive(64)],
+            "no receive while the buffer has data"
+        );
         let mut big = [0u8; 100];
-        assert_eq!(reader.read(&mut big).ok(), Some(3), "no second receive to fill a large read");
+        assert_eq!(
+            reader.read(&mut big).ok(),
+            Some(3),
+            "no second receive to fill a large read"
+        );
         assert_eq!(&big[..3], b"ld\n");
         assert_eq!(memory.calls(), [Call::Receive(64), Call::Receive(64)]);
         assert_eq!(reader.read(&mut big).ok(), Some(0), "end of file");
@@ -586,9 +672,15 @@ mod tests {
     #[test]
     fn reader_lines_over_pieces() {
         let memory = Rc::new(Memory::default());
-        memory.incoming.borrow_mut().extend([b"one\ntw".to_vec(), b"o\nthree".to_vec()]);
+        memory
+            .incoming
+            .borrow_mut()
+            .extend([b"one\ntw".to_vec(), b"o\nthree".to_vec()]);
         let (reader, _writer) = ports(&memory, PortConfig::SPEC);
-        let lines: Vec<String> = SocketReaderForTest(reader).lines().map(|l| l.unwrap_or_default()).collect();
+        let lines: Vec<String> = SocketReaderForTest(reader)
+            .lines()
+            .map(|l| l.unwrap_or_default())
+            .collect();
         assert_eq!(lines, ["one", "two", "three"]);
     }
 
@@ -611,12 +703,24 @@ mod tests {
     #[test]
     fn datagram_larger_than_the_buffer_is_truncated() {
         let memory = Rc::new(Memory::default());
-        memory.incoming.borrow_mut().extend([vec![b'a'; 10], b"next".to_vec()]);
-        let config = PortConfig { receive_buffer_size: 4, ..PortConfig::SPEC };
+        memory
+            .incoming
+            .borrow_mut()
+            .extend([vec![b'a'; 10], b"next".to_vec()]);
+        let config = PortConfig {
+            receive_buffer_size: 4,
+            ..PortConfig::SPEC
+        };
         let (mut reader, _writer) = ports(&memory, config);
-        assert_eq!(ok(reader.fill_buf().map(<[u8]>::to_vec).map_err(io_to_error)), b"aaaa");
+        assert_eq!(
+            ok(reader.fill_buf().map(<[u8]>::to_vec).map_err(io_to_error)),
+            b"aaaa"
+        );
         reader.consume(4);
-        assert_eq!(ok(reader.fill_buf().map(<[u8]>::to_vec).map_err(io_to_error)), b"next");
+        assert_eq!(
+            ok(reader.fill_buf().map(<[u8]>::to_vec).map_err(io_to_error)),
+            b"next"
+        );
     }
 
     fn io_to_error(e: io::Error) -> Error {
@@ -632,22 +736,43 @@ mod tests {
         ok(writer.close());
         assert_eq!(
             memory.calls(),
-            [Call::Shutdown(Shutdown::Read), Call::Shutdown(Shutdown::Write), Call::Close]
+            [
+                Call::Shutdown(Shutdown::Read),
+                Call::Shutdown(Shutdown::Write),
+                Call::Close
+            ]
         );
         drop((reader, writer));
-        assert_eq!(memory.calls().len(), 3, "dropping closed ports does nothing more");
+        assert_eq!(
+            memory.calls().len(),
+            3,
+            "dropping closed ports does nothing more"
+        );
     }
 
     #[test]
     fn dropping_ports_closes_them() {
         let memory = Rc::new(Memory::default());
-        let config = PortConfig { send_buffer_size: Some(512), ..PortConfig::SPEC };
+        let config = PortConfig {
+            send_buffer_size: Some(512),
+            ..PortConfig::SPEC
+        };
         let (reader, mut writer) = ports(&memory, config);
         ok(writer.write(b"tail"));
         drop(writer);
-        assert_eq!(memory.calls(), [Call::SendAll(4), Call::Send(4), Call::Shutdown(Shutdown::Write)]);
+        assert_eq!(
+            memory.calls(),
+            [
+                Call::SendAll(4),
+                Call::Send(4),
+                Call::Shutdown(Shutdown::Write)
+            ]
+        );
         drop(reader);
-        assert_eq!(memory.calls()[3..], [Call::Shutdown(Shutdown::Read), Call::Close]);
+        assert_eq!(
+            memory.calls()[3..],
+            [Call::Shutdown(Shutdown::Read), Call::Close]
+        );
     }
 
     #[test]
@@ -674,7 +799,11 @@ mod tests {
             }
             fn shutdown(&self, how: Shutdown) -> Result<()> {
                 self.0.borrow_mut().push(Call::Shutdown(how));
-                Err(Error::new(ErrorClass::Fatal, ErrorCode::NotConnected, "shutdown"))
+                Err(Error::new(
+                    ErrorClass::Fatal,
+                    ErrorCode::NotConnected,
+                    "shutdown",
+                ))
             }
             fn close(&self) -> Result<()> {
                 self.0.borrow_mut().push(Call::Close);
@@ -685,7 +814,14 @@ mod tests {
         assert_eq!(writer.close(), Ok(()));
         assert_eq!(reader.close(), Ok(()));
         let calls = reader.shared.transport.0.borrow().clone();
-        assert_eq!(calls, [Call::Shutdown(Shutdown::Write), Call::Shutdown(Shutdown::Read), Call::Close]);
+        assert_eq!(
+            calls,
+            [
+                Call::Shutdown(Shutdown::Write),
+                Call::Shutdown(Shutdown::Read),
+                Call::Close
+            ]
+        );
     }
 
     #[test]
@@ -709,7 +845,10 @@ mod tests {
         let (mut reader, mut writer) = ports_over(Broken(Cell::new(false)), PortConfig::SPEC);
         assert_eq!(writer.close().map_err(|e| e.code()), Err(ErrorCode::Other));
         assert_eq!(reader.close().map_err(|e| e.code()), Err(ErrorCode::Other));
-        assert!(reader.shared.transport.0.get(), "the socket was closed anyway");
+        assert!(
+            reader.shared.transport.0.get(),
+            "the socket was closed anyway"
+        );
     }
 
     #[test]
@@ -729,7 +868,10 @@ mod tests {
                 Ok(())
             }
         }
-        let config = PortConfig { send_buffer_size: Some(4), ..PortConfig::SPEC };
+        let config = PortConfig {
+            send_buffer_size: Some(4),
+            ..PortConfig::SPEC
+        };
         let (_reader, mut writer) = ports_over(Failing, config);
         ok(writer.write(b"ab"));
         let e = writer.write(b"cdef").map_err(|e| e.code());

@@ -90,7 +90,14 @@ pub struct AddrInfo {
 impl fmt::Display for AddrInfo {
     /// The spec's printed form: `"[::1]:80" af/inet6 sock/stream ipproto/tcp`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {} {} {}", self.address.to_string(), self.family, self.socket_type, self.protocol)?;
+        write!(
+            f,
+            "{:?} {} {} {}",
+            self.address.to_string(),
+            self.family,
+            self.socket_type,
+            self.protocol
+        )?;
         if let Some(name) = &self.canonical_name {
             write!(f, " canonical: {name:?}")?;
         }
@@ -249,7 +256,10 @@ pub fn connect_any(addresses: &[AddrInfo]) -> Result<Socket> {
 }
 
 /// The policy of `connect_any`, apart from the sockets themselves.
-pub(crate) fn connect_each<T>(addresses: &[AddrInfo], mut attempt: impl FnMut(&AddrInfo) -> Result<T>) -> Result<T> {
+pub(crate) fn connect_each<T>(
+    addresses: &[AddrInfo],
+    mut attempt: impl FnMut(&AddrInfo) -> Result<T>,
+) -> Result<T> {
     let mut last = Error::invalid("socket-connect/ai: no addresses to connect to");
     for ai in addresses {
         match attempt(ai) {
@@ -336,7 +346,11 @@ mod tests {
         let v4: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(address_of_str("127.0.0.1"), Ok(SockAddr::from(v4)));
         for bad in ["localhost", "127.0.0.1:80", "", "/tmp/x"] {
-            assert_eq!(address_of_str(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidArgument), "{bad:?}");
+            assert_eq!(
+                address_of_str(bad).map_err(|e| e.code()),
+                Err(ErrorCode::InvalidArgument),
+                "{bad:?}"
+            );
         }
     }
 
@@ -344,11 +358,17 @@ mod tests {
     fn hints_default_to_stream() {
         let h = AddrInfoHints::default();
         assert_eq!(h.socket_type, Some(SocketType::Stream));
-        assert_eq!((h.family, h.protocol, h.flags), (None, None, AddrInfoFlags::empty()));
+        assert_eq!(
+            (h.family, h.protocol, h.flags),
+            (None, None, AddrInfoFlags::empty())
+        );
     }
 
     #[test]
     fn addrinfo_prints_like_the_spec() {
-        assert_eq!(ai(80).to_string(), "\"127.0.0.1:80\" af/inet sock/stream ipproto/tcp");
+        assert_eq!(
+            ai(80).to_string(),
+            "\"127.0.0.1:80\" af/inet sock/stream ipproto/tcp"
+        );
     }
 }

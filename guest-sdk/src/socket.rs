@@ -115,7 +115,9 @@ pub struct Socket {
 
 impl fmt::Debug for Socket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Socket").field("fileno", &self.fileno()).finish_non_exhaustive()
+        f.debug_struct("Socket")
+            .field("fileno", &self.fileno())
+            .finish_non_exhaustive()
     }
 }
 
@@ -138,7 +140,10 @@ impl Socket {
     }
 
     fn from_wit(inner: wit::Socket, timeouts: Option<Timeouts>) -> Socket {
-        Socket { inner, timeouts: Cell::new(timeouts) }
+        Socket {
+            inner,
+            timeouts: Cell::new(timeouts),
+        }
     }
 
     pub(crate) fn wit(&self) -> &wit::Socket {
@@ -172,7 +177,9 @@ impl Socket {
     /// them, else the program's [`default_timeouts`](crate::default_timeouts)
     /// as they are now.
     pub fn timeouts(&self) -> Timeouts {
-        self.timeouts.get().unwrap_or_else(timeouts::default_timeouts)
+        self.timeouts
+            .get()
+            .unwrap_or_else(timeouts::default_timeouts)
     }
 
     /// Gives this socket its own timeouts (`None`: follow the program's
@@ -195,7 +202,9 @@ impl Socket {
 
     /// [`Socket::connect`] with this call's own timeout (`None`: forever).
     pub fn connect_timeout(&self, address: &SockAddr, timeout: Option<Duration>) -> Result<()> {
-        Ok(self.inner.connect(&address.into(), timeouts::to_wit(timeout))?)
+        Ok(self
+            .inner
+            .connect(&address.into(), timeouts::to_wit(timeout))?)
     }
 
     /// `bind(2)`: the spec's `socket-bind`.
@@ -306,8 +315,15 @@ impl Socket {
     }
 
     /// [`Socket::receive`] with flags and this call's own timeout.
-    pub fn receive_with(&self, len: usize, flags: RecvFlags, timeout: Option<Duration>) -> Result<Vec<u8>> {
-        Ok(self.inner.receive(wit_len(len), flags.into(), timeouts::to_wit(timeout))?)
+    pub fn receive_with(
+        &self,
+        len: usize,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .receive(wit_len(len), flags.into(), timeouts::to_wit(timeout))?)
     }
 
     /// The spec's `socket-receive!`: receives into `buf`, returning how
@@ -322,7 +338,12 @@ impl Socket {
     }
 
     /// [`Socket::receive_into`] with flags and this call's own timeout.
-    pub fn receive_into_with(&self, buf: &mut [u8], flags: RecvFlags, timeout: Option<Duration>) -> Result<usize> {
+    pub fn receive_into_with(
+        &self,
+        buf: &mut [u8],
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
         let data = self.receive_with(buf.len(), flags, timeout)?;
         copy_received(buf, &data)
     }
@@ -347,7 +368,11 @@ impl Socket {
     }
 
     /// [`Socket::receive_from`] with flags.
-    pub fn receive_from_with_flags(&self, len: usize, flags: RecvFlags) -> Result<(Vec<u8>, Option<SockAddr>)> {
+    pub fn receive_from_with_flags(
+        &self,
+        len: usize,
+        flags: RecvFlags,
+    ) -> Result<(Vec<u8>, Option<SockAddr>)> {
         self.receive_from_with(len, flags, self.timeouts().receive)
     }
 
@@ -358,7 +383,9 @@ impl Socket {
         flags: RecvFlags,
         timeout: Option<Duration>,
     ) -> Result<(Vec<u8>, Option<SockAddr>)> {
-        let r = self.inner.receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
+        let r = self
+            .inner
+            .receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
         Ok((r.data, r.address.map(SockAddr::from)))
     }
 
@@ -385,8 +412,15 @@ impl Socket {
 
     /// [`Socket::receive_datagram`] with flags and this call's own timeout
     /// (`None`: forever).
-    pub fn receive_datagram_with(&self, len: usize, flags: RecvFlags, timeout: Option<Duration>) -> Result<ReceivedFrom> {
-        let r = self.inner.receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
+    pub fn receive_datagram_with(
+        &self,
+        len: usize,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+    ) -> Result<ReceivedFrom> {
+        let r = self
+            .inner
+            .receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
         Ok(ReceivedFrom::from(r))
     }
 
@@ -397,7 +431,11 @@ impl Socket {
     }
 
     /// [`Socket::receive_from_into`] with flags.
-    pub fn receive_from_into_with_flags(&self, buf: &mut [u8], flags: RecvFlags) -> Result<(usize, Option<SockAddr>)> {
+    pub fn receive_from_into_with_flags(
+        &self,
+        buf: &mut [u8],
+        flags: RecvFlags,
+    ) -> Result<(usize, Option<SockAddr>)> {
         self.receive_from_into_with(buf, flags, self.timeouts().receive)
     }
 
@@ -438,8 +476,15 @@ impl Socket {
     }
 
     /// [`Socket::send`] with flags and this call's own timeout.
-    pub fn send_with(&self, data: &[u8], flags: SendFlags, timeout: Option<Duration>) -> Result<usize> {
-        let sent = self.inner.send(data, flags.into(), timeouts::to_wit(timeout))?;
+    pub fn send_with(
+        &self,
+        data: &[u8],
+        flags: SendFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        let sent = self
+            .inner
+            .send(data, flags.into(), timeouts::to_wit(timeout))?;
         Ok(sent as usize)
     }
 
@@ -450,7 +495,12 @@ impl Socket {
     }
 
     /// [`Socket::send_to`] with flags.
-    pub fn send_to_with_flags(&self, data: &[u8], address: &SockAddr, flags: SendFlags) -> Result<usize> {
+    pub fn send_to_with_flags(
+        &self,
+        data: &[u8],
+        address: &SockAddr,
+        flags: SendFlags,
+    ) -> Result<usize> {
         self.send_to_with(data, address, flags, self.timeouts().send)
     }
 
@@ -462,7 +512,12 @@ impl Socket {
         flags: SendFlags,
         timeout: Option<Duration>,
     ) -> Result<usize> {
-        let sent = self.inner.send_to(data, &address.into(), flags.into(), timeouts::to_wit(timeout))?;
+        let sent = self.inner.send_to(
+            data,
+            &address.into(),
+            flags.into(),
+            timeouts::to_wit(timeout),
+        )?;
         Ok(sent as usize)
     }
 
@@ -475,7 +530,11 @@ impl Socket {
     /// divides a large buffer into `send_size`-byte datagrams. An empty
     /// `data` sends nothing.
     pub fn send_all(&self, data: &[u8]) -> Result<()> {
-        self.send_all_with(data, SendFlags::empty(), crate::ports::default_config().send_size)
+        self.send_all_with(
+            data,
+            SendFlags::empty(),
+            crate::ports::default_config().send_size,
+        )
     }
 
     /// [`Socket::send_all`] with flags.
@@ -485,14 +544,24 @@ impl Socket {
 
     /// [`Socket::send_all`] with flags and this call's own chunk size
     /// (`None`: "infinite": each `send` is offered all remaining data).
-    pub fn send_all_with(&self, data: &[u8], flags: SendFlags, send_size: Option<usize>) -> Result<()> {
+    pub fn send_all_with(
+        &self,
+        data: &[u8],
+        flags: SendFlags,
+        send_size: Option<usize>,
+    ) -> Result<()> {
         let timeout = self.timeouts().send;
-        send_all_chunked(data, send_size, |chunk| self.send_with(chunk, flags, timeout))
+        send_all_chunked(data, send_size, |chunk| {
+            self.send_with(chunk, flags, timeout)
+        })
     }
 
     /// A `wasi:io/poll` pollable ready when the socket is ready for any of
     /// `interest`. [`Poller`](crate::poll::Poller) is the easy way to wait.
-    pub(crate) fn subscribe(&self, interest: Interest) -> crate::bindings::wasi::io::poll::Pollable {
+    pub(crate) fn subscribe(
+        &self,
+        interest: Interest,
+    ) -> crate::bindings::wasi::io::poll::Pollable {
         self.inner.subscribe(interest.into())
     }
 }
@@ -512,7 +581,11 @@ pub struct ReceivedFrom {
 
 impl From<wit::ReceivedFrom> for ReceivedFrom {
     fn from(r: wit::ReceivedFrom) -> Self {
-        ReceivedFrom { data: r.data, address: r.address.map(SockAddr::from), truncated: r.truncated }
+        ReceivedFrom {
+            data: r.data,
+            address: r.address.map(SockAddr::from),
+            truncated: r.truncated,
+        }
     }
 }
 
@@ -560,7 +633,10 @@ fn copy_received(buf: &mut [u8], data: &[u8]) -> Result<usize> {
         Error::new(
             ErrorClass::Fatal,
             ErrorCode::Other,
-            format!("receive: the host returned {} bytes for a {capacity}-byte buffer", data.len()),
+            format!(
+                "receive: the host returned {} bytes for a {capacity}-byte buffer",
+                data.len()
+            ),
         )
     })?;
     target.copy_from_slice(data);
@@ -601,10 +677,25 @@ mod tests {
     #[test]
     fn received_from_keeps_data_source_and_truncation() {
         let source = SockAddr::inet(Some("127.0.0.1"), 5353).unwrap_or_else(|e| panic!("{e}"));
-        let wit_record = wit::ReceivedFrom { data: vec![1, 2, 3], address: Some((&source).into()), truncated: true };
+        let wit_record = wit::ReceivedFrom {
+            data: vec![1, 2, 3],
+            address: Some((&source).into()),
+            truncated: true,
+        };
         let r = ReceivedFrom::from(wit_record);
-        assert_eq!(r, ReceivedFrom { data: vec![1, 2, 3], address: Some(source), truncated: true });
-        let stream = ReceivedFrom::from(wit::ReceivedFrom { data: Vec::new(), address: None, truncated: false });
+        assert_eq!(
+            r,
+            ReceivedFrom {
+                data: vec![1, 2, 3],
+                address: Some(source),
+                truncated: true
+            }
+        );
+        let stream = ReceivedFrom::from(wit::ReceivedFrom {
+            data: Vec::new(),
+            address: None,
+            truncated: false,
+        });
         assert_eq!((stream.address, stream.truncated), (None, false));
     }
 

@@ -39,7 +39,12 @@ impl Timeouts {
     };
 
     /// No timeouts at all: every call waits forever.
-    pub const NONE: Timeouts = Timeouts { connect: None, accept: None, receive: None, send: None };
+    pub const NONE: Timeouts = Timeouts {
+        connect: None,
+        accept: None,
+        receive: None,
+        send: None,
+    };
 }
 
 impl Default for Timeouts {
@@ -62,12 +67,16 @@ static DEFAULTS: Mutex<Timeouts> = Mutex::new(Timeouts::SPEC);
 /// });
 /// ```
 pub fn set_default_timeouts(timeouts: Timeouts) {
-    *DEFAULTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = timeouts;
+    *DEFAULTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = timeouts;
 }
 
 /// The whole program's default timeouts (initially [`Timeouts::SPEC`]).
 pub fn default_timeouts() -> Timeouts {
-    *DEFAULTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    *DEFAULTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A duration as the WIT's nanoseconds, saturating at `u64::MAX` (about
@@ -92,7 +101,10 @@ mod tests {
     #[test]
     fn durations_become_nanoseconds() {
         assert_eq!(to_wit(None), None);
-        assert_eq!(to_wit(Some(Duration::from_millis(1500))), Some(1_500_000_000));
+        assert_eq!(
+            to_wit(Some(Duration::from_millis(1500))),
+            Some(1_500_000_000)
+        );
         assert_eq!(to_wit(Some(Duration::MAX)), Some(u64::MAX));
     }
 }

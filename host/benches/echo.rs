@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use wasock_host::policy::Policy;
 use wasock_host::run::{GuestConfig, Runner, RunnerConfig};
-use wasock_tests::{guest, Running, Wasock};
+use wasock_tests::{Running, Wasock, guest};
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -99,7 +99,10 @@ fn main() {
         let current = InProcess::current_thread();
         let list = vec![
             ("D B in-process, spawned", spawned.start_echo_server(None)),
-            ("E B in-process, current-thread", current.start_echo_server(None)),
+            (
+                "E B in-process, current-thread",
+                current.start_echo_server(None),
+            ),
         ];
         for (name, address) in &list {
             println!("{name:<18} listening on {address}");
@@ -113,16 +116,44 @@ fn main() {
     };
 
     let metrics: Vec<(&str, &str, Measure)> = vec![
-        ("throughput", "MiB/s", Box::new(move |a| throughput(a, sizes.stream_bytes))),
-        ("round trips 1 B", "rt/s", Box::new(move |a| round_trips(a, 1, sizes.round_trips))),
-        ("round trips 1 KiB", "rt/s", Box::new(move |a| round_trips(a, 1024, sizes.round_trips))),
-        ("connections", "conn/s", Box::new(move |a| connections(a, sizes.connections))),
+        (
+            "throughput",
+            "MiB/s",
+            Box::new(move |a| throughput(a, sizes.stream_bytes)),
+        ),
+        (
+            "round trips 1 B",
+            "rt/s",
+            Box::new(move |a| round_trips(a, 1, sizes.round_trips)),
+        ),
+        (
+            "round trips 1 KiB",
+            "rt/s",
+            Box::new(move |a| round_trips(a, 1024, sizes.round_trips)),
+        ),
+        (
+            "connections",
+            "conn/s",
+            Box::new(move |a| connections(a, sizes.connections)),
+        ),
     ];
 
     println!();
     println!(
         "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
-        "metric", "unit", "A median", "A min", "A max", "B median", "B min", "B max", "C median", "C min", "C max", "B/A", "B/C"
+        "metric",
+        "unit",
+        "A median",
+        "A min",
+        "A max",
+        "B median",
+        "B min",
+        "B max",
+        "C median",
+        "C min",
+        "C max",
+        "B/A",
+        "B/C"
     );
     let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
     for (name, unit, measure) in &metrics {
@@ -136,7 +167,12 @@ fn main() {
                 variant_samples[index].push(measure(*address));
             }
         }
-        variant_rows.push((name, unit, Stats::of(&samples[1]), variant_samples.iter().map(|s| Stats::of(s)).collect()));
+        variant_rows.push((
+            name,
+            unit,
+            Stats::of(&samples[1]),
+            variant_samples.iter().map(|s| Stats::of(s)).collect(),
+        ));
         let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
         println!(
             "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
@@ -152,10 +188,21 @@ fn main() {
 
     if !variants.is_empty() {
         println!();
-        println!("host variants (B's guest, same measures): D in-process on a multi-thread runtime, spawned; E in-process, current-thread runtime");
+        println!(
+            "host variants (B's guest, same measures): D in-process on a multi-thread runtime, spawned; E in-process, current-thread runtime"
+        );
         println!(
             "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
-            "metric", "unit", "D median", "D min", "D max", "E median", "E min", "E max", "D/B", "E/B"
+            "metric",
+            "unit",
+            "D median",
+            "D min",
+            "D max",
+            "E median",
+            "E min",
+            "E max",
+            "D/B",
+            "E/B"
         );
         for (name, unit, b, stats) in &variant_rows {
             println!(
@@ -173,14 +220,22 @@ fn main() {
     if !skip_scale {
         println!();
         println!("scale: idle connections held by one B guest");
-        println!("{:>8} | {:>16} | {:>22}", "idle", "host KiB / conn", "active rt median (µs)");
+        println!(
+            "{:>8} | {:>16} | {:>22}",
+            "idle", "host KiB / conn", "active rt median (µs)"
+        );
         for &count in sizes.idle_counts {
             let (per_connection, latency) = idle_scale(count, sizes.round_trips.min(2_000));
             println!("{count:>8} | {per_connection:>16.2} | {latency:>22.1}");
         }
         println!();
-        println!("scale: B guests in one host process (this one, wasock_host::run::Runner, multi-thread runtime)");
-        println!("{:>9} | {:>18} | {:>14} | {:>10}", "instances", "host KiB / guest", "start all (s)", "answering");
+        println!(
+            "scale: B guests in one host process (this one, wasock_host::run::Runner, multi-thread runtime)"
+        );
+        println!(
+            "{:>9} | {:>18} | {:>14} | {:>10}",
+            "instances", "host KiB / guest", "start all (s)", "answering"
+        );
         let host = InProcess::multi_thread();
         for &count in sizes.instance_counts {
             let (per_instance, start, answering) = instance_scale(&host, count);
@@ -229,7 +284,11 @@ impl InProcess {
                 anyhow::Ok(runner)
             })
             .expect("wasock runner");
-        InProcess { runtime, runner, current_thread }
+        InProcess {
+            runtime,
+            runner,
+            current_thread,
+        }
     }
 
     /// Starts one echo-server guest on 127.0.0.1:0 (ending after
@@ -247,7 +306,10 @@ impl InProcess {
         );
         let runner = self.runner.clone();
         let run = async move {
-            match runner.run(guest("echo-server").as_ref(), config, policy).await {
+            match runner
+                .run(guest("echo-server").as_ref(), config, policy)
+                .await
+            {
                 Ok(outcome) if outcome.exit_code() == 0 => {}
                 Ok(outcome) => eprintln!("in-process echo-server ended: {outcome:?}"),
                 Err(error) => eprintln!("in-process echo-server did not start: {error:#}"),
@@ -271,10 +333,14 @@ impl InProcess {
             let text = String::from_utf8_lossy(&stdout.contents()).into_owned();
             if let Some(line) = text.lines().find(|line| line.starts_with("listening on ")) {
                 let address = line.trim_start_matches("listening on ").trim();
-                return address.parse().unwrap_or_else(|error| panic!("bad address in {line:?}: {error}"));
+                return address
+                    .parse()
+                    .unwrap_or_else(|error| panic!("bad address in {line:?}: {error}"));
             }
             if Instant::now() > deadline {
-                panic!("an in-process echo-server printed no address in {START_TIMEOUT:?}: {text:?}");
+                panic!(
+                    "an in-process echo-server printed no address in {START_TIMEOUT:?}: {text:?}"
+                );
             }
             thread::sleep(Duration::from_millis(1));
         }
@@ -288,7 +354,9 @@ impl InProcess {
 fn instance_scale(host: &InProcess, count: usize) -> (f64, f64, usize) {
     let before = rss_kib(std::process::id());
     let start = Instant::now();
-    let addresses: Vec<SocketAddr> = (0..count).map(|_| host.start_echo_server(Some(1))).collect();
+    let addresses: Vec<SocketAddr> = (0..count)
+        .map(|_| host.start_echo_server(Some(1)))
+        .collect();
     let started = start.elapsed().as_secs_f64();
     // Let the guests settle into their first wait before measuring.
     thread::sleep(Duration::from_millis(200));
@@ -304,7 +372,11 @@ fn instance_scale(host: &InProcess, count: usize) -> (f64, f64, usize) {
         }
     }
     assert_eq!(answering, count, "every instance answers its echo");
-    (after.saturating_sub(before) as f64 / count as f64, started, answering)
+    (
+        after.saturating_sub(before) as f64 / count as f64,
+        started,
+        answering,
+    )
 }
 
 /// One figure measured against a server's address.
@@ -335,7 +407,11 @@ impl Server {
                 });
             }
         });
-        Server { name: "A native", address, _guest: None }
+        Server {
+            name: "A native",
+            address,
+            _guest: None,
+        }
     }
 
     fn guest(name: &'static str, path: &str) -> Server {
@@ -347,15 +423,24 @@ impl Server {
             .arg("127.0.0.1:0")
             .spawn();
         let address = running.wait_for_listening(START_TIMEOUT);
-        Server { name, address, _guest: Some(running) }
+        Server {
+            name,
+            address,
+            _guest: Some(running),
+        }
     }
 }
 
 fn connect(address: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the echo server");
+    let stream =
+        TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the echo server");
     stream.set_nodelay(true).expect("TCP_NODELAY");
-    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
-    stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+    stream
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .expect("read timeout");
+    stream
+        .set_write_timeout(Some(IO_TIMEOUT))
+        .expect("write timeout");
     stream
 }
 
@@ -370,7 +455,9 @@ fn throughput(address: SocketAddr, total: usize) -> f64 {
         let mut sent = 0;
         while sent < total {
             let n = chunk.len().min(total - sent);
-            writer.write_all(&chunk[..n]).expect("write to the echo server");
+            writer
+                .write_all(&chunk[..n])
+                .expect("write to the echo server");
             sent += n;
         }
     });
@@ -454,7 +541,10 @@ fn idle_scale(count: usize, round_trips: usize) -> (f64, f64) {
     }
     drop(idle);
     let latency = Stats::of(&samples).median;
-    ((after.saturating_sub(before)) as f64 / count as f64, latency)
+    (
+        (after.saturating_sub(before)) as f64 / count as f64,
+        latency,
+    )
 }
 
 /// Median, min and max of a set of samples.
@@ -485,7 +575,11 @@ impl Stats {
 
 impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:>10.1} {:>10.1} {:>10.1}", self.median, self.min, self.max)
+        write!(
+            f,
+            "{:>10.1} {:>10.1} {:>10.1}",
+            self.median, self.min, self.max
+        )
     }
 }
 
@@ -504,8 +598,12 @@ fn rss_kib(pid: u32) -> u64 {
 fn raise_fd_limit() {
     // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
     unsafe {
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
             limit.rlim_cur = limit.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }

@@ -301,9 +301,11 @@ pub fn run_command(args: RunArgs) -> i32 {
         }
         runner.run(&component, guest, policy).await
     });
-    let outcome = runtime
-        .block_on(guest_run)
-        .unwrap_or_else(|join_error| Err(anyhow::anyhow!("the guest's task ended abnormally: {join_error}")));
+    let outcome = runtime.block_on(guest_run).unwrap_or_else(|join_error| {
+        Err(anyhow::anyhow!(
+            "the guest's task ended abnormally: {join_error}"
+        ))
+    });
     // Guests may leave tasks (timers, sockets) behind; do not wait for them.
     runtime.shutdown_background();
     match outcome {

@@ -228,11 +228,9 @@ impl Watch {
     /// The socket's current registration, if it is still open.
     fn current(&self) -> Option<Arc<AsyncFd<Socket>>> {
         let cell = self.0.upgrade()?;
-        let registration = cell
-            .lock()
+        cell.lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .upgrade();
-        registration
+            .upgrade()
     }
 }
 

@@ -37,7 +37,9 @@ async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
 
 /// The host process's open descriptors.
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
 }
 
 /// Waits (bounded) for the descriptor count to come back to at most
@@ -54,7 +56,10 @@ async fn settle_fds(baseline: usize, limit: Duration) -> usize {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn runner() -> Runner {
@@ -64,18 +69,24 @@ fn runner() -> Runner {
 /// A native listener that accepts connections and reads each to its end
 /// (EOF or reset); counts the connections that ended.
 async fn draining_listener() -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
     let address = listener.local_addr().expect("address");
     let ended = Arc::new(AtomicUsize::new(0));
     let counter = ended.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
             let counter = counter.clone();
             tokio::spawn(async move {
                 let mut buffer = [0u8; 4096];
                 loop {
-                    match tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer)).await {
+                    match tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer))
+                        .await
+                    {
                         Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
                         Ok(Ok(_)) => continue,
                     }
@@ -101,12 +112,22 @@ async fn fds_return_to_baseline_after_trapping_guests() {
     let component = std::path::PathBuf::from(guest("fault_trap_mid_connection"));
     let policy = Arc::new(
         Policy::new()
-            .allow_connect(format!("127.0.0.1:{}", address.port()).parse().expect("grant"))
+            .allow_connect(
+                format!("127.0.0.1:{}", address.port())
+                    .parse()
+                    .expect("grant"),
+            )
             .allow_bind("127.0.0.1:0".parse().expect("grant")),
     );
     let run_one = move |runner: Runner, policy: Arc<Policy>, component: std::path::PathBuf| async move {
-        let (config, _out, err) = GuestConfig::new().arg(address.to_string()).capture_output(4096);
-        match runner.run(&component, config, policy).await.expect("the guest starts") {
+        let (config, _out, err) = GuestConfig::new()
+            .arg(address.to_string())
+            .capture_output(4096);
+        match runner
+            .run(&component, config, policy)
+            .await
+            .expect("the guest starts")
+        {
             Outcome::Trapped(_) => {}
             Outcome::Exited(code) => panic!(
                 "the guest exited {code} instead of trapping: {}",
@@ -127,7 +148,12 @@ async fn fds_return_to_baseline_after_trapping_guests() {
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..4 {
-        let (runner, policy, component, next) = (runner.clone(), policy.clone(), component.clone(), next.clone());
+        let (runner, policy, component, next) = (
+            runner.clone(),
+            policy.clone(),
+            component.clone(),
+            next.clone(),
+        );
         workers.push(tokio::spawn(async move {
             while next.fetch_add(1, Ordering::SeqCst) < guests {
                 run_one(runner.clone(), policy.clone(), component.clone()).await;
@@ -146,26 +172,44 @@ async fn fds_return_to_baseline_after_trapping_guests() {
     while ended.load(Ordering::SeqCst) < guests + 1 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(ended.load(Ordering::SeqCst), guests + 1, "the listener saw every trapped guest's connection end");
+    assert_eq!(
+        ended.load(Ordering::SeqCst),
+        guests + 1,
+        "the listener saw every trapped guest's connection end"
+    );
     let after = settle_fds(baseline, Duration::from_secs(10)).await;
-    eprintln!("{guests} trapping guests in {elapsed:?}; descriptors: {baseline} before, {after} after");
-    assert!(after <= baseline, "descriptors leaked: {baseline} before {guests} trapping guests, {after} after");
+    eprintln!(
+        "{guests} trapping guests in {elapsed:?}; descriptors: {baseline} before, {after} after"
+    );
+    assert!(
+        after <= baseline,
+        "descriptors leaked: {baseline} before {guests} trapping guests, {after} after"
+    );
 }
 
 /// A native echo server: echoes every byte back; counts the bytes.
 async fn echo_server() -> (SocketAddr, Arc<AtomicU64>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
     let address = listener.local_addr().expect("address");
     let echoed = Arc::new(AtomicU64::new(0));
     let counter = echoed.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
             let counter = counter.clone();
             tokio::spawn(async move {
                 let mut buffer = vec![0u8; 16 * 1024];
                 loop {
-                    let n = match tokio::time::timeout(Duration::from_secs(120), stream.read(&mut buffer)).await {
+                    let n = match tokio::time::timeout(
+                        Duration::from_secs(120),
+                        stream.read(&mut buffer),
+                    )
+                    .await
+                    {
                         Ok(Ok(n)) if n > 0 => n,
                         _ => break,
                     };
@@ -190,18 +234,39 @@ async fn echo_server() -> (SocketAddr, Arc<AtomicU64>) {
 async fn soak_echo_round_trips() {
     let _serial = serial().await;
     let full = std::env::var_os("WASOCK_SOAK_FULL").is_some_and(|v| v == "1");
-    let (guests, rounds, limit) = if full { (200, 1000, 120) } else { (20, 200, 120) };
+    let (guests, rounds, limit) = if full {
+        (200, 1000, 120)
+    } else {
+        (20, 200, 120)
+    };
     let guests = env_usize("WASOCK_SOAK_GUESTS", guests);
     let rounds = env_usize("WASOCK_SOAK_ROUNDS", rounds);
     let runner = runner();
     let (address, echoed) = echo_server().await;
     let component = std::path::PathBuf::from(guest("fault_soak_echo"));
-    let policy = Arc::new(Policy::new().allow_connect(format!("127.0.0.1:{}", address.port()).parse().expect("grant")));
+    let policy = Arc::new(
+        Policy::new().allow_connect(
+            format!("127.0.0.1:{}", address.port())
+                .parse()
+                .expect("grant"),
+        ),
+    );
     // Warm-up: one short guest (compiles the component and lets the
     // engine and runtime make their lazily created descriptors).
-    let (config, out, _) = GuestConfig::new().arg(address.to_string()).arg("1").arg("1").capture_output(4096);
-    let warm = runner.run(&component, config, policy.clone()).await.expect("the soak guest starts");
-    assert!(matches!(warm, Outcome::Exited(0)), "warm-up: {warm:?} {}", String::from_utf8_lossy(&out.contents()));
+    let (config, out, _) = GuestConfig::new()
+        .arg(address.to_string())
+        .arg("1")
+        .arg("1")
+        .capture_output(4096);
+    let warm = runner
+        .run(&component, config, policy.clone())
+        .await
+        .expect("the soak guest starts");
+    assert!(
+        matches!(warm, Outcome::Exited(0)),
+        "warm-up: {warm:?} {}",
+        String::from_utf8_lossy(&out.contents())
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     let baseline = open_fds();
     let echoed_before = echoed.load(Ordering::SeqCst);
@@ -216,15 +281,25 @@ async fn soak_echo_round_trips() {
                 .arg(rounds.to_string())
                 .arg((seed as u64 * 7919 + 1).to_string())
                 .capture_output(4096);
-            let outcome = runner.run(&component, config, policy).await.expect("the guest starts");
+            let outcome = runner
+                .run(&component, config, policy)
+                .await
+                .expect("the guest starts");
             let stdout = String::from_utf8_lossy(&out.contents()).into_owned();
             let stderr = String::from_utf8_lossy(&err.contents()).into_owned();
             match outcome {
                 Outcome::Exited(0) => {}
                 other => panic!("soak guest {seed} ended with {other:?}: {stdout}{stderr}"),
             }
-            let line = stdout.lines().find(|l| l.starts_with("soak ok")).unwrap_or_else(|| panic!("guest {seed}: {stdout}"));
-            let fields: Vec<u64> = line.split_whitespace().skip(2).filter_map(|f| f.parse().ok()).collect();
+            let line = stdout
+                .lines()
+                .find(|l| l.starts_with("soak ok"))
+                .unwrap_or_else(|| panic!("guest {seed}: {stdout}"));
+            let fields: Vec<u64> = line
+                .split_whitespace()
+                .skip(2)
+                .filter_map(|f| f.parse().ok())
+                .collect();
             assert_eq!(fields.len(), 2, "guest {seed}: {line}");
             assert_eq!(fields[0], rounds as u64, "guest {seed}: {line}");
             fields[1]
@@ -243,13 +318,19 @@ async fn soak_echo_round_trips() {
     // The server counts a chunk once written back; the guest has read it,
     // so the count is final.
     let server_echoed = echoed.load(Ordering::SeqCst) - echoed_before;
-    assert_eq!(server_echoed, sent, "bytes echoed by the server vs bytes the guests sent and got back");
+    assert_eq!(
+        server_echoed, sent,
+        "bytes echoed by the server vs bytes the guests sent and got back"
+    );
     let after = settle_fds(baseline, Duration::from_secs(10)).await;
     eprintln!(
         "soak: {guests} guests x {rounds} round trips, {sent} bytes each way, in {elapsed:?} ({:.0} round trips/s); descriptors {baseline} before, {after} after",
         (guests * rounds) as f64 / elapsed.as_secs_f64()
     );
-    assert!(after <= baseline, "descriptors grew: {baseline} before the soak, {after} after");
+    assert!(
+        after <= baseline,
+        "descriptors grew: {baseline} before the soak, {after} after"
+    );
 }
 
 /// Regression: a second `connect` on a connected stream succeeded.
@@ -267,16 +348,36 @@ async fn connect_twice_on_a_stream_is_already_connected() {
     listener.listen(4).expect("listen");
     let address = listener.local_address().expect("name");
     let mut client = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
-    client.connect(&address, Some(Duration::from_secs(10))).await.expect("connect");
-    let mut accepted = listener.accept(Some(Duration::from_secs(10))).await.expect("accept");
-    let again = client.connect(&address, Some(Duration::from_secs(10))).await.expect_err("a second connect");
+    client
+        .connect(&address, Some(Duration::from_secs(10)))
+        .await
+        .expect("connect");
+    let mut accepted = listener
+        .accept(Some(Duration::from_secs(10)))
+        .await
+        .expect("accept");
+    let again = client
+        .connect(&address, Some(Duration::from_secs(10)))
+        .await
+        .expect_err("a second connect");
     assert_eq!(again.code, ErrorCode::AlreadyConnected, "{again}");
-    let on_accepted = accepted.connect(&address, Some(Duration::from_secs(10))).await.expect_err("connect on an accepted socket");
-    assert_eq!(on_accepted.code, ErrorCode::AlreadyConnected, "{on_accepted}");
+    let on_accepted = accepted
+        .connect(&address, Some(Duration::from_secs(10)))
+        .await
+        .expect_err("connect on an accepted socket");
+    assert_eq!(
+        on_accepted.code,
+        ErrorCode::AlreadyConnected,
+        "{on_accepted}"
+    );
 
     let mut udp = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
-    udp.connect(&address, None).await.expect("a datagram socket connects");
-    udp.connect(&address, None).await.expect("and connects again");
+    udp.connect(&address, None)
+        .await
+        .expect("a datagram socket connects");
+    udp.connect(&address, None)
+        .await
+        .expect("and connects again");
 }
 
 /// CPU time this thread has used so far.
@@ -286,7 +387,9 @@ fn thread_cpu() -> Duration {
     // SAFETY: a valid out-pointer for RUSAGE_THREAD.
     let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
     assert_eq!(rc, 0, "getrusage");
-    let micros = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let micros = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     micros(usage.ru_utime) + micros(usage.ru_stime)
 }
 
@@ -306,7 +409,10 @@ fn a_blocked_receive_does_not_spin() {
     // test instead of hanging it.
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         runtime.block_on(blocked_receive_cpu());
         let _ = done.send(());
     });
@@ -323,7 +429,10 @@ async fn blocked_receive_cpu() {
         // Let the reactor see the unconnected socket (as it does between
         // two guest calls), with its EPOLLHUP.
         tokio::time::sleep(Duration::from_millis(20)).await;
-        client.connect(&address, Some(Duration::from_secs(10))).await.expect("connect");
+        client
+            .connect(&address, Some(Duration::from_secs(10)))
+            .await
+            .expect("connect");
         let (_peer, _) = native.accept().expect("accept");
 
         let before = thread_cpu();
@@ -333,11 +442,24 @@ async fn blocked_receive_cpu() {
             .expect_err("nothing to receive");
         assert_eq!(waited.code, ErrorCode::TimedOut, "{waited}");
         let watch = client.watch();
-        let readable = wasock_host::socket::Readiness { readable: true, writable: false };
-        let pollable = tokio::time::timeout(Duration::from_millis(600), HostSocket::wait_ready(&watch, readable)).await;
-        assert!(pollable.is_err(), "the pollable was ready with nothing to read");
+        let readable = wasock_host::socket::Readiness {
+            readable: true,
+            writable: false,
+        };
+        let pollable = tokio::time::timeout(
+            Duration::from_millis(600),
+            HostSocket::wait_ready(&watch, readable),
+        )
+        .await;
+        assert!(
+            pollable.is_err(),
+            "the pollable was ready with nothing to read"
+        );
         let used = thread_cpu() - before;
-        assert!(used < Duration::from_millis(400), "1.2 s of waiting used {used:?} of CPU: a busy loop");
+        assert!(
+            used < Duration::from_millis(400),
+            "1.2 s of waiting used {used:?} of CPU: a busy loop"
+        );
     }
 }
 
@@ -353,9 +475,14 @@ async fn typed_options_on_a_closed_socket_say_closed() {
     let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     socket.close().await.expect("close");
     use wasock_host::options::{SO_TYPE, TCP_NOOPT};
-    for result in [socket.get_bool_option(&TCP_NOOPT).map(|_| ()), socket.set_bool_option(&TCP_NOOPT, true), socket.set_u32_option(&SO_TYPE, 1),
+    for result in [
+        socket.get_bool_option(&TCP_NOOPT).map(|_| ()),
+        socket.set_bool_option(&TCP_NOOPT, true),
+        socket.set_u32_option(&SO_TYPE, 1),
         // Out of range too: still `closed` first.
-        socket.set_u32_option(&SO_TYPE, u32::MAX), socket.set_linger(Some(u32::MAX))] {
+        socket.set_u32_option(&SO_TYPE, u32::MAX),
+        socket.set_linger(Some(u32::MAX)),
+    ] {
         let error = result.expect_err("a closed socket");
         assert_eq!(error.code, ErrorCode::Closed, "{error}");
     }

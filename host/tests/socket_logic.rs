@@ -797,8 +797,7 @@ fn accept_timeout_fires_on_a_listener_the_reactor_saw_before_listen() {
         let error = listener
             .accept(Some(Duration::from_millis(200)))
             .await
-            .err()
-            .expect("nobody connected");
+            .expect_err("nobody connected");
         assert_eq!(
             (error.class, error.code),
             (ErrorClass::Timeout, ErrorCode::TimedOut),

@@ -15,7 +15,7 @@ use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use wasock_tests::{guest, output_text, Running, Wasock};
+use wasock_tests::{Running, Wasock, guest, output_text};
 
 use super::WASOCK;
 
@@ -54,33 +54,63 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> String {
 }
 
 fn assert_same_bytes(what: &str, expected: &[u8], actual: &[u8]) {
-    assert!(expected == actual, "{what}: {}", first_difference(expected, actual));
+    assert!(
+        expected == actual,
+        "{what}: {}",
+        first_difference(expected, actual)
+    );
 }
 
 /// The guest's stderr, checked to be a clean failure: non-zero exit, at
 /// least one line from the guest naming itself, and no panic.
 fn assert_clean_failure(example: &str, output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "{example} should have failed\n{}", output_text(output));
-    assert!(!stderr.contains("panicked"), "{example} panicked\n{}", output_text(output));
-    assert!(!stderr.contains("RUST_BACKTRACE"), "{example} panicked\n{}", output_text(output));
-    let own: Vec<&str> = stderr.lines().filter(|line| line.starts_with(&format!("{example}: "))).collect();
-    assert_eq!(own.len(), 1, "{example} should print exactly one error line of its own\n{}", output_text(output));
+    assert!(
+        !output.status.success(),
+        "{example} should have failed\n{}",
+        output_text(output)
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "{example} panicked\n{}",
+        output_text(output)
+    );
+    assert!(
+        !stderr.contains("RUST_BACKTRACE"),
+        "{example} panicked\n{}",
+        output_text(output)
+    );
+    let own: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with(&format!("{example}: ")))
+        .collect();
+    assert_eq!(
+        own.len(),
+        1,
+        "{example} should print exactly one error line of its own\n{}",
+        output_text(output)
+    );
     own[0].to_owned()
 }
 
 /// Whether an error line says the call was refused by the policy (the
 /// code's name is `permission-denied`; messages may spell it with a space).
 fn is_permission_denied(line: &str) -> bool {
-    line.to_lowercase().replace('-', " ").contains("permission denied")
+    line.to_lowercase()
+        .replace('-', " ")
+        .contains("permission denied")
 }
 
 /// A TCP client with bounded reads and writes.
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)
         .unwrap_or_else(|error| panic!("connecting to {addr}: {error}"));
-    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
-    stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+    stream
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .expect("read timeout");
+    stream
+        .set_write_timeout(Some(IO_TIMEOUT))
+        .expect("write timeout");
     stream
 }
 
@@ -93,7 +123,10 @@ fn read_to_end_bounded(reader: &mut impl Read, limit: usize, what: &str) -> Vec<
             Ok(0) => return received,
             Ok(n) => {
                 received.extend_from_slice(&chunk[..n]);
-                assert!(received.len() <= limit, "{what}: more than {limit} bytes came back");
+                assert!(
+                    received.len() <= limit,
+                    "{what}: more than {limit} bytes came back"
+                );
             }
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,
             Err(error) => panic!("{what}: reading after {} bytes: {error}", received.len()),
@@ -114,7 +147,9 @@ where
     let what_writer = what.to_owned();
     let sender = thread::spawn(move || {
         for chunk in data.chunks(64 * 1024) {
-            writer.write_all(chunk).unwrap_or_else(|error| panic!("{what_writer}: sending: {error}"));
+            writer
+                .write_all(chunk)
+                .unwrap_or_else(|error| panic!("{what_writer}: sending: {error}"));
         }
         writer.shutdown_write();
     });
@@ -138,7 +173,8 @@ impl TryCloneStream for TcpStream {
         self.try_clone().expect("cloning a TCP stream")
     }
     fn shutdown_write(&self) {
-        self.shutdown(Shutdown::Write).expect("shutting down the write side");
+        self.shutdown(Shutdown::Write)
+            .expect("shutting down the write side");
     }
 }
 
@@ -147,15 +183,20 @@ impl TryCloneStream for UnixStream {
         self.try_clone().expect("cloning a unix stream")
     }
     fn shutdown_write(&self) {
-        self.shutdown(Shutdown::Write).expect("shutting down the write side");
+        self.shutdown(Shutdown::Write)
+            .expect("shutting down the write side");
     }
 }
 
 /// Sends a short message and reads exactly its echo.
 fn round_trip(stream: &mut (impl Read + Write), message: &[u8], what: &str) {
-    stream.write_all(message).unwrap_or_else(|error| panic!("{what}: sending: {error}"));
+    stream
+        .write_all(message)
+        .unwrap_or_else(|error| panic!("{what}: sending: {error}"));
     let mut echo = vec![0u8; message.len()];
-    stream.read_exact(&mut echo).unwrap_or_else(|error| panic!("{what}: reading the echo: {error}"));
+    stream
+        .read_exact(&mut echo)
+        .unwrap_or_else(|error| panic!("{what}: reading the echo: {error}"));
     assert_eq!(echo, message, "{what}: wrong echo");
 }
 
@@ -164,10 +205,13 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(label: &str) -> Self {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         // Short: unix socket paths are limited to about 100 bytes.
         let path = std::env::temp_dir().join(format!("wex-{label}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap_or_else(|error| panic!("creating {}: {error}", path.display()));
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|error| panic!("creating {}: {error}", path.display()));
         TempDir(path)
     }
     fn path(&self) -> &Path {
@@ -199,7 +243,10 @@ fn start_echo_server(max_connections: usize) -> (Running, SocketAddr) {
         .arg(max_connections.to_string())
         .spawn();
     let addr = server.wait_for_listening(START);
-    assert!(addr.ip().is_loopback() && addr.port() != 0, "echo-server reported {addr}");
+    assert!(
+        addr.ip().is_loopback() && addr.port() != 0,
+        "echo-server reported {addr}"
+    );
     (server, addr)
 }
 
@@ -230,13 +277,22 @@ fn echo_server_serves_many_clients_at_once_while_one_idles() {
     }
 
     round_trip(&mut idle, b"still here", "idle client after the others");
-    idle.shutdown(Shutdown::Write).expect("closing the idle client");
+    idle.shutdown(Shutdown::Write)
+        .expect("closing the idle client");
     let rest = read_to_end_bounded(&mut idle, 1024, "idle client");
-    assert!(rest.is_empty(), "idle client got {} unexpected bytes", rest.len());
+    assert!(
+        rest.is_empty(),
+        "idle client got {} unexpected bytes",
+        rest.len()
+    );
     drop(idle);
 
     let output = server.wait(FINISH);
-    assert!(output.status.success(), "echo-server should end after serving its connections\n{}", output_text(&output));
+    assert!(
+        output.status.success(),
+        "echo-server should end after serving its connections\n{}",
+        output_text(&output)
+    );
 }
 
 /// Small messages from several short-lived clients one after another, and
@@ -261,11 +317,19 @@ fn echo_server_holds_many_connections_at_once() {
     let (server, addr) = start_echo_server(CLIENTS);
     let mut clients: Vec<TcpStream> = (0..CLIENTS).map(|_| connect(addr)).collect();
     for (index, client) in clients.iter_mut().enumerate() {
-        round_trip(client, format!("client {index} says hello").as_bytes(), &format!("client {index}"));
+        round_trip(
+            client,
+            format!("client {index} says hello").as_bytes(),
+            &format!("client {index}"),
+        );
     }
     // Again in reverse order, with every connection still open.
     for (index, client) in clients.iter_mut().enumerate().rev() {
-        round_trip(client, format!("client {index} again").as_bytes(), &format!("client {index}"));
+        round_trip(
+            client,
+            format!("client {index} again").as_bytes(),
+            &format!("client {index}"),
+        );
     }
     drop(clients);
     let output = server.wait(FINISH);
@@ -287,7 +351,10 @@ fn echo_server_listens_on_ipv6_loopback() {
         .arg("1")
         .spawn();
     let addr = server.wait_for_listening(START);
-    assert!(addr.is_ipv6() && addr.ip().is_loopback() && addr.port() != 0, "echo-server reported {addr}");
+    assert!(
+        addr.is_ipv6() && addr.ip().is_loopback() && addr.port() != 0,
+        "echo-server reported {addr}"
+    );
     let mut client = connect(addr);
     round_trip(&mut client, b"over IPv6", "IPv6 client");
     drop(client);
@@ -298,7 +365,9 @@ fn echo_server_listens_on_ipv6_loopback() {
 /// Without a bind grant the server fails with one clear line.
 #[test]
 fn echo_server_without_a_grant_fails_cleanly() {
-    let output = Wasock::new(WASOCK, guest("echo-server")).arg("127.0.0.1:0").run(FINISH);
+    let output = Wasock::new(WASOCK, guest("echo-server"))
+        .arg("127.0.0.1:0")
+        .run(FINISH);
     let line = assert_clean_failure("echo-server", &output);
     assert!(is_permission_denied(&line), "{}", output_text(&output));
 }
@@ -313,20 +382,27 @@ fn native_echo_server() -> (SocketAddr, thread::JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding the native echo server");
     let addr = listener.local_addr().expect("native echo server address");
     let handle = thread::spawn(move || {
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let deadline = Instant::now() + FINISH;
         let mut stream = loop {
             match listener.accept() {
                 Ok((stream, _)) => break stream,
                 Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                    assert!(Instant::now() < deadline, "native echo server: nobody connected");
+                    assert!(
+                        Instant::now() < deadline,
+                        "native echo server: nobody connected"
+                    );
                     thread::sleep(Duration::from_millis(10));
                 }
                 Err(error) => panic!("native echo server: accept: {error}"),
             }
         };
         stream.set_nonblocking(false).expect("blocking stream");
-        stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+        stream
+            .set_read_timeout(Some(IO_TIMEOUT))
+            .expect("read timeout");
         let mut received = Vec::new();
         let mut chunk = [0u8; 4096];
         loop {
@@ -342,7 +418,10 @@ fn native_echo_server() -> (SocketAddr, thread::JoinHandle<Vec<u8>>) {
                 // The client may close without shutting down first.
                 Err(_) => break,
             }
-            assert!(received.len() < 1024 * 1024, "native echo server: too much data");
+            assert!(
+                received.len() < 1024 * 1024,
+                "native echo server: too much data"
+            );
         }
         received
     });
@@ -364,7 +443,12 @@ fn echo_client_talks_to_a_native_echo_server() {
         .arg(message)
         .run(FINISH);
     assert!(output.status.success(), "{}", output_text(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), message, "{}", output_text(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim_end(),
+        message,
+        "{}",
+        output_text(&output)
+    );
     let received = server.join().expect("native echo server failed");
     assert_eq!(received, message.as_bytes());
 }
@@ -386,8 +470,16 @@ fn echo_client_resolves_a_host_name() {
         .arg("by name")
         .run(FINISH);
     assert!(output.status.success(), "{}", output_text(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), "by name", "{}", output_text(&output));
-    assert_eq!(server.join().expect("native echo server failed"), b"by name");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim_end(),
+        "by name",
+        "{}",
+        output_text(&output)
+    );
+    assert_eq!(
+        server.join().expect("native echo server failed"),
+        b"by name"
+    );
 }
 
 /// A host name without `--allow-dns` is refused before anything is sent.
@@ -418,7 +510,11 @@ fn echo_client_to_a_closed_port_fails_cleanly() {
         .arg("anyone there?")
         .run(FINISH);
     let line = assert_clean_failure("echo-client", &output);
-    assert!(line.to_lowercase().contains("refused"), "{}", output_text(&output));
+    assert!(
+        line.to_lowercase().contains("refused"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 #[test]
@@ -434,7 +530,11 @@ fn echo_client_without_a_grant_is_denied() {
         .run(FINISH);
     let line = assert_clean_failure("echo-client", &output);
     assert!(is_permission_denied(&line), "{}", output_text(&output));
-    assert!(line.contains("connect"), "the connect should be what is refused\n{}", output_text(&output));
+    assert!(
+        line.contains("connect"),
+        "the connect should be what is refused\n{}",
+        output_text(&output)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -451,25 +551,38 @@ enum Framing {
 
 /// A one-request HTTP/1.1 server on 127.0.0.1:0. It sends `status` and
 /// `body` framed as asked, and hands back the request head it read.
-fn native_http_server(status: &'static str, body: Vec<u8>, framing: Framing) -> (SocketAddr, thread::JoinHandle<String>) {
+fn native_http_server(
+    status: &'static str,
+    body: Vec<u8>,
+    framing: Framing,
+) -> (SocketAddr, thread::JoinHandle<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding the native HTTP server");
     let addr = listener.local_addr().expect("native HTTP server address");
     let handle = thread::spawn(move || {
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let deadline = Instant::now() + FINISH;
         let stream = loop {
             match listener.accept() {
                 Ok((stream, _)) => break stream,
                 Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                    assert!(Instant::now() < deadline, "native HTTP server: nobody connected");
+                    assert!(
+                        Instant::now() < deadline,
+                        "native HTTP server: nobody connected"
+                    );
                     thread::sleep(Duration::from_millis(10));
                 }
                 Err(error) => panic!("native HTTP server: accept: {error}"),
             }
         };
         stream.set_nonblocking(false).expect("blocking stream");
-        stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
-        stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+        stream
+            .set_read_timeout(Some(IO_TIMEOUT))
+            .expect("read timeout");
+        stream
+            .set_write_timeout(Some(IO_TIMEOUT))
+            .expect("write timeout");
 
         let mut reader = BufReader::new(stream.try_clone().expect("cloning the HTTP stream"));
         let mut head = String::new();
@@ -483,36 +596,57 @@ fn native_http_server(status: &'static str, body: Vec<u8>, framing: Framing) -> 
         }
 
         let mut writer = std::io::BufWriter::with_capacity(64 * 1024, stream);
-        let mut response = format!("HTTP/1.1 {status}\r\nServer: native-test\r\nContent-Type: application/octet-stream\r\n");
+        let mut response = format!(
+            "HTTP/1.1 {status}\r\nServer: native-test\r\nContent-Type: application/octet-stream\r\n"
+        );
         match framing {
-            Framing::ContentLength => response.push_str(&format!("Content-Length: {}\r\n\r\n", body.len())),
+            Framing::ContentLength => {
+                response.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()))
+            }
             Framing::Chunked => response.push_str("Transfer-Encoding: chunked\r\n\r\n"),
             Framing::CloseDelimited => response.push_str("Connection: close\r\n\r\n"),
         }
-        writer.write_all(response.as_bytes()).expect("sending the response head");
+        writer
+            .write_all(response.as_bytes())
+            .expect("sending the response head");
         match framing {
-            Framing::ContentLength | Framing::CloseDelimited => writer.write_all(&body).expect("sending the body"),
+            Framing::ContentLength | Framing::CloseDelimited => {
+                writer.write_all(&body).expect("sending the body")
+            }
             Framing::Chunked => {
                 // Chunk sizes cycle through tiny, odd, page-sized and large,
                 // some with a chunk extension, then a trailer.
-                const SIZES: &[usize] = &[1, 2, 3, 7, 16, 100, 255, 256, 1000, 4095, 4096, 4097, 10_000, 65_536, 100_003];
+                const SIZES: &[usize] = &[
+                    1, 2, 3, 7, 16, 100, 255, 256, 1000, 4095, 4096, 4097, 10_000, 65_536, 100_003,
+                ];
                 let mut offset = 0;
                 let mut turn = 0;
                 while offset < body.len() {
                     let size = SIZES[turn % SIZES.len()].min(body.len() - offset);
                     let extension = if turn % 5 == 0 { ";name=value" } else { "" };
-                    let size_text = if turn % 2 == 0 { format!("{size:x}") } else { format!("{size:X}") };
+                    let size_text = if turn % 2 == 0 {
+                        format!("{size:x}")
+                    } else {
+                        format!("{size:X}")
+                    };
                     write!(writer, "{size_text}{extension}\r\n").expect("sending a chunk size");
-                    writer.write_all(&body[offset..offset + size]).expect("sending a chunk");
+                    writer
+                        .write_all(&body[offset..offset + size])
+                        .expect("sending a chunk");
                     writer.write_all(b"\r\n").expect("ending a chunk");
                     offset += size;
                     turn += 1;
                 }
-                writer.write_all(b"0\r\nX-Trailer: done\r\n\r\n").expect("sending the last chunk");
+                writer
+                    .write_all(b"0\r\nX-Trailer: done\r\n\r\n")
+                    .expect("sending the last chunk");
             }
         }
         writer.flush().expect("flushing the response");
-        let stream = writer.into_inner().map_err(|_| "flushing").expect("finishing the response");
+        let stream = writer
+            .into_inner()
+            .map_err(|_| "flushing")
+            .expect("finishing the response");
         // End the close-delimited body (and every response: the client
         // asked for Connection: close).
         let _ = stream.shutdown(Shutdown::Write);
@@ -539,11 +673,21 @@ fn check_http_body(framing: Framing, seed: u8) {
     let body = pattern(3 * 1024 * 1024 + 17, seed);
     let (addr, server) = native_http_server("200 OK", body.clone(), framing);
     let output = http_get(addr, "/data.bin?x=1");
-    assert!(output.status.success(), "http-get with {framing:?}\n{}", output_text(&output));
+    assert!(
+        output.status.success(),
+        "http-get with {framing:?}\n{}",
+        output_text(&output)
+    );
     assert_same_bytes(&format!("body framed {framing:?}"), &body, &output.stdout);
     let head = server.join().expect("native HTTP server failed");
-    assert!(head.starts_with("GET /data.bin?x=1 HTTP/1.1\r\n"), "request was {head:?}");
-    assert!(head.to_lowercase().contains(&format!("host: {addr}\r\n")), "request was {head:?}");
+    assert!(
+        head.starts_with("GET /data.bin?x=1 HTTP/1.1\r\n"),
+        "request was {head:?}"
+    );
+    assert!(
+        head.to_lowercase().contains(&format!("host: {addr}\r\n")),
+        "request was {head:?}"
+    );
 }
 
 #[test]
@@ -569,22 +713,39 @@ fn http_get_reads_an_empty_body_of_a_url_without_path() {
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(output.stdout.is_empty(), "{}", output_text(&output));
     let head = server.join().expect("native HTTP server failed");
-    assert!(head.starts_with("GET / HTTP/1.1\r\n"), "request was {head:?}");
+    assert!(
+        head.starts_with("GET / HTTP/1.1\r\n"),
+        "request was {head:?}"
+    );
 }
 
 #[test]
 fn http_get_of_a_404_fails_with_the_status_line() {
-    let (addr, server) = native_http_server("404 Not Found", b"no such thing\n".to_vec(), Framing::ContentLength);
+    let (addr, server) = native_http_server(
+        "404 Not Found",
+        b"no such thing\n".to_vec(),
+        Framing::ContentLength,
+    );
     let output = http_get(addr, "/missing");
     let line = assert_clean_failure("http-get", &output);
-    assert!(line.contains("HTTP/1.1 404 Not Found"), "{}", output_text(&output));
-    assert!(output.stdout.is_empty(), "a failed GET prints no body\n{}", output_text(&output));
+    assert!(
+        line.contains("HTTP/1.1 404 Not Found"),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "a failed GET prints no body\n{}",
+        output_text(&output)
+    );
     let _ = server.join();
 }
 
 #[test]
 fn http_get_rejects_a_non_http_url() {
-    let output = Wasock::new(WASOCK, guest("http-get")).arg("https://127.0.0.1/").run(FINISH);
+    let output = Wasock::new(WASOCK, guest("http-get"))
+        .arg("https://127.0.0.1/")
+        .run(FINISH);
     assert_clean_failure("http-get", &output);
 }
 
@@ -606,21 +767,34 @@ fn resolve_localhost_prints_loopback_addresses_and_names() {
         "no loopback address in\n{}",
         output_text(&output)
     );
-    assert!(stdout.contains("name-information"), "no name-information in\n{}", output_text(&output));
+    assert!(
+        stdout.contains("name-information"),
+        "no name-information in\n{}",
+        output_text(&output)
+    );
 }
 
 #[test]
 fn resolve_a_numeric_address_round_trips() {
-    let output = Wasock::new(WASOCK, guest("resolve")).flag("--allow-dns").arg("127.0.0.1").run(FINISH);
+    let output = Wasock::new(WASOCK, guest("resolve"))
+        .flag("--allow-dns")
+        .arg("127.0.0.1")
+        .run(FINISH);
     assert!(output.status.success(), "{}", output_text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("af/inet sock/stream ipproto/tcp 127.0.0.1"), "{}", output_text(&output));
+    assert!(
+        stdout.contains("af/inet sock/stream ipproto/tcp 127.0.0.1"),
+        "{}",
+        output_text(&output)
+    );
     assert!(stdout.contains("127.0.0.1"), "{}", output_text(&output));
 }
 
 #[test]
 fn resolve_without_dns_grant_is_denied() {
-    let output = Wasock::new(WASOCK, guest("resolve")).arg("localhost").run(FINISH);
+    let output = Wasock::new(WASOCK, guest("resolve"))
+        .arg("localhost")
+        .run(FINISH);
     let line = assert_clean_failure("resolve", &output);
     assert!(is_permission_denied(&line), "{}", output_text(&output));
 }
@@ -634,7 +808,9 @@ fn resolve_without_dns_grant_is_denied() {
 fn udp_echo_returns_datagrams_of_every_size() {
     const SIZES: &[usize] = &[1, 100, 1472, 9000, 60_000];
     let client = UdpSocket::bind("127.0.0.1:0").expect("binding the native UDP client");
-    client.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+    client
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .expect("read timeout");
     let client_addr = client.local_addr().expect("client address");
 
     let mut server = Wasock::new(WASOCK, guest("udp-echo"))
@@ -650,7 +826,9 @@ fn udp_echo_returns_datagrams_of_every_size() {
     let mut echo = vec![0u8; 70_000];
     for (index, &size) in SIZES.iter().enumerate() {
         let datagram = pattern(size, index as u8);
-        let sent = client.send_to(&datagram, server_addr).unwrap_or_else(|error| panic!("sending {size} bytes: {error}"));
+        let sent = client
+            .send_to(&datagram, server_addr)
+            .unwrap_or_else(|error| panic!("sending {size} bytes: {error}"));
         assert_eq!(sent, size);
         let (n, from) = client
             .recv_from(&mut echo)
@@ -686,9 +864,14 @@ fn unix_echo_serves_several_clients() {
         .map(|index| {
             let path = path.clone();
             thread::spawn(move || {
-                let stream = UnixStream::connect(&path).unwrap_or_else(|error| panic!("connecting to {}: {error}", path.display()));
-                stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
-                stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+                let stream = UnixStream::connect(&path)
+                    .unwrap_or_else(|error| panic!("connecting to {}: {error}", path.display()));
+                stream
+                    .set_read_timeout(Some(IO_TIMEOUT))
+                    .expect("read timeout");
+                stream
+                    .set_write_timeout(Some(IO_TIMEOUT))
+                    .expect("write timeout");
                 let data = pattern(SIZE, 100 + index as u8);
                 let what = format!("unix client {index}");
                 let echo = echo_through(stream, data.clone(), &what);

@@ -40,12 +40,16 @@ fn peer_reset_mid_stream_is_connection_reset() {
     let address = listener.local_addr().expect("address");
     let peer = thread::spawn(move || {
         let (mut stream, _) = listener.accept().expect("the guest connects");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
         let mut line = [0u8; 9];
         stream.read_exact(&mut line).expect("the guest's line");
         assert_eq!(&line, b"reset me\n");
         let socket = socket2::Socket::from(stream);
-        socket.set_linger(Some(Duration::ZERO)).expect("SO_LINGER 0");
+        socket
+            .set_linger(Some(Duration::ZERO))
+            .expect("SO_LINGER 0");
         drop(socket); // close(2) with linger 0: RST
     });
     let (stdout, text) = run_ok(
@@ -55,10 +59,14 @@ fn peer_reset_mid_stream_is_connection_reset() {
             .arg(address.to_string()),
     );
     peer.join().expect("the native peer");
-    assert!(line_with(&stdout, "receive: ", &text).starts_with("receive: fatal/connection-reset"), "{text}");
+    assert!(
+        line_with(&stdout, "receive: ", &text).starts_with("receive: fatal/connection-reset"),
+        "{text}"
+    );
     let send = line_with(&stdout, "send: ", &text);
     assert!(
-        send.starts_with("send: fatal/broken-pipe") || send.starts_with("send: fatal/connection-reset"),
+        send.starts_with("send: fatal/broken-pipe")
+            || send.starts_with("send: fatal/connection-reset"),
         "{text}"
     );
     line_with(&stdout, "fault peer reset done", &text);
@@ -73,10 +81,16 @@ fn half_close_peer_reads_eof_and_still_sends() {
     let address = listener.local_addr().expect("address");
     let peer = thread::spawn(move || {
         let (mut stream, _) = listener.accept().expect("the guest connects");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
         let mut request = Vec::new();
-        stream.read_to_end(&mut request).expect("read to the guest's EOF");
-        stream.write_all(b"response after eof").expect("the peer can still send");
+        stream
+            .read_to_end(&mut request)
+            .expect("read to the guest's EOF");
+        stream
+            .write_all(b"response after eof")
+            .expect("the peer can still send");
         stream.shutdown(Shutdown::Write).expect("peer shutdown");
         request
     });
@@ -88,8 +102,15 @@ fn half_close_peer_reads_eof_and_still_sends() {
     );
     let request = peer.join().expect("the native peer");
     assert_eq!(request, b"request", "the peer got the request, then EOF");
-    assert!(line_with(&stdout, "send after shutdown: ", &text).starts_with("send after shutdown: fatal/broken-pipe"));
-    assert_eq!(line_with(&stdout, "got: ", &text), "got: response after eof", "{text}");
+    assert!(
+        line_with(&stdout, "send after shutdown: ", &text)
+            .starts_with("send after shutdown: fatal/broken-pipe")
+    );
+    assert_eq!(
+        line_with(&stdout, "got: ", &text),
+        "got: response after eof",
+        "{text}"
+    );
 }
 
 /// A closed port: refused, class transient.
@@ -101,9 +122,16 @@ fn connect_to_a_closed_port_is_transient_refused() {
     };
     let target = format!("127.0.0.1:{port}");
     let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_connect")).flag("--allow-connect").flag(&target).arg(&target).arg("5000"),
+        Wasock::new(WASOCK, guest("fault_connect"))
+            .flag("--allow-connect")
+            .flag(&target)
+            .arg(&target)
+            .arg("5000"),
     );
-    assert!(line_with(&stdout, "connect: ", &text).starts_with("connect: transient/connection-refused"), "{text}");
+    assert!(
+        line_with(&stdout, "connect: ", &text).starts_with("connect: transient/connection-refused"),
+        "{text}"
+    );
     line_with(&stdout, "fault connect done", &text);
 }
 
@@ -112,10 +140,22 @@ fn connect_to_a_closed_port_is_transient_refused() {
 /// timeout fails with class `timeout`.
 #[test]
 fn connect_timeout_against_a_full_backlog() {
-    let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().expect("address").into()).expect("bind");
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .expect("address")
+                .into(),
+        )
+        .expect("bind");
     listener.listen(0).expect("listen");
-    let address = listener.local_addr().expect("address").as_socket().expect("inet");
+    let address = listener
+        .local_addr()
+        .expect("address")
+        .as_socket()
+        .expect("inet");
     // Fill the accept queue (never accepted) until a connect times out.
     let mut fillers = Vec::new();
     let mut full = false;
@@ -131,9 +171,16 @@ fn connect_timeout_against_a_full_backlog() {
     assert!(full, "64 connections fitted in a backlog-0 queue");
     let target = address.to_string();
     let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_connect")).flag("--allow-connect").flag(&target).arg(&target).arg("500"),
+        Wasock::new(WASOCK, guest("fault_connect"))
+            .flag("--allow-connect")
+            .flag(&target)
+            .arg(&target)
+            .arg("500"),
     );
-    assert!(line_with(&stdout, "connect: ", &text).starts_with("connect: timeout/timed-out"), "{text}");
+    assert!(
+        line_with(&stdout, "connect: ", &text).starts_with("connect: timeout/timed-out"),
+        "{text}"
+    );
     line_with(&stdout, "fault connect done", &text);
     drop((fillers, listener));
 }
@@ -145,15 +192,27 @@ fn connect_timeout_against_a_full_backlog() {
 fn nonexistent_name_is_name_not_found() {
     let start = Instant::now();
     let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_resolve")).flag("--allow-dns").arg("nonexistent.invalid").arg("1").arg("0"),
+        Wasock::new(WASOCK, guest("fault_resolve"))
+            .flag("--allow-dns")
+            .arg("nonexistent.invalid")
+            .arg("1")
+            .arg("0"),
     );
     let line = line_with(&stdout, "resolve 0: ", &text);
     if line.starts_with("resolve 0: transient/name-temporary-failure") {
-        eprintln!("faults: this machine's resolver does not answer (name-temporary-failure); name-not-found unchecked");
+        eprintln!(
+            "faults: this machine's resolver does not answer (name-temporary-failure); name-not-found unchecked"
+        );
     } else {
-        assert!(line.starts_with("resolve 0: fatal/name-not-found"), "{text}");
+        assert!(
+            line.starts_with("resolve 0: fatal/name-not-found"),
+            "{text}"
+        );
     }
-    eprintln!("faults: nonexistent.invalid resolved to an error in {:?}", start.elapsed());
+    eprintln!(
+        "faults: nonexistent.invalid resolved to an error in {:?}",
+        start.elapsed()
+    );
 }
 
 /// A native peer that does not read yet, and a guest that fills the
@@ -198,7 +257,9 @@ fn guest_killed_with_data_in_flight_peer_sees_the_end() {
 /// Reads until EOF or a reset, bounded (30 s, 1 GiB); at least one byte
 /// must have arrived.
 fn assert_peer_sees_the_end(stream: &mut TcpStream) {
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let mut buffer = vec![0u8; 256 * 1024];
     let mut total = 0usize;
     loop {
@@ -206,7 +267,9 @@ fn assert_peer_sees_the_end(stream: &mut TcpStream) {
             Ok(0) => break,
             Ok(n) => total += n,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("the peer did not see the end of the connection: {e} after {total} bytes"),
+            Err(e) => {
+                panic!("the peer did not see the end of the connection: {e} after {total} bytes")
+            }
         }
         assert!(total < 1 << 30, "more than 1 GiB from a guest that stopped");
     }
@@ -222,12 +285,17 @@ impl Namespace {
     /// `ip netns add wasock-PID-N`, or `None` (with the reason printed)
     /// where that is not possible here.
     fn create(test: &str) -> Option<Namespace> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let name = format!("wasock-{}-{nanos}", std::process::id());
         match Command::new("ip").args(["netns", "add", &name]).output() {
             Ok(out) if out.status.success() => {}
             Ok(out) => {
-                eprintln!("SKIPPED {test}: `ip netns add` failed (needs root): {}", String::from_utf8_lossy(&out.stderr).trim());
+                eprintln!(
+                    "SKIPPED {test}: `ip netns add` failed (needs root): {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
                 return None;
             }
             Err(e) => {
@@ -270,7 +338,11 @@ impl Namespace {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let output = child.wait_with_output().expect("output");
-                panic!("{guest_name} in {} still running after {timeout:?}: {}", self.name, output_text(&output));
+                panic!(
+                    "{guest_name} in {} still running after {timeout:?}: {}",
+                    self.name,
+                    output_text(&output)
+                );
             }
             thread::sleep(Duration::from_millis(10));
         }
@@ -280,7 +352,9 @@ impl Namespace {
 
 impl Drop for Namespace {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "delete", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
     }
 }
 
@@ -291,8 +365,16 @@ impl Drop for Namespace {
 /// `timeout`.
 #[test]
 fn connect_timeout_in_a_namespace_where_syns_are_dropped() {
-    let Some(namespace) = Namespace::create("connect_timeout_in_a_namespace_where_syns_are_dropped") else { return };
-    assert!(namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]), "route in {}", namespace.name);
+    let Some(namespace) =
+        Namespace::create("connect_timeout_in_a_namespace_where_syns_are_dropped")
+    else {
+        return;
+    };
+    assert!(
+        namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]),
+        "route in {}",
+        namespace.name
+    );
     let output = namespace.run(
         &["--allow-connect", "10.200.0.2:80"],
         "fault_connect",
@@ -302,7 +384,10 @@ fn connect_timeout_in_a_namespace_where_syns_are_dropped() {
     let text = output_text(&output);
     assert!(output.status.success(), "{text}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(line_with(&stdout, "connect: ", &text).starts_with("connect: timeout/timed-out"), "{text}");
+    assert!(
+        line_with(&stdout, "connect: ", &text).starts_with("connect: timeout/timed-out"),
+        "{text}"
+    );
 }
 
 /// The limit on resolutions in flight, inside a namespace of our own where
@@ -316,16 +401,27 @@ fn resolutions_in_flight_are_limited() {
     let servers: Vec<String> = std::fs::read_to_string("/etc/resolv.conf")
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("nameserver").map(|s| s.trim().to_owned()))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("nameserver")
+                .map(|s| s.trim().to_owned())
+        })
         .filter(|s| s.parse::<std::net::Ipv4Addr>().is_ok())
         .collect();
     if servers.is_empty() {
-        eprintln!("SKIPPED resolutions_in_flight_are_limited: no IPv4 nameserver in /etc/resolv.conf");
+        eprintln!(
+            "SKIPPED resolutions_in_flight_are_limited: no IPv4 nameserver in /etc/resolv.conf"
+        );
         return;
     }
-    let Some(namespace) = Namespace::create("resolutions_in_flight_are_limited") else { return };
+    let Some(namespace) = Namespace::create("resolutions_in_flight_are_limited") else {
+        return;
+    };
     for server in &servers {
-        assert!(namespace.ip(&["route", "add", &format!("{server}/32"), "dev", "lo"]), "route to {server}");
+        assert!(
+            namespace.ip(&["route", "add", &format!("{server}/32"), "dev", "lo"]),
+            "route to {server}"
+        );
     }
     let start = Instant::now();
     let output = namespace.run(
@@ -339,12 +435,21 @@ fn resolutions_in_flight_are_limited() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     for i in 0..16 {
         let line = line_with(&stdout, &format!("resolve {i}: "), &text);
-        assert!(line.contains("timeout/timed-out"), "call {i} should time out: {text}");
+        assert!(
+            line.contains("timeout/timed-out"),
+            "call {i} should time out: {text}"
+        );
     }
     for i in 16..24 {
         let line = line_with(&stdout, &format!("resolve {i}: "), &text);
-        assert!(line.contains("transient/would-block"), "call {i} should be over the limit: {text}");
+        assert!(
+            line.contains("transient/would-block"),
+            "call {i} should be over the limit: {text}"
+        );
     }
     line_with(&stdout, "fault resolve done", &text);
-    eprintln!("faults: 24 resolutions against a silent resolver in {:?}", start.elapsed());
+    eprintln!(
+        "faults: 24 resolutions against a silent resolver in {:?}",
+        start.elapsed()
+    );
 }

@@ -88,7 +88,7 @@ fn error_classes_reach_the_guest() {
     };
     let output = Wasock::new(WASOCK, guest("host_errors"))
         .flag("--inherit-network")
-        .arg(&closed_port.to_string())
+        .arg(closed_port.to_string())
         .run(Duration::from_secs(120));
     assert!(output.status.success(), "{}", output_text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "errors ok\n");

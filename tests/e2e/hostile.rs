@@ -20,9 +20,15 @@ fn run_hostile(guest_name: &str, flags: &[&str], done_line: &str) -> String {
     }
     let output = command.run(Duration::from_secs(60));
     let text = output_text(&output);
-    assert!(output.status.success(), "{guest_name} did not exit 0: {text}");
+    assert!(
+        output.status.success(),
+        "{guest_name} did not exit 0: {text}"
+    );
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(stdout.lines().any(|l| l == done_line), "{guest_name} did not run to its end: {text}");
+    assert!(
+        stdout.lines().any(|l| l == done_line),
+        "{guest_name} did not run to its end: {text}"
+    );
     assert!(!text.contains("panicked"), "the host panicked: {text}");
     stdout
 }
@@ -34,11 +40,18 @@ fn assert_cases(stdout: &str, cases: &[(&str, &str)]) {
         let prefix = format!("{case}: ");
         match stdout.lines().find(|l| l.starts_with(&prefix)) {
             Some(line) if line[prefix.len()..].starts_with(expected) => {}
-            Some(line) => wrong.push(format!("{case}: expected `{expected}`, got `{}`", &line[prefix.len()..])),
+            Some(line) => wrong.push(format!(
+                "{case}: expected `{expected}`, got `{}`",
+                &line[prefix.len()..]
+            )),
             None => wrong.push(format!("{case}: no line")),
         }
     }
-    assert!(wrong.is_empty(), "{}\n--- guest output ---\n{stdout}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{}\n--- guest output ---\n{stdout}",
+        wrong.join("\n")
+    );
 }
 
 /// Malformed addresses: unix paths with NUL (refused by the policy before
@@ -53,7 +66,15 @@ fn addresses() {
     let grant = format!("{}::/sockets", dir.display());
     let stdout = run_hostile(
         "hostile_addresses",
-        &["--allow-unix", &grant, "--allow-bind", "[fe80::/10]:*", "--allow-connect", "127.0.0.1:1", "--allow-dns"],
+        &[
+            "--allow-unix",
+            &grant,
+            "--allow-bind",
+            "[fe80::/10]:*",
+            "--allow-connect",
+            "127.0.0.1:1",
+            "--allow-dns",
+        ],
         "hostile addresses done",
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -79,8 +100,14 @@ fn addresses() {
             ("both_unspecified", "fatal/invalid-argument"),
             ("not_an_address", "fatal/invalid-argument"),
             ("family_mismatch_unix", "fatal/address-family-not-supported"),
-            ("family_mismatch_inet6", "fatal/address-family-not-supported"),
-            ("name_information_unix", "unsupported/address-family-not-supported"),
+            (
+                "family_mismatch_inet6",
+                "fatal/address-family-not-supported",
+            ),
+            (
+                "name_information_unix",
+                "unsupported/address-family-not-supported",
+            ),
             ("address_information_nul", "fatal/invalid-argument"),
             ("address_information_nul_service", "fatal/invalid-argument"),
         ],
@@ -92,7 +119,11 @@ fn addresses() {
 /// carries on (closing one makes room).
 #[test]
 fn create() {
-    let stdout = run_hostile("hostile_create", &["--max-sockets", "4"], "hostile create done");
+    let stdout = run_hostile(
+        "hostile_create",
+        &["--max-sockets", "4"],
+        "hostile create done",
+    );
     assert_cases(
         &stdout,
         &[
@@ -119,7 +150,12 @@ fn create() {
 fn lengths() {
     let stdout = run_hostile(
         "hostile_lengths",
-        &["--allow-bind", "127.0.0.1:0", "--allow-connect", "127.0.0.1:*"],
+        &[
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ],
         "hostile lengths done",
     );
     assert_cases(
@@ -138,8 +174,13 @@ fn lengths() {
     // something.
     for case in ["receive_max_stream", "receive_from_max_stream"] {
         let prefix = format!("{case}: ok ");
-        let line = stdout.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{case}: {stdout}"));
-        let n: usize = line[prefix.len()..].parse().unwrap_or_else(|_| panic!("{line}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{case}: {stdout}"));
+        let n: usize = line[prefix.len()..]
+            .parse()
+            .unwrap_or_else(|_| panic!("{line}"));
         assert!(n > 0 && n <= 64 * 1024, "{line}");
     }
 }
@@ -180,13 +221,23 @@ fn options() {
 #[test]
 fn options_unknown_level_with_allow_raw() {
     let stdout = run_hostile("hostile_options", &["--allow-raw"], "hostile options done");
-    for case in ["unknown_level_get", "unknown_level_set", "unknown_level_bytes"] {
+    for case in [
+        "unknown_level_get",
+        "unknown_level_set",
+        "unknown_level_bytes",
+    ] {
         let prefix = format!("{case}: ");
-        let line = stdout.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{case}: {stdout}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{case}: {stdout}"));
         let rest = &line[prefix.len()..];
         // The WIT: unknown levels fail with class unsupported (Linux says
         // EOPNOTSUPP for some, which the host mapped to fatal before).
-        assert!(rest.starts_with("unsupported/option-not-supported"), "{line}");
+        assert!(
+            rest.starts_with("unsupported/option-not-supported"),
+            "{line}"
+        );
     }
 }
 
@@ -196,13 +247,38 @@ fn options_unknown_level_with_allow_raw() {
 fn closed() {
     let stdout = run_hostile(
         "hostile_closed",
-        &["--allow-connect", "127.0.0.1:1", "--allow-bind", "127.0.0.1:0"],
+        &[
+            "--allow-connect",
+            "127.0.0.1:1",
+            "--allow-bind",
+            "127.0.0.1:0",
+        ],
         "hostile closed done",
     );
     let calls = [
-        "close", "connect", "bind", "listen", "accept", "accept_ready", "shutdown", "name", "peer_name", "send",
-        "send_to", "receive", "receive_from", "receive_ready", "get_option_int", "get_option_bytes",
-        "set_option_int", "set_option_bytes", "typed_get", "typed_set", "linger", "so_error", "so_type",
+        "close",
+        "connect",
+        "bind",
+        "listen",
+        "accept",
+        "accept_ready",
+        "shutdown",
+        "name",
+        "peer_name",
+        "send",
+        "send_to",
+        "receive",
+        "receive_from",
+        "receive_ready",
+        "get_option_int",
+        "get_option_bytes",
+        "set_option_int",
+        "set_option_bytes",
+        "typed_get",
+        "typed_set",
+        "linger",
+        "so_error",
+        "so_type",
     ];
     let mut cases = Vec::new();
     for kind in ["stream", "dgram"] {
@@ -225,7 +301,12 @@ fn wrong_kind() {
     // must say operation-not-supported, not ask the policy (a regression).
     let stdout = run_hostile(
         "hostile_wrong_kind",
-        &["--allow-bind", "127.0.0.1:0", "--allow-connect", "127.0.0.1:*"],
+        &[
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ],
         "hostile wrong kind done",
     );
     assert_cases(

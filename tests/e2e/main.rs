@@ -5,7 +5,7 @@
 //! one module, owned by the work that delivers it.
 
 use std::time::Duration;
-use wasock_tests::{guest, output_text, Wasock};
+use wasock_tests::{Wasock, guest, output_text};
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 
@@ -22,7 +22,10 @@ mod spec;
 fn smoke_guest_runs_under_the_binary() {
     let output = Wasock::new(WASOCK, guest("smoke")).run(Duration::from_secs(60));
     assert!(output.status.success(), "{}", output_text(&output));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "hello from a wasock guest\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "hello from a wasock guest\n"
+    );
 }
 
 /// Every guest in `tests/guests` and `examples` is run by some test (or the

@@ -14,7 +14,7 @@ use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{guest, output_text, Wasock};
+use wasock_tests::{Wasock, guest, output_text};
 
 use crate::WASOCK;
 
@@ -35,14 +35,20 @@ fn closed_port() -> u16 {
 /// Accepts one connection within `timeout` (the listener is made
 /// non-blocking so a guest that never connects fails the test, not hangs it).
 fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<TcpStream> {
-    listener.set_nonblocking(true).expect("nonblocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         match listener.accept() {
             Ok((stream, _)) => {
                 stream.set_nonblocking(false).expect("blocking stream");
-                stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
-                stream.set_write_timeout(Some(IO_TIMEOUT)).expect("write timeout");
+                stream
+                    .set_read_timeout(Some(IO_TIMEOUT))
+                    .expect("read timeout");
+                stream
+                    .set_write_timeout(Some(IO_TIMEOUT))
+                    .expect("write timeout");
                 return Some(stream);
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(10)),
@@ -54,14 +60,24 @@ fn accept_within(listener: &TcpListener, timeout: Duration) -> Option<TcpStream>
 
 /// How many connections wait in `listener`'s queue now.
 fn queued_connections(listener: &TcpListener) -> usize {
-    listener.set_nonblocking(true).expect("nonblocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
     (0..100).take_while(|_| listener.accept().is_ok()).count()
 }
 
 fn assert_success(output: &Output, last_line: &str) {
-    assert!(output.status.success(), "guest failed\n{}", output_text(output));
+    assert!(
+        output.status.success(),
+        "guest failed\n{}",
+        output_text(output)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains(last_line), "no {last_line:?} in the output\n{}", output_text(output));
+    assert!(
+        stdout.contains(last_line),
+        "no {last_line:?} in the output\n{}",
+        output_text(output)
+    );
 }
 
 /// The spec's buffered port example seen from the peer: with a 512-byte
@@ -82,16 +98,26 @@ fn ports_over_tcp_buffered_writer_and_reader_lines() {
     };
 
     let mut first = vec![0u8; 1025];
-    stream.read_exact(&mut first).expect("the first 1024 bytes and the marker");
+    stream
+        .read_exact(&mut first)
+        .expect("the first 1024 bytes and the marker");
     let mut expected = vec![b'a'; 500];
     expected.extend_from_slice(&[b'b'; 524]);
     expected.push(b'|');
-    assert!(first == expected, "expected 500 a, 524 b, then the marker; got {:?}", String::from_utf8_lossy(&first));
+    assert!(
+        first == expected,
+        "expected 500 a, 524 b, then the marker; got {:?}",
+        String::from_utf8_lossy(&first)
+    );
 
     stream.write_all(b"alpha\nbeta\n").expect("send lines");
-    stream.shutdown(std::net::Shutdown::Write).expect("shutdown write");
+    stream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("shutdown write");
     let mut rest = Vec::new();
-    stream.read_to_end(&mut rest).expect("the rest, to end of file");
+    stream
+        .read_to_end(&mut rest)
+        .expect("the rest, to end of file");
     assert_eq!(String::from_utf8_lossy(&rest), "bbgot alpha,beta\n");
 
     let output = guest.wait(TIMEOUT);
@@ -104,7 +130,8 @@ fn ports_over_tcp_buffered_writer_and_reader_lines() {
 #[test]
 fn send_all_chunks_a_connected_udp_socket_into_send_size_datagrams() {
     let peer = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
-    peer.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+    peer.set_read_timeout(Some(IO_TIMEOUT))
+        .expect("read timeout");
     let address = peer.local_addr().expect("udp address");
     let output = Wasock::new(WASOCK, guest("sdk_udp_send_all"))
         .flag("--allow-connect")
@@ -113,11 +140,24 @@ fn send_all_chunks_a_connected_udp_socket_into_send_size_datagrams() {
         .run(TIMEOUT);
     assert_success(&output, "sdk_udp_send_all: ok");
 
-    let expected: [(usize, u8); 11] =
-        [(512, 1), (512, 1), (276, 1), (400, 2), (400, 2), (400, 2), (100, 2), (300, 3), (300, 3), (300, 3), (100, 3)];
+    let expected: [(usize, u8); 11] = [
+        (512, 1),
+        (512, 1),
+        (276, 1),
+        (400, 2),
+        (400, 2),
+        (400, 2),
+        (100, 2),
+        (300, 3),
+        (300, 3),
+        (300, 3),
+        (100, 3),
+    ];
     let mut buf = [0u8; 4096];
     for (i, (size, byte)) in expected.into_iter().enumerate() {
-        let (n, _) = peer.recv_from(&mut buf).unwrap_or_else(|e| panic!("datagram {i}: {e}\n{}", output_text(&output)));
+        let (n, _) = peer
+            .recv_from(&mut buf)
+            .unwrap_or_else(|e| panic!("datagram {i}: {e}\n{}", output_text(&output)));
         assert_eq!((n, buf[0]), (size, byte), "datagram {i}");
         assert!(buf[..n].iter().all(|&b| b == byte), "datagram {i} content");
     }
@@ -139,8 +179,17 @@ fn connect_any_moves_on_after_refused_and_stops_at_fatal() {
         .run(TIMEOUT);
     assert_success(&output, "sdk_connect_any: ok");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains(&format!("connected to {address}")), "{}", output_text(&output));
-    assert_eq!(queued_connections(&open), 1, "only the first list reached the listener\n{}", output_text(&output));
+    assert!(
+        stdout.contains(&format!("connected to {address}")),
+        "{}",
+        output_text(&output)
+    );
+    assert_eq!(
+        queued_connections(&open),
+        1,
+        "only the first list reached the listener\n{}",
+        output_text(&output)
+    );
 }
 
 /// Per-call, per-socket and program-wide receive timeouts and the accept
@@ -180,12 +229,26 @@ fn errors_map_to_io_error_kinds() {
 /// the typed accessor, and the constants are the host's (Linux) numbers.
 #[test]
 fn options_round_trip_and_constants_come_from_the_host() {
-    let output = Wasock::new(WASOCK, guest("sdk_options")).flag("--allow-bind").flag("127.0.0.1:*").run(TIMEOUT);
+    let output = Wasock::new(WASOCK, guest("sdk_options"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:*")
+        .run(TIMEOUT);
     assert_success(&output, "sdk_options: ok");
     let stdout = String::from_utf8_lossy(&output.stdout);
     if cfg!(target_os = "linux") {
-        for line in ["sol/socket=1", "so/reuseaddr=2", "ipproto/tcp=6", "tcp/nodelay=1", "so/linger=13", "af/inet=2 sock/dgram=2"] {
-            assert!(stdout.lines().any(|l| l == line), "no line {line:?}\n{}", output_text(&output));
+        for line in [
+            "sol/socket=1",
+            "so/reuseaddr=2",
+            "ipproto/tcp=6",
+            "tcp/nodelay=1",
+            "so/linger=13",
+            "af/inet=2 sock/dgram=2",
+        ] {
+            assert!(
+                stdout.lines().any(|l| l == line),
+                "no line {line:?}\n{}",
+                output_text(&output)
+            );
         }
     }
 }
@@ -194,12 +257,19 @@ fn options_round_trip_and_constants_come_from_the_host() {
 /// last client to connect is answered while the first two stay idle.
 #[test]
 fn poller_serves_several_connections_without_threads() {
-    let mut server = Wasock::new(WASOCK, guest("sdk_poll")).flag("--allow-bind").flag("127.0.0.1:*").arg("3").spawn();
+    let mut server = Wasock::new(WASOCK, guest("sdk_poll"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:*")
+        .arg("3")
+        .spawn();
     let address = server.wait_for_listening(TIMEOUT);
     let mut clients: Vec<TcpStream> = (0..3)
         .map(|_| {
-            let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the guest");
-            stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+            let stream =
+                TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the guest");
+            stream
+                .set_read_timeout(Some(IO_TIMEOUT))
+                .expect("read timeout");
             stream
         })
         .collect();
@@ -207,7 +277,9 @@ fn poller_serves_several_connections_without_threads() {
         let message = format!("hello from client {i}\n");
         clients[i].write_all(message.as_bytes()).expect("send");
         let mut echo = vec![0u8; message.len()];
-        clients[i].read_exact(&mut echo).unwrap_or_else(|e| panic!("echo to client {i}: {e}"));
+        clients[i]
+            .read_exact(&mut echo)
+            .unwrap_or_else(|e| panic!("echo to client {i}: {e}"));
         assert_eq!(echo, message.as_bytes());
     }
     drop(clients);
@@ -229,8 +301,20 @@ fn resolution_and_connect_any_over_its_results() {
         .run(TIMEOUT);
     assert_success(&output, "sdk_resolve: ok");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("\"127.0.0.1:80\" af/inet sock/stream ipproto/tcp"), "{}", output_text(&output));
-    assert!(stdout.contains("(\"127.0.0.1\" . 80)"), "{}", output_text(&output));
-    assert!(stdout.contains(&format!("connected to {address}")), "{}", output_text(&output));
+    assert!(
+        stdout.contains("\"127.0.0.1:80\" af/inet sock/stream ipproto/tcp"),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        stdout.contains("(\"127.0.0.1\" . 80)"),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        stdout.contains(&format!("connected to {address}")),
+        "{}",
+        output_text(&output)
+    );
     assert_eq!(queued_connections(&open), 1);
 }

@@ -74,7 +74,8 @@ impl Wasock {
 
     /// Sets an environment variable of the host process.
     pub fn host_env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env.push((name.as_ref().to_owned(), value.as_ref().to_owned()));
+        self.env
+            .push((name.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -158,7 +159,14 @@ impl Running {
                 }
             }));
         }
-        Running { child: Some(child), description, lines, stdout, stderr, readers }
+        Running {
+            child: Some(child),
+            description,
+            lines,
+            stdout,
+            stderr,
+            readers,
+        }
     }
 
     /// The process id of the host process.
@@ -192,8 +200,14 @@ impl Running {
     /// Waits for the guest's `listening on ADDR` line and returns ADDR.
     pub fn wait_for_listening(&mut self, timeout: Duration) -> SocketAddr {
         let line = self.wait_for_line("listening on ", timeout);
-        let text = line.rsplit("listening on ").next().unwrap_or_default().trim();
-        text.parse().unwrap_or_else(|error| panic!("{}: bad address in {line:?}: {error}", self.description))
+        let text = line
+            .rsplit("listening on ")
+            .next()
+            .unwrap_or_default()
+            .trim();
+        text.parse().unwrap_or_else(|error| {
+            panic!("{}: bad address in {line:?}: {error}", self.description)
+        })
     }
 
     /// Waits for the process to end by itself and returns what it printed.
@@ -229,22 +243,23 @@ impl Running {
 
     fn finish(&mut self) -> Output {
         let status = match self.child.take() {
-            Some(mut child) => {
-                let status = match child.try_wait() {
-                    Ok(Some(status)) => status,
-                    _ => {
-                        let _ = child.kill();
-                        child.wait().unwrap_or_else(|_| exit_status_unknown())
-                    }
-                };
-                status
-            }
+            Some(mut child) => match child.try_wait() {
+                Ok(Some(status)) => status,
+                _ => {
+                    let _ = child.kill();
+                    child.wait().unwrap_or_else(|_| exit_status_unknown())
+                }
+            },
             None => exit_status_unknown(),
         };
         for reader in self.readers.drain(..) {
             let _ = reader.join();
         }
-        Output { status, stdout: lock(&self.stdout).clone(), stderr: lock(&self.stderr).clone() }
+        Output {
+            status,
+            stdout: lock(&self.stdout).clone(),
+            stderr: lock(&self.stderr).clone(),
+        }
     }
 }
 
@@ -268,7 +283,9 @@ pub fn output_text(output: &Output) -> String {
 }
 
 fn lock(buffer: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
-    buffer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    buffer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn exit_status_unknown() -> ExitStatus {

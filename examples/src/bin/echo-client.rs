@@ -37,11 +37,16 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     let candidates = wasock::address_information(Some(host), Some(port), &AddrInfoHints::default())
         .map_err(|error| format!("resolving {addr}: {error}"))?;
-    let socket = wasock::connect_any(&candidates).map_err(|error| format!("connecting to {addr}: {error}"))?;
+    let socket = wasock::connect_any(&candidates)
+        .map_err(|error| format!("connecting to {addr}: {error}"))?;
 
-    socket.send_all(message.as_bytes()).map_err(|error| format!("sending: {error}"))?;
+    socket
+        .send_all(message.as_bytes())
+        .map_err(|error| format!("sending: {error}"))?;
     // Tell the server we are done, so it can close after the echo.
-    socket.shutdown(Shutdown::Write).map_err(|error| format!("shutting down: {error}"))?;
+    socket
+        .shutdown(Shutdown::Write)
+        .map_err(|error| format!("shutting down: {error}"))?;
 
     let mut echo = Vec::with_capacity(message.len());
     while echo.len() < message.len() {
@@ -49,11 +54,18 @@ fn run() -> Result<(), Box<dyn Error>> {
             .receive(message.len() - echo.len())
             .map_err(|error| format!("receiving the echo: {error}"))?;
         if received.is_empty() {
-            return Err(format!("the server closed after {} of {} bytes", echo.len(), message.len()).into());
+            return Err(format!(
+                "the server closed after {} of {} bytes",
+                echo.len(),
+                message.len()
+            )
+            .into());
         }
         echo.extend_from_slice(&received);
     }
-    socket.close().map_err(|error| format!("closing: {error}"))?;
+    socket
+        .close()
+        .map_err(|error| format!("closing: {error}"))?;
 
     println!("{}", String::from_utf8_lossy(&echo));
     Ok(())

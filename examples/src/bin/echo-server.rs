@@ -42,14 +42,21 @@ fn run() -> Result<(), Box<dyn Error>> {
     };
     let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
     let max_connections = match max_connections {
-        Some(text) => Some(text.parse().map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?),
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?,
+        ),
         None => None,
     };
 
     let listener = Socket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT)?;
     listener.set_reuse_address(true)?;
-    listener.bind(&addr).map_err(|error| format!("bind {addr}: {error}"))?;
-    listener.listen(128).map_err(|error| format!("listen on {addr}: {error}"))?;
+    listener
+        .bind(&addr)
+        .map_err(|error| format!("bind {addr}: {error}"))?;
+    listener
+        .listen(128)
+        .map_err(|error| format!("listen on {addr}: {error}"))?;
     let bound = listener.name()?.unwrap_or(addr);
     println!("listening on {bound}");
     std::io::stdout().flush()?;

@@ -39,9 +39,11 @@ fn run() -> Result<(), Box<dyn Error>> {
     };
     let url = Url::parse(&url)?;
 
-    let candidates = wasock::address_information(Some(url.host), Some(url.port), &AddrInfoHints::default())
-        .map_err(|error| format!("resolving {}: {error}", url.host))?;
-    let socket = wasock::connect_any(&candidates).map_err(|error| format!("connecting to {}: {error}", url.authority))?;
+    let candidates =
+        wasock::address_information(Some(url.host), Some(url.port), &AddrInfoHints::default())
+            .map_err(|error| format!("resolving {}: {error}", url.host))?;
+    let socket = wasock::connect_any(&candidates)
+        .map_err(|error| format!("connecting to {}: {error}", url.authority))?;
     let (mut reader, mut writer) = io_ports(socket, PortConfig::default());
 
     write!(
@@ -71,7 +73,8 @@ fn run() -> Result<(), Box<dyn Error>> {
     } else {
         io::copy(&mut reader, &mut out).map_err(|error| format!("reading the body: {error}"))?;
     }
-    out.flush().map_err(|error| format!("writing the body: {error}"))?;
+    out.flush()
+        .map_err(|error| format!("writing the body: {error}"))?;
     // The writer is dropped here, after the whole response was read:
     // dropping it shuts the write side down, which some servers take as the
     // client going away.
@@ -93,9 +96,9 @@ struct Url<'a> {
 
 impl<'a> Url<'a> {
     fn parse(url: &'a str) -> Result<Self, String> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| format!("{url:?} is not an http:// URL (only plain http is supported)"))?;
+        let rest = url.strip_prefix("http://").ok_or_else(|| {
+            format!("{url:?} is not an http:// URL (only plain http is supported)")
+        })?;
         let (authority, path) = match rest.find(['/', '?']) {
             Some(at) => (&rest[..at], &rest[at..]),
             None => (rest, ""),
@@ -107,10 +110,17 @@ impl<'a> Url<'a> {
         };
         let (host, port) = match authority.strip_prefix('[') {
             Some(bracketed) => {
-                let (host, after) = bracketed.split_once(']').ok_or_else(|| format!("{url:?}: unclosed '['"))?;
+                let (host, after) = bracketed
+                    .split_once(']')
+                    .ok_or_else(|| format!("{url:?}: unclosed '['"))?;
                 match after {
                     "" => (host, "80"),
-                    _ => (host, after.strip_prefix(':').ok_or_else(|| format!("{url:?}: bad port"))?),
+                    _ => (
+                        host,
+                        after
+                            .strip_prefix(':')
+                            .ok_or_else(|| format!("{url:?}: bad port"))?,
+                    ),
                 }
             }
             None => authority.split_once(':').unwrap_or((authority, "80")),
@@ -118,7 +128,12 @@ impl<'a> Url<'a> {
         if host.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("{url:?}: bad host or port"));
         }
-        Ok(Url { authority, host, port, path })
+        Ok(Url {
+            authority,
+            host,
+            port,
+            path,
+        })
     }
 }
 
@@ -142,23 +157,40 @@ fn read_head(reader: &mut impl BufRead) -> Result<Head, Box<dyn Error>> {
         if !version.starts_with("HTTP/1.") {
             return Err(format!("not an HTTP/1.x response: {status_line:?}").into());
         }
-        let status: u16 = code.parse().map_err(|_| format!("bad status line {status_line:?}"))?;
+        let status: u16 = code
+            .parse()
+            .map_err(|_| format!("bad status line {status_line:?}"))?;
 
-        let mut head = Head { status_line, status, content_length: None, chunked: false };
+        let mut head = Head {
+            status_line,
+            status,
+            content_length: None,
+            chunked: false,
+        };
         for _ in 0..=MAX_HEADERS {
-            let line = read_line(reader)?.ok_or("the server closed in the middle of the headers")?;
+            let line =
+                read_line(reader)?.ok_or("the server closed in the middle of the headers")?;
             if line.is_empty() {
                 if (100..200).contains(&status) {
                     break; // An interim response: the real one follows.
                 }
                 return Ok(head);
             }
-            let (name, value) = line.split_once(':').ok_or_else(|| format!("bad header line {line:?}"))?;
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| format!("bad header line {line:?}"))?;
             let value = value.trim();
             if name.eq_ignore_ascii_case("content-length") {
-                head.content_length = Some(value.parse().map_err(|_| format!("bad Content-Length {value:?}"))?);
+                head.content_length = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad Content-Length {value:?}"))?,
+                );
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                head.chunked = value.rsplit(',').next().is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+                head.chunked = value
+                    .rsplit(',')
+                    .next()
+                    .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
             }
         }
         if !(100..200).contains(&status) {
@@ -174,11 +206,13 @@ fn copy_chunked(reader: &mut impl BufRead, out: &mut impl Write) -> Result<(), B
     loop {
         let line = read_line(reader)?.ok_or("the body ended before its last chunk")?;
         let size_text = line.split(';').next().unwrap_or_default().trim();
-        let size = u64::from_str_radix(size_text, 16).map_err(|_| format!("bad chunk size line {line:?}"))?;
+        let size = u64::from_str_radix(size_text, 16)
+            .map_err(|_| format!("bad chunk size line {line:?}"))?;
         if size == 0 {
             break;
         }
-        let copied = io::copy(&mut reader.by_ref().take(size), out).map_err(|error| format!("reading a chunk: {error}"))?;
+        let copied = io::copy(&mut reader.by_ref().take(size), out)
+            .map_err(|error| format!("reading a chunk: {error}"))?;
         if copied < size {
             return Err(format!("a chunk ended after {copied} of {size} bytes").into());
         }
@@ -208,7 +242,12 @@ fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, Box<dyn Error>
         return Ok(None);
     }
     if line.last() != Some(&b'\n') {
-        return Err(if n > MAX_LINE { "a line of the response is too long" } else { "the response ended mid-line" }.into());
+        return Err(if n > MAX_LINE {
+            "a line of the response is too long"
+        } else {
+            "the response ended mid-line"
+        }
+        .into());
     }
     line.pop();
     if line.last() == Some(&b'\r') {

@@ -32,14 +32,24 @@ fn run() -> Result<(), Box<dyn Error>> {
     };
 
     // The spec's defaults (any family, sock/stream), plus ai/canonname.
-    let hints = AddrInfoHints { flags: AddrInfoFlags::CANONNAME, ..AddrInfoHints::default() };
+    let hints = AddrInfoHints {
+        flags: AddrInfoFlags::CANONNAME,
+        ..AddrInfoHints::default()
+    };
     let results = wasock::address_information(Some(&node), service.as_deref(), &hints)
         .map_err(|error| format!("{node}: {error}"))?;
-    println!("address-information {node} {}: {} result(s)", service.as_deref().unwrap_or("-"), results.len());
+    println!(
+        "address-information {node} {}: {} result(s)",
+        service.as_deref().unwrap_or("-"),
+        results.len()
+    );
     for info in &results {
         // family, type, protocol, address, and the canonical name where the
         // resolver put it (on the first result).
-        print!("  {} {} {} {}", info.family, info.socket_type, info.protocol, info.address);
+        print!(
+            "  {} {} {} {}",
+            info.family, info.socket_type, info.protocol, info.address
+        );
         if let Some(name) = &info.canonical_name {
             print!(" canonical-name {name}");
         }
@@ -49,7 +59,10 @@ fn run() -> Result<(), Box<dyn Error>> {
     for info in &results {
         let (node, service) = wasock::name_information(&info.address, NameInfoFlags::empty())
             .map_err(|error| format!("{}: {error}", info.address))?;
-        println!("name-information {}: node {node} service {service}", info.address);
+        println!(
+            "name-information {}: node {node} service {service}",
+            info.address
+        );
     }
     Ok(())
 }

@@ -38,15 +38,23 @@ fn run() -> Result<(), Box<dyn Error>> {
     };
     let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
     let count: Option<u64> = match count {
-        Some(text) => Some(text.parse().map_err(|_| format!("COUNT {text:?} is not a number"))?),
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| format!("COUNT {text:?} is not a number"))?,
+        ),
         None => None,
     };
 
     let socket = Socket::new(addr.family(), SocketType::Dgram, Protocol::DEFAULT)?;
-    socket.bind(&addr).map_err(|error| format!("bind {addr}: {error}"))?;
+    socket
+        .bind(&addr)
+        .map_err(|error| format!("bind {addr}: {error}"))?;
     // A server waits as long as it takes for the next datagram (the spec's
     // default receive timeout is one minute).
-    socket.set_timeouts(Timeouts { receive: None, ..Timeouts::default() });
+    socket.set_timeouts(Timeouts {
+        receive: None,
+        ..Timeouts::default()
+    });
     let bound = socket.name()?.unwrap_or(addr);
     println!("listening on {bound}");
     std::io::stdout().flush()?;
@@ -54,7 +62,9 @@ fn run() -> Result<(), Box<dyn Error>> {
     let mut buffer = vec![0u8; MAX_DATAGRAM];
     let mut echoed = 0;
     while count.is_none_or(|count| echoed < count) {
-        let (length, sender) = socket.receive_from_into(&mut buffer).map_err(|error| format!("receive-from: {error}"))?;
+        let (length, sender) = socket
+            .receive_from_into(&mut buffer)
+            .map_err(|error| format!("receive-from: {error}"))?;
         let Some(sender) = sender else { continue };
         socket
             .send_to(&buffer[..length], &sender)

@@ -35,14 +35,21 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Err("usage: unix-echo PATH [MAX_CONNECTIONS]".into());
     };
     let max_connections = match max_connections {
-        Some(text) => Some(text.parse().map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?),
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?,
+        ),
         None => None,
     };
 
     let addr = SockAddr::unix(&path);
     let listener = Socket::new(Family::Unix, SocketType::Stream, Protocol::DEFAULT)?;
-    listener.bind(&addr).map_err(|error| format!("bind {path}: {error}"))?;
-    listener.listen(128).map_err(|error| format!("listen on {path}: {error}"))?;
+    listener
+        .bind(&addr)
+        .map_err(|error| format!("bind {path}: {error}"))?;
+    listener
+        .listen(128)
+        .map_err(|error| format!("listen on {path}: {error}"))?;
     println!("listening on {path}");
     std::io::stdout().flush()?;
 

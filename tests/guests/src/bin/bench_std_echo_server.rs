@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 
 fn main() {
-    let address = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".to_owned());
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:0".to_owned());
     let listener = match TcpListener::bind(&address) {
         Ok(listener) => listener,
         Err(error) => {

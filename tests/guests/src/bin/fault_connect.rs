@@ -20,13 +20,20 @@ fn main() {
     let ms: u64 = args[2].parse().unwrap_or_else(|e| fail("timeout", e));
     let timeout = (ms > 0).then(|| Duration::from_millis(ms));
     let family = target.family();
-    let socket = Socket::new(family, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    let socket = Socket::new(family, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     match socket.connect_timeout(&target, timeout) {
         Ok(()) => println!("connect: ok"),
-        Err(e) => println!("connect: {}/{} ({})", e.class(), e.code().as_str(), e.message()),
+        Err(e) => println!(
+            "connect: {}/{} ({})",
+            e.class(),
+            e.code().as_str(),
+            e.message()
+        ),
     }
     // Still running: the socket can be closed and a new one made.
     socket.close_quietly();
-    Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket after", e));
+    Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket after", e));
     println!("fault connect done");
 }

@@ -13,19 +13,30 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ! {
 }
 
 fn main() {
-    let Some(target) = std::env::args().nth(1) else { fail("usage", "fault_half_close ADDR") };
+    let Some(target) = std::env::args().nth(1) else {
+        fail("usage", "fault_half_close ADDR")
+    };
     let target: SockAddr = target.parse().unwrap_or_else(|e| fail("address", e));
-    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
-    socket.connect(&target).unwrap_or_else(|e| fail("connect", e));
-    socket.send_all(b"request").unwrap_or_else(|e| fail("send", e));
-    socket.shutdown(Shutdown::Write).unwrap_or_else(|e| fail("shutdown", e));
+    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
+    socket
+        .connect(&target)
+        .unwrap_or_else(|e| fail("connect", e));
+    socket
+        .send_all(b"request")
+        .unwrap_or_else(|e| fail("send", e));
+    socket
+        .shutdown(Shutdown::Write)
+        .unwrap_or_else(|e| fail("shutdown", e));
     match socket.send(b"more") {
         Ok(n) => fail("send after shutdown", format!("sent {n} bytes")),
         Err(e) => println!("send after shutdown: {}/{}", e.class(), e.code().as_str()),
     }
     let mut got = Vec::new();
     for _ in 0..10_000 {
-        let data = socket.receive_timeout(4096, Some(Duration::from_secs(20))).unwrap_or_else(|e| fail("receive", e));
+        let data = socket
+            .receive_timeout(4096, Some(Duration::from_secs(20)))
+            .unwrap_or_else(|e| fail("receive", e));
         if data.is_empty() {
             break;
         }

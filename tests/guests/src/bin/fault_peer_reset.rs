@@ -14,11 +14,18 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ! {
 }
 
 fn main() {
-    let Some(target) = std::env::args().nth(1) else { fail("usage", "fault_peer_reset ADDR") };
+    let Some(target) = std::env::args().nth(1) else {
+        fail("usage", "fault_peer_reset ADDR")
+    };
     let target: SockAddr = target.parse().unwrap_or_else(|e| fail("address", e));
-    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
-    socket.connect(&target).unwrap_or_else(|e| fail("connect", e));
-    socket.send_all(b"reset me\n").unwrap_or_else(|e| fail("send", e));
+    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
+    socket
+        .connect(&target)
+        .unwrap_or_else(|e| fail("connect", e));
+    socket
+        .send_all(b"reset me\n")
+        .unwrap_or_else(|e| fail("send", e));
     let mut received = 0usize;
     // Bounded: the peer resets after reading our line.
     for _ in 0..1000 {
@@ -29,14 +36,24 @@ fn main() {
             }
             Ok(data) => received += data.len(),
             Err(e) => {
-                println!("receive: {}/{} ({})", e.class(), e.code().as_str(), e.message());
+                println!(
+                    "receive: {}/{} ({})",
+                    e.class(),
+                    e.code().as_str(),
+                    e.message()
+                );
                 break;
             }
         }
     }
     match socket.send_timeout(b"after the reset", Some(Duration::from_secs(5))) {
         Ok(n) => println!("send: ok {n}"),
-        Err(e) => println!("send: {}/{} ({})", e.class(), e.code().as_str(), e.message()),
+        Err(e) => println!(
+            "send: {}/{} ({})",
+            e.class(),
+            e.code().as_str(),
+            e.message()
+        ),
     }
     println!("fault peer reset done");
 }

@@ -24,9 +24,19 @@ fn main() {
     let ms: u64 = args[3].parse().unwrap_or_else(|e| fail("timeout", e));
     let timeout = (ms > 0).then(|| Duration::from_millis(ms));
     for i in 0..count.min(1000) {
-        match wasock::address_information_timeout(Some(&args[1]), Some("80"), &AddrInfoHints::default(), timeout) {
+        match wasock::address_information_timeout(
+            Some(&args[1]),
+            Some("80"),
+            &AddrInfoHints::default(),
+            timeout,
+        ) {
             Ok(list) => println!("resolve {i}: ok {}", list.len()),
-            Err(e) => println!("resolve {i}: {}/{} ({})", e.class(), e.code().as_str(), e.message()),
+            Err(e) => println!(
+                "resolve {i}: {}/{} ({})",
+                e.class(),
+                e.code().as_str(),
+                e.message()
+            ),
         }
     }
     println!("fault resolve done");

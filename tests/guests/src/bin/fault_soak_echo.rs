@@ -31,28 +31,44 @@ fn main() {
     let rounds: u64 = args[2].parse().unwrap_or_else(|e| fail("rounds", e));
     let mut state: u64 = args[3].parse::<u64>().unwrap_or_else(|e| fail("seed", e)) | 1;
 
-    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     let limit = Some(Duration::from_secs(60));
-    socket.set_timeouts(Timeouts { connect: limit, accept: limit, receive: limit, send: limit });
-    socket.connect(&target).unwrap_or_else(|e| fail("connect", e));
+    socket.set_timeouts(Timeouts {
+        connect: limit,
+        accept: limit,
+        receive: limit,
+        send: limit,
+    });
+    socket
+        .connect(&target)
+        .unwrap_or_else(|e| fail("connect", e));
     let mut total = 0u64;
     let mut received = Vec::with_capacity(1024);
     for round in 0..rounds {
         let len = (next(&mut state) % 1024 + 1) as usize;
         let message: Vec<u8> = (0..len).map(|_| next(&mut state) as u8).collect();
-        socket.send_all(&message).unwrap_or_else(|e| fail(&format!("send, round {round}"), e));
+        socket
+            .send_all(&message)
+            .unwrap_or_else(|e| fail(&format!("send, round {round}"), e));
         received.clear();
         while received.len() < len {
             let chunk = socket
                 .receive(len - received.len())
                 .unwrap_or_else(|e| fail(&format!("receive, round {round}"), e));
             if chunk.is_empty() {
-                fail(&format!("receive, round {round}"), format!("end of file after {} of {len} bytes", received.len()));
+                fail(
+                    &format!("receive, round {round}"),
+                    format!("end of file after {} of {len} bytes", received.len()),
+                );
             }
             received.extend_from_slice(&chunk);
         }
         if received != message {
-            fail(&format!("round {round}"), "the echo differs from what was sent");
+            fail(
+                &format!("round {round}"),
+                "the echo differs from what was sent",
+            );
         }
         total += len as u64;
     }

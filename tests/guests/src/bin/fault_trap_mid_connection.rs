@@ -13,14 +13,20 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ! {
 }
 
 fn main() {
-    let Some(target) = std::env::args().nth(1) else { fail("usage", "fault_trap_mid_connection ADDR") };
+    let Some(target) = std::env::args().nth(1) else {
+        fail("usage", "fault_trap_mid_connection ADDR")
+    };
     let target: SockAddr = target.parse().unwrap_or_else(|e| fail("address", e));
-    let tcp = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    let tcp = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     tcp.connect(&target).unwrap_or_else(|e| fail("connect", e));
-    tcp.send_all(b"about to trap\n").unwrap_or_else(|e| fail("send", e));
-    let udp = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    tcp.send_all(b"about to trap\n")
+        .unwrap_or_else(|e| fail("send", e));
+    let udp = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     let local = SockAddr::inet(Some("127.0.0.1"), 0u16).unwrap_or_else(|e| fail("address", e));
     udp.bind(&local).unwrap_or_else(|e| fail("bind", e));
-    let _idle = Socket::new(Family::Inet6, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+    let _idle = Socket::new(Family::Inet6, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
     std::process::abort();
 }

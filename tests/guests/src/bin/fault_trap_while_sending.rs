@@ -16,10 +16,15 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ! {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let Some(target) = args.get(1) else { fail("usage", "fault_trap_while_sending ADDR [hold]") };
+    let Some(target) = args.get(1) else {
+        fail("usage", "fault_trap_while_sending ADDR [hold]")
+    };
     let target: SockAddr = target.parse().unwrap_or_else(|e| fail("address", e));
-    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
-    socket.connect(&target).unwrap_or_else(|e| fail("connect", e));
+    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .unwrap_or_else(|e| fail("socket", e));
+    socket
+        .connect(&target)
+        .unwrap_or_else(|e| fail("connect", e));
     let chunk = vec![0xab_u8; 64 * 1024];
     let mut sent = 0usize;
     // Bounded: loopback buffers hold a few MiB at most.

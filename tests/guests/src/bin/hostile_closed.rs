@@ -7,13 +7,18 @@
 
 use std::time::Duration;
 
-use wasock::constants::{SOL_SOCKET, SO_REUSEADDR};
+use wasock::constants::{SO_REUSEADDR, SOL_SOCKET};
 use wasock::{Family, Protocol, Shutdown, SockAddr, Socket, SocketType};
 
 fn report<T>(case: &str, result: wasock::Result<T>) {
     match result {
         Ok(_) => println!("{case}: ok"),
-        Err(e) => println!("{case}: {}/{} ({})", e.class(), e.code().as_str(), e.message()),
+        Err(e) => println!(
+            "{case}: {}/{} ({})",
+            e.class(),
+            e.code().as_str(),
+            e.message()
+        ),
     }
 }
 
@@ -24,12 +29,15 @@ fn fail(what: &str, e: impl std::fmt::Display) -> ! {
 
 fn main() {
     let level = SOL_SOCKET.get().unwrap_or_else(|e| fail("SOL_SOCKET", e));
-    let name = SO_REUSEADDR.get().unwrap_or_else(|e| fail("SO_REUSEADDR", e));
+    let name = SO_REUSEADDR
+        .get()
+        .unwrap_or_else(|e| fail("SO_REUSEADDR", e));
     let peer = SockAddr::inet(Some("127.0.0.1"), 1u16).unwrap_or_else(|e| fail("address", e));
     let local = SockAddr::inet(Some("127.0.0.1"), 0u16).unwrap_or_else(|e| fail("address", e));
     let short = Some(Duration::from_millis(200));
     for (label, kind) in [("stream", SocketType::Stream), ("dgram", SocketType::Dgram)] {
-        let s = Socket::new(Family::Inet, kind, Protocol::DEFAULT).unwrap_or_else(|e| fail("socket", e));
+        let s = Socket::new(Family::Inet, kind, Protocol::DEFAULT)
+            .unwrap_or_else(|e| fail("socket", e));
         report(&format!("{label}_first_close"), s.close());
         report(&format!("{label}_close"), s.close());
         report(&format!("{label}_connect"), s.connect_timeout(&peer, short));
@@ -45,10 +53,22 @@ fn main() {
         report(&format!("{label}_receive"), s.receive_timeout(16, short));
         report(&format!("{label}_receive_from"), s.receive_from(16));
         report(&format!("{label}_receive_ready"), s.receive_ready());
-        report(&format!("{label}_get_option_int"), s.get_option_int(level, name));
-        report(&format!("{label}_get_option_bytes"), s.get_option_bytes(level, name, 4));
-        report(&format!("{label}_set_option_int"), s.set_option_int(level, name, 1));
-        report(&format!("{label}_set_option_bytes"), s.set_option_bytes(level, name, &[1, 0, 0, 0]));
+        report(
+            &format!("{label}_get_option_int"),
+            s.get_option_int(level, name),
+        );
+        report(
+            &format!("{label}_get_option_bytes"),
+            s.get_option_bytes(level, name, 4),
+        );
+        report(
+            &format!("{label}_set_option_int"),
+            s.set_option_int(level, name, 1),
+        );
+        report(
+            &format!("{label}_set_option_bytes"),
+            s.set_option_bytes(level, name, &[1, 0, 0, 0]),
+        );
         report(&format!("{label}_typed_get"), s.reuse_address());
         report(&format!("{label}_typed_set"), s.set_reuse_address(true));
         report(&format!("{label}_linger"), s.linger());

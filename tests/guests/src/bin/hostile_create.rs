@@ -11,18 +11,44 @@ use wasock::{Family, Protocol, Socket, SocketType};
 fn report<T>(case: &str, result: wasock::Result<T>) {
     match result {
         Ok(_) => println!("{case}: ok"),
-        Err(e) => println!("{case}: {}/{} ({})", e.class(), e.code().as_str(), e.message()),
+        Err(e) => println!(
+            "{case}: {}/{} ({})",
+            e.class(),
+            e.code().as_str(),
+            e.message()
+        ),
     }
 }
 
 fn main() {
-    report("family_unspec", Socket::new(Family::Unspec, SocketType::Stream, Protocol::DEFAULT));
-    report("stream_protocol_9999", Socket::new(Family::Inet, SocketType::Stream, Protocol(9999)));
-    report("dgram_protocol_9999", Socket::new(Family::Inet6, SocketType::Dgram, Protocol(9999)));
-    report("dgram_protocol_tcp", Socket::new(Family::Inet, SocketType::Dgram, Protocol::TCP));
-    report("unix_protocol_1", Socket::new(Family::Unix, SocketType::Stream, Protocol(1)));
-    report("raw_without_grant", Socket::new(Family::Inet, SocketType::Raw, Protocol::ICMP));
-    report("unix_raw_without_grant", Socket::new(Family::Unix, SocketType::Raw, Protocol::DEFAULT));
+    report(
+        "family_unspec",
+        Socket::new(Family::Unspec, SocketType::Stream, Protocol::DEFAULT),
+    );
+    report(
+        "stream_protocol_9999",
+        Socket::new(Family::Inet, SocketType::Stream, Protocol(9999)),
+    );
+    report(
+        "dgram_protocol_9999",
+        Socket::new(Family::Inet6, SocketType::Dgram, Protocol(9999)),
+    );
+    report(
+        "dgram_protocol_tcp",
+        Socket::new(Family::Inet, SocketType::Dgram, Protocol::TCP),
+    );
+    report(
+        "unix_protocol_1",
+        Socket::new(Family::Unix, SocketType::Stream, Protocol(1)),
+    );
+    report(
+        "raw_without_grant",
+        Socket::new(Family::Inet, SocketType::Raw, Protocol::ICMP),
+    );
+    report(
+        "unix_raw_without_grant",
+        Socket::new(Family::Unix, SocketType::Raw, Protocol::DEFAULT),
+    );
 
     // --max-sockets 4.
     let mut held = Vec::new();
@@ -35,9 +61,18 @@ fn main() {
             }
         }
     }
-    report("over_max_sockets", Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT));
-    report("over_max_sockets_unix", Socket::new(Family::Unix, SocketType::Stream, Protocol::DEFAULT));
+    report(
+        "over_max_sockets",
+        Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT),
+    );
+    report(
+        "over_max_sockets_unix",
+        Socket::new(Family::Unix, SocketType::Stream, Protocol::DEFAULT),
+    );
     report("close_one", held[0].close());
-    report("after_close_one", Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT));
+    report(
+        "after_close_one",
+        Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT),
+    );
     println!("hostile create done");
 }

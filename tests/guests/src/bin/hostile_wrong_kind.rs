@@ -14,7 +14,12 @@ use wasock::{Family, Protocol, Shutdown, SockAddr, Socket, SocketType};
 fn report<T>(case: &str, result: wasock::Result<T>) {
     match result {
         Ok(_) => println!("{case}: ok"),
-        Err(e) => println!("{case}: {}/{} ({})", e.class(), e.code().as_str(), e.message()),
+        Err(e) => println!(
+            "{case}: {}/{} ({})",
+            e.class(),
+            e.code().as_str(),
+            e.message()
+        ),
     }
 }
 
@@ -37,21 +42,35 @@ fn main() {
 
     let fresh = socket(SocketType::Stream);
     report("accept_unconnected_stream", fresh.accept_timeout(short));
-    report("receive_unconnected_stream", fresh.receive_timeout(16, short));
-    report("receive_from_unconnected_stream", fresh.receive_from_with(16, Default::default(), short));
+    report(
+        "receive_unconnected_stream",
+        fresh.receive_timeout(16, short),
+    );
+    report(
+        "receive_from_unconnected_stream",
+        fresh.receive_from_with(16, Default::default(), short),
+    );
     report("send_unconnected_stream", fresh.send_timeout(b"x", short));
-    report("shutdown_unconnected_stream", fresh.shutdown(Shutdown::Both));
+    report(
+        "shutdown_unconnected_stream",
+        fresh.shutdown(Shutdown::Both),
+    );
 
     let listener = socket(SocketType::Stream);
     listener.bind(&loopback).unwrap_or_else(|e| fail("bind", e));
     report("bind_twice", listener.bind(&loopback));
     listener.listen(4).unwrap_or_else(|e| fail("listen", e));
-    let target = listener.name().unwrap_or_else(|e| fail("name", e)).unwrap_or_else(|| fail("name", "none"));
+    let target = listener
+        .name()
+        .unwrap_or_else(|e| fail("name", e))
+        .unwrap_or_else(|| fail("name", "none"));
     report("send_on_listener", listener.send_timeout(b"x", short));
     report("connect_listener", listener.connect_timeout(&target, short));
 
     let client = socket(SocketType::Stream);
-    client.connect(&target).unwrap_or_else(|e| fail("connect", e));
+    client
+        .connect(&target)
+        .unwrap_or_else(|e| fail("connect", e));
     let server = listener.accept().unwrap_or_else(|e| fail("accept", e));
     report("connect_twice", client.connect(&target));
     report("send_to_connected_stream", client.send_to(b"x", &target));
@@ -59,9 +78,15 @@ fn main() {
     report("accept_on_connected", client.accept_timeout(short));
     report("shutdown_write", client.shutdown(Shutdown::Write));
     report("shutdown_write_twice", client.shutdown(Shutdown::Write));
-    report("send_after_shutdown_write", client.send_timeout(b"x", short));
+    report(
+        "send_after_shutdown_write",
+        client.send_timeout(b"x", short),
+    );
     report("shutdown_both", client.shutdown(Shutdown::Both));
     report("shutdown_both_twice", client.shutdown(Shutdown::Both));
-    report("peer_eof", server.receive_timeout(16, short).map(|d| d.len()));
+    report(
+        "peer_eof",
+        server.receive_timeout(16, short).map(|d| d.len()),
+    );
     println!("hostile wrong kind done");
 }

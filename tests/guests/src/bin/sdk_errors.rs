@@ -20,7 +20,13 @@ fn main() {
     }
 }
 
-fn expect<T>(what: &str, r: wasock::Result<T>, class: ErrorClass, code: ErrorCode, kind: ErrorKind) -> Result<(), String> {
+fn expect<T>(
+    what: &str,
+    r: wasock::Result<T>,
+    class: ErrorClass,
+    code: ErrorCode,
+    kind: ErrorKind,
+) -> Result<(), String> {
     let e = match r {
         Ok(_) => return Err(format!("{what}: succeeded, expected {code}")),
         Err(e) => e,
@@ -30,7 +36,10 @@ fn expect<T>(what: &str, r: wasock::Result<T>, class: ErrorClass, code: ErrorCod
     }
     let io: std::io::Error = e.into();
     if io.kind() != kind {
-        return Err(format!("{what}: io kind {:?}, expected {kind:?}", io.kind()));
+        return Err(format!(
+            "{what}: io kind {:?}, expected {kind:?}",
+            io.kind()
+        ));
     }
     println!("{what}: {kind:?}");
     Ok(())
@@ -42,11 +51,19 @@ fn tcp() -> Result<Socket, String> {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, in_use, refused] = args.as_slice() else { return Err("usage: sdk_errors IN_USE_PORT REFUSED_PORT".into()) };
+    let [_, in_use, refused] = args.as_slice() else {
+        return Err("usage: sdk_errors IN_USE_PORT REFUSED_PORT".into());
+    };
     let addr = |a: &str, p: &str| SockAddr::inet(Some(a), p).map_err(|e| e.to_string());
 
     let s = tcp()?;
-    expect("bind in use", s.bind(&addr("127.0.0.1", in_use)?), ErrorClass::Fatal, ErrorCode::AddressInUse, ErrorKind::AddrInUse)?;
+    expect(
+        "bind in use",
+        s.bind(&addr("127.0.0.1", in_use)?),
+        ErrorClass::Fatal,
+        ErrorCode::AddressInUse,
+        ErrorKind::AddrInUse,
+    )?;
 
     let s = tcp()?;
     expect(
@@ -68,7 +85,13 @@ fn run() -> Result<(), String> {
 
     let s = tcp()?;
     s.close().map_err(|e| format!("close: {e}"))?;
-    expect("after close", s.send(b"x"), ErrorClass::Fatal, ErrorCode::Closed, ErrorKind::NotConnected)?;
+    expect(
+        "after close",
+        s.send(b"x"),
+        ErrorClass::Fatal,
+        ErrorCode::Closed,
+        ErrorKind::NotConnected,
+    )?;
     s.close_quietly();
 
     let s = tcp()?;
@@ -81,15 +104,31 @@ fn run() -> Result<(), String> {
             }
             println!("tcp/noopt: Unsupported");
         }
-        other => return Err(format!("tcp/noopt: expected class unsupported, got {other:?}")),
+        other => {
+            return Err(format!(
+                "tcp/noopt: expected class unsupported, got {other:?}"
+            ));
+        }
     }
 
     if SO_USELOOPBACK.value().is_some() {
         return Err("so/useloopback is defined on this host".into());
     }
-    expect("undefined constant", SO_USELOOPBACK.get(), ErrorClass::Unsupported, ErrorCode::OptionNotSupported, ErrorKind::Unsupported)?;
+    expect(
+        "undefined constant",
+        SO_USELOOPBACK.get(),
+        ErrorClass::Unsupported,
+        ErrorCode::OptionNotSupported,
+        ErrorKind::Unsupported,
+    )?;
 
-    expect("bad port", SockAddr::inet(Some("127.0.0.1"), "http"), ErrorClass::Fatal, ErrorCode::InvalidArgument, ErrorKind::InvalidInput)?;
+    expect(
+        "bad port",
+        SockAddr::inet(Some("127.0.0.1"), "http"),
+        ErrorClass::Fatal,
+        ErrorCode::InvalidArgument,
+        ErrorKind::InvalidInput,
+    )?;
     println!("sdk_errors: ok");
     Ok(())
 }

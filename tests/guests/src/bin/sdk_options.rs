@@ -6,7 +6,7 @@
 //! Usage: sdk_options
 use std::time::Duration;
 
-use wasock::constants::{self, IPPROTO_TCP, SOL_SOCKET, SO_LINGER, SO_REUSEADDR, TCP_NODELAY};
+use wasock::constants::{self, IPPROTO_TCP, SO_LINGER, SO_REUSEADDR, SOL_SOCKET, TCP_NODELAY};
 use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
 
 fn main() {
@@ -19,17 +19,27 @@ fn main() {
 macro_rules! round_trip {
     ($socket:expr, $set:ident, $get:ident, $value:expr) => {{
         let value = $value;
-        $socket.$set(value).map_err(|e| format!("{}: {e}", stringify!($set)))?;
-        let back = $socket.$get().map_err(|e| format!("{}: {e}", stringify!($get)))?;
+        $socket
+            .$set(value)
+            .map_err(|e| format!("{}: {e}", stringify!($set)))?;
+        let back = $socket
+            .$get()
+            .map_err(|e| format!("{}: {e}", stringify!($get)))?;
         if back != value {
-            return Err(format!("{}: set {:?}, read back {:?}", stringify!($get), value, back));
+            return Err(format!(
+                "{}: set {:?}, read back {:?}",
+                stringify!($get),
+                value,
+                back
+            ));
         }
         println!("{} = {:?}", stringify!($get), back);
     }};
 }
 
 fn run() -> Result<(), String> {
-    let tcp = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
+    let tcp = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
     round_trip!(tcp, set_reuse_address, reuse_address, true);
     round_trip!(tcp, set_reuse_address, reuse_address, false);
     round_trip!(tcp, set_keep_alive, keep_alive, true);
@@ -37,7 +47,12 @@ fn run() -> Result<(), String> {
     round_trip!(tcp, set_oob_inline, oob_inline, true);
     round_trip!(tcp, set_tcp_no_delay, tcp_no_delay, true);
     round_trip!(tcp, set_tcp_no_push, tcp_no_push, true);
-    round_trip!(tcp, set_tcp_keep_alive, tcp_keep_alive, Duration::from_secs(30));
+    round_trip!(
+        tcp,
+        set_tcp_keep_alive,
+        tcp_keep_alive,
+        Duration::from_secs(30)
+    );
     round_trip!(tcp, set_receive_low_water, receive_low_water, 16);
     round_trip!(tcp, set_ip_time_to_live, ip_time_to_live, 33);
     round_trip!(tcp, set_ip_type_of_service, ip_type_of_service, 0x10);
@@ -45,24 +60,39 @@ fn run() -> Result<(), String> {
 
     // The spec's SO_LINGER low-level example reads what the typed setter wrote.
     let blob = tcp
-        .get_option_bytes(SOL_SOCKET.get().map_err(|e| e.to_string())?, SO_LINGER.get().map_err(|e| e.to_string())?, 8)
+        .get_option_bytes(
+            SOL_SOCKET.get().map_err(|e| e.to_string())?,
+            SO_LINGER.get().map_err(|e| e.to_string())?,
+            8,
+        )
         .map_err(|e| format!("get so/linger bytes: {e}"))?;
-    let field = |at: usize| blob.get(at..at + 4).and_then(|b| b.try_into().ok()).map(i32::from_le_bytes);
+    let field = |at: usize| {
+        blob.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(i32::from_le_bytes)
+    };
     if (field(0), field(4)) != (Some(1), Some(100)) {
-        return Err(format!("so/linger bytes {blob:?}, expected l_onoff 1, l_linger 100"));
+        return Err(format!(
+            "so/linger bytes {blob:?}, expected l_onoff 1, l_linger 100"
+        ));
     }
     // ... and the typed getter reads what the low-level setter writes.
     let off: Vec<u8> = [0i32.to_le_bytes(), 0i32.to_le_bytes()].concat();
-    tcp.set_option_bytes(SOL_SOCKET.get().map_err(|e| e.to_string())?, SO_LINGER.get().map_err(|e| e.to_string())?, &off)
-        .map_err(|e| format!("set so/linger bytes: {e}"))?;
-    if tcp.linger().map_err(|e| e.to_string())? != None {
+    tcp.set_option_bytes(
+        SOL_SOCKET.get().map_err(|e| e.to_string())?,
+        SO_LINGER.get().map_err(|e| e.to_string())?,
+        &off,
+    )
+    .map_err(|e| format!("set so/linger bytes: {e}"))?;
+    if tcp.linger().map_err(|e| e.to_string())?.is_some() {
         return Err("linger is still on after the low-level set".into());
     }
     round_trip!(tcp, set_linger, linger, None);
 
     let level = IPPROTO_TCP.get().map_err(|e| e.to_string())?;
     let name = TCP_NODELAY.get().map_err(|e| e.to_string())?;
-    tcp.set_option_int(level, name, 0).map_err(|e| format!("set tcp/nodelay int: {e}"))?;
+    tcp.set_option_int(level, name, 0)
+        .map_err(|e| format!("set tcp/nodelay int: {e}"))?;
     if tcp.tcp_no_delay().map_err(|e| e.to_string())? {
         return Err("tcp/nodelay still on after the low-level set".into());
     }
@@ -76,7 +106,8 @@ fn run() -> Result<(), String> {
     if tcp.accept_connections().map_err(|e| e.to_string())? {
         return Err("a fresh socket accepts connections".into());
     }
-    tcp.bind(&SockAddr::inet(Some("127.0.0.1"), 0).map_err(|e| e.to_string())?).map_err(|e| format!("bind: {e}"))?;
+    tcp.bind(&SockAddr::inet(Some("127.0.0.1"), 0).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("bind: {e}"))?;
     tcp.listen(4).map_err(|e| format!("listen: {e}"))?;
     if !tcp.accept_connections().map_err(|e| e.to_string())? {
         return Err("a listening socket does not accept connections".into());
@@ -85,29 +116,42 @@ fn run() -> Result<(), String> {
         return Err("a pending error on a fresh listener".into());
     }
 
-    let udp = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT).map_err(|e| e.to_string())?;
+    let udp = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
     round_trip!(udp, set_broadcast, broadcast, true);
     if udp.so_type().map_err(|e| e.to_string())? != SocketType::Dgram {
         return Err("so/type of a datagram socket".into());
     }
-    let v6 = Socket::new(Family::Inet6, SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
+    let v6 = Socket::new(Family::Inet6, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
     round_trip!(v6, set_ipv6_v6_only, ipv6_v6_only, true);
 
-    for c in [SOL_SOCKET, SO_REUSEADDR, IPPROTO_TCP, TCP_NODELAY, SO_LINGER] {
+    for c in [
+        SOL_SOCKET,
+        SO_REUSEADDR,
+        IPPROTO_TCP,
+        TCP_NODELAY,
+        SO_LINGER,
+    ] {
         println!("{}={}", c.name(), c.get().map_err(|e| e.to_string())?);
     }
     let inet = constants::address_family_to_integer(Family::Inet).ok_or("af/inet has no number")?;
     if constants::integer_to_address_family(inet) != Some(Family::Inet) {
         return Err("integer->address-family of af/inet".into());
     }
-    let dgram = constants::socket_type_to_integer(SocketType::Dgram).ok_or("sock/dgram has no number")?;
+    let dgram =
+        constants::socket_type_to_integer(SocketType::Dgram).ok_or("sock/dgram has no number")?;
     if constants::integer_to_socket_type(dgram) != Some(SocketType::Dgram) {
         return Err("integer->socket-type of sock/dgram".into());
     }
-    if constants::protocol_type_to_integer(Protocol::UDP) != Some(17) || constants::integer_to_protocol_type(6) != Some(Protocol::TCP) {
+    if constants::protocol_type_to_integer(Protocol::UDP) != Some(17)
+        || constants::integer_to_protocol_type(6) != Some(Protocol::TCP)
+    {
         return Err("ipproto numbers".into());
     }
-    if constants::name_of("so/", SO_REUSEADDR.get().map_err(|e| e.to_string())?) != Some("so/reuseaddr") {
+    if constants::name_of("so/", SO_REUSEADDR.get().map_err(|e| e.to_string())?)
+        != Some("so/reuseaddr")
+    {
         return Err("name_of so/reuseaddr".into());
     }
     println!("af/inet={inet} sock/dgram={dgram}");

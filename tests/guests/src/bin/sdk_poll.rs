@@ -20,20 +20,31 @@ fn main() {
 const LISTENER: Token = Token(usize::MAX);
 
 fn run() -> Result<(), String> {
-    let clients: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).ok_or("usage: sdk_poll CLIENTS")?;
-    let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
-    listener.bind(&SockAddr::inet(Some("127.0.0.1"), 0).map_err(|e| e.to_string())?).map_err(|e| format!("bind: {e}"))?;
+    let clients: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .ok_or("usage: sdk_poll CLIENTS")?;
+    let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    listener
+        .bind(&SockAddr::inet(Some("127.0.0.1"), 0).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("bind: {e}"))?;
     listener.listen(16).map_err(|e| format!("listen: {e}"))?;
 
     {
         let mut idle = Poller::new();
         idle.register(&listener, Interest::READABLE, LISTENER);
-        let ready = idle.wait(Some(Duration::from_millis(50))).map_err(|e| e.to_string())?;
+        let ready = idle
+            .wait(Some(Duration::from_millis(50)))
+            .map_err(|e| e.to_string())?;
         if !ready.is_empty() {
             return Err(format!("nothing connected yet, but {ready:?} are ready"));
         }
     }
-    let name = listener.name().map_err(|e| e.to_string())?.ok_or("listener has no name")?;
+    let name = listener
+        .name()
+        .map_err(|e| e.to_string())?
+        .ok_or("listener has no name")?;
     println!("listening on {name}");
 
     let mut open: Vec<Socket> = Vec::new();
@@ -52,7 +63,9 @@ fn run() -> Result<(), String> {
         for (i, conn) in open.iter().enumerate() {
             poller.register(conn, Interest::READABLE, Token(i));
         }
-        let ready = poller.wait(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+        let ready = poller
+            .wait(Some(Duration::from_secs(30)))
+            .map_err(|e| e.to_string())?;
         drop(poller);
         if ready.is_empty() {
             return Err("no client activity for 30 s".into());

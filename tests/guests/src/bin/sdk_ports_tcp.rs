@@ -9,7 +9,7 @@
 //! Usage: sdk_ports_tcp ADDR
 use std::io::{BufRead, Read, Write};
 
-use wasock::ports::{io_ports, PortConfig};
+use wasock::ports::{PortConfig, io_ports};
 use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
 
 fn main() {
@@ -20,21 +20,44 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
-    let addr: SockAddr = std::env::args().nth(1).ok_or("usage: sdk_ports_tcp ADDR")?.parse().map_err(|e| format!("{e}"))?;
-    let socket = Socket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
-    socket.connect(&addr).map_err(|e| format!("connect {addr}: {e}"))?;
-    let config = PortConfig { send_buffer_size: Some(512), ..PortConfig::default() };
+    let addr: SockAddr = std::env::args()
+        .nth(1)
+        .ok_or("usage: sdk_ports_tcp ADDR")?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    let socket = Socket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    socket
+        .connect(&addr)
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    let config = PortConfig {
+        send_buffer_size: Some(512),
+        ..PortConfig::default()
+    };
     let (mut reader, mut writer) = io_ports(socket, config);
 
-    writer.write_all(&[b'a'; 500]).map_err(|e| format!("write 500: {e}"))?;
+    writer
+        .write_all(&[b'a'; 500])
+        .map_err(|e| format!("write 500: {e}"))?;
     if writer.buffered() != 500 {
-        return Err(format!("after 500 bytes {} are buffered, not 500", writer.buffered()));
+        return Err(format!(
+            "after 500 bytes {} are buffered, not 500",
+            writer.buffered()
+        ));
     }
-    writer.write_all(&[b'b'; 526]).map_err(|e| format!("write 526: {e}"))?;
+    writer
+        .write_all(&[b'b'; 526])
+        .map_err(|e| format!("write 526: {e}"))?;
     if writer.buffered() != 2 {
-        return Err(format!("after 1026 bytes {} are buffered, not 2", writer.buffered()));
+        return Err(format!(
+            "after 1026 bytes {} are buffered, not 2",
+            writer.buffered()
+        ));
     }
-    writer.socket().send_all(b"|").map_err(|e| format!("marker: {e}"))?;
+    writer
+        .socket()
+        .send_all(b"|")
+        .map_err(|e| format!("marker: {e}"))?;
     if writer.socket().family() != Family::Inet && writer.socket().family() != Family::Inet6 {
         return Err("the port's socket lost its family".into());
     }
@@ -42,14 +65,18 @@ fn run() -> Result<(), String> {
     let mut lines = Vec::new();
     for _ in 0..2 {
         let mut line = String::new();
-        reader.read_line(&mut line).map_err(|e| format!("read_line: {e}"))?;
+        reader
+            .read_line(&mut line)
+            .map_err(|e| format!("read_line: {e}"))?;
         lines.push(line.trim_end().to_owned());
     }
-    write!(writer, "got {}\n", lines.join(",")).map_err(|e| format!("write reply: {e}"))?;
+    writeln!(writer, "got {}", lines.join(",")).map_err(|e| format!("write reply: {e}"))?;
     writer.close().map_err(|e| format!("close writer: {e}"))?;
 
     let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).map_err(|e| format!("read to end: {e}"))?;
+    reader
+        .read_to_end(&mut rest)
+        .map_err(|e| format!("read to end: {e}"))?;
     reader.close().map_err(|e| format!("close reader: {e}"))?;
     println!("sdk_ports_tcp: ok, {} bytes after the lines", rest.len());
     Ok(())

@@ -33,28 +33,51 @@ fn expect_timeout<T>(what: &str, r: wasock::Result<T>) -> Result<(), String> {
 }
 
 fn run() -> Result<(), String> {
-    let addr: SockAddr = std::env::args().nth(1).ok_or("usage: sdk_timeouts ADDR")?.parse().map_err(|e| format!("{e}"))?;
+    let addr: SockAddr = std::env::args()
+        .nth(1)
+        .ok_or("usage: sdk_timeouts ADDR")?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
     let short = Some(Duration::from_millis(200));
 
-    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
+    let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
     if socket.timeouts() != Timeouts::SPEC {
-        return Err(format!("a new socket's timeouts are {:?}, not the spec's", socket.timeouts()));
+        return Err(format!(
+            "a new socket's timeouts are {:?}, not the spec's",
+            socket.timeouts()
+        ));
     }
-    socket.connect(&addr).map_err(|e| format!("connect {addr}: {e}"))?;
+    socket
+        .connect(&addr)
+        .map_err(|e| format!("connect {addr}: {e}"))?;
     expect_timeout("receive_timeout", socket.receive_timeout(16, short))?;
 
-    socket.set_timeouts(Timeouts { receive: short, ..Timeouts::SPEC });
+    socket.set_timeouts(Timeouts {
+        receive: short,
+        ..Timeouts::SPEC
+    });
     expect_timeout("per-socket receive", socket.receive(16))?;
     let mut buf = [0u8; 8];
     expect_timeout("per-socket receive_into", socket.receive_into(&mut buf))?;
 
-    wasock::set_default_timeouts(Timeouts { receive: short, accept: short, ..Timeouts::SPEC });
-    let second = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
-    second.connect(&addr).map_err(|e| format!("connect {addr}: {e}"))?;
+    wasock::set_default_timeouts(Timeouts {
+        receive: short,
+        accept: short,
+        ..Timeouts::SPEC
+    });
+    let second = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    second
+        .connect(&addr)
+        .map_err(|e| format!("connect {addr}: {e}"))?;
     expect_timeout("program default receive", second.receive(16))?;
 
-    let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT).map_err(|e| e.to_string())?;
-    listener.bind(&SockAddr::inet(Some("127.0.0.1"), 0).map_err(|e| e.to_string())?).map_err(|e| format!("bind: {e}"))?;
+    let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    listener
+        .bind(&SockAddr::inet(Some("127.0.0.1"), 0).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("bind: {e}"))?;
     listener.listen(4).map_err(|e| format!("listen: {e}"))?;
     expect_timeout("program default accept", listener.accept())?;
     expect_timeout("accept_timeout", listener.accept_timeout(short))?;

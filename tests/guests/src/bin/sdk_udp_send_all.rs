@@ -7,7 +7,7 @@
 //! Usage: sdk_udp_send_all ADDR
 use std::io::Write;
 
-use wasock::ports::{self, io_ports, PortConfig};
+use wasock::ports::{self, PortConfig, io_ports};
 use wasock::{Protocol, SendFlags, SockAddr, Socket, SocketType};
 
 fn main() {
@@ -18,22 +18,41 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
-    let addr: SockAddr = std::env::args().nth(1).ok_or("usage: sdk_udp_send_all ADDR")?.parse().map_err(|e| format!("{e}"))?;
-    let socket = Socket::new(addr.family(), SocketType::Dgram, Protocol::DEFAULT).map_err(|e| e.to_string())?;
-    socket.connect(&addr).map_err(|e| format!("connect {addr}: {e}"))?;
+    let addr: SockAddr = std::env::args()
+        .nth(1)
+        .ok_or("usage: sdk_udp_send_all ADDR")?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    let socket = Socket::new(addr.family(), SocketType::Dgram, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    socket
+        .connect(&addr)
+        .map_err(|e| format!("connect {addr}: {e}"))?;
     let peer = socket.peer_name().map_err(|e| e.to_string())?;
     if peer.as_ref() != Some(&addr) {
         return Err(format!("peer name {peer:?}, expected {addr}"));
     }
 
-    socket.send_all_with(&[1; 1300], SendFlags::empty(), Some(512)).map_err(|e| format!("send_all_with: {e}"))?;
+    socket
+        .send_all_with(&[1; 1300], SendFlags::empty(), Some(512))
+        .map_err(|e| format!("send_all_with: {e}"))?;
 
-    ports::set_default_config(PortConfig { send_size: Some(400), ..PortConfig::default() });
-    socket.send_all(&[2; 1300]).map_err(|e| format!("send_all: {e}"))?;
+    ports::set_default_config(PortConfig {
+        send_size: Some(400),
+        ..PortConfig::default()
+    });
+    socket
+        .send_all(&[2; 1300])
+        .map_err(|e| format!("send_all: {e}"))?;
 
-    let config = PortConfig { send_size: Some(300), ..PortConfig::default() };
+    let config = PortConfig {
+        send_size: Some(300),
+        ..PortConfig::default()
+    };
     let (_reader, mut writer) = io_ports(socket, config);
-    writer.write_all(&[3; 1000]).map_err(|e| format!("port write: {e}"))?;
+    writer
+        .write_all(&[3; 1000])
+        .map_err(|e| format!("port write: {e}"))?;
     println!("sdk_udp_send_all: ok");
     Ok(())
 }
