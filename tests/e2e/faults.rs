@@ -140,35 +140,9 @@ fn connect_to_a_closed_port_is_transient_refused() {
 /// timeout fails with class `timeout`.
 #[test]
 fn connect_timeout_against_a_full_backlog() {
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener
-        .bind(
-            &"127.0.0.1:0"
-                .parse::<std::net::SocketAddr>()
-                .expect("address")
-                .into(),
-        )
-        .expect("bind");
-    listener.listen(0).expect("listen");
-    let address = listener
-        .local_addr()
-        .expect("address")
-        .as_socket()
-        .expect("inet");
-    // Fill the accept queue (never accepted) until a connect times out.
-    let mut fillers = Vec::new();
-    let mut full = false;
-    for _ in 0..64 {
-        match TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
-            Ok(stream) => fillers.push(stream),
-            Err(_) => {
-                full = true;
-                break;
-            }
-        }
-    }
-    assert!(full, "64 connections fitted in a backlog-0 queue");
+    let backlog =
+        wasock_tests::full_backlog(0).expect("64 connections fitted in a backlog-0 queue");
+    let address = backlog.address;
     let target = address.to_string();
     let (stdout, text) = run_ok(
         Wasock::new(WASOCK, guest("fault_connect"))
@@ -182,7 +156,7 @@ fn connect_timeout_against_a_full_backlog() {
         "{text}"
     );
     line_with(&stdout, "fault connect done", &text);
-    drop((fillers, listener));
+    drop(backlog);
 }
 
 /// A name that does not resolve, with `--allow-dns`: `name-not-found`

@@ -270,35 +270,13 @@ fn send_timeout_fires_against_a_peer_that_never_reads() {
 /// skips the timeout assertions.
 #[test]
 fn connect_timeout_as_socket_and_program_default_against_a_full_backlog() {
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener
-        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
-        .expect("bind");
-    listener.listen(1).expect("listen");
-    let address = listener
-        .local_addr()
-        .expect("address")
-        .as_socket()
-        .expect("inet");
-    // Fill the accept queue (never accepted) until a connect times out.
-    let mut fillers = Vec::new();
-    let mut full = false;
-    for _ in 0..64 {
-        match TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
-            Ok(stream) => fillers.push(stream),
-            Err(_) => {
-                full = true;
-                break;
-            }
-        }
-    }
-    if !full {
+    let Some(backlog) = wasock_tests::full_backlog(1) else {
         eprintln!(
             "SKIPPED spec::connect_timeout_as_socket_and_program_default_against_a_full_backlog: 64 connections fitted in a backlog-1 queue (this machine does not drop SYNs)"
         );
         return;
-    }
+    };
+    let address = backlog.address;
     let target = address.to_string();
     let output = Wasock::new(WASOCK, guest("spec_timeouts"))
         .flag("--allow-connect")
@@ -329,7 +307,7 @@ fn connect_timeout_as_socket_and_program_default_against_a_full_backlog() {
             );
         }
     }
-    drop((fillers, listener));
+    drop(backlog);
 }
 
 /// Every spec constant as a guest sees it equals the native `libc` number

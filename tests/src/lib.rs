@@ -8,7 +8,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
@@ -291,4 +291,45 @@ fn lock(buffer: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
 fn exit_status_unknown() -> ExitStatus {
     use std::os::unix::process::ExitStatusExt;
     ExitStatus::from_raw(-1)
+}
+
+/// A loopback TCP listener whose accept queue is full and never drained:
+/// Linux drops further SYNs, so a connect to [`FullBacklog::address`] waits
+/// until its own timeout. Dropping it closes everything.
+#[derive(Debug)]
+pub struct FullBacklog {
+    /// Where to connect.
+    pub address: SocketAddr,
+    _listener: socket2::Socket,
+    _fillers: Vec<TcpStream>,
+}
+
+/// Listens on 127.0.0.1 with `backlog` and connects (never accepting) until
+/// a connect times out; `None` if 64 connections fit, where this machine
+/// does not drop SYNs for a full queue.
+pub fn full_backlog(backlog: i32) -> Option<FullBacklog> {
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    listener.bind(&loopback.into()).expect("bind");
+    listener.listen(backlog).expect("listen");
+    let address = listener
+        .local_addr()
+        .ok()
+        .and_then(|address| address.as_socket())
+        .expect("an inet address");
+    let mut fillers = Vec::new();
+    for _ in 0..64 {
+        match TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
+            Ok(stream) => fillers.push(stream),
+            Err(_) => {
+                return Some(FullBacklog {
+                    address,
+                    _listener: listener,
+                    _fillers: fillers,
+                });
+            }
+        }
+    }
+    None
 }
