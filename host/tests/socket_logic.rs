@@ -13,6 +13,14 @@ use wasock_host::socket::{
     Family, HostSocket, Kind, RECEIVE_CAP, RecvFlags, SendFlags, ShutdownHow,
 };
 
+/// `MSG_WAITALL`: receive exactly the length asked for (or end of file).
+fn wait_all() -> RecvFlags {
+    RecvFlags {
+        wait_all: true,
+        ..Default::default()
+    }
+}
+
 /// Long enough never to fire in a passing test.
 const GENEROUS: Option<Duration> = Some(Duration::from_secs(20));
 
@@ -56,14 +64,7 @@ async fn stream_round_trip(loopback: &str) {
     assert_eq!(&got, b"ping");
     peer.write_all(b"pong").expect("peer writes");
     let data = socket
-        .receive(
-            4,
-            RecvFlags {
-                wait_all: true,
-                ..Default::default()
-            },
-            GENEROUS,
-        )
+        .receive(4, wait_all(), GENEROUS)
         .await
         .expect("receive");
     assert_eq!(data, b"pong");
@@ -112,14 +113,7 @@ async fn listen_and_accept(loopback: &str) {
     let mut accepted = listener.accept(GENEROUS).await.expect("accept");
     assert_eq!((accepted.family(), accepted.kind()), (family, Kind::Stream));
     let data = accepted
-        .receive(
-            5,
-            RecvFlags {
-                wait_all: true,
-                ..Default::default()
-            },
-            GENEROUS,
-        )
+        .receive(5, wait_all(), GENEROUS)
         .await
         .expect("receive");
     assert_eq!(data, b"hello");
@@ -323,14 +317,7 @@ async fn shutdown_write_gives_the_peer_end_of_file() {
     // The other direction still works.
     peer.write_all(b"still").expect("peer writes");
     let data = socket
-        .receive(
-            5,
-            RecvFlags {
-                wait_all: true,
-                ..Default::default()
-            },
-            GENEROUS,
-        )
+        .receive(5, wait_all(), GENEROUS)
         .await
         .expect("receive");
     assert_eq!(data, b"still");
@@ -587,14 +574,7 @@ async fn unix_stream_round_trip() {
     });
     let mut accepted = listener.accept(GENEROUS).await.expect("accept");
     let data = accepted
-        .receive(
-            4,
-            RecvFlags {
-                wait_all: true,
-                ..Default::default()
-            },
-            GENEROUS,
-        )
+        .receive(4, wait_all(), GENEROUS)
         .await
         .expect("receive");
     assert_eq!(data, b"unix");
@@ -720,14 +700,7 @@ async fn receive_from_on_a_connected_stream_has_no_address() {
     let (mut socket, mut peer) = connected_pair("127.0.0.1:0").await;
     peer.write_all(b"hi").expect("peer writes");
     let (data, source, truncated) = socket
-        .receive_from(
-            2,
-            RecvFlags {
-                wait_all: true,
-                ..Default::default()
-            },
-            GENEROUS,
-        )
+        .receive_from(2, wait_all(), GENEROUS)
         .await
         .expect("receive-from");
     assert_eq!(data, b"hi");
