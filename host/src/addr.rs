@@ -98,7 +98,7 @@ pub fn to_wit(address: &SockAddr, policy: &Policy) -> Option<SocketAddress> {
         let guest = address
             .as_pathname()
             .filter(|path| !path.as_os_str().is_empty())
-            .and_then(|path| policy.guest_unix_path(path))
+            .and_then(|path| policy.guest_unix_name(path))
             .unwrap_or_default();
         return Some(SocketAddress::Unix(guest));
     }
@@ -116,7 +116,7 @@ pub fn bound_name(address: &SockAddr, policy: &Policy) -> Option<SocketAddress> 
             .as_pathname()
             .filter(|path| !path.as_os_str().is_empty())?;
         return Some(SocketAddress::Unix(
-            policy.guest_unix_path(path).unwrap_or_default(),
+            policy.guest_unix_name(path).unwrap_or_default(),
         ));
     }
     None

@@ -7,7 +7,7 @@
 //! [`HostSocket`](crate::socket::HostSocket). The calls that can wait are
 //! `async`; every function may trap (a resource-table error) and the
 //! guest-visible error is the WIT `error` record, produced from
-//! [`HostError`](crate::glue::HostError).
+//! [`HostError`](crate::error::HostError).
 
 // The generated items carry the WIT's doc comments where it has them.
 #![allow(missing_docs, missing_debug_implementations)]
@@ -30,7 +30,7 @@ wasmtime::component::bindgen!({
     },
     exports: { default: async },
     trappable_error_type: {
-        "wasock:socket/types.error" => crate::glue::HostError,
+        "wasock:socket/types.error" => crate::error::HostError,
     },
     with: {
         "wasi": wasmtime_wasi::p2::bindings,

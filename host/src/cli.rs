@@ -12,7 +12,10 @@ use std::time::Instant;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 
-use crate::policy::{DEFAULT_MAX_SOCKETS, GrantError, GrantSpec, Policy, UnixGrantSpec};
+use crate::policy::{
+    DEFAULT_MAX_MEMORY, DEFAULT_MAX_SOCKETS, GrantError, GrantSpec, MulticastGrant, Policy,
+    UnixGrantSpec,
+};
 use crate::run::{CacheSetting, GuestConfig, Outcome, Runner, RunnerConfig};
 
 /// Exit code for a usage error (malformed flag or grant), as clap uses.
@@ -37,9 +40,12 @@ Examples:
   --allow-dns                            address-information / name-information
   --allow-unix /tmp/socks                unix sockets under /tmp/socks (guest names /tmp/socks/x)
   --allow-unix /tmp/socks::/run          the same directory, named /run in the guest
-  --allow-raw                            raw sockets and options like SO_BINDTODEVICE, SO_MARK
+  --allow-multicast 239.255.0.0/16       join multicast groups in 239.255/16
+  --allow-multicast '[ff02::fb]'         join one IPv6 group
+  --allow-raw                            raw sockets, other protocols, options like SO_BINDTODEVICE
   --inherit-network                      any inet / inet6 address and port, and DNS
   --max-sockets 64                       at most 64 sockets open at once
+  --max-memory 256M                      at most 256 MiB of guest memory
   --dir ./data::/data                    preopen ./data as /data (wasi:filesystem)
   --env RUST_LOG=debug --env HOME        set a variable; inherit HOME from the host
 
@@ -87,8 +93,14 @@ pub struct RunArgs {
     #[arg(long = "allow-unix", value_name = "HOST_DIR[::GUEST_DIR]")]
     pub allow_unix: Vec<UnixGrantSpec>,
 
-    /// Allow raw sockets and low-level options that could escape the
-    /// sandbox (the OS still asks for its own privilege).
+    /// Allow joining the multicast groups GROUP[/PREFIX] covers (and
+    /// SO_REUSEADDR on datagram sockets) (repeatable).
+    #[arg(long = "allow-multicast", value_name = "GROUP")]
+    pub allow_multicast: Vec<MulticastGrant>,
+
+    /// Allow raw sockets, protocols other than TCP/UDP, and the options that
+    /// choose interfaces, routes or headers (the OS still asks for its own
+    /// privilege: CAP_NET_RAW is kept only with this grant).
     #[arg(long = "allow-raw")]
     pub allow_raw: bool,
 
@@ -96,9 +108,15 @@ pub struct RunArgs {
     #[arg(long = "inherit-network")]
     pub inherit_network: bool,
 
-    /// How many sockets the guest may hold open at once.
+    /// How many sockets the guest may hold open at once (both socket APIs,
+    /// lingering closes included).
     #[arg(long = "max-sockets", value_name = "N", default_value_t = DEFAULT_MAX_SOCKETS)]
     pub max_sockets: usize,
+
+    /// How much memory the guest may use, in bytes or with a K, M or G
+    /// suffix (default 1G).
+    #[arg(long = "max-memory", value_name = "BYTES", value_parser = parse_bytes, default_value_t = DEFAULT_MAX_MEMORY)]
+    pub max_memory: usize,
 
     /// Preopen a host directory for wasi:filesystem, named GUEST_DIR in the
     /// guest (default: HOST_DIR itself) (repeatable).
@@ -143,7 +161,11 @@ impl RunArgs {
             .allow_dns(self.allow_dns)
             .allow_raw(self.allow_raw)
             .inherit_network(self.inherit_network)
-            .max_sockets_limit(self.max_sockets);
+            .max_sockets_limit(self.max_sockets)
+            .max_memory_limit(self.max_memory);
+        for grant in &self.allow_multicast {
+            policy = policy.allow_multicast(*grant);
+        }
         for grant in &self.allow_connect {
             policy = policy.allow_connect(*grant);
         }
@@ -187,6 +209,24 @@ impl RunArgs {
         };
         RunnerConfig { cache }
     }
+}
+
+/// A size in bytes: `N`, or `N` with a `K`, `M` or `G` suffix (powers of
+/// 1024).
+pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    let bad = || format!("`{text}` is not a size (N, or N with K, M or G, like 256M)");
+    let (digits, shift) = match text.trim().char_indices().last() {
+        Some((at, 'k' | 'K')) => (&text[..at], 10),
+        Some((at, 'm' | 'M')) => (&text[..at], 20),
+        Some((at, 'g' | 'G')) => (&text[..at], 30),
+        Some(_) => (text.trim(), 0),
+        None => return Err(bad()),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: usize = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(1usize << shift).ok_or_else(bad)
 }
 
 /// `--dir HOST_DIR[::GUEST_DIR]`.
@@ -268,6 +308,15 @@ pub fn run_command(args: RunArgs) -> i32 {
             return USAGE_EXIT_CODE;
         }
     };
+    // Least privilege, before any thread starts (capabilities belong to
+    // threads, and the runtime's inherit this one's).
+    let keep = crate::privileges::needed(&policy, !args.dirs.is_empty());
+    if let Err(error) = crate::privileges::drop_capabilities(&keep) {
+        report(format_args!(
+            "wasock: error: cannot drop the capabilities no grant needs: {error}"
+        ));
+        return HOST_ERROR_EXIT_CODE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -362,9 +411,13 @@ mod tests {
             "--allow-unix",
             &unix,
             "--allow-raw",
+            "--allow-multicast",
+            "239.1.0.0/16",
             "--inherit-network",
             "--max-sockets",
             "7",
+            "--max-memory",
+            "64M",
             "guest.wasm",
         ])
         .unwrap();
@@ -374,8 +427,9 @@ mod tests {
         assert_eq!(args.max_sockets, 7);
         let policy = args.policy().unwrap();
         assert_eq!(policy.max_sockets(), 7);
-        assert!(policy.check_raw().is_ok());
-        assert!(policy.unix_path("bind", "/run/x.sock").is_ok());
+        assert_eq!(policy.max_memory(), 64 << 20);
+        assert!(policy.raw_allowed());
+        assert!(policy.unix_bind("/run/x.sock").is_ok());
     }
 
     #[test]
@@ -388,7 +442,23 @@ mod tests {
                 .check_connect(&"127.0.0.1:1".parse().unwrap())
                 .is_err()
         );
-        assert!(policy.check_dns().is_err());
+        assert!(!policy.dns_allowed());
+        assert_eq!(policy.max_memory(), DEFAULT_MAX_MEMORY);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("64K"), Ok(64 << 10));
+        assert_eq!(parse_bytes("256m"), Ok(256 << 20));
+        assert_eq!(parse_bytes("2G"), Ok(2 << 30));
+        for bad in ["", "G", "-1", "1.5G", "12T", "99999999999999999999G"] {
+            assert!(parse_bytes(bad).is_err(), "{bad}");
+        }
+        let error = parse(&["--max-memory", "lots", "g.wasm"]).unwrap_err();
+        assert_eq!(error.exit_code(), USAGE_EXIT_CODE);
+        let error = parse(&["--allow-multicast", "10.0.0.1", "g.wasm"]).unwrap_err();
+        assert!(error.to_string().contains("multicast ranges"), "{error}");
     }
 
     #[test]
@@ -473,8 +543,10 @@ mod tests {
             "--allow-dns",
             "--allow-unix",
             "--allow-raw",
+            "--allow-multicast",
             "--inherit-network",
             "--max-sockets",
+            "--max-memory",
             "--dir",
             "--env",
         ] {

@@ -1,14 +1,16 @@
 //! What an embedder holds per guest ([`WasockCtx`]), how the bindings reach
 //! it ([`WasockView`]), and [`add_to_linker`].
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime_wasi::sockets::WasiSocketsCtx;
 
+use crate::accounting::{Slot, Slots};
 use crate::bindings::wasock::socket::{resolve, socket, types};
 use crate::error::{Error, ErrorClass, ErrorCode};
-use crate::policy::Policy;
+use crate::policy::{DenialSink, Policy, Reporter};
 
 /// How many resolutions (`address-information` / `name-information`) one
 /// guest may have in flight at once, by default.
@@ -21,60 +23,107 @@ use crate::policy::Policy;
 /// `would-block`; the guest may retry once earlier ones finish.
 pub const DEFAULT_MAX_RESOLUTIONS: usize = 16;
 
-/// One guest's wasock state: its policy and how many sockets it holds.
+/// One guest's wasock state: its policy, where its denials go, and what it
+/// holds of the host (sockets on both socket paths, resolutions).
 ///
 /// Create one per `Store`, beside wasmtime-wasi's `WasiCtx`.
-#[derive(Debug)]
 pub struct WasockCtx {
     pub(crate) policy: Arc<Policy>,
-    /// Sockets created or accepted and not yet closed or dropped, for
-    /// `--max-sockets`.
-    pub(crate) open_sockets: usize,
+    pub(crate) reporter: Reporter,
+    /// `--max-sockets`: one slot per open socket, wasock and `wasi:sockets`
+    /// alike, held until the OS socket is gone (lingering closes included).
+    pub(crate) sockets: Slots,
     /// Resolutions whose blocking thread is still running (including ones
     /// the guest's timeout abandoned).
-    resolutions: Arc<AtomicUsize>,
-    /// The limit on `resolutions`.
-    max_resolutions: usize,
+    resolutions: Slots,
+    /// wasmtime-wasi's sockets state, which the `wasi:sockets` wrappers
+    /// hand off to.
+    pub(crate) wasi_sockets: WasiSocketsCtx,
+    /// What the `wasi:sockets` wrappers keep per resource.
+    pub(crate) wasi: WasiSocketBook,
+}
+
+/// The `wasi:sockets` wrappers' bookkeeping, by resource handle.
+#[derive(Debug, Default)]
+pub(crate) struct WasiSocketBook {
+    /// Each open `tcp-socket` / `udp-socket`'s slot.
+    pub(crate) slots: HashMap<u32, Slot>,
+    /// UDP sockets bound under a bind grant (they hear from anyone).
+    pub(crate) granted_udp: HashSet<u32>,
+    /// Incoming datagram streams whose senders are filtered, and whether a
+    /// drop was reported yet.
+    pub(crate) filtered_incoming: HashMap<u32, bool>,
+}
+
+impl std::fmt::Debug for WasockCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasockCtx")
+            .field("policy", &self.policy)
+            .field("reporter", &self.reporter)
+            .field("sockets", &self.sockets)
+            .field("resolutions", &self.resolutions)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WasockCtx {
-    /// A context under `policy`, holding no sockets yet.
+    /// A context under `policy`, holding nothing yet, reporting denials on
+    /// stderr as the guest `guest`.
     pub fn new(policy: Arc<Policy>) -> Self {
         WasockCtx {
+            sockets: Slots::new(policy.max_sockets()),
+            resolutions: Slots::new(DEFAULT_MAX_RESOLUTIONS),
+            wasi_sockets: crate::wasi_sockets::wasi_sockets_ctx(&policy),
+            wasi: WasiSocketBook::default(),
+            reporter: Reporter::default(),
             policy,
-            open_sockets: 0,
-            resolutions: Arc::new(AtomicUsize::new(0)),
-            max_resolutions: DEFAULT_MAX_RESOLUTIONS,
         }
+    }
+
+    /// Sends the guest's denials to `sink`, naming the guest `guest`.
+    pub fn with_denial_sink(
+        mut self,
+        guest: impl Into<Arc<str>>,
+        sink: Arc<dyn DenialSink>,
+    ) -> Self {
+        self.reporter = Reporter::new(guest, sink);
+        self
     }
 
     /// Sets how many resolutions the guest may have in flight at once
     /// (default [`DEFAULT_MAX_RESOLUTIONS`]).
     pub fn with_max_resolutions(mut self, limit: usize) -> Self {
-        self.max_resolutions = limit;
+        self.resolutions = Slots::new(limit);
         self
     }
 
     /// How many of the guest's resolutions are still running on the host.
     pub fn resolutions_in_flight(&self) -> usize {
-        self.resolutions.load(Ordering::SeqCst)
+        self.resolutions.in_use()
     }
 
     /// Takes one resolution slot, or fails with `transient`/`would-block`
-    /// at the limit. The slot is given back when the returned guard drops
-    /// (the resolver thread holds it to its end).
-    pub(crate) fn resolution_slot(&self, operation: &str) -> Result<ResolutionSlot, Error> {
-        let limit = self.max_resolutions;
-        self.resolutions
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < limit).then_some(n + 1))
-            .map_err(|_| {
-                Error::new(
-                    ErrorClass::Transient,
-                    ErrorCode::WouldBlock,
-                    format!("{operation}: {limit} resolutions already in flight for this guest; retry later"),
-                )
-            })?;
-        Ok(ResolutionSlot(self.resolutions.clone()))
+    /// at the limit. The slot is given back when it drops (the resolver
+    /// thread holds it to its end).
+    pub(crate) fn resolution_slot(&self, operation: &str) -> Result<Slot, Error> {
+        self.resolutions.take().ok_or_else(|| {
+            Error::new(
+                ErrorClass::Transient,
+                ErrorCode::WouldBlock,
+                format!(
+                    "{operation}: {} resolutions already in flight for this guest; retry later",
+                    self.resolutions.limit()
+                ),
+            )
+        })
+    }
+
+    /// Takes one socket slot, or fails with `too-many-sockets` at the
+    /// guest's `--max-sockets` limit.
+    pub(crate) fn socket_slot(&self, operation: &str) -> Result<Slot, Error> {
+        self.sockets
+            .take()
+            .ok_or_else(|| Error::too_many_sockets(operation, self.sockets.limit()))
     }
 
     /// The policy the guest runs under.
@@ -82,19 +131,15 @@ impl WasockCtx {
         &self.policy
     }
 
-    /// How many sockets the guest holds open now.
-    pub fn open_sockets(&self) -> usize {
-        self.open_sockets
+    /// Where the guest's denials go.
+    pub fn reporter(&self) -> &Reporter {
+        &self.reporter
     }
-}
 
-/// One resolution in flight; gives its slot back on drop.
-#[derive(Debug)]
-pub(crate) struct ResolutionSlot(Arc<AtomicUsize>);
-
-impl Drop for ResolutionSlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+    /// How many sockets the guest holds open now, on both socket paths,
+    /// lingering closes included.
+    pub fn open_sockets(&self) -> usize {
+        self.sockets.in_use()
     }
 }
 
@@ -117,25 +162,26 @@ pub trait WasockView: Send {
 }
 
 /// The [`HasData`] marker that makes [`WasockCtxView`] the host of the
-/// wasock interfaces.
-struct HasWasock;
+/// wasock interfaces and of the sandboxed `wasi:sockets`.
+pub(crate) struct HasWasock;
 
 impl HasData for HasWasock {
     type Data<'a> = WasockCtxView<'a>;
 }
 
 /// Adds the `wasock:socket` interfaces (types, resolve, socket) to
-/// `linker`.
+/// `linker`, and replaces the `wasi:sockets` interfaces with ones under the
+/// same policy and accounting.
 ///
-/// Only those: `wasi:io/poll` and `wasi:clocks` (what socket pollables and
-/// poll timeouts are made of) come from
-/// `wasmtime_wasi::p2::add_to_linker_async`, which the embedder also calls.
-/// The store must be async (wasock waits for sockets on the tokio reactor).
-pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> anyhow::Result<()> {
-    let to_anyhow = |e: wasmtime::Error| anyhow::anyhow!("{e:?}");
-    types::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
-    resolve::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
-    socket::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
+/// Call it after `wasmtime_wasi::p2::add_to_linker_async` (which provides
+/// `wasi:io/poll`, `wasi:clocks` and the rest of `wasi:cli`); it leaves
+/// the linker's shadowing switched off. The store must be async (wasock
+/// waits for sockets on the tokio reactor).
+pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    types::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    resolve::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    socket::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    crate::wasi_sockets::add_to_linker(linker)?;
     Ok(())
 }
 
@@ -167,5 +213,16 @@ mod tests {
             .expect("a slot was given back");
         drop((second, third));
         assert_eq!(ctx.resolutions_in_flight(), 0);
+    }
+
+    #[test]
+    fn socket_slots_follow_max_sockets() {
+        let ctx = WasockCtx::new(Arc::new(Policy::new().max_sockets_limit(1)));
+        let held = ctx.socket_slot("socket").expect("one");
+        let refused = ctx.socket_slot("socket").expect_err("over the limit");
+        assert_eq!(refused.code, ErrorCode::TooManySockets);
+        assert_eq!(ctx.open_sockets(), 1);
+        drop(held);
+        assert_eq!(ctx.open_sockets(), 0);
     }
 }

@@ -10,8 +10,6 @@
 use std::fmt;
 use std::io;
 
-use crate::policy::Denied;
-
 /// The spec's exception kind (WIT `error-class`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorClass {
@@ -139,12 +137,13 @@ impl Error {
         Error::new(ErrorClass::Unsupported, code, format!("{operation}: {why}"))
     }
 
-    /// Refused by the host's policy: nothing reached the OS.
-    pub fn denied(operation: &str, denied: &Denied) -> Self {
+    /// Refused by the host's policy: nothing reached the OS. `denial` is
+    /// the refusal's text (see `crate::policy::Denied`).
+    pub fn denied(operation: &str, denial: impl fmt::Display) -> Self {
         Error::new(
             ErrorClass::Fatal,
             ErrorCode::PermissionDenied,
-            format!("{operation}: {denied}"),
+            format!("{operation}: {denial}"),
         )
     }
 
@@ -159,16 +158,52 @@ impl Error {
         )
     }
 
-    /// An OS error of `operation`, classified by its raw errno first and
-    /// its `ErrorKind` second.
+    /// An OS error of `operation` (any but establishing a connection),
+    /// classified by its raw errno first and its `ErrorKind` second.
     pub fn io(operation: &str, err: &io::Error) -> Self {
-        let (class, code) = classify(err);
+        let (class, code) = classify(Context::Transfer, err);
         Error::new(class, code, format!("{operation}: {err}"))
     }
 
-    /// An OS error given as an errno (for example `SO_ERROR`'s value).
+    /// An OS error of establishing a connection (`connect`, and the
+    /// pending error `so-error` reads): the spec's transient connection
+    /// failures are transient here only.
+    pub fn connect_io(operation: &str, err: &io::Error) -> Self {
+        let (class, code) = classify(Context::Connect, err);
+        Error::new(class, code, format!("{operation}: {err}"))
+    }
+
+    /// An OS error given as an errno, of any call but connect.
     pub fn errno(operation: &str, errno: i32) -> Self {
         Error::io(operation, &io::Error::from_raw_os_error(errno))
+    }
+
+    /// An OS error given as an errno (for example `SO_ERROR`'s value), of
+    /// establishing a connection.
+    pub fn connect_errno(operation: &str, errno: i32) -> Self {
+        Error::connect_io(operation, &io::Error::from_raw_os_error(errno))
+    }
+}
+
+/// What a wasock host function fails with: an error for the guest, or a
+/// trap.
+#[derive(Debug)]
+pub enum HostError {
+    /// Goes back to the guest as the WIT `error` record.
+    Guest(Error),
+    /// Traps the guest (a resource-table error: a bad or stale handle).
+    Trap(wasmtime::Error),
+}
+
+impl From<Error> for HostError {
+    fn from(error: Error) -> Self {
+        HostError::Guest(error)
+    }
+}
+
+impl From<wasmtime::component::ResourceTableError> for HostError {
+    fn from(error: wasmtime::component::ResourceTableError) -> Self {
+        HostError::Trap(wasmtime::Error::new(error))
     }
 }
 
@@ -178,11 +213,33 @@ impl From<&io::Error> for Error {
     }
 }
 
+/// What a call was doing when the OS failed it: the class of a
+/// connection failure depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Establishing a connection (`connect`, and `so-error` after one).
+    /// Spec (socket-connect): "(exn i/o net transient) if the connection
+    /// failed due to refused, network down or unreachable, or a system
+    /// time-out": retrying may work.
+    Connect,
+    /// Anything else: sending, receiving, options, names. A refused,
+    /// unreachable or timed-out transfer is over (a connected datagram
+    /// socket's peer refused, a connection timed out): fatal, so code that
+    /// retries transient errors does not retry a dead transfer.
+    Transfer,
+}
+
 /// Maps an OS error onto (class, code): the raw errno where there is one,
-/// else the `ErrorKind`.
-pub fn classify(err: &io::Error) -> (ErrorClass, ErrorCode) {
+/// else the `ErrorKind`. The operation × errno table is in
+/// `docs/parity.md` ("Error classes").
+pub fn classify(context: Context, err: &io::Error) -> (ErrorClass, ErrorCode) {
     use ErrorClass::*;
     use ErrorCode::*;
+    let connection_failure = if context == Context::Connect {
+        Transient
+    } else {
+        Fatal
+    };
     if let Some(errno) = err.raw_os_error() {
         return match errno {
             libc::EACCES | libc::EPERM => (Fatal, PermissionDenied),
@@ -192,13 +249,11 @@ pub fn classify(err: &io::Error) -> (ErrorClass, ErrorCode) {
             libc::EISCONN => (Fatal, AlreadyConnected),
             libc::EALREADY | libc::EINPROGRESS => (Transient, InProgress),
             libc::ENOTCONN => (Fatal, NotConnected),
-            // Spec (socket-connect): refused, network down or unreachable
-            // and the system's own time-out are transient.
-            libc::ECONNREFUSED => (Transient, ConnectionRefused),
-            libc::ENETDOWN => (Transient, NetworkDown),
-            libc::ENETUNREACH => (Transient, NetworkUnreachable),
-            libc::EHOSTUNREACH | libc::EHOSTDOWN => (Transient, HostUnreachable),
-            libc::ETIMEDOUT => (Transient, SystemTimedOut),
+            libc::ECONNREFUSED => (connection_failure, ConnectionRefused),
+            libc::ENETDOWN => (connection_failure, NetworkDown),
+            libc::ENETUNREACH => (connection_failure, NetworkUnreachable),
+            libc::EHOSTUNREACH | libc::EHOSTDOWN => (connection_failure, HostUnreachable),
+            libc::ETIMEDOUT => (connection_failure, SystemTimedOut),
             libc::ECONNRESET => (Fatal, ConnectionReset),
             libc::ECONNABORTED => (Fatal, ConnectionAborted),
             libc::EPIPE => (Fatal, BrokenPipe),
@@ -227,14 +282,14 @@ pub fn classify(err: &io::Error) -> (ErrorClass, ErrorCode) {
         io::ErrorKind::AddrInUse => (Fatal, AddressInUse),
         io::ErrorKind::AddrNotAvailable => (Fatal, AddressNotAvailable),
         io::ErrorKind::NotConnected => (Fatal, NotConnected),
-        io::ErrorKind::ConnectionRefused => (Transient, ConnectionRefused),
+        io::ErrorKind::ConnectionRefused => (connection_failure, ConnectionRefused),
         io::ErrorKind::ConnectionReset => (Fatal, ConnectionReset),
         io::ErrorKind::ConnectionAborted => (Fatal, ConnectionAborted),
         io::ErrorKind::BrokenPipe => (Fatal, BrokenPipe),
-        io::ErrorKind::NetworkDown => (Transient, NetworkDown),
-        io::ErrorKind::NetworkUnreachable => (Transient, NetworkUnreachable),
-        io::ErrorKind::HostUnreachable => (Transient, HostUnreachable),
-        io::ErrorKind::TimedOut => (Transient, SystemTimedOut),
+        io::ErrorKind::NetworkDown => (connection_failure, NetworkDown),
+        io::ErrorKind::NetworkUnreachable => (connection_failure, NetworkUnreachable),
+        io::ErrorKind::HostUnreachable => (connection_failure, HostUnreachable),
+        io::ErrorKind::TimedOut => (connection_failure, SystemTimedOut),
         io::ErrorKind::WouldBlock => (Transient, WouldBlock),
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => (Fatal, InvalidArgument),
         io::ErrorKind::Unsupported => (Unsupported, OperationNotSupported),
@@ -249,18 +304,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn connect_failures_are_transient() {
+    fn connection_failures_are_transient_only_when_connecting() {
         for errno in [
             libc::ECONNREFUSED,
             libc::ENETDOWN,
             libc::ENETUNREACH,
+            libc::EHOSTUNREACH,
             libc::ETIMEDOUT,
         ] {
             assert_eq!(
-                Error::errno("connect", errno).class,
+                Error::connect_errno("connect", errno).class,
                 ErrorClass::Transient,
-                "errno {errno}"
+                "connect, errno {errno}"
             );
+            let transfer = Error::errno("receive", errno);
+            assert_eq!(transfer.class, ErrorClass::Fatal, "receive, errno {errno}");
+            assert_eq!(transfer.code, Error::connect_errno("c", errno).code);
+        }
+        // Would-block and interrupted are transient everywhere.
+        for errno in [libc::EAGAIN, libc::EINTR, libc::EINPROGRESS] {
+            assert_eq!(Error::errno("send", errno).class, ErrorClass::Transient);
         }
     }
 
@@ -268,12 +331,12 @@ mod tests {
     fn raw_errno_wins_over_kind() {
         let err = io::Error::from_raw_os_error(libc::ENOPROTOOPT);
         assert_eq!(
-            classify(&err),
+            classify(Context::Transfer, &err),
             (ErrorClass::Unsupported, ErrorCode::OptionNotSupported)
         );
         let err = io::Error::new(io::ErrorKind::WouldBlock, "x");
         assert_eq!(
-            classify(&err),
+            classify(Context::Transfer, &err),
             (ErrorClass::Transient, ErrorCode::WouldBlock)
         );
     }

@@ -1,61 +1,40 @@
 //! The thin glue between the generated bindings and the socket logic:
-//! for each WIT function a table lookup, a state or policy check, and a
-//! hand-off to `crate::socket` / `crate::options` / `crate::resolve`.
+//! for each WIT function a table lookup, a policy check, and a hand-off to
+//! `crate::socket` / `crate::options` / `crate::resolve`.
 //!
 //! A resource-table error traps (the guest broke the component model's
 //! rules); an OS or policy error goes back to the guest as the WIT `error`
-//! record. Every check runs before any syscall.
+//! record. Every check runs before any syscall, and every refusal is
+//! reported to the guest's denial sink once.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::SockAddr;
-use wasmtime::component::{Resource, ResourceTable, ResourceTableError};
+use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::p2::{DynPollable, Pollable};
 
 use crate::addr::{self, GuestAddress};
 use crate::bindings::wasock::socket::{resolve, socket, types};
 use crate::constants;
 use crate::ctx::WasockCtxView;
-use crate::error::{Error, ErrorClass, ErrorCode};
+use crate::error::{Error, ErrorClass, ErrorCode, HostError};
 use crate::options::{self, SocketOption};
-use crate::policy::{self, Denied, Policy};
+use crate::policy::{
+    BindGrant, Denied, OptionRefusal, OptionTarget, Policy, Reporter, UnixConnectTarget,
+    UnixRefusal,
+};
 use crate::resolve as resolver;
-use crate::socket::{Family, HostSocket, Kind, Readiness, RecvFlags, SendFlags, ShutdownHow};
-
-/// What a wasock host function fails with: an error for the guest, or a
-/// trap.
-#[derive(Debug)]
-pub enum HostError {
-    /// Goes back to the guest as the WIT `error` record.
-    Guest(Error),
-    /// Traps the guest (a resource-table error: a bad or stale handle).
-    Trap(wasmtime::Error),
-}
-
-impl From<Error> for HostError {
-    fn from(error: Error) -> Self {
-        HostError::Guest(error)
-    }
-}
-
-impl From<ResourceTableError> for HostError {
-    fn from(error: ResourceTableError) -> Self {
-        HostError::Trap(wasmtime::Error::new(error))
-    }
-}
+use crate::socket::{
+    Family, HostSocket, InboundFilter, Kind, Readiness, RecvFlags, SendFlags, ShutdownHow, State,
+};
 
 type HostResult<T> = Result<T, HostError>;
 
 /// A timeout in nanoseconds (WIT `duration`) as a `Duration`.
 fn timeout(nanos: Option<u64>) -> Option<Duration> {
     nanos.map(Duration::from_nanos)
-}
-
-/// Logs a refusal and makes it the guest's `permission-denied`.
-fn denied(operation: &str, refusal: Denied) -> Error {
-    policy::report_denied(&refusal);
-    Error::denied(operation, &refusal)
 }
 
 /// `None` for `unspec`.
@@ -76,6 +55,15 @@ fn family_to_wit(family: Family) -> types::AddressFamily {
     }
 }
 
+/// The spec's name of a family, for messages.
+fn family_name(family: Family) -> &'static str {
+    match family {
+        Family::Inet => "af/inet",
+        Family::Inet6 => "af/inet6",
+        Family::Unix => "af/unix",
+    }
+}
+
 fn kind_from_wit(kind: types::SocketType) -> Kind {
     match kind {
         types::SocketType::Stream => Kind::Stream,
@@ -92,57 +80,86 @@ fn kind_to_wit(kind: Kind) -> types::SocketType {
     }
 }
 
-/// What a guest address is for, so the right grant is asked.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Purpose {
-    /// connect(2) and sendto(2): `--allow-connect`.
-    Connect,
-    /// bind(2): `--allow-bind`.
-    Bind,
+/// Reports a refusal and makes it the guest's `permission-denied`.
+fn denied(reporter: &Reporter, operation: &str, refusal: Denied) -> Error {
+    reporter.denied(&refusal);
+    Error::denied(operation, &refusal)
 }
 
-/// A guest's address for `socket`, checked against its family and the
-/// policy, as the OS address. No syscall has run yet.
-fn os_address(
-    policy: &Policy,
+/// A unix path's refusal or OS answer as the guest's error.
+fn unix_refusal(reporter: &Reporter, operation: &str, refusal: UnixRefusal) -> Error {
+    match refusal {
+        UnixRefusal::Denied(d) => denied(reporter, operation, d),
+        UnixRefusal::Os(e) if operation == "connect" => Error::connect_io(operation, &e),
+        UnixRefusal::Os(e) => Error::io(operation, &e),
+    }
+}
+
+/// A guest's address checked against the socket's family: the WIT's
+/// `address-family-not-supported` for a mismatch, before any check.
+fn guest_address(
     operation: &str,
     socket_family: Family,
     address: &types::SocketAddress,
-    purpose: Purpose,
-) -> Result<SockAddr, Error> {
+) -> Result<GuestAddress, Error> {
     let guest = addr::from_wit(address);
     if guest.family() != socket_family {
         return Err(Error::new(
             ErrorClass::Fatal,
             ErrorCode::AddressFamilyNotSupported,
             format!(
-                "{operation}: a {:?} address on a {socket_family:?} socket",
-                guest.family()
+                "{operation}: an {} address on an {} socket",
+                family_name(guest.family()),
+                family_name(socket_family)
             ),
         ));
     }
-    match guest {
+    if let GuestAddress::Unix(path) = &guest
+        && path.is_empty()
+    {
+        return Err(Error::invalid_argument(operation, "an empty unix path"));
+    }
+    Ok(guest)
+}
+
+/// A destination (connect / send-to) checked by the policy.
+struct Destination {
+    /// The OS address to use.
+    os: SockAddr,
+    /// For a unix path: the checked socket inode, which `os` names through
+    /// `/proc/self/fd` (so it must live until the call is made).
+    unix: Option<UnixConnectTarget>,
+}
+
+/// A destination checked by the policy. No syscall has run yet.
+fn destination(
+    policy: &Policy,
+    reporter: &Reporter,
+    operation: &str,
+    socket_family: Family,
+    address: &types::SocketAddress,
+) -> Result<Destination, Error> {
+    match guest_address(operation, socket_family, address)? {
         GuestAddress::Ip(ip) => {
-            let verdict = match purpose {
-                Purpose::Connect => policy.check_connect(&ip),
-                Purpose::Bind => policy.check_bind(&ip),
-            };
-            verdict.map_err(|refusal| denied(operation, refusal))?;
-            Ok(SockAddr::from(ip))
+            policy
+                .check_connect(&ip)
+                .map_err(|refusal| denied(reporter, operation, refusal))?;
+            Ok(Destination {
+                os: SockAddr::from(ip),
+                unix: None,
+            })
         }
         GuestAddress::Unix(path) => {
-            if path.is_empty() {
-                return Err(Error::invalid_argument(operation, "an empty unix path"));
-            }
-            let kind = if purpose == Purpose::Bind {
-                "bind"
-            } else {
-                "connect"
-            };
-            let host_path = policy
-                .unix_path(kind, &path)
-                .map_err(|refusal| denied(operation, refusal))?;
-            addr::unix_sockaddr(&host_path)
+            let target = policy
+                .unix_connect(&path)
+                .map_err(|refusal| unix_refusal(reporter, operation, refusal))?;
+            let os = target
+                .os_address()
+                .map_err(|e| Error::invalid_argument(operation, e))?;
+            Ok(Destination {
+                os,
+                unix: Some(target),
+            })
         }
     }
 }
@@ -169,14 +186,15 @@ fn ensure_open(socket: &HostSocket, operation: &str) -> Result<(), Error> {
     }
 }
 
-/// Fails with `too-many-sockets` at the guest's `--max-sockets` limit.
-fn ensure_room(view: &WasockCtxView<'_>, operation: &str) -> Result<(), Error> {
-    let limit = view.ctx.policy.max_sockets();
-    if view.ctx.open_sockets >= limit {
-        Err(Error::too_many_sockets(operation, limit))
-    } else {
-        Ok(())
-    }
+/// The filter of a datagram socket bound without a bind grant: it hears
+/// only from peers a connect grant covers; the first drop is reported.
+fn client_filter(policy: &Arc<Policy>, reporter: &Reporter) -> InboundFilter {
+    let accept = policy.clone();
+    let report = reporter.clone();
+    InboundFilter::new(
+        move |source| accept.check_inbound(source),
+        move |source| report.denied(&crate::wasi_sockets::inbound_denial(source)),
+    )
 }
 
 fn error_to_wit(error: Error) -> types::Error {
@@ -254,9 +272,9 @@ impl resolve::Host for WasockCtxView<'_> {
         self.ctx
             .policy
             .check_address_information(node.as_deref(), numeric_host)
-            .map_err(|refusal| denied(OP, refusal))?;
+            .map_err(|refusal| denied(&self.ctx.reporter, OP, refusal))?;
         let flags = resolver::AddrInfoFlags {
-            numerichost: hints.flags.contains(resolve::AddressInfoFlags::NUMERICHOST),
+            numerichost: numeric_host,
             passive: hints.flags.contains(resolve::AddressInfoFlags::PASSIVE),
             canonname: hints.flags.contains(resolve::AddressInfoFlags::CANONNAME),
         };
@@ -310,8 +328,8 @@ impl resolve::Host for WasockCtxView<'_> {
         // Only a reverse lookup of the node leaves the host.
         self.ctx
             .policy
-            .check_name_information(flags.contains(resolve::NameInfoFlags::NUMERICHOST))
-            .map_err(|refusal| denied(OP, refusal))?;
+            .check_name_information(&ip, flags.contains(resolve::NameInfoFlags::NUMERICHOST))
+            .map_err(|refusal| denied(&self.ctx.reporter, OP, refusal))?;
         let request = resolver::NameInfoFlags {
             numerichost: flags.contains(resolve::NameInfoFlags::NUMERICHOST),
             numericserv: flags.contains(resolve::NameInfoFlags::NUMERICSERV),
@@ -372,8 +390,101 @@ impl WasockCtxView<'_> {
         Ok(socket)
     }
 
+    /// An option refusal as the guest's error (a denial reported).
+    fn option_refusal(&self, operation: &str, refusal: OptionRefusal) -> Error {
+        match refusal {
+            OptionRefusal::Unknown { level, name } => Error::unsupported(
+                operation,
+                ErrorCode::OptionNotSupported,
+                format!(
+                    "option (level {level}, name {name}) is not in this host's allow-list, so it never reaches the OS"
+                ),
+            ),
+            OptionRefusal::ReadOnly(label) => Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::ReadOnlyOption,
+                format!("{operation}: {label} is read-only"),
+            ),
+            OptionRefusal::Denied(refusal) => denied(&self.ctx.reporter, operation, refusal),
+            OptionRefusal::Invalid(why) => Error::invalid_argument(operation, why),
+        }
+    }
+
+    /// `getsockopt(2)` of `(level, name)` into at most `max_length` bytes,
+    /// through the allow-list and its result filter.
+    fn get_checked(
+        &mut self,
+        this: &Resource<HostSocket>,
+        operation: &str,
+        level: i32,
+        name: i32,
+        max_length: u32,
+    ) -> HostResult<Vec<u8>> {
+        let socket = open_in(self.table, this, operation)?;
+        let target = OptionTarget {
+            family: socket.family(),
+            kind: socket.kind(),
+        };
+        let filter = self
+            .ctx
+            .policy
+            .check_get_option(level, name, target)
+            .map_err(|refusal| self.option_refusal(operation, refusal))?;
+        let socket = self.table.get(this)?;
+        let mut bytes = socket.get_option_bytes_as(operation, level, name, max_length)?;
+        filter.apply(&mut bytes);
+        Ok(bytes)
+    }
+
+    /// `setsockopt(2)` of `(level, name)` with `value`, through the
+    /// allow-list (which may cap the value).
+    fn set_checked(
+        &mut self,
+        this: &Resource<HostSocket>,
+        operation: &str,
+        level: i32,
+        name: i32,
+        value: &[u8],
+    ) -> HostResult<()> {
+        let socket = open_in(self.table, this, operation)?;
+        let target = OptionTarget {
+            family: socket.family(),
+            kind: socket.kind(),
+        };
+        let value = self
+            .ctx
+            .policy
+            .check_set_option(level, name, target, value)
+            .map_err(|refusal| self.option_refusal(operation, refusal))?;
+        Ok(self
+            .table
+            .get(this)?
+            .set_option_bytes_as(operation, level, name, &value)?)
+    }
+
+    /// A typed option's `int` value.
+    fn get_int(&mut self, this: &Resource<HostSocket>, option: &SocketOption) -> HostResult<i32> {
+        ensure_open(self.table.get(this)?, option.name)?;
+        let number = option.number()?;
+        let bytes = self.get_checked(this, option.name, option.level, number, 4)?;
+        Ok(options::int_of_bytes(&bytes))
+    }
+
+    /// Sets a typed option's `int` value.
+    fn set_int(
+        &mut self,
+        this: &Resource<HostSocket>,
+        option: &SocketOption,
+        value: i32,
+    ) -> HostResult<()> {
+        let operation = format!("set {}", option.name);
+        ensure_open(self.table.get(this)?, &operation)?;
+        let number = option.writable()?;
+        self.set_checked(this, &operation, option.level, number, &value.to_ne_bytes())
+    }
+
     fn get_bool(&mut self, this: &Resource<HostSocket>, option: &SocketOption) -> HostResult<bool> {
-        Ok(self.open(this, option.name)?.get_bool_option(option)?)
+        Ok(self.get_int(this, option)? != 0)
     }
 
     fn set_bool(
@@ -382,13 +493,18 @@ impl WasockCtxView<'_> {
         option: &SocketOption,
         value: bool,
     ) -> HostResult<()> {
-        Ok(self
-            .open(this, option.name)?
-            .set_bool_option(option, value)?)
+        self.set_int(this, option, i32::from(value))
     }
 
     fn get_u32(&mut self, this: &Resource<HostSocket>, option: &SocketOption) -> HostResult<u32> {
-        Ok(self.open(this, option.name)?.get_u32_option(option)?)
+        let value = self.get_int(this, option)?;
+        Ok(u32::try_from(value).map_err(|_| {
+            Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::Other,
+                format!("{}: the OS reported {value}", option.name),
+            )
+        })?)
     }
 
     fn set_u32(
@@ -397,17 +513,22 @@ impl WasockCtxView<'_> {
         option: &SocketOption,
         value: u32,
     ) -> HostResult<()> {
-        Ok(self
-            .open(this, option.name)?
-            .set_u32_option(option, value)?)
+        let operation = format!("set {}", option.name);
+        ensure_open(self.table.get(this)?, &operation)?;
+        let value = i32::try_from(value)
+            .map_err(|_| Error::invalid_argument(&operation, format!("{value} is out of range")))?;
+        self.set_int(this, option, value)
     }
 
-    /// `--allow-raw` for options that could escape the sandbox.
-    fn check_option(&self, operation: &str, level: i32, name: i32) -> Result<(), Error> {
-        self.ctx
-            .policy
-            .check_option(level, name)
-            .map_err(|refusal| denied(operation, refusal))
+    fn get_u8(&mut self, this: &Resource<HostSocket>, option: &SocketOption) -> HostResult<u8> {
+        let value = self.get_int(this, option)?;
+        Ok(u8::try_from(value).map_err(|_| {
+            Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::Other,
+                format!("{}: the OS reported {value}", option.name),
+            )
+        })?)
     }
 }
 
@@ -428,17 +549,18 @@ impl socket::HostSocket for WasockCtxView<'_> {
             .into());
         };
         let kind = kind_from_wit(socket_type);
-        if kind == Kind::Raw {
-            self.ctx
-                .policy
-                .check_raw()
-                .map_err(|refusal| denied(OP, refusal))?;
+        self.ctx
+            .policy
+            .check_create(family, kind, protocol)
+            .map_err(|refusal| denied(&self.ctx.reporter, OP, refusal))?;
+        let slot = self.ctx.socket_slot(OP)?;
+        let mut socket = HostSocket::create(family, kind, protocol)?.with_slot(slot);
+        // An inet datagram socket hears only from its connect grants until
+        // a bind grant says otherwise.
+        if kind == Kind::Dgram && family != Family::Unix && !self.ctx.policy.inherits_network() {
+            socket.set_inbound_filter(Some(client_filter(&self.ctx.policy, &self.ctx.reporter)));
         }
-        ensure_room(self, OP)?;
-        let socket = HostSocket::create(family, kind, protocol)?;
-        let resource = self.table.push(socket)?;
-        self.ctx.open_sockets += 1;
-        Ok(resource)
+        Ok(self.table.push(socket)?)
     }
 
     fn family(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<types::AddressFamily> {
@@ -460,10 +582,14 @@ impl socket::HostSocket for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<()> {
         const OP: &str = "connect";
-        let policy = &*self.ctx.policy;
+        let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        let target = os_address(policy, OP, socket.family(), &address, Purpose::Connect)?;
-        Ok(socket.connect(&target, timeout(timeout_nanos)).await?)
+        let target = destination(policy, reporter, OP, socket.family(), &address)?;
+        socket.connect(&target.os, timeout(timeout_nanos)).await?;
+        if let Some(unix) = &target.unix {
+            socket.set_unix_peer(unix.guest_path().to_owned());
+        }
+        Ok(())
     }
 
     fn bind(
@@ -472,31 +598,58 @@ impl socket::HostSocket for WasockCtxView<'_> {
         address: types::SocketAddress,
     ) -> HostResult<()> {
         const OP: &str = "bind";
-        let policy = &*self.ctx.policy;
+        let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        let target = os_address(policy, OP, socket.family(), &address, Purpose::Bind)?;
-        Ok(socket.bind(&target)?)
+        match guest_address(OP, socket.family(), &address)? {
+            GuestAddress::Ip(ip) => {
+                let dual_stack = socket.is_dual_stack()?;
+                let grant = policy
+                    .check_bind(&ip, dual_stack)
+                    .map_err(|refusal| denied(reporter, OP, refusal))?;
+                socket.bind(&SockAddr::from(ip))?;
+                if grant == BindGrant::Granted {
+                    socket.set_inbound_filter(None);
+                }
+            }
+            GuestAddress::Unix(path) => {
+                let target = policy
+                    .unix_bind(&path)
+                    .map_err(|refusal| unix_refusal(reporter, OP, refusal))?;
+                let os = target
+                    .os_address()
+                    .map_err(|e| Error::invalid_argument(OP, e))?;
+                socket.bind(&os)?;
+                socket.attach_bound_file(target.into_bound_file());
+            }
+        }
+        Ok(())
     }
 
     fn listen(&mut self, this: Resource<HostSocket>, backlog: u32) -> HostResult<()> {
         const OP: &str = "listen";
-        let policy = &*self.ctx.policy;
+        let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        // listen(2) on an unbound inet socket binds it to the unspecified
-        // address and a free port: that is a bind the policy must allow.
-        // (Only a stream listens: a datagram socket gets the OS's
-        // operation-not-supported below, not a policy refusal.)
-        if socket.state() == crate::socket::State::Created && socket.kind() == Kind::Stream {
-            let implicit = match socket.family() {
-                Family::Inet => Some(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
-                Family::Inet6 => Some(SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))),
-                Family::Unix => None,
+        // Only a stream listens: a datagram socket gets the OS's
+        // operation-not-supported below, not a policy refusal. A unix
+        // socket was bound inside its granted directory.
+        if socket.kind() == Kind::Stream && socket.family() != Family::Unix {
+            let local = if socket.state() == State::Created {
+                // listen(2) on an unbound socket binds it to the
+                // unspecified address and a free port.
+                match socket.family() {
+                    Family::Inet6 => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+                    _ => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+                }
+            } else {
+                socket
+                    .local_address()?
+                    .as_socket()
+                    .ok_or_else(|| Error::invalid_state(OP, "the socket has no inet address"))?
             };
-            if let Some(implicit) = implicit {
-                policy
-                    .check_bind(&implicit)
-                    .map_err(|refusal| denied(OP, refusal))?;
-            }
+            let dual_stack = socket.is_dual_stack()?;
+            policy
+                .check_listen(&local, dual_stack)
+                .map_err(|refusal| denied(reporter, OP, refusal))?;
         }
         Ok(socket.listen(backlog)?)
     }
@@ -508,12 +661,10 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<Resource<HostSocket>> {
         const OP: &str = "accept";
         ensure_open(self.table.get(&this)?, OP)?;
-        ensure_room(self, OP)?;
+        let slot = self.ctx.socket_slot(OP)?;
         let socket = self.table.get_mut(&this)?;
-        let accepted = socket.accept(timeout(timeout_nanos)).await?;
-        let resource = self.table.push(accepted)?;
-        self.ctx.open_sockets += 1;
-        Ok(resource)
+        let accepted = socket.accept(timeout(timeout_nanos)).await?.with_slot(slot);
+        Ok(self.table.push(accepted)?)
     }
 
     fn accept_ready(&mut self, this: Resource<HostSocket>) -> HostResult<bool> {
@@ -530,18 +681,20 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     async fn close(&mut self, this: Resource<HostSocket>) -> HostResult<()> {
-        let socket = self.table.get_mut(&this)?;
-        let was_open = !socket.is_closed();
-        let result = socket.close().await;
-        if was_open {
-            self.ctx.open_sockets = self.ctx.open_sockets.saturating_sub(1);
-        }
-        Ok(result?)
+        Ok(self.table.get_mut(&this)?.close().await?)
     }
 
     fn name(&mut self, this: Resource<HostSocket>) -> HostResult<Option<types::SocketAddress>> {
         let policy = &*self.ctx.policy;
-        let local = open_in(self.table, &this, "name")?.local_address()?;
+        let socket = open_in(self.table, &this, "name")?;
+        if socket.family() == Family::Unix {
+            // The guest's name for what it bound (the OS would show how
+            // the host reached the directory).
+            return Ok(socket
+                .bound_file()
+                .map(|file| types::SocketAddress::Unix(file.guest_path().to_owned())));
+        }
+        let local = socket.local_address()?;
         Ok(addr::bound_name(&local, policy))
     }
 
@@ -550,7 +703,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         this: Resource<HostSocket>,
     ) -> HostResult<Option<types::SocketAddress>> {
         let policy = &*self.ctx.policy;
-        let peer = open_in(self.table, &this, "peer-name")?.peer_address()?;
+        let socket = open_in(self.table, &this, "peer-name")?;
+        let peer = socket.peer_address()?;
+        if let (Some(_), Some(name)) = (&peer, socket.unix_peer()) {
+            return Ok(Some(types::SocketAddress::Unix(name.to_owned())));
+        }
         Ok(peer.and_then(|peer| addr::to_wit(&peer, policy)))
     }
 
@@ -577,11 +734,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<u32> {
         const OP: &str = "send-to";
-        let policy = &*self.ctx.policy;
+        let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        let target = os_address(policy, OP, socket.family(), &address, Purpose::Connect)?;
+        let target = destination(policy, reporter, OP, socket.family(), &address)?;
         let sent = socket
-            .send_to(&data, &target, send_flags(flags), timeout(timeout_nanos))
+            .send_to(&data, &target.os, send_flags(flags), timeout(timeout_nanos))
             .await?;
         Ok(u32::try_from(sent).unwrap_or(u32::MAX))
     }
@@ -680,11 +837,27 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     fn so_linger(&mut self, this: Resource<HostSocket>) -> HostResult<Option<u32>> {
-        Ok(self.open(&this, "so-linger")?.linger()?)
+        const OP: &str = "so-linger";
+        ensure_open(self.table.get(&this)?, OP)?;
+        let bytes = self.get_checked(&this, OP, libc::SOL_SOCKET, libc::SO_LINGER, 8)?;
+        let (on, seconds) = options::decode_linger(&bytes);
+        Ok((on != 0).then(|| u32::try_from(seconds).unwrap_or(0)))
     }
 
     fn set_so_linger(&mut self, this: Resource<HostSocket>, value: Option<u32>) -> HostResult<()> {
-        Ok(self.open(&this, "set so-linger")?.set_linger(value)?)
+        const OP: &str = "set so-linger";
+        ensure_open(self.table.get(&this)?, OP)?;
+        let (on, seconds) = match value {
+            Some(seconds) => (
+                1,
+                i32::try_from(seconds).map_err(|_| {
+                    Error::invalid_argument(OP, format!("{seconds} is out of range"))
+                })?,
+            ),
+            None => (0, 0),
+        };
+        let bytes = options::encode_linger(on, seconds);
+        self.set_checked(&this, OP, libc::SOL_SOCKET, libc::SO_LINGER, &bytes)
     }
 
     fn so_oob_inline(&mut self, this: Resource<HostSocket>) -> HostResult<bool> {
@@ -740,7 +913,15 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     fn so_type(&mut self, this: Resource<HostSocket>) -> HostResult<types::SocketType> {
-        Ok(kind_to_wit(self.open(&this, "so-type")?.os_type()?))
+        let raw = self.get_int(&this, &options::SO_TYPE)?;
+        let kind = Kind::from_raw(raw).ok_or_else(|| {
+            Error::unsupported(
+                "so-type",
+                ErrorCode::SocketTypeNotSupported,
+                format!("socket type {raw} has no name"),
+            )
+        })?;
+        Ok(kind_to_wit(kind))
     }
 
     // Socket options get/set using IPPROTO_TCP.
@@ -800,35 +981,24 @@ impl socket::HostSocket for WasockCtxView<'_> {
         this: Resource<HostSocket>,
         value: bool,
     ) -> HostResult<()> {
-        const OP: &str = "set ip-header-included?";
-        ensure_open(self.table.get(&this)?, OP)?;
-        // WIT: "Needs --allow-raw".
-        self.check_option(OP, libc::IPPROTO_IP, libc::IP_HDRINCL)?;
+        // WIT: "Needs --allow-raw" (the allow-list's rule for IP_HDRINCL).
         self.set_bool(&this, &options::IP_HDRINCL, value)
     }
 
     fn ip_time_to_live(&mut self, this: Resource<HostSocket>) -> HostResult<u8> {
-        Ok(self
-            .open(&this, options::IP_TTL.name)?
-            .get_u8_option(&options::IP_TTL)?)
+        self.get_u8(&this, &options::IP_TTL)
     }
 
     fn set_ip_time_to_live(&mut self, this: Resource<HostSocket>, value: u8) -> HostResult<()> {
-        Ok(self
-            .open(&this, options::IP_TTL.name)?
-            .set_int_option(&options::IP_TTL, i32::from(value))?)
+        self.set_int(&this, &options::IP_TTL, i32::from(value))
     }
 
     fn ip_type_of_service(&mut self, this: Resource<HostSocket>) -> HostResult<u8> {
-        Ok(self
-            .open(&this, options::IP_TOS.name)?
-            .get_u8_option(&options::IP_TOS)?)
+        self.get_u8(&this, &options::IP_TOS)
     }
 
     fn set_ip_type_of_service(&mut self, this: Resource<HostSocket>, value: u8) -> HostResult<()> {
-        Ok(self
-            .open(&this, options::IP_TOS.name)?
-            .set_int_option(&options::IP_TOS, i32::from(value))?)
+        self.set_int(&this, &options::IP_TOS, i32::from(value))
     }
 
     // Socket options get/set using IPPROTO_IPV6.
@@ -841,7 +1011,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         self.set_bool(&this, &options::IPV6_V6ONLY, value)
     }
 
-    // The low-level interface.
+    // The low-level interface: every pair through the allow-list.
 
     fn get_option_int(
         &mut self,
@@ -851,8 +1021,8 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<i32> {
         const OP: &str = "get-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
-        self.check_option(OP, level, name)?;
-        Ok(self.table.get(&this)?.get_option_int(level, name)?)
+        let bytes = self.get_checked(&this, OP, level, name, 4)?;
+        Ok(options::int_of_bytes(&bytes))
     }
 
     fn get_option_bytes(
@@ -864,11 +1034,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<Vec<u8>> {
         const OP: &str = "get-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
-        self.check_option(OP, level, name)?;
-        Ok(self
-            .table
-            .get(&this)?
-            .get_option_bytes(level, name, max_length)?)
+        self.get_checked(&this, OP, level, name, max_length)
     }
 
     fn set_option_int(
@@ -880,8 +1046,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<()> {
         const OP: &str = "set-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
-        self.check_option(OP, level, name)?;
-        Ok(self.table.get(&this)?.set_option_int(level, name, value)?)
+        self.set_checked(&this, OP, level, name, &value.to_ne_bytes())
     }
 
     fn set_option_bytes(
@@ -893,20 +1058,24 @@ impl socket::HostSocket for WasockCtxView<'_> {
     ) -> HostResult<()> {
         const OP: &str = "set-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
-        self.check_option(OP, level, name)?;
-        Ok(self
-            .table
-            .get(&this)?
-            .set_option_bytes(level, name, &value)?)
+        if value.len() > options::OPTION_BYTES_CAP {
+            return Err(Error::invalid_argument(
+                OP,
+                format!(
+                    "{} bytes is more than {}",
+                    value.len(),
+                    options::OPTION_BYTES_CAP
+                ),
+            )
+            .into());
+        }
+        self.set_checked(&this, OP, level, name, &value)
     }
 
     fn drop(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<()> {
-        // Deleting closes the OS socket (its last owner goes away).
-        let socket = self.table.delete(this)?;
-        if !socket.is_closed() {
-            self.ctx.open_sockets = self.ctx.open_sockets.saturating_sub(1);
-        }
-        drop(socket);
+        // Deleting closes the OS socket (its last owner goes away); its
+        // slot is given back when the descriptor is really closed.
+        drop(self.table.delete(this)?);
         Ok(())
     }
 }

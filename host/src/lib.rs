@@ -87,7 +87,9 @@
 //! (see `host/tests/in_process.rs`).
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
+pub mod accounting;
 pub mod addr;
 pub mod bindings;
 pub mod cli;
@@ -97,9 +99,12 @@ pub mod error;
 mod glue;
 pub mod options;
 pub mod policy;
+pub mod privileges;
 pub mod resolve;
 pub mod run;
 pub mod socket;
+pub mod sys;
+mod wasi_sockets;
 
 pub use ctx::{DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_to_linker};
-pub use glue::HostError;
+pub use error::HostError;

@@ -13,6 +13,7 @@ use std::os::fd::AsRawFd;
 
 use crate::error::{Error, ErrorClass, ErrorCode, Result};
 use crate::socket::{HostSocket, Kind};
+use crate::sys::{getsockopt as getsockopt_raw, setsockopt as setsockopt_raw};
 
 /// The most bytes one low-level option call reads or writes.
 pub const OPTION_BYTES_CAP: usize = 4096;
@@ -128,7 +129,7 @@ pub const IPV6_V6ONLY: SocketOption =
     option("ipv6-v6-only?", libc::IPPROTO_IPV6, libc::IPV6_V6ONLY);
 
 impl SocketOption {
-    fn number(&self) -> Result<libc::c_int> {
+    pub(crate) fn number(&self) -> Result<libc::c_int> {
         self.number.ok_or_else(|| {
             Error::unsupported(
                 self.name,
@@ -138,7 +139,7 @@ impl SocketOption {
         })
     }
 
-    fn writable(&self) -> Result<libc::c_int> {
+    pub(crate) fn writable(&self) -> Result<libc::c_int> {
         let number = self.number()?;
         if self.read_only {
             return Err(Error::new(
@@ -151,7 +152,6 @@ impl SocketOption {
     }
 }
 
-/// `getsockopt(2)` into `buffer`; returns the length the OS wrote.
 /// An error of the low-level option interface: an unknown level makes
 /// Linux answer `EOPNOTSUPP` (where an unknown name is `ENOPROTOOPT`); the
 /// WIT promises class `unsupported` for both, so both are
@@ -161,41 +161,6 @@ fn option_error(operation: &str, err: &io::Error) -> Error {
         return Error::unsupported(operation, ErrorCode::OptionNotSupported, err);
     }
     Error::io(operation, err)
-}
-
-fn getsockopt_raw(
-    fd: libc::c_int,
-    level: libc::c_int,
-    name: libc::c_int,
-    buffer: &mut [u8],
-) -> io::Result<usize> {
-    let mut length = libc::socklen_t::try_from(buffer.len()).unwrap_or(libc::socklen_t::MAX);
-    // SAFETY: `buffer` is valid for `length` bytes and the OS writes at most
-    // that many, reporting the count in `length`.
-    let rc = unsafe { libc::getsockopt(fd, level, name, buffer.as_mut_ptr().cast(), &mut length) };
-    if rc == 0 {
-        Ok(usize::try_from(length).unwrap_or(0).min(buffer.len()))
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-/// `setsockopt(2)` with `value`'s bytes.
-fn setsockopt_raw(
-    fd: libc::c_int,
-    level: libc::c_int,
-    name: libc::c_int,
-    value: &[u8],
-) -> io::Result<()> {
-    let length = libc::socklen_t::try_from(value.len())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: `value` is valid for reading `length` bytes.
-    let rc = unsafe { libc::setsockopt(fd, level, name, value.as_ptr().cast(), length) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 fn getsockopt_int(
@@ -316,9 +281,11 @@ impl HostSocket {
     }
 
     /// `SO_ERROR`: reads and clears the pending error; `None` if none.
+    /// A pending error is almost always a non-blocking connect's, so it
+    /// is classed as connect's are.
     pub fn take_error(&self) -> Result<Option<Error>> {
         let errno = self.get_int_option(&SO_ERROR)?;
-        Ok((errno != 0).then(|| Error::errno("so-error", errno)))
+        Ok((errno != 0).then(|| Error::connect_errno("so-error", errno)))
     }
 
     /// `SO_TYPE`, as the OS reports it.
@@ -345,14 +312,24 @@ impl HostSocket {
     /// [`OPTION_BYTES_CAP`]), sized to what the OS wrote: the spec's
     /// `(get-socket-option s level name len)`.
     pub fn get_option_bytes(&self, level: i32, name: i32, max_length: u32) -> Result<Vec<u8>> {
-        const OP: &str = "get-socket-option";
-        let fd = self.raw_fd(OP)?;
+        self.get_option_bytes_as("get-socket-option", level, name, max_length)
+    }
+
+    /// [`Self::get_option_bytes`], its errors naming `operation`.
+    pub fn get_option_bytes_as(
+        &self,
+        operation: &str,
+        level: i32,
+        name: i32,
+        max_length: u32,
+    ) -> Result<Vec<u8>> {
+        let fd = self.raw_fd(operation)?;
         let length = usize::try_from(max_length)
             .unwrap_or(OPTION_BYTES_CAP)
             .min(OPTION_BYTES_CAP);
         let mut buffer = vec![0u8; length];
-        let written =
-            getsockopt_raw(fd, level, name, &mut buffer).map_err(|e| option_error(OP, &e))?;
+        let written = getsockopt_raw(fd, level, name, &mut buffer)
+            .map_err(|e| option_error(operation, &e))?;
         buffer.truncate(written);
         Ok(buffer)
     }
@@ -368,15 +345,36 @@ impl HostSocket {
     /// `setsockopt(2)` with raw bytes (at most [`OPTION_BYTES_CAP`]): the
     /// spec's `(set-socket-option s level name blob)`.
     pub fn set_option_bytes(&self, level: i32, name: i32, value: &[u8]) -> Result<()> {
-        const OP: &str = "set-socket-option";
-        let fd = self.raw_fd(OP)?;
+        self.set_option_bytes_as("set-socket-option", level, name, value)
+    }
+
+    /// [`Self::set_option_bytes`], its errors naming `operation` (a typed
+    /// setter's spec name).
+    pub fn set_option_bytes_as(
+        &self,
+        operation: &str,
+        level: i32,
+        name: i32,
+        value: &[u8],
+    ) -> Result<()> {
+        let fd = self.raw_fd(operation)?;
         if value.len() > OPTION_BYTES_CAP {
             return Err(Error::invalid_argument(
-                OP,
+                operation,
                 format!("{} bytes is more than {OPTION_BYTES_CAP}", value.len()),
             ));
         }
-        setsockopt_raw(fd, level, name, value).map_err(|e| option_error(OP, &e))
+        setsockopt_raw(fd, level, name, value).map_err(|e| option_error(operation, &e))
+    }
+}
+
+/// A C `int` option's value from the bytes `getsockopt(2)` wrote (some
+/// options, `IP_TOS` / `IP_TTL` on some kernels, write one byte).
+pub fn int_of_bytes(bytes: &[u8]) -> i32 {
+    match bytes {
+        [byte] => i32::from(*byte),
+        [a, b, c, d, ..] => i32::from_ne_bytes([*a, *b, *c, *d]),
+        _ => 0,
     }
 }
 

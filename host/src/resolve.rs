@@ -13,6 +13,7 @@ use socket2::SockAddr;
 
 use crate::error::{Error, ErrorClass, ErrorCode, Result};
 use crate::socket::{Family, Kind};
+use crate::sys;
 
 /// `ai_flags` of `getaddrinfo(3)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -197,93 +198,40 @@ fn getaddrinfo(
     hints: AddrInfoHints,
 ) -> Result<Vec<AddrInfo>> {
     const OP: &str = "address-information";
-    // SAFETY: an all-zero addrinfo is a valid "no hints" value.
-    let mut c_hints: libc::addrinfo = unsafe { std::mem::zeroed() };
-    c_hints.ai_family = match hints.family {
+    let family = match hints.family {
         None => libc::AF_UNSPEC,
         Some(Family::Inet) => libc::AF_INET,
         Some(Family::Inet6) => libc::AF_INET6,
         Some(Family::Unix) => libc::AF_UNIX,
     };
-    c_hints.ai_socktype = match hints.kind {
+    let socket_type = match hints.kind {
         None => 0,
         Some(Kind::Stream) => libc::SOCK_STREAM,
         Some(Kind::Dgram) => libc::SOCK_DGRAM,
         Some(Kind::Raw) => libc::SOCK_RAW,
     };
-    c_hints.ai_protocol = hints.protocol.map_or(0, libc::c_int::from);
-    c_hints.ai_flags = hints.flags.bits();
-
-    let mut list: *mut libc::addrinfo = std::ptr::null_mut();
-    // SAFETY: valid C strings or null, valid hints, and an out-pointer.
-    let rc = unsafe {
-        libc::getaddrinfo(
-            node.map_or(std::ptr::null(), CStr::as_ptr),
-            service.map_or(std::ptr::null(), CStr::as_ptr),
-            &c_hints,
-            &mut list,
-        )
-    };
-    if rc != 0 {
-        return Err(gai_error(OP, rc));
-    }
-
-    let mut results = Vec::new();
-    let mut entry = list;
-    while !entry.is_null() {
-        // SAFETY: `entry` is a node of the list getaddrinfo returned, not
-        // yet freed.
-        let info = unsafe { &*entry };
-        entry = info.ai_next;
-        let Some(address) = sockaddr_of(info) else {
-            continue;
-        };
-        let (Some(family), Some(kind)) = (Family::of(&address), Kind::from_raw(info.ai_socktype))
-        else {
-            continue;
-        };
-        let Some(ip) = address.as_socket() else {
-            continue;
-        };
-        let canonical_name = (!info.ai_canonname.is_null()).then(|| {
-            // SAFETY: a NUL-terminated string owned by the list.
-            unsafe { CStr::from_ptr(info.ai_canonname) }
-                .to_string_lossy()
-                .into_owned()
-        });
-        results.push(AddrInfo {
-            family,
-            kind,
-            protocol: u16::try_from(info.ai_protocol).unwrap_or(0),
-            address: ip,
-            canonical_name,
-        });
-    }
-    // SAFETY: the list came from getaddrinfo and is freed once.
-    unsafe { libc::freeaddrinfo(list) };
-    Ok(results)
-}
-
-/// The `ai_addr` of one result as an owned address.
-fn sockaddr_of(info: &libc::addrinfo) -> Option<SockAddr> {
-    if info.ai_addr.is_null() {
-        return None;
-    }
-    let length = usize::try_from(info.ai_addrlen).ok()?;
-    if length > std::mem::size_of::<libc::sockaddr_storage>() {
-        return None;
-    }
-    // SAFETY: `ai_addr` points at `ai_addrlen` bytes of a socket address,
-    // which fit the zeroed storage we copy them into.
-    let (_, address) = unsafe {
-        SockAddr::try_init(|storage, len| {
-            std::ptr::copy_nonoverlapping(info.ai_addr.cast::<u8>(), storage.cast::<u8>(), length);
-            *len = info.ai_addrlen;
-            Ok(())
+    let protocol = hints.protocol.map_or(0, libc::c_int::from);
+    let entries = sys::getaddrinfo(
+        node,
+        service,
+        (family, socket_type, protocol, hints.flags.bits()),
+    )
+    .map_err(|rc| gai_error(OP, rc))?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| {
+            let family = Family::of(&entry.address)?;
+            let kind = Kind::from_raw(entry.socket_type)?;
+            let address = entry.address.as_socket()?;
+            Some(AddrInfo {
+                family,
+                kind,
+                protocol: u16::try_from(entry.protocol).unwrap_or(0),
+                address,
+                canonical_name: entry.canonical_name,
+            })
         })
-    }
-    .ok()?;
-    Some(address)
+        .collect())
 }
 
 /// `getnameinfo(3)`: the spec's `name-information`. The node is the host
@@ -311,37 +259,24 @@ pub(crate) async fn name_information_holding<S: Send + 'static>(
 
 fn getnameinfo(address: SocketAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
     const OP: &str = "name-information";
-    let address = SockAddr::from(address);
-    let mut host = [0 as libc::c_char; libc::NI_MAXHOST as usize];
-    let mut service = [0 as libc::c_char; 64];
-    // SAFETY: a valid socket address and two buffers of the lengths given.
-    let rc = unsafe {
-        libc::getnameinfo(
-            address.as_ptr().cast(),
-            address.len(),
-            host.as_mut_ptr(),
-            host.len() as libc::socklen_t,
-            service.as_mut_ptr(),
-            service.len() as libc::socklen_t,
-            flags.bits(),
-        )
-    };
-    if rc != 0 {
-        return Err(gai_error(OP, rc));
-    }
-    // SAFETY: getnameinfo NUL-terminates both buffers on success.
-    let host = unsafe { CStr::from_ptr(host.as_ptr()) }
-        .to_string_lossy()
-        .into_owned();
-    let service = unsafe { CStr::from_ptr(service.as_ptr()) }
-        .to_string_lossy()
-        .into_owned();
+    let (host, service) =
+        sys::getnameinfo(&SockAddr::from(address), flags.bits()).map_err(|rc| gai_error(OP, rc))?;
     // Spec: "If service number lookup fails, it is returned as an integer."
     let service = match service.parse::<u16>() {
         Ok(port) => Service::Port(port),
         Err(_) => Service::Name(service),
     };
-    Ok((host, service))
+    Ok((numeric_zone(host, address), service))
+}
+
+/// A node with an IPv6 zone (`fe80::1%lo`) as the guest gave the address:
+/// with the scope id's number (`fe80::1%1`), so the host's interface
+/// names never reach the guest.
+fn numeric_zone(node: String, address: SocketAddr) -> String {
+    match (node.split_once('%'), address) {
+        (Some((head, _)), SocketAddr::V6(v6)) => format!("{head}%{}", v6.scope_id()),
+        _ => node,
+    }
 }
 
 /// An `EAI_*` result as the contract's error.
@@ -349,10 +284,7 @@ fn gai_error(operation: &str, rc: libc::c_int) -> Error {
     if rc == libc::EAI_SYSTEM {
         return Error::io(operation, &std::io::Error::last_os_error());
     }
-    // SAFETY: gai_strerror returns a static NUL-terminated string.
-    let text = unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }
-        .to_string_lossy()
-        .into_owned();
+    let text = sys::gai_strerror(rc);
     let (class, code) = match rc {
         libc::EAI_NONAME | libc::EAI_NODATA => (ErrorClass::Fatal, ErrorCode::NameNotFound),
         libc::EAI_AGAIN => (ErrorClass::Transient, ErrorCode::NameTemporaryFailure),
@@ -365,8 +297,7 @@ fn gai_error(operation: &str, rc: libc::c_int) -> Error {
         libc::EAI_SOCKTYPE => (ErrorClass::Unsupported, ErrorCode::SocketTypeNotSupported),
         libc::EAI_MEMORY => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
         libc::EAI_BADFLAGS | libc::EAI_OVERFLOW => (ErrorClass::Fatal, ErrorCode::InvalidArgument),
-        // glibc's EAI_ADDRFAMILY: the node has no address of that family.
-        -9 => (ErrorClass::Fatal, ErrorCode::NameNotFound),
+        sys::EAI_ADDRFAMILY => (ErrorClass::Fatal, ErrorCode::NameNotFound),
         _ => (ErrorClass::Fatal, ErrorCode::Other),
     };
     Error::new(class, code, format!("{operation}: {text}"))

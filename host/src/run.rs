@@ -23,25 +23,25 @@
 //! compiled code (compiled once per process, and once per machine thanks
 //! to wasmtime's on-disk cache).
 //!
-//! The `WasiCtx` of each guest is built from the same [`Policy`] as its
-//! wasock context, so a guest using `std::net` (`wasi:sockets`) obeys the
-//! same grants as one using the wasock SDK.
+//! The linker serves `wasi:sockets` through wasock's wrappers (see
+//! `crate::add_to_linker`), so a guest using `std::net` obeys the same
+//! grants, limits and accounting as one using the wasock SDK. Each guest
+//! also gets the policy's memory limit (wasmtime's store limits) and a
+//! bound on its resource table.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
+use wasmtime::{Cache, CacheConfig, Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::policy::{Denied, Policy, report_denied};
+use crate::policy::{DenialSink, MemorySink, Policy, StderrSink};
 use crate::{WasockCtx, WasockCtxView, WasockView};
 
 /// Where compiled components are cached on disk.
@@ -82,6 +82,12 @@ pub struct GuestConfig {
     pub stdout: Option<MemoryOutputPipe>,
     /// Where the guest's stderr goes: the process's when `None`.
     pub stderr: Option<MemoryOutputPipe>,
+    /// The guest's name in denial reports; the component's file name when
+    /// `None`.
+    pub name: Option<String>,
+    /// Where the guest's denials go: a [`StderrSink`] of its own when
+    /// `None`.
+    pub denials: Option<Arc<dyn DenialSink>>,
 }
 
 impl GuestConfig {
@@ -106,6 +112,26 @@ impl GuestConfig {
     pub fn dir(mut self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
         self.dirs.push((host.into(), guest.into()));
         self
+    }
+
+    /// Names the guest in denial reports.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sends the guest's denials to `sink`.
+    pub fn denials(mut self, sink: Arc<dyn DenialSink>) -> Self {
+        self.denials = Some(sink);
+        self
+    }
+
+    /// Keeps the guest's denial reports in memory (at most `capacity`
+    /// lines, as `wasock run` would print them) instead of printing them;
+    /// returns the configuration and the sink to read after the run.
+    pub fn capture_denials(self, capacity: usize) -> (Self, Arc<MemorySink>) {
+        let sink = Arc::new(MemorySink::new(capacity));
+        (self.denials(sink.clone()), sink)
     }
 
     /// Captures the guest's stdout and stderr in memory (at most
@@ -146,11 +172,32 @@ impl Outcome {
 /// The exit code of a trapped guest (128 + SIGABRT, as the wasmtime CLI).
 pub const TRAP_EXIT_CODE: i32 = 134;
 
-/// The store state of one guest: WASI, the shared resource table, wasock.
+/// The store state of one guest: WASI, the shared resource table, wasock,
+/// and the store's limits.
 pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
     wasock: WasockCtx,
+    limits: StoreLimits,
+}
+
+/// How many entries a guest's resource table may hold, for a guest allowed
+/// `max_sockets` sockets: room for each socket and a few pollables and
+/// streams of its own, and for the guest's other resources.
+pub fn resource_table_limit(max_sockets: usize) -> usize {
+    max_sockets.saturating_mul(4).saturating_add(64 * 1024)
+}
+
+/// The store limits of a guest allowed `max_memory` bytes: each linear
+/// memory and the tables are bounded, and so are how many there are.
+pub fn store_limits(max_memory: usize) -> StoreLimits {
+    StoreLimitsBuilder::new()
+        .memory_size(max_memory)
+        .table_elements(1 << 20)
+        .instances(256)
+        .tables(256)
+        .memories(64)
+        .build()
 }
 
 impl std::fmt::Debug for GuestState {
@@ -245,7 +292,7 @@ impl Runner {
         start_epoch_ticker(&engine)?;
         let mut linker = Linker::<GuestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow_from)?;
-        crate::add_to_linker(&mut linker)?;
+        crate::add_to_linker(&mut linker).map_err(anyhow_from)?;
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 engine,
@@ -331,13 +378,26 @@ impl Runner {
         policy: Arc<Policy>,
     ) -> Result<Outcome> {
         let pre = self.prepare(path).await?;
-        let wasi = wasi_ctx(path, &guest, &policy)?;
+        let wasi = wasi_ctx(path, &guest)?;
+        let name = guest.name.clone().unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "guest".to_owned())
+        });
+        let sink = guest
+            .denials
+            .clone()
+            .unwrap_or_else(|| Arc::new(StderrSink::new()));
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(resource_table_limit(policy.max_sockets()));
         let state = GuestState {
             wasi,
-            table: ResourceTable::new(),
-            wasock: WasockCtx::new(policy.clone()),
+            table,
+            wasock: WasockCtx::new(policy.clone()).with_denial_sink(name, sink),
+            limits: store_limits(policy.max_memory()),
         };
         let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|state| &mut state.limits);
         // A guest that computes without calling the host yields to the
         // executor at every epoch tick, so it cannot starve the others.
         store.epoch_deadline_async_yield_and_update(1);
@@ -346,7 +406,7 @@ impl Runner {
             command.wasi_cli_run().call_run(&mut store).await
         }
         .await;
-        crate::policy::flush_denied_reports();
+        store.data().wasock.reporter().finish();
         Ok(match outcome {
             Ok(Ok(())) => Outcome::Exited(0),
             Ok(Err(())) => Outcome::Exited(1),
@@ -358,9 +418,10 @@ impl Runner {
     }
 }
 
-/// The guest's `WasiCtx`: stdio inherited, the given arguments, environment
-/// and preopened directories, and `wasi:sockets` under `policy`.
-fn wasi_ctx(path: &Path, guest: &GuestConfig, policy: &Arc<Policy>) -> Result<WasiCtx> {
+/// The guest's `WasiCtx`: stdio inherited, the given arguments,
+/// environment and preopened directories. (Its own `wasi:sockets` state is
+/// unused: the linker serves `wasi:sockets` through wasock's wrappers.)
+fn wasi_ctx(path: &Path, guest: &GuestConfig) -> Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     if let Some(stdout) = &guest.stdout {
@@ -382,67 +443,7 @@ fn wasi_ctx(path: &Path, guest: &GuestConfig, policy: &Arc<Policy>) -> Result<Wa
             .map_err(anyhow_from)
             .with_context(|| format!("cannot open --dir {}", host.display()))?;
     }
-    builder.allow_tcp(true);
-    builder.allow_udp(true);
-    builder.allow_ip_name_lookup(policy.dns_allowed());
-    let check_policy = policy.clone();
-    builder.socket_addr_check(move |addr, usage| {
-        let verdict = wasi_socket_check(&check_policy, addr, usage);
-        if let Err(denied) = &verdict {
-            report_denied(denied);
-        }
-        Box::pin(std::future::ready(verdict.is_ok()))
-    });
     Ok(builder.build())
-}
-
-/// The policy for one `wasi:sockets` address use, mirroring what the
-/// wasock socket layer checks:
-///
-/// - connect and send-to (`TcpConnect`, `UdpSend`): `check_connect`;
-/// - an explicit bind: `check_bind`. wasmtime-wasi also asks about the
-///   implicit bind the OS does before an unbound socket connects or sends,
-///   passing the wildcard address with port 0; that bind exposes nothing
-///   (an ephemeral port for the replies of a connection the policy
-///   allowed), so it is allowed, as it is for wasock sockets. A listen after
-///   it is still checked below;
-/// - listen (`TcpListen`, with the socket's local address): `check_bind` of
-///   that address, or of its address with port 0 when the guest was
-///   granted ephemeral binds there (`ADDR:0`);
-/// - accepted clients and received datagrams (`TcpAccept`, `UdpReceive`):
-///   allowed; the listening or bound socket they arrive on was granted.
-fn wasi_socket_check(
-    policy: &Policy,
-    addr: SocketAddr,
-    usage: SocketAddrUse,
-) -> Result<(), Denied> {
-    match usage {
-        SocketAddrUse::TcpConnect | SocketAddrUse::UdpSend => policy.check_connect(&addr),
-        SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => {
-            if addr.ip().is_unspecified() && addr.port() == 0 {
-                // The implicit bind of a connecting/sending socket (or an
-                // explicit bind to the same wildcard, which cannot listen
-                // unless the listen check below allows it).
-                Ok(())
-            } else {
-                policy.check_bind(&addr)
-            }
-        }
-        SocketAddrUse::TcpListen => match policy.check_bind(&addr) {
-            Ok(()) => Ok(()),
-            Err(denied) => {
-                let ephemeral = SocketAddr::new(addr.ip(), 0);
-                if addr.port() != 0 && policy.check_bind(&ephemeral).is_ok() {
-                    Ok(())
-                } else {
-                    Err(Denied {
-                        message: denied.message.replacen("denied bind", "denied listen", 1),
-                    })
-                }
-            }
-        },
-        SocketAddrUse::TcpAccept | SocketAddrUse::UdpReceive => Ok(()),
-    }
 }
 
 /// How often running guests yield to the async executor (see
@@ -483,68 +484,6 @@ fn anyhow_from(error: wasmtime::Error) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn policy() -> Policy {
-        Policy::new()
-            .allow_connect("127.0.0.1:8080".parse().unwrap())
-            .allow_bind("127.0.0.1:0".parse().unwrap())
-            .allow_bind("[::1]:9000".parse().unwrap())
-    }
-
-    fn sa(s: &str) -> SocketAddr {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn wasi_connect_and_send_follow_allow_connect() {
-        let p = policy();
-        assert!(wasi_socket_check(&p, sa("127.0.0.1:8080"), SocketAddrUse::TcpConnect).is_ok());
-        assert!(wasi_socket_check(&p, sa("127.0.0.1:8081"), SocketAddrUse::TcpConnect).is_err());
-        assert!(wasi_socket_check(&p, sa("127.0.0.1:8080"), SocketAddrUse::UdpSend).is_ok());
-        let denied = wasi_socket_check(&p, sa("10.0.0.1:80"), SocketAddrUse::UdpSend).unwrap_err();
-        assert_eq!(
-            denied.message,
-            "denied connect to 10.0.0.1:80: no --allow-connect grant matches"
-        );
-    }
-
-    #[test]
-    fn wasi_implicit_bind_allowed_explicit_checked() {
-        let p = Policy::new();
-        assert!(wasi_socket_check(&p, sa("0.0.0.0:0"), SocketAddrUse::TcpBind).is_ok());
-        assert!(wasi_socket_check(&p, sa("[::]:0"), SocketAddrUse::UdpBind).is_ok());
-        assert!(wasi_socket_check(&p, sa("0.0.0.0:80"), SocketAddrUse::TcpBind).is_err());
-        assert!(wasi_socket_check(&p, sa("127.0.0.1:0"), SocketAddrUse::TcpBind).is_err());
-        let g = policy();
-        assert!(wasi_socket_check(&g, sa("127.0.0.1:0"), SocketAddrUse::TcpBind).is_ok());
-        assert!(wasi_socket_check(&g, sa("[::1]:9000"), SocketAddrUse::UdpBind).is_ok());
-        assert!(wasi_socket_check(&g, sa("[::1]:9001"), SocketAddrUse::UdpBind).is_err());
-    }
-
-    #[test]
-    fn wasi_listen_needs_a_bind_grant() {
-        let none = Policy::new();
-        let denied =
-            wasi_socket_check(&none, sa("0.0.0.0:0"), SocketAddrUse::TcpListen).unwrap_err();
-        assert!(
-            denied.message.starts_with("denied listen to 0.0.0.0:0"),
-            "{denied}"
-        );
-        assert!(wasi_socket_check(&none, sa("0.0.0.0:41000"), SocketAddrUse::TcpListen).is_err());
-        let g = policy();
-        // Bound to an ephemeral port under a `127.0.0.1:0` grant.
-        assert!(wasi_socket_check(&g, sa("127.0.0.1:41000"), SocketAddrUse::TcpListen).is_ok());
-        assert!(wasi_socket_check(&g, sa("[::1]:9000"), SocketAddrUse::TcpListen).is_ok());
-        assert!(wasi_socket_check(&g, sa("[::1]:9001"), SocketAddrUse::TcpListen).is_err());
-        assert!(wasi_socket_check(&g, sa("0.0.0.0:41000"), SocketAddrUse::TcpListen).is_err());
-    }
-
-    #[test]
-    fn wasi_accept_and_receive_allowed() {
-        let p = Policy::new();
-        assert!(wasi_socket_check(&p, sa("10.0.0.1:5"), SocketAddrUse::TcpAccept).is_ok());
-        assert!(wasi_socket_check(&p, sa("10.0.0.1:5"), SocketAddrUse::UdpReceive).is_ok());
-    }
 
     #[test]
     fn outcome_exit_codes() {

@@ -1,0 +1,90 @@
+//! Per-guest accounting of host resources: a counted pool of slots, each
+//! held by whatever uses one (an open socket, a lingering close, a
+//! resolution's thread, a bound socket file) and given back when that is
+//! really gone.
+//!
+//! Counting by ownership means a resource cannot be forgotten: a socket's
+//! slot moves into the task that finishes its lingering close, so the
+//! guest's limit covers it until the descriptor is closed, whichever path
+//! (the wasock WIT or `wasi:sockets`) created it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A pool of at most `limit` slots, shared by everything that takes one.
+#[derive(Clone, Debug)]
+pub struct Slots {
+    in_use: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+impl Slots {
+    /// A pool of `limit` slots, none taken.
+    pub fn new(limit: usize) -> Self {
+        Slots {
+            in_use: Arc::new(AtomicUsize::new(0)),
+            limit,
+        }
+    }
+
+    /// Takes one slot, or `None` when all `limit` are taken.
+    pub fn take(&self) -> Option<Slot> {
+        let limit = self.limit;
+        self.in_use
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(self.in_use.clone()))
+    }
+
+    /// How many slots are taken now.
+    pub fn in_use(&self) -> usize {
+        self.in_use.load(Ordering::SeqCst)
+    }
+
+    /// The pool's size.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+/// One taken slot; given back on drop.
+#[derive(Debug)]
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_limited_and_given_back_on_drop() {
+        let slots = Slots::new(2);
+        let first = slots.take().expect("first");
+        let second = slots.take().expect("second");
+        assert!(slots.take().is_none(), "a third is over the limit");
+        assert_eq!(slots.in_use(), 2);
+        drop(first);
+        assert_eq!(slots.in_use(), 1);
+        let third = slots.take().expect("a slot was given back");
+        drop((second, third));
+        assert_eq!(slots.in_use(), 0);
+        assert!(Slots::new(0).take().is_none());
+    }
+
+    #[test]
+    fn clones_share_the_pool() {
+        let slots = Slots::new(1);
+        let other = slots.clone();
+        let held = slots.take().expect("one");
+        assert!(other.take().is_none());
+        drop(held);
+        assert!(other.take().is_some());
+    }
+}

@@ -1,0 +1,465 @@
+//! Denials: what was refused, and where the report goes.
+//!
+//! Every refusal is a [`Denied`] (which operation, of what, why). The
+//! guest sees it as `permission-denied` with the same text; the host hands
+//! it, with the guest's identity, to a [`DenialSink`] the embedder chose.
+//! [`StderrSink`] is the command line's: every control character escaped,
+//! each line capped, at most a few lines and bytes a second per guest, and
+//! a count of what was held back when the guest ends.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Which operation a policy refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `socket(2)`: a family, type or protocol that needs a grant.
+    Create,
+    /// `connect(2)` and `sendto(2)`: `--allow-connect`.
+    Connect,
+    /// `bind(2)`: `--allow-bind`, `--allow-unix`.
+    Bind,
+    /// `listen(2)`: a bind grant for the listening address.
+    Listen,
+    /// A datagram from a peer no connect grant covers, dropped.
+    Receive,
+    /// `getaddrinfo`: `--allow-dns`.
+    AddressInformation,
+    /// `getnameinfo`: `--allow-dns`.
+    NameInformation,
+    /// `getsockopt(2)`.
+    GetOption,
+    /// `setsockopt(2)`.
+    SetOption,
+}
+
+impl Operation {
+    fn verb(self) -> &'static str {
+        match self {
+            Operation::Create => "socket",
+            Operation::Connect => "connect to",
+            Operation::Bind => "bind to",
+            Operation::Listen => "listen on",
+            Operation::Receive => "datagram from",
+            Operation::AddressInformation => "address resolution of",
+            Operation::NameInformation => "name resolution of",
+            Operation::GetOption => "get",
+            Operation::SetOption => "set",
+        }
+    }
+}
+
+/// A refused operation: the guest sees `permission-denied` with this text,
+/// and the host reports it once to its [`DenialSink`]. The text names the
+/// guest's view of things only (its addresses and paths), never the
+/// host's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denied {
+    /// What was refused.
+    pub operation: Operation,
+    /// Of what: an address, a quoted path, an option name.
+    pub subject: String,
+    /// Why, naming the grant that would allow it.
+    pub reason: String,
+}
+
+impl Denied {
+    /// A refusal of `operation` on `subject`, because `reason`.
+    pub fn new(
+        operation: Operation,
+        subject: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Denied {
+            operation,
+            subject: subject.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "denied {} {}: {}",
+            self.operation.verb(),
+            self.subject,
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for Denied {}
+
+/// Where denials go: implemented by the embedder (or [`StderrSink`],
+/// [`MemorySink`]). Called from the guest's host calls, so it must not
+/// block for long.
+pub trait DenialSink: Send + Sync {
+    /// One refusal by the guest named `guest`.
+    fn denied(&self, guest: &str, denial: &Denied);
+
+    /// The guest `guest` has ended: report what is pending.
+    fn finish(&self, guest: &str) {
+        let _ = guest;
+    }
+}
+
+impl fmt::Debug for dyn DenialSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DenialSink")
+    }
+}
+
+/// What one guest's host calls report to: the sink and the guest's name.
+#[derive(Clone, Debug)]
+pub struct Reporter {
+    guest: Arc<str>,
+    sink: Arc<dyn DenialSink>,
+}
+
+impl Reporter {
+    /// Reports for the guest named `guest` to `sink`.
+    pub fn new(guest: impl Into<Arc<str>>, sink: Arc<dyn DenialSink>) -> Self {
+        Reporter {
+            guest: guest.into(),
+            sink,
+        }
+    }
+
+    /// The guest's name.
+    pub fn guest(&self) -> &str {
+        &self.guest
+    }
+
+    /// Reports one refusal.
+    pub fn denied(&self, denial: &Denied) {
+        self.sink.denied(&self.guest, denial);
+    }
+
+    /// The guest has ended.
+    pub fn finish(&self) {
+        self.sink.finish(&self.guest);
+    }
+}
+
+impl Default for Reporter {
+    /// Reports as `guest` to a [`StderrSink`] of its own.
+    fn default() -> Self {
+        Reporter::new("guest", Arc::new(StderrSink::new()))
+    }
+}
+
+/// The most bytes one reported line holds (longer ones are cut, marked
+/// with `…`).
+pub const LINE_BYTES_CAP: usize = 512;
+/// At most this many lines per guest per [`REPORT_WINDOW`].
+pub const LINES_PER_WINDOW: u32 = 10;
+/// At most this many bytes per guest per [`REPORT_WINDOW`].
+pub const BYTES_PER_WINDOW: usize = 4096;
+/// The rate limiter's window.
+pub const REPORT_WINDOW: Duration = Duration::from_secs(1);
+
+/// `text` with every control character (C0, DEL, C1) escaped, so a
+/// guest's text cannot move the cursor, colour a terminal or start a new
+/// line that looks like the host's, cut at `cap` bytes.
+pub fn escape_line(text: &str, cap: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(cap));
+    for c in text.chars() {
+        let piece: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
+        if out.len() + piece.len() > cap.saturating_sub('…'.len_utf8()) {
+            out.push('…');
+            return out;
+        }
+        out.push_str(&piece);
+    }
+    out
+}
+
+/// One guest's rate limiter.
+#[derive(Debug, Default)]
+struct Window {
+    start: Option<Instant>,
+    lines: u32,
+    bytes: usize,
+    suppressed: u64,
+}
+
+impl Window {
+    /// The lines to print for `line` at `now`: the pending suppressed
+    /// count when a new window starts, then the line if it fits.
+    fn admit(&mut self, prefix: &str, line: String, now: Instant) -> Vec<String> {
+        let mut out = Vec::new();
+        let expired = self
+            .start
+            .is_none_or(|start| now.saturating_duration_since(start) >= REPORT_WINDOW);
+        if expired {
+            out.extend(self.take_suppressed(prefix));
+            self.start = Some(now);
+            self.lines = 0;
+            self.bytes = 0;
+        }
+        if self.lines < LINES_PER_WINDOW && self.bytes + line.len() <= BYTES_PER_WINDOW {
+            self.lines += 1;
+            self.bytes += line.len();
+            out.push(line);
+        } else {
+            self.suppressed += 1;
+        }
+        out
+    }
+
+    fn take_suppressed(&mut self, prefix: &str) -> Option<String> {
+        let n = std::mem::take(&mut self.suppressed);
+        (n > 0).then(|| {
+            format!(
+                "{prefix}{n} more denial{} suppressed",
+                if n == 1 { "" } else { "s" }
+            )
+        })
+    }
+}
+
+/// The command line's sink: `wasock: denied …` lines on stderr (with the
+/// guest's name after `wasock` when asked), escaped, capped at
+/// [`LINE_BYTES_CAP`] bytes, at most [`LINES_PER_WINDOW`] lines and
+/// [`BYTES_PER_WINDOW`] bytes a second per guest, then one line counting
+/// what was held back.
+#[derive(Debug, Default)]
+pub struct StderrSink {
+    name_guests: bool,
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+impl StderrSink {
+    /// Lines start `wasock: `.
+    pub fn new() -> Self {
+        StderrSink::default()
+    }
+
+    /// Lines start `wasock[GUEST]: `, for hosts that run many guests.
+    pub fn naming_guests() -> Self {
+        StderrSink {
+            name_guests: true,
+            windows: Mutex::default(),
+        }
+    }
+
+    fn prefix(&self, guest: &str) -> String {
+        if self.name_guests {
+            format!("wasock[{}]: ", escape_line(guest, 64))
+        } else {
+            "wasock: ".to_owned()
+        }
+    }
+
+    /// The lines one denial makes at `now` (what [`DenialSink::denied`]
+    /// prints).
+    pub fn lines_for(&self, guest: &str, denial: &Denied, now: Instant) -> Vec<String> {
+        let prefix = self.prefix(guest);
+        let line = format!(
+            "{prefix}{}",
+            escape_line(
+                &denial.to_string(),
+                LINE_BYTES_CAP - prefix.len().min(LINE_BYTES_CAP)
+            )
+        );
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        windows
+            .entry(guest.to_owned())
+            .or_default()
+            .admit(&prefix, line, now)
+    }
+
+    /// The closing line for `guest` (what [`DenialSink::finish`] prints).
+    pub fn finish_lines(&self, guest: &str) -> Vec<String> {
+        let prefix = self.prefix(guest);
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        windows
+            .remove(guest)
+            .and_then(|mut window| window.take_suppressed(&prefix))
+            .into_iter()
+            .collect()
+    }
+}
+
+/// Writes lines to stderr, ignoring failure: a closed stderr must not
+/// turn a guest's refused call into a host panic.
+fn write_stderr(lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    for line in lines {
+        let _ = writeln!(err, "{line}");
+    }
+}
+
+impl DenialSink for StderrSink {
+    fn denied(&self, guest: &str, denial: &Denied) {
+        write_stderr(&self.lines_for(guest, denial, Instant::now()));
+    }
+
+    fn finish(&self, guest: &str) {
+        write_stderr(&self.finish_lines(guest));
+    }
+}
+
+/// A sink that keeps the lines a [`StderrSink`] would print, in memory
+/// (at most `capacity` lines), for embedders and tests that capture a
+/// guest's output.
+#[derive(Debug)]
+pub struct MemorySink {
+    format: StderrSink,
+    capacity: usize,
+    lines: Mutex<Vec<String>>,
+}
+
+impl MemorySink {
+    /// Keeps at most `capacity` lines.
+    pub fn new(capacity: usize) -> Self {
+        MemorySink {
+            format: StderrSink::new(),
+            capacity,
+            lines: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The lines so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn keep(&self, new: Vec<String>) {
+        let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        for line in new {
+            if lines.len() < self.capacity {
+                lines.push(line);
+            }
+        }
+    }
+}
+
+impl DenialSink for MemorySink {
+    fn denied(&self, guest: &str, denial: &Denied) {
+        self.keep(self.format.lines_for(guest, denial, Instant::now()));
+    }
+
+    fn finish(&self, guest: &str) {
+        self.keep(self.format.finish_lines(guest));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connect_denial() -> Denied {
+        Denied::new(
+            Operation::Connect,
+            "10.0.0.1:80",
+            "no --allow-connect grant matches",
+        )
+    }
+
+    #[test]
+    fn denial_text() {
+        assert_eq!(
+            connect_denial().to_string(),
+            "denied connect to 10.0.0.1:80: no --allow-connect grant matches"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let line = escape_line("a\u{1b}[31mred\nwasock: forged\r\u{7f}\u{9b}é", 512);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert_eq!(line, "a\\u{1b}[31mred\\nwasock: forged\\r\\u{7f}\\u{9b}é");
+    }
+
+    #[test]
+    fn lines_are_capped() {
+        let long = "x".repeat(10_000);
+        let line = escape_line(&long, 100);
+        assert!(line.len() <= 100, "{}", line.len());
+        assert!(line.ends_with('…'));
+        let escapes = "\n".repeat(10_000);
+        assert!(escape_line(&escapes, 100).len() <= 100);
+    }
+
+    #[test]
+    fn rate_limit_by_lines_then_count() {
+        let sink = StderrSink::new();
+        let d = connect_denial();
+        let t0 = Instant::now();
+        let mut lines = Vec::new();
+        for i in 0..25u64 {
+            lines.extend(sink.lines_for("g", &d, t0 + Duration::from_millis(i)));
+        }
+        assert_eq!(lines.len(), LINES_PER_WINDOW as usize);
+        assert_eq!(
+            lines[0],
+            "wasock: denied connect to 10.0.0.1:80: no --allow-connect grant matches"
+        );
+        let next = sink.lines_for("g", &d, t0 + Duration::from_millis(1500));
+        assert_eq!(next.len(), 2);
+        assert_eq!(next[0], "wasock: 15 more denials suppressed");
+        for i in 0..10u64 {
+            sink.lines_for("g", &d, t0 + Duration::from_millis(1600 + i));
+        }
+        assert_eq!(sink.finish_lines("g"), ["wasock: 1 more denial suppressed"]);
+        assert!(sink.finish_lines("g").is_empty());
+    }
+
+    #[test]
+    fn rate_limit_by_bytes() {
+        let sink = StderrSink::new();
+        let long = Denied::new(Operation::Bind, "x".repeat(2000), "no");
+        let t0 = Instant::now();
+        let printed: usize = (0..10).map(|_| sink.lines_for("g", &long, t0).len()).sum();
+        let per_line = LINE_BYTES_CAP;
+        assert!(
+            printed <= BYTES_PER_WINDOW / (per_line / 2),
+            "{printed} lines"
+        );
+        assert!(printed < 10);
+    }
+
+    #[test]
+    fn each_guest_has_its_own_limit() {
+        let sink = StderrSink::naming_guests();
+        let d = connect_denial();
+        let t0 = Instant::now();
+        for _ in 0..50 {
+            sink.lines_for("noisy", &d, t0);
+        }
+        let quiet = sink.lines_for("quiet", &d, t0);
+        assert_eq!(
+            quiet.len(),
+            1,
+            "a noisy guest does not bury another's denials"
+        );
+        assert!(quiet[0].starts_with("wasock[quiet]: denied connect"));
+        assert_eq!(
+            sink.finish_lines("noisy"),
+            ["wasock[noisy]: 40 more denials suppressed"]
+        );
+    }
+
+    #[test]
+    fn memory_sink_keeps_lines() {
+        let sink = MemorySink::new(2);
+        let d = connect_denial();
+        for _ in 0..5 {
+            sink.denied("g", &d);
+        }
+        assert_eq!(sink.lines().len(), 2);
+    }
+}

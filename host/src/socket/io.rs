@@ -1,0 +1,292 @@
+//! Data transfer: send, send-to, receive, receive-from, and the one
+//! try-then-wait loop every blocking call uses.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use socket2::{SockAddr, Socket};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+use tokio::time::Instant;
+
+use super::readiness::{is_closed, yield_if_stale};
+use super::{HostSocket, Kind, RecvFlags, SendFlags, State, is_would_block};
+use crate::error::{Error, Result};
+use crate::sys;
+
+/// The most one `receive` / `receive-from` on a stream socket returns,
+/// whatever `max-length` the guest asks for (WIT: "The host caps one
+/// call's buffer"). A stream may return less than asked at any time.
+pub const RECEIVE_CAP: usize = 64 * 1024;
+
+/// The most one `receive` / `receive-from` on a datagram socket returns:
+/// more than any UDP datagram (64 KiB) and than a unix datagram can carry
+/// with a send buffer at the host's ceiling (`SO_SNDBUF` 4 MiB, which
+/// Linux doubles). Up to it, a datagram is returned whole when the guest
+/// asked for that much, and marked truncated when it asked for less.
+pub const DATAGRAM_RECEIVE_CAP: usize = 16 * 1024 * 1024;
+
+/// The instant a call's `timeout` runs out, from now.
+pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|limit| Instant::now() + limit)
+}
+
+/// Waits for `interest` and retries `call` until it does not would-block.
+async fn until_ready<T>(
+    fd: &AsyncFd<Socket>,
+    interest: Interest,
+    operation: &str,
+    mut call: impl FnMut(&Socket) -> io::Result<T>,
+) -> Result<T> {
+    loop {
+        let mut guard = fd
+            .ready(interest)
+            .await
+            .map_err(|e| Error::io(operation, &e))?;
+        let closed = is_closed(guard.ready());
+        match guard.try_io(|inner| call(inner.get_ref())) {
+            Ok(result) => return result.map_err(|e| Error::io(operation, &e)),
+            Err(_would_block) => yield_if_stale(closed).await,
+        }
+    }
+}
+
+/// Tries `call` once; when the OS would block (and the caller may wait),
+/// waits for `interest` and tries again, until `deadline` (class
+/// `timeout` after it). The hot path is the one syscall.
+pub(super) async fn try_then_wait<T>(
+    fd: &AsyncFd<Socket>,
+    interest: Interest,
+    operation: &str,
+    dont_wait: bool,
+    mut call: impl FnMut(&Socket) -> io::Result<T>,
+) -> Result<T> {
+    match call(fd.get_ref()) {
+        Err(e) if is_would_block(&e) && !dont_wait => {
+            until_ready(fd, interest, operation, call).await
+        }
+        other => other.map_err(|e| Error::io(operation, &e)),
+    }
+}
+
+/// [`try_then_wait`] bounded by `deadline`.
+async fn try_until<T>(
+    fd: &AsyncFd<Socket>,
+    interest: Interest,
+    operation: &str,
+    dont_wait: bool,
+    deadline: Option<Instant>,
+    call: impl FnMut(&Socket) -> io::Result<T>,
+) -> Result<T> {
+    let attempt = try_then_wait(fd, interest, operation, dont_wait, call);
+    match deadline {
+        None => attempt.await,
+        Some(deadline) => tokio::time::timeout_at(deadline, attempt)
+            .await
+            .unwrap_or_else(|_| Err(Error::timeout(operation))),
+    }
+}
+
+/// What one receive got.
+struct Received {
+    /// The length the OS reported (a datagram's real length).
+    length: usize,
+    source: Option<SockAddr>,
+}
+
+impl HostSocket {
+    /// `send(2)`: the spec's `socket-send`. Waits until at least some data
+    /// is sent and returns how much was.
+    pub async fn send(
+        &mut self,
+        data: &[u8],
+        flags: SendFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        const OP: &str = "send";
+        let fd = self.open(OP)?;
+        let bits = flags.bits();
+        try_until(
+            fd,
+            Interest::WRITABLE,
+            OP,
+            flags.dont_wait,
+            deadline_after(timeout),
+            |socket| socket.send_with_flags(data, bits),
+        )
+        .await
+    }
+
+    /// `sendto(2)`: the spec's `socket-send-to`.
+    ///
+    /// On a connected socket it fails before any syscall: a connected
+    /// stream with `invalid-state` (Linux would ignore the address), a
+    /// connected datagram socket with `already-connected` (Linux would
+    /// send to the address, other systems fail with `EISCONN`: one answer
+    /// on every host).
+    pub async fn send_to(
+        &mut self,
+        data: &[u8],
+        address: &SockAddr,
+        flags: SendFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        const OP: &str = "send-to";
+        let fd = self.open(OP)?;
+        if self.state == State::Connected {
+            return Err(match self.kind {
+                Kind::Stream => {
+                    Error::invalid_state(OP, "the stream socket is connected; use send")
+                }
+                Kind::Dgram | Kind::Raw => Error::errno(OP, libc::EISCONN),
+            });
+        }
+        let bits = flags.bits();
+        try_until(
+            fd,
+            Interest::WRITABLE,
+            OP,
+            flags.dont_wait,
+            deadline_after(timeout),
+            |socket| socket.send_to_with_flags(data, address, bits),
+        )
+        .await
+    }
+
+    /// `recv(2)`: the spec's `socket-receive`. Returns up to `max_length`
+    /// bytes (at most [`RECEIVE_CAP`] on a stream, [`DATAGRAM_RECEIVE_CAP`]
+    /// on a datagram socket); empty is end of file on a stream.
+    pub async fn receive(
+        &mut self,
+        max_length: u32,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<u8>> {
+        let (data, _, _) = self
+            .receive_inner("receive", max_length, flags, timeout, false)
+            .await?;
+        Ok(data)
+    }
+
+    /// `recvfrom(2)`: the spec's `socket-receive-from`. Returns the bytes,
+    /// the source address (`None` where the OS reports none) and whether a
+    /// datagram was longer than asked for (`MSG_TRUNC`).
+    pub async fn receive_from(
+        &mut self,
+        max_length: u32,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+    ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
+        self.receive_inner("receive-from", max_length, flags, timeout, true)
+            .await
+    }
+
+    /// Both receives. One timeout bounds the whole call, `MSG_WAITALL`'s
+    /// loop and dropped datagrams included; what a wait-all receive got
+    /// before its timeout or an error is returned, not lost.
+    async fn receive_inner(
+        &mut self,
+        operation: &str,
+        max_length: u32,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+        want_source: bool,
+    ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
+        let fd: Arc<AsyncFd<Socket>> = self.open(operation)?.clone();
+        if max_length == 0 {
+            // An empty result means end of file: a zero-length receive
+            // could only say that falsely, or wait for nothing.
+            return Err(Error::invalid_argument(
+                operation,
+                "a length of 0 receives nothing (and an empty result means end of file)",
+            ));
+        }
+        let datagram = self.kind.is_datagram();
+        let cap = if datagram {
+            DATAGRAM_RECEIVE_CAP
+        } else {
+            RECEIVE_CAP
+        };
+        let limit = usize::try_from(max_length).unwrap_or(usize::MAX).min(cap);
+        // MSG_TRUNC on a datagram socket makes recv(2) return the real
+        // length; on a stream it would discard data, so never there.
+        let bits = flags.bits() | if datagram { libc::MSG_TRUNC } else { 0 };
+        let wait_all = flags.wait_all && !datagram;
+        let filtering = datagram && self.inbound.is_some();
+        let deadline = deadline_after(timeout);
+
+        let mut buffer: Vec<u8> = Vec::new();
+        let mut source = None;
+        let mut truncated = false;
+        loop {
+            let filled = buffer.len();
+            let result = try_until(
+                &fd,
+                Interest::READABLE,
+                operation,
+                flags.dont_wait,
+                deadline,
+                |socket| {
+                    let room = if datagram && limit > RECEIVE_CAP {
+                        // Allocate what the next datagram needs, not the cap.
+                        let mut probe = Vec::new();
+                        let (pending, _) = sys::recv_append(
+                            socket,
+                            &mut probe,
+                            0,
+                            libc::MSG_PEEK | libc::MSG_TRUNC,
+                            false,
+                        )?;
+                        pending.clamp(1, limit)
+                    } else {
+                        limit - filled
+                    };
+                    sys::recv_append(socket, &mut buffer, room, bits, want_source || filtering)
+                        .map(|(length, source)| Received { length, source })
+                },
+            )
+            .await;
+            match result {
+                Ok(got) => {
+                    if filtering
+                        && let Some(filter) = self.inbound.as_mut()
+                        && !filter.keeps(got.source.as_ref())
+                    {
+                        if flags.peek {
+                            // The peeked datagram is still queued: take it out.
+                            let mut discard = Vec::new();
+                            let _ = sys::recv_append(
+                                fd.get_ref(),
+                                &mut discard,
+                                0,
+                                libc::MSG_TRUNC | libc::MSG_DONTWAIT,
+                                false,
+                            );
+                        }
+                        buffer.clear();
+                        continue;
+                    }
+                    let kept = buffer.len() - filled;
+                    if datagram && got.length > kept {
+                        truncated = true;
+                    }
+                    if source.is_none() && want_source {
+                        source = got.source;
+                    }
+                    // MSG_WAITALL on a non-blocking stream returns what is
+                    // there: loop until full or end of file.
+                    if wait_all && kept > 0 && buffer.len() < limit && !flags.peek {
+                        continue;
+                    }
+                    break;
+                }
+                // An error (or the timeout) after part of a wait-all
+                // receive: return the part.
+                Err(_) if !buffer.is_empty() => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((buffer, source, truncated))
+    }
+}

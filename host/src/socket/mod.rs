@@ -1,0 +1,531 @@
+//! The socket logic: one real, non-blocking OS socket per guest socket,
+//! registered with the tokio reactor, with per-call timeouts.
+//!
+//! This module knows nothing of WIT or of the policy: the glue
+//! (`crate::glue`) checks the policy, converts addresses and hands off
+//! here. Every operation that can block first tries the syscall and waits
+//! for readiness only when the OS says `EWOULDBLOCK` ([`io`]), so the hot
+//! path costs one syscall; no task is spawned per call and no lock is held
+//! across a syscall.
+//!
+//! What the sandbox needs of a socket is stored here but decided by the
+//! glue: the guest's accounting [`Slot`] (given back only when the OS
+//! socket is really gone, lingering close included: [`close`]), an
+//! [`InboundFilter`] for datagram sources, and the unix socket file the
+//! socket bound ([`BoundFile`]).
+
+use std::io as std_io;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use socket2::{Protocol, SockAddr, Socket};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use crate::accounting::Slot;
+use crate::error::{Error, ErrorClass, ErrorCode, Result};
+use crate::policy::BoundFile;
+use crate::sys;
+
+mod close;
+mod io;
+mod readiness;
+mod types;
+
+pub use io::{DATAGRAM_RECEIVE_CAP, RECEIVE_CAP};
+pub use readiness::Watch;
+pub use types::{Family, Kind, Readiness, RecvFlags, SendFlags, ShutdownHow};
+
+/// Where a socket is in its life. The OS keeps the real state; this one
+/// lets the glue refuse calls that make no sense before any syscall, and
+/// remembers a connect that timed out so the next `connect` finishes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Fresh from `socket(2)` (or `accept` for `Connected`). → `Bound`
+    /// (bind), `Connecting`/`Connected` (connect), `Listening` (listen).
+    Created,
+    /// `bind` succeeded. → `Listening`, `Connecting`, `Connected`.
+    Bound,
+    /// `listen` succeeded; `accept` is valid. Stays until close.
+    Listening,
+    /// A connect's timeout expired while the OS was still connecting. A
+    /// later `connect` waits for it again. → `Connected`.
+    Connecting,
+    /// Connected (stream) or given a default peer (datagram). A datagram
+    /// socket may connect again.
+    Connected,
+    /// `close` ran: the OS socket is gone, every call fails with `closed`.
+    Closed,
+}
+
+/// Which datagram sources a socket hears: those `accept` takes. The rest
+/// are read from the OS and dropped; the first drop is reported through
+/// `on_drop` (once), and every drop counted.
+pub struct InboundFilter {
+    accept: Box<dyn Fn(&SocketAddr) -> bool + Send + Sync>,
+    on_first_drop: Option<Box<dyn FnOnce(&SocketAddr) + Send + Sync>>,
+    dropped: u64,
+}
+
+impl InboundFilter {
+    /// A filter that keeps datagrams whose source `accept` takes.
+    pub fn new(
+        accept: impl Fn(&SocketAddr) -> bool + Send + Sync + 'static,
+        on_first_drop: impl FnOnce(&SocketAddr) + Send + Sync + 'static,
+    ) -> Self {
+        InboundFilter {
+            accept: Box::new(accept),
+            on_first_drop: Some(Box::new(on_first_drop)),
+            dropped: 0,
+        }
+    }
+
+    /// Whether a datagram from `source` is kept (a source the OS does not
+    /// report, or one of another family, is dropped).
+    pub(crate) fn keeps(&mut self, source: Option<&SockAddr>) -> bool {
+        let ip = source.and_then(SockAddr::as_socket);
+        if let Some(ip) = ip
+            && (self.accept)(&ip)
+        {
+            return true;
+        }
+        self.dropped += 1;
+        if let (Some(report), Some(ip)) = (self.on_first_drop.take(), ip) {
+            report(&ip);
+        }
+        false
+    }
+
+    /// How many datagrams were dropped.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+impl std::fmt::Debug for InboundFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboundFilter")
+            .field("dropped", &self.dropped)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One guest socket: the OS socket registered with the tokio reactor,
+/// plus what `create` was told and what the sandbox attached.
+#[derive(Debug)]
+pub struct HostSocket {
+    family: Family,
+    kind: Kind,
+    protocol: u16,
+    state: State,
+    /// `None` once closed. An `Arc` so that a pollable can hold a `Weak`
+    /// and never keep a closed socket's descriptor alive.
+    fd: Option<Arc<AsyncFd<Socket>>>,
+    /// What pollables hold: the current registration, updated when the
+    /// socket is registered again (see [`HostSocket::register_again`]).
+    watch: Arc<Mutex<Weak<AsyncFd<Socket>>>>,
+    /// The guest's accounting slot for this socket.
+    slot: Option<Slot>,
+    /// Which datagram sources the socket hears (`None`: every one).
+    inbound: Option<InboundFilter>,
+    /// The unix socket file this socket bound, removed when it closes.
+    bound_file: Option<BoundFile>,
+    /// The guest's name for the unix peer this socket connected to.
+    unix_peer: Option<String>,
+}
+
+/// Wraps an owned non-blocking OS socket for the reactor.
+fn register(socket: Socket, operation: &str) -> Result<Arc<AsyncFd<Socket>>> {
+    sys::register(socket)
+        .map(Arc::new)
+        .map_err(|e| Error::io(operation, &e))
+}
+
+/// Runs `future` under the call's own timeout; `None` waits forever.
+pub(crate) async fn with_timeout<T>(
+    operation: &str,
+    timeout: Option<Duration>,
+    future: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match timeout {
+        None => future.await,
+        Some(limit) => match tokio::time::timeout(limit, future).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::timeout(operation)),
+        },
+    }
+}
+
+impl HostSocket {
+    /// `socket(2)`, non-blocking and close-on-exec: the spec's
+    /// `(socket family type protocol)`.
+    ///
+    /// Must run inside a tokio runtime (the reactor registers the socket).
+    pub fn create(family: Family, kind: Kind, protocol: u16) -> Result<HostSocket> {
+        let protocol_arg = (protocol != 0).then(|| Protocol::from(i32::from(protocol)));
+        let socket = Socket::new(
+            family.domain(),
+            kind.socket_type().nonblocking(),
+            protocol_arg,
+        )
+        .map_err(|e| Error::io("socket", &e))?;
+        Ok(HostSocket::new(
+            family,
+            kind,
+            protocol,
+            State::Created,
+            register(socket, "socket")?,
+        ))
+    }
+
+    fn new(
+        family: Family,
+        kind: Kind,
+        protocol: u16,
+        state: State,
+        fd: Arc<AsyncFd<Socket>>,
+    ) -> HostSocket {
+        let watch = Arc::new(Mutex::new(Arc::downgrade(&fd)));
+        HostSocket {
+            family,
+            kind,
+            protocol,
+            state,
+            fd: Some(fd),
+            watch,
+            slot: None,
+            inbound: None,
+            bound_file: None,
+            unix_peer: None,
+        }
+    }
+
+    /// Gives the socket the guest's accounting slot: it is given back
+    /// when the OS socket is gone (after a lingering close finishes).
+    pub fn with_slot(mut self, slot: Slot) -> Self {
+        self.slot = Some(slot);
+        self
+    }
+
+    /// From now on the socket hears datagrams only from sources `filter`
+    /// keeps (`None`: from every source).
+    pub fn set_inbound_filter(&mut self, filter: Option<InboundFilter>) {
+        self.inbound = filter;
+    }
+
+    /// The inbound filter, if the socket has one.
+    pub fn inbound_filter(&self) -> Option<&InboundFilter> {
+        self.inbound.as_ref()
+    }
+
+    /// Keeps the unix socket file a bind made, to remove it on close.
+    pub fn attach_bound_file(&mut self, file: BoundFile) {
+        self.bound_file = Some(file);
+    }
+
+    /// The unix socket file this socket bound, if any.
+    pub fn bound_file(&self) -> Option<&BoundFile> {
+        self.bound_file.as_ref()
+    }
+
+    /// Remembers the guest's name for the unix peer it connected to.
+    pub fn set_unix_peer(&mut self, guest_path: String) {
+        self.unix_peer = Some(guest_path);
+    }
+
+    /// The guest's name for the unix peer it connected to, if any.
+    pub fn unix_peer(&self) -> Option<&str> {
+        self.unix_peer.as_deref()
+    }
+
+    /// Registers a stream socket with the reactor again once it has become
+    /// a connecting or listening one.
+    ///
+    /// Linux reports a stream socket that is neither connected nor
+    /// listening as hung up (`EPOLLHUP`); tokio records that as "read
+    /// closed" and never clears it, so after `connect` or `listen` every
+    /// wait on the old registration would return at once, forever: a
+    /// receive or accept would spin and its timeout never fire. A fresh
+    /// registration starts from the socket's real state. (Tests:
+    /// socket_logic `receive_timeout_fires_on_a_connected_stream_*`, e2e
+    /// `sdk::timeouts_fire_with_class_timeout`.)
+    fn register_again(&mut self, operation: &str) -> Result<()> {
+        if self.kind != Kind::Stream {
+            return Ok(());
+        }
+        let Some(fd) = self.fd.take() else {
+            return Err(Error::closed(operation));
+        };
+        let fd = match Arc::try_unwrap(fd) {
+            Ok(fd) => {
+                register(fd.into_inner(), operation).inspect_err(|_| self.state = State::Closed)?
+            }
+            // A pollable is being awaited right now (only inside the
+            // guest's `poll`, never during this call): keep it.
+            Err(shared) => shared,
+        };
+        *self
+            .watch
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::downgrade(&fd);
+        self.fd = Some(fd);
+        Ok(())
+    }
+
+    /// The spec's `socket-family`.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The spec's `socket-type`.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The spec's `socket-protocol`.
+    pub fn protocol(&self) -> u16 {
+        self.protocol
+    }
+
+    /// Where the socket is in its life.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Whether `close` has run.
+    pub fn is_closed(&self) -> bool {
+        self.fd.is_none()
+    }
+
+    /// The open OS socket, or `closed`.
+    fn open(&self, operation: &str) -> Result<&Arc<AsyncFd<Socket>>> {
+        self.fd.as_ref().ok_or_else(|| Error::closed(operation))
+    }
+
+    /// The OS socket, for the option layer.
+    pub(crate) fn os_socket(&self, operation: &str) -> Result<&Socket> {
+        Ok(self.open(operation)?.get_ref())
+    }
+
+    /// Whether an IPv6 socket also takes IPv4 (`IPV6_V6ONLY` off), as the
+    /// bind check needs to know. False for other families.
+    pub fn is_dual_stack(&self) -> Result<bool> {
+        if self.family != Family::Inet6 {
+            return Ok(false);
+        }
+        let only_v6 = self
+            .os_socket("bind")?
+            .only_v6()
+            .map_err(|e| Error::io("bind", &e))?;
+        Ok(!only_v6)
+    }
+
+    /// `connect(2)`: the spec's `socket-connect`.
+    ///
+    /// Starts the connect, then (for `EINPROGRESS`) waits until the socket
+    /// is writable and reads `SO_ERROR`. The call's `timeout` expiring is
+    /// class `timeout` and leaves the connect going on: a later `connect`
+    /// waits for it again.
+    pub async fn connect(&mut self, address: &SockAddr, timeout: Option<Duration>) -> Result<()> {
+        const OP: &str = "connect";
+        let fd = self.open(OP)?.clone();
+        if self.kind == Kind::Stream && self.state == State::Connected {
+            // Linux answers 0 (not EISCONN) to the first connect(2) after a
+            // non-blocking connect completed, since we learn of completion
+            // from SO_ERROR rather than a second connect(2): say it here.
+            return Err(Error::connect_errno(OP, libc::EISCONN));
+        }
+        let before = self.state;
+        let fresh = matches!(self.state, State::Created | State::Bound);
+        match fd.get_ref().connect(address) {
+            Ok(()) => {
+                drop(fd);
+                if fresh {
+                    self.register_again(OP)?;
+                }
+            }
+            Err(e)
+                if e.raw_os_error() == Some(libc::EINPROGRESS)
+                    || (self.state == State::Connecting
+                        && e.raw_os_error() == Some(libc::EALREADY)) =>
+            {
+                self.state = State::Connecting;
+                drop(fd);
+                if fresh {
+                    self.register_again(OP)?;
+                }
+                let fd = self.open(OP)?.clone();
+                match with_timeout(OP, timeout, readiness::wait_connected(&fd)).await {
+                    Ok(()) => {}
+                    // The call's own timeout: the OS is still connecting.
+                    Err(e) if e.class == ErrorClass::Timeout => return Err(e),
+                    // Refused, unreachable, ...: the socket is unconnected
+                    // again (the spec calls these transient, so a guest may
+                    // retry on the same socket), and the OS now reports it
+                    // hung up: the retry must register it afresh.
+                    Err(e) => {
+                        self.state = if before == State::Bound {
+                            State::Bound
+                        } else {
+                            State::Created
+                        };
+                        return Err(e);
+                    }
+                }
+            }
+            Err(e)
+                if self.state == State::Connecting && e.raw_os_error() == Some(libc::EISCONN) => {}
+            Err(e) => return Err(Error::connect_io(OP, &e)),
+        }
+        self.state = State::Connected;
+        Ok(())
+    }
+
+    /// `bind(2)`: the spec's `socket-bind`.
+    pub fn bind(&mut self, address: &SockAddr) -> Result<()> {
+        self.os_socket("bind")?
+            .bind(address)
+            .map_err(|e| Error::io("bind", &e))?;
+        if self.state == State::Created {
+            self.state = State::Bound;
+        }
+        Ok(())
+    }
+
+    /// `listen(2)`: the spec's `socket-listen`. Only stream sockets listen.
+    pub fn listen(&mut self, backlog: u32) -> Result<()> {
+        const OP: &str = "listen";
+        let socket = self.os_socket(OP)?;
+        if self.kind != Kind::Stream {
+            return Err(Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::OperationNotSupported,
+                "listen: only stream sockets listen",
+            ));
+        }
+        let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
+        socket.listen(backlog).map_err(|e| Error::io(OP, &e))?;
+        let fresh = self.state != State::Listening;
+        self.state = State::Listening;
+        if fresh {
+            self.register_again(OP)?;
+        }
+        Ok(())
+    }
+
+    /// `accept(2)`: the spec's `socket-accept`. The new socket is
+    /// non-blocking and close-on-exec, of the listener's family, type and
+    /// protocol; it has no accounting slot yet (see [`Self::with_slot`]).
+    pub async fn accept(&mut self, timeout: Option<Duration>) -> Result<HostSocket> {
+        const OP: &str = "accept";
+        let fd = self.open(OP)?;
+        if self.state != State::Listening {
+            return Err(Error::invalid_state(OP, "the socket is not listening"));
+        }
+        let accept = |socket: &Socket| sys::accept(socket.as_raw_fd());
+        let accepted: OwnedFd = with_timeout(
+            OP,
+            timeout,
+            io::try_then_wait(fd, Interest::READABLE, OP, false, accept),
+        )
+        .await?;
+        Ok(HostSocket::new(
+            self.family,
+            self.kind,
+            self.protocol,
+            State::Connected,
+            register(Socket::from(accepted), OP)?,
+        ))
+    }
+
+    /// `shutdown(2)`: the spec's `socket-shutdown`.
+    pub fn shutdown(&mut self, how: ShutdownHow) -> Result<()> {
+        let how = match how {
+            ShutdownHow::Read => std::net::Shutdown::Read,
+            ShutdownHow::Write => std::net::Shutdown::Write,
+            ShutdownHow::Both => std::net::Shutdown::Both,
+        };
+        self.os_socket("shutdown")?
+            .shutdown(how)
+            .map_err(|e| Error::io("shutdown", &e))
+    }
+
+    /// `close(2)`: the spec's `socket-close`. Every later call fails with
+    /// `closed`; closing twice fails with `closed`.
+    ///
+    /// With `SO_LINGER` on and data still unsent, close waits (this guest
+    /// only; no host thread is held) until the data is out or the linger
+    /// time is up, as close(2) would: see [`close`].
+    pub async fn close(&mut self) -> Result<()> {
+        const OP: &str = "close";
+        let fd = self.fd.take().ok_or_else(|| Error::closed(OP))?;
+        self.state = State::Closed;
+        self.bound_file = None;
+        let slot = self.slot.take();
+        match Arc::try_unwrap(fd) {
+            Ok(fd) => close::close(fd.into_inner(), self.kind, slot)
+                .await
+                .map_err(|e| Error::io(OP, &e)),
+            // A pollable is being awaited right now (it only upgrades its
+            // `Weak` while the guest is inside `poll`, so this does not
+            // happen in practice); the descriptor closes when it lets go.
+            Err(_shared) => Ok(()),
+        }
+    }
+
+    /// `getsockname(2)`: the spec's `socket-name`, as the OS reports it.
+    /// Whether that means "unbound" is the caller's business (`crate::addr`).
+    pub fn local_address(&self) -> Result<SockAddr> {
+        self.os_socket("name")?
+            .local_addr()
+            .map_err(|e| Error::io("name", &e))
+    }
+
+    /// `getpeername(2)`: the spec's `socket-peer-name`; `None` where no
+    /// connection exists (`ENOTCONN`).
+    pub fn peer_address(&self) -> Result<Option<SockAddr>> {
+        match self.os_socket("peer-name")?.peer_addr() {
+            Ok(address) => Ok(Some(address)),
+            Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Ok(None),
+            Err(e) => Err(Error::io("peer-name", &e)),
+        }
+    }
+
+    /// The spec's `socket-accept-ready?`: `poll(2)` for `POLLIN`, no wait.
+    pub fn accept_ready(&self) -> Result<bool> {
+        self.poll_in("accept-ready")
+    }
+
+    /// The spec's `socket-receive-ready?`: `poll(2)` for `POLLIN`, no wait.
+    pub fn receive_ready(&self) -> Result<bool> {
+        self.poll_in("receive-ready")
+    }
+
+    fn poll_in(&self, operation: &str) -> Result<bool> {
+        let fd = self.open(operation)?;
+        sys::poll_now(fd.as_raw_fd(), libc::POLLIN).map_err(|e| Error::io(operation, &e))
+    }
+
+    /// A handle that a pollable may keep without keeping the socket open.
+    pub fn watch(&self) -> Watch {
+        Watch::new(&self.watch)
+    }
+}
+
+impl Drop for HostSocket {
+    /// Dropping the guest's resource closes the OS socket; a lingering
+    /// close finishes in the background, holding the socket's slot.
+    fn drop(&mut self) {
+        let Some(fd) = self.fd.take() else { return };
+        let slot = self.slot.take();
+        let Ok(fd) = Arc::try_unwrap(fd) else { return };
+        close::close_in_background(fd.into_inner(), self.kind, slot);
+    }
+}
+
+/// `io::Error` for a would-block answer, shared by the waits.
+pub(crate) fn is_would_block(err: &std_io::Error) -> bool {
+    err.kind() == std_io::ErrorKind::WouldBlock
+}
