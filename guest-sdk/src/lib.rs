@@ -165,5 +165,8 @@ pub use resolve::{
     AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service, address_information,
     address_information_timeout, connect_any, name_information, name_information_of_str,
 };
-pub use socket::{Interest, ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
+pub use socket::{
+    Interest, ReceivedFrom, ReceivedInto, RecvFlags, RecvOptions, SendFlags, SendOptions, Shutdown,
+    Socket,
+};
 pub use timeouts::{Timeouts, default_timeouts, set_default_timeouts};

@@ -93,7 +93,7 @@ impl fmt::Display for AddrInfo {
         write!(
             f,
             "{:?} {} {} {}",
-            self.address.to_string(),
+            self.address.to_spec_string(),
             self.family,
             self.socket_type,
             self.protocol

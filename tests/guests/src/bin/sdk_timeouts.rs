@@ -8,7 +8,9 @@
 //! Usage: sdk_timeouts ADDR
 use std::time::Duration;
 
-use wasock::{ErrorClass, ErrorCode, Family, Protocol, SockAddr, Socket, SocketType, Timeouts};
+use wasock::{
+    ErrorClass, ErrorCode, Family, Protocol, RecvOptions, SockAddr, Socket, SocketType, Timeouts,
+};
 
 fn main() {
     if let Err(e) = run() {
@@ -51,7 +53,10 @@ fn run() -> Result<(), String> {
     socket
         .connect(&addr)
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    expect_timeout("receive_timeout", socket.receive_timeout(16, short))?;
+    expect_timeout(
+        "receive_timeout",
+        socket.receive_with(16, RecvOptions::new().timeout(short)),
+    )?;
 
     socket.set_timeouts(Timeouts {
         receive: short,
