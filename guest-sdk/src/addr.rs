@@ -313,6 +313,7 @@ impl SockAddr {
     /// assert!(SockAddr::inet(None, None::<u16>).is_err());
     /// # Ok::<(), wasock::Error>(())
     /// ```
+    #[doc(alias = "inet-address")]
     pub fn inet(addr: Option<&str>, port: impl Into<Port>) -> Result<SockAddr> {
         let port = port.into();
         if addr.is_none() && port.is_unspecified() {
@@ -335,11 +336,13 @@ impl SockAddr {
     }
 
     /// The spec's `unix-address`: a unix-domain address for `path`.
+    #[doc(alias = "unix-address")]
     pub fn unix(path: impl Into<String>) -> SockAddr {
         SockAddr::Unix(path.into())
     }
 
     /// The spec's `sockaddr-family`.
+    #[doc(alias = "sockaddr-family")]
     pub fn family(&self) -> Family {
         match self {
             SockAddr::Inet(_) => Family::Inet,
@@ -351,6 +354,7 @@ impl SockAddr {
     /// The spec's `sockaddr-address`: the IP address as text (as
     /// `inet_ntop` writes it, with `%scope` for a scoped IPv6 address), or
     /// the path of a unix address.
+    #[doc(alias = "sockaddr-address")]
     pub fn address(&self) -> String {
         match self {
             SockAddr::Inet(a) => a.ip().to_string(),
@@ -362,10 +366,10 @@ impl SockAddr {
 
     /// The spec's `sockaddr->string`: "a compact representation of the
     /// socket address as a string. For Internet sockets, it returns
-    /// "address" when port is 0; otherwise, it returns "address:port" for
-    /// IPv4 addresses and "[address]:port" for IPv6 addresses"; the path
-    /// for unix addresses. [`Display`](fmt::Display) is the same but keeps
-    /// a port 0.
+    /// `"address"` when port is 0; otherwise, it returns `"address:port"`
+    /// for IPv4 addresses and `"[address]:port"` for IPv6 addresses"; the
+    /// path for unix addresses. [`Display`](fmt::Display) is the same but
+    /// keeps a port 0.
     ///
     /// ```
     /// use wasock::SockAddr;
@@ -395,6 +399,7 @@ impl SockAddr {
     /// The spec's `sockaddr-port`; "it is an error to call it on another
     /// type of socket": a unix address fails with
     /// [`ErrorCode::AddressFamilyNotSupported`].
+    #[doc(alias = "sockaddr-port")]
     pub fn port(&self) -> Result<u16> {
         match self {
             SockAddr::Inet(a) => Ok(a.port()),
@@ -409,6 +414,7 @@ impl SockAddr {
 
     /// The spec's `sockaddr-path`: the path of a unix address; other
     /// families fail with [`ErrorCode::AddressFamilyNotSupported`].
+    #[doc(alias = "sockaddr-path")]
     pub fn path(&self) -> Result<&str> {
         match self {
             SockAddr::Unix(p) => Ok(p),

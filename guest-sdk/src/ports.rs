@@ -203,6 +203,7 @@ pub fn set_default_config(config: PortConfig) {
 /// The spec's `socket-i/o-ports`: a reader and a writer over the connected
 /// `socket` (stream or datagram), which they own together, with the
 /// program's port parameters as they are now ([`default_config`]).
+#[doc(alias = "socket-i/o-ports")]
 pub fn io_ports(socket: Socket) -> (SocketReader, SocketWriter) {
     io_ports_with(socket, default_config())
 }

@@ -288,6 +288,7 @@ impl Socket {
     /// Fails with [`ErrorCode::TooManySockets`] past the guest's socket
     /// limit and [`ErrorCode::PermissionDenied`] for raw sockets the host
     /// did not allow.
+    #[doc(alias = "socket")]
     pub fn new(family: Family, socket_type: SocketType, protocol: Protocol) -> Result<Socket> {
         let inner = wit::Socket::create(family.into(), socket_type.into(), protocol.0)?;
         Ok(Socket::from_wit(inner, None))
@@ -307,22 +308,26 @@ impl Socket {
     /// The spec's `socket-fileno`: the number that names this socket in
     /// this guest (the handle of its WIT resource; not a host file
     /// descriptor).
+    #[doc(alias = "socket-fileno")]
     pub fn fileno(&self) -> u32 {
         self.inner.handle()
     }
 
     /// The spec's `socket-family`.
+    #[doc(alias = "socket-family")]
     pub fn family(&self) -> Family {
         self.inner.family().into()
     }
 
     /// The spec's `socket-type`.
+    #[doc(alias = "socket-type")]
     pub fn socket_type(&self) -> SocketType {
         self.inner.socket_type().into()
     }
 
     /// The spec's `socket-protocol`: the protocol given to [`Socket::new`]
     /// (the listener's for an accepted socket).
+    #[doc(alias = "socket-protocol")]
     pub fn protocol(&self) -> Protocol {
         Protocol(self.inner.protocol())
     }
@@ -350,6 +355,7 @@ impl Socket {
     /// Refused, network down, unreachable and the system's own time-out
     /// are class [`ErrorClass::Transient`]; the timeout expiring is class
     /// [`ErrorClass::Timeout`]; anything else is fatal.
+    #[doc(alias = "socket-connect")]
     pub fn connect(&self, address: &SockAddr) -> Result<()> {
         self.connect_timeout(address, self.timeouts().connect)
     }
@@ -371,12 +377,14 @@ impl Socket {
     /// socket.bind(&SockAddr::inet(Some("::"), 8000)?)?;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "socket-bind")]
     pub fn bind(&self, address: &SockAddr) -> Result<()> {
         Ok(self.inner.bind(&address.into())?)
     }
 
     /// `listen(2)`: the spec's `socket-listen`, with a connection queue of
     /// `backlog`. Only valid for stream sockets.
+    #[doc(alias = "socket-listen")]
     pub fn listen(&self, backlog: u32) -> Result<()> {
         Ok(self.inner.listen(backlog)?)
     }
@@ -401,6 +409,7 @@ impl Socket {
     /// }
     /// # }
     /// ```
+    #[doc(alias = "socket-accept")]
     pub fn accept(&self) -> Result<Socket> {
         self.accept_timeout(self.timeouts().accept)
     }
@@ -451,11 +460,13 @@ impl Socket {
 
     /// The spec's `socket-accept-ready?`: whether a connection is waiting
     /// to be accepted (`poll(2)` with no wait).
+    #[doc(alias = "socket-accept-ready?")]
     pub fn accept_ready(&self) -> Result<bool> {
         Ok(self.inner.accept_ready()?)
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
+    #[doc(alias = "socket-shutdown")]
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
         Ok(self.inner.shutdown(how.into())?)
     }
@@ -463,11 +474,13 @@ impl Socket {
     /// `close(2)`: the spec's `socket-close`. The OS socket is closed now;
     /// every later call on this socket fails with [`ErrorCode::Closed`].
     /// (Dropping a socket also closes it, silently.)
+    #[doc(alias = "socket-close")]
     pub fn close(&self) -> Result<()> {
         Ok(self.inner.close()?)
     }
 
     /// The spec's `socket-close*`: [`Socket::close`] ignoring any error.
+    #[doc(alias = "socket-close*")]
     pub fn close_quietly(&self) {
         let _ = self.inner.close();
     }
@@ -476,12 +489,14 @@ impl Socket {
 
     /// `getsockname(2)`: the spec's `socket-name`; `None` when the socket
     /// is not bound.
+    #[doc(alias = "socket-name")]
     pub fn name(&self) -> Result<Option<SockAddr>> {
         Ok(self.inner.name()?.map(SockAddr::from))
     }
 
     /// `getpeername(2)`: the spec's `socket-peer-name`; `None` when no
     /// connection exists (datagram "connections" count).
+    #[doc(alias = "socket-peer-name")]
     pub fn peer_name(&self) -> Result<Option<SockAddr>> {
         Ok(self.inner.peer_name()?.map(SockAddr::from))
     }
@@ -494,6 +509,7 @@ impl Socket {
     ///
     /// For datagrams, the rest of a datagram longer than `len` is lost
     /// without notice: [`Socket::receive_from`] says when that happened.
+    #[doc(alias = "socket-receive")]
     pub fn receive(&self, len: usize) -> Result<Vec<u8>> {
         self.receive_with(len, RecvOptions::new())
     }
@@ -525,6 +541,7 @@ impl Socket {
     /// many bytes were written (0 at end of file on a stream). As
     /// [`Socket::receive`], a longer datagram is cut to `buf` without
     /// notice; [`Socket::receive_from_into`] reports it.
+    #[doc(alias = "socket-receive!")]
     pub fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
         self.receive_into_with(buf, RecvOptions::new())
     }
@@ -560,6 +577,7 @@ impl Socket {
     /// }
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "socket-receive-from")]
     pub fn receive_from(&self, len: usize) -> Result<ReceivedFrom> {
         self.receive_from_with(len, RecvOptions::new())
     }
@@ -583,6 +601,7 @@ impl Socket {
     /// The spec's `socket-receive-from!`: receives into `buf`, returning
     /// the byte count, the source address and whether a longer datagram
     /// was cut to fit `buf`.
+    #[doc(alias = "socket-receive-from!")]
     pub fn receive_from_into(&self, buf: &mut [u8]) -> Result<ReceivedInto> {
         self.receive_from_into_with(buf, RecvOptions::new())
     }
@@ -603,6 +622,7 @@ impl Socket {
 
     /// The spec's `socket-receive-ready?`: whether data (or end of file) is
     /// waiting to be received (`poll(2)` with no wait).
+    #[doc(alias = "socket-receive-ready?")]
     pub fn receive_ready(&self) -> Result<bool> {
         Ok(self.inner.receive_ready()?)
     }
@@ -612,6 +632,7 @@ impl Socket {
     /// `send(2)`: the spec's `socket-send`: waits until at least some data
     /// is sent and returns how many bytes were. Uses the socket's send
     /// timeout.
+    #[doc(alias = "socket-send")]
     pub fn send(&self, data: &[u8]) -> Result<usize> {
         self.send_with(data, SendOptions::new())
     }
@@ -673,6 +694,7 @@ impl Socket {
 
     /// `sendto(2)`: the spec's `socket-send-to`: sends a datagram to
     /// `address`, returning how many bytes were sent.
+    #[doc(alias = "socket-send-to")]
     pub fn send_to(&self, data: &[u8], address: &SockAddr) -> Result<usize> {
         self.send_to_with(data, address, SendOptions::new())
     }
@@ -704,6 +726,7 @@ impl Socket {
     /// On a connected datagram socket each chunk is one datagram, so this
     /// divides a large buffer into `send_size`-byte datagrams. An empty
     /// `data` sends nothing. On an error, the chunks before it were sent.
+    #[doc(alias = "socket-send-all")]
     pub fn send_all(&self, data: &[u8]) -> Result<()> {
         self.send_all_with(data, SendOptions::new())
     }

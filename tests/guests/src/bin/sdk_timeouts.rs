@@ -1,9 +1,10 @@
 //! SDK e2e: timeouts fire with class timeout. Connects to the native peer
 //! at ADDR (which accepts and never sends) and checks, each failing with
-//! class timeout, code timed-out and `io::ErrorKind::TimedOut`:
-//! a per-call receive timeout (`receive_timeout`), a per-socket one
-//! (`set_timeouts`), the program's default (`set_default_timeouts`) on a
-//! fresh socket, and an accept timeout on a listener of its own.
+//! class timeout, code timed-out and `io::ErrorKind::TimedOut`: a
+//! per-call receive timeout (`receive_with`, `RecvOptions::timeout`), a
+//! per-socket one (`set_timeouts`), the program's default
+//! (`set_default_timeouts`) on a fresh socket, and an accept timeout on a
+//! listener of its own.
 //!
 //! Usage: sdk_timeouts ADDR
 use std::time::Duration;
@@ -54,7 +55,7 @@ fn run() -> Result<(), String> {
         .connect(&addr)
         .map_err(|e| format!("connect {addr}: {e}"))?;
     expect_timeout(
-        "receive_timeout",
+        "receive_with timeout",
         socket.receive_with(16, RecvOptions::new().timeout(short)),
     )?;
 
