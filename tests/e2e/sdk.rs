@@ -1,10 +1,14 @@
 //! The guest SDK (`wasock`) through the real binary against native peers on
-//! loopback: the i/o ports over TCP, `send_all` chunking of a connected UDP
-//! socket, `connect_any`, timeouts, error classes and `io::ErrorKind`s,
-//! socket options and constants, and the `Poller`.
+//! loopback: the i/o ports over TCP (with the program's port parameters),
+//! a port's writer against a peer that stops reading (nothing sent twice;
+//! the non-blocking mode never waits), `send_all` chunking of a connected
+//! UDP socket, `connect_any`, timeouts, error classes and
+//! `io::ErrorKind`s, socket options and constants, the `Poller`, and
+//! zero-timeout readiness against `poll(2)`.
 //!
 //! The pure rules (inet-address, `sockaddr->string`, the port buffering
-//! arithmetic) are native unit tests of the SDK: `cargo test -p wasock`.
+//! arithmetic and its failures) are native unit tests of the SDK: `cargo
+//! test -p wasock`.
 //!
 //! Run: `cargo test -p wasock-host --test e2e sdk::`
 
