@@ -390,11 +390,25 @@ fn writer_against_a_stalled_peer(mode: &str, stalled: &str) -> Output {
     output
 }
 
-/// A failed send (its timeout) leaves exactly the unsent bytes buffered:
-/// closing the writer afterwards sends those, and nothing twice.
+/// The guest's flush after the stall failed on its timeout with bytes
+/// still buffered, which the close then had to send.
+fn assert_a_flush_failed_with_bytes_buffered(output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let buffered: usize = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("flush after the stall: timeout/timed-out, buffered "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no failed flush\n{}", output_text(output)));
+    assert!(buffered > 0, "{}", output_text(output));
+}
+
+/// A failed send (its timeout) leaves exactly the unsent bytes buffered,
+/// after a write and after a flush: closing the writer afterwards sends
+/// those, and nothing twice.
 #[test]
 fn ports_writer_closed_after_a_stalled_peer_sends_nothing_twice() {
     let output = writer_against_a_stalled_peer("close", "timeout/timed-out");
+    assert_a_flush_failed_with_bytes_buffered(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("close: ok"), "{}", output_text(&output));
 }
@@ -402,7 +416,8 @@ fn ports_writer_closed_after_a_stalled_peer_sends_nothing_twice() {
 /// As above, dropping the writer instead of closing it.
 #[test]
 fn ports_writer_dropped_after_a_stalled_peer_sends_nothing_twice() {
-    writer_against_a_stalled_peer("drop", "timeout/timed-out");
+    let output = writer_against_a_stalled_peer("drop", "timeout/timed-out");
+    assert_a_flush_failed_with_bytes_buffered(&output);
 }
 
 /// A writer in non-blocking mode never waits on a peer that stops

@@ -6,9 +6,11 @@
 //! 300 ms send timeout, makes ports with a 1024-byte send buffer and 4096-
 //! byte send chunks, and writes a counting stream (byte `i` is byte `i % 4`
 //! of the big-endian `u32` `i / 4`) 8000 bytes at a time, advancing by what
-//! each `write` says it took, until a write fails. Prints
-//! `stalled: CLASS/CODE, taken N, buffered B` and waits for the peer to read
-//! again with a 30 s send timeout while the writer is closed or dropped.
+//! each `write` says it took, until a write fails; then writes 500-byte
+//! tails (each buffered) and flushes them until a flush fails too (printed
+//! `flush after the stall: CLASS/CODE, buffered B`). Prints `stalled: CLASS/CODE, taken
+//! N, buffered B` (the write's error) and waits for the peer to read again
+//! with a 30 s send timeout while the writer is closed or dropped.
 //! The peer must then read exactly the first N bytes of the stream: none
 //! twice, none missing.
 //!
@@ -32,6 +34,8 @@ use wasock::{Interest, Protocol, SockAddr, Socket, SocketType, Timeouts};
 /// stalls the writer fails the guest.
 const MAX_WRITES: usize = 4000;
 const CHUNK: usize = 8000;
+/// Less than the 1024-byte send buffer.
+const TAIL: usize = 500;
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("ports_stalled_peer: {what}: {e}");
@@ -86,6 +90,27 @@ fn main() {
     let Some(error) = stalled else {
         fail("the peer never stalled the writer", taken)
     };
+    // Tails shorter than the buffer stay buffered (once any error the
+    // last write kept is reported); flushing them goes on until a flush
+    // fails too, and the buffer must keep what it did not send, for the
+    // close to send once the peer reads.
+    let mut flushed = Ok(());
+    for _ in 0..MAX_WRITES {
+        let tail: Vec<u8> = (taken..taken + TAIL).map(stream_byte).collect();
+        match writer.write(&tail) {
+            Ok(n) => taken += n,
+            Err(_) => continue,
+        }
+        flushed = writer.flush();
+        if flushed.is_err() {
+            break;
+        }
+    }
+    println!(
+        "flush after the stall: {}, buffered {}",
+        outcome(flushed),
+        writer.buffered()
+    );
     println!(
         "stalled: {}, taken {taken}, buffered {}",
         outcome::<(), _>(Err(error)),
