@@ -80,7 +80,7 @@ impl Connection {
         while self.owes() {
             match self
                 .socket
-                .send_with_flags(&self.pending[self.sent..], SendFlags::DONT_WAIT)
+                .send_with(&self.pending[self.sent..], SendFlags::DONT_WAIT)
             {
                 Ok(n) => self.sent += n,
                 Err(error) if would_block(&error) => {
@@ -110,10 +110,7 @@ impl Connection {
             return self.flush();
         }
         for _ in 0..BURST {
-            let data = match self
-                .socket
-                .receive_with_flags(RECEIVE_SIZE, RecvFlags::DONT_WAIT)
-            {
+            let data = match self.socket.receive_with(RECEIVE_SIZE, RecvFlags::DONT_WAIT) {
                 Ok(data) => data,
                 // A stale wake-up, or the burst drained the socket.
                 Err(error) if would_block(&error) => return Ok(()),

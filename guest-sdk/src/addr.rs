@@ -259,18 +259,22 @@ impl<T: Into<Port>> From<Option<T>> for Port {
 /// [`SockAddr::unix`] (spec `unix-address`), from a
 /// [`std::net::SocketAddr`], or by parsing (`"127.0.0.1:80".parse()`).
 ///
-/// [`Display`](fmt::Display) is the spec's `sockaddr->string`: `"address"`
-/// when the port is 0, otherwise `"address:port"` for IPv4 and
-/// `"[address]:port"` for IPv6 (with `%scope` where the scope id is not 0);
-/// the path for unix addresses.
+/// [`Display`](fmt::Display) writes `"address:port"` for IPv4 and
+/// `"[address]:port"` for IPv6 (with `%scope` where the scope id is not 0),
+/// port 0 included, as [`std::net::SocketAddr`] does; the path for unix
+/// addresses. The spec's `sockaddr->string`, which leaves out a port 0, is
+/// [`SockAddr::to_spec_string`]. Parsing takes both forms.
 ///
 /// ```
 /// use wasock::SockAddr;
 /// let a = SockAddr::inet(Some("127.0.0.1"), 8080)?;
 /// assert_eq!(a.to_string(), "127.0.0.1:8080");
 /// assert_eq!(SockAddr::inet(Some("::1"), "80")?.to_string(), "[::1]:80");
-/// assert_eq!(SockAddr::inet(Some("::1"), None::<u16>)?.to_string(), "::1");
+/// let any_port = SockAddr::inet(Some("::1"), None::<u16>)?;
+/// assert_eq!(any_port.to_string(), "[::1]:0");
+/// assert_eq!(any_port.to_spec_string(), "::1");
 /// assert_eq!("[::1]:80".parse::<SockAddr>()?, SockAddr::inet(Some("::1"), 80)?);
+/// assert_eq!("::1".parse::<SockAddr>()?, any_port);
 /// # Ok::<(), wasock::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -309,6 +313,7 @@ impl SockAddr {
     /// assert!(SockAddr::inet(None, None::<u16>).is_err());
     /// # Ok::<(), wasock::Error>(())
     /// ```
+    #[doc(alias = "inet-address")]
     pub fn inet(addr: Option<&str>, port: impl Into<Port>) -> Result<SockAddr> {
         let port = port.into();
         if addr.is_none() && port.is_unspecified() {
@@ -331,11 +336,13 @@ impl SockAddr {
     }
 
     /// The spec's `unix-address`: a unix-domain address for `path`.
+    #[doc(alias = "unix-address")]
     pub fn unix(path: impl Into<String>) -> SockAddr {
         SockAddr::Unix(path.into())
     }
 
     /// The spec's `sockaddr-family`.
+    #[doc(alias = "sockaddr-family")]
     pub fn family(&self) -> Family {
         match self {
             SockAddr::Inet(_) => Family::Inet,
@@ -347,12 +354,36 @@ impl SockAddr {
     /// The spec's `sockaddr-address`: the IP address as text (as
     /// `inet_ntop` writes it, with `%scope` for a scoped IPv6 address), or
     /// the path of a unix address.
+    #[doc(alias = "sockaddr-address")]
     pub fn address(&self) -> String {
         match self {
             SockAddr::Inet(a) => a.ip().to_string(),
             SockAddr::Inet6(a) if a.scope_id() != 0 => format!("{}%{}", a.ip(), a.scope_id()),
             SockAddr::Inet6(a) => a.ip().to_string(),
             SockAddr::Unix(p) => p.clone(),
+        }
+    }
+
+    /// The spec's `sockaddr->string`: "a compact representation of the
+    /// socket address as a string. For Internet sockets, it returns
+    /// `"address"` when port is 0; otherwise, it returns `"address:port"`
+    /// for IPv4 addresses and `"[address]:port"` for IPv6 addresses"; the
+    /// path for unix addresses. [`Display`](fmt::Display) is the same but
+    /// keeps a port 0.
+    ///
+    /// ```
+    /// use wasock::SockAddr;
+    /// assert_eq!(SockAddr::inet(Some("127.0.0.1"), 0)?.to_spec_string(), "127.0.0.1");
+    /// assert_eq!(SockAddr::inet(Some("127.0.0.1"), 22)?.to_spec_string(), "127.0.0.1:22");
+    /// assert_eq!(SockAddr::inet(Some("fe80::1%2"), 22)?.to_spec_string(), "[fe80::1%2]:22");
+    /// # Ok::<(), wasock::Error>(())
+    /// ```
+    #[doc(alias = "sockaddr->string")]
+    pub fn to_spec_string(&self) -> String {
+        match self {
+            SockAddr::Inet(a) if a.port() == 0 => a.ip().to_string(),
+            SockAddr::Inet6(a) if a.port() == 0 => self.address(),
+            other => other.to_string(),
         }
     }
 
@@ -368,6 +399,7 @@ impl SockAddr {
     /// The spec's `sockaddr-port`; "it is an error to call it on another
     /// type of socket": a unix address fails with
     /// [`ErrorCode::AddressFamilyNotSupported`].
+    #[doc(alias = "sockaddr-port")]
     pub fn port(&self) -> Result<u16> {
         match self {
             SockAddr::Inet(a) => Ok(a.port()),
@@ -382,6 +414,7 @@ impl SockAddr {
 
     /// The spec's `sockaddr-path`: the path of a unix address; other
     /// families fail with [`ErrorCode::AddressFamilyNotSupported`].
+    #[doc(alias = "sockaddr-path")]
     pub fn path(&self) -> Result<&str> {
         match self {
             SockAddr::Unix(p) => Ok(p),
@@ -434,17 +467,16 @@ impl WithPort for SocketAddr {
 impl fmt::Display for SockAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SockAddr::Inet(a) if a.port() == 0 => write!(f, "{}", a.ip()),
             SockAddr::Inet(a) => write!(f, "{}:{}", a.ip(), a.port()),
-            SockAddr::Inet6(a) if a.port() == 0 => f.write_str(&self.address()),
             SockAddr::Inet6(a) => write!(f, "[{}]:{}", self.address(), a.port()),
             SockAddr::Unix(p) => f.write_str(p),
         }
     }
 }
 
-/// Parses the forms [`Display`](fmt::Display) writes: `"1.2.3.4:80"`,
-/// `"1.2.3.4"` (port 0), `"[::1]:80"`, `"::1"` (port 0), `"[fe80::1%2]:80"`;
+/// Parses the forms [`Display`](fmt::Display) and
+/// [`SockAddr::to_spec_string`] write: `"1.2.3.4:80"`, `"1.2.3.4"` (port
+/// 0), `"[::1]:80"`, `"::1"` (port 0), `"[fe80::1%2]:80"`;
 /// text starting with `/` or `.` is a unix path. Anything else fails with
 /// [`ErrorCode::InvalidArgument`].
 impl FromStr for SockAddr {
@@ -616,28 +648,53 @@ mod tests {
 
     #[test]
     fn sockaddr_to_string_forms_of_the_spec() {
-        assert_eq!(inet(Some("127.0.0.1"), 0).to_string(), "127.0.0.1");
-        assert_eq!(inet(Some("127.0.0.1"), 22).to_string(), "127.0.0.1:22");
-        assert_eq!(inet(Some("::1"), 0).to_string(), "::1");
-        assert_eq!(inet(Some("::1"), 22).to_string(), "[::1]:22");
-        assert_eq!(inet(Some("fe80::1%1"), 22).to_string(), "[fe80::1%1]:22");
-        assert_eq!(inet(Some("::"), 80).to_string(), "[::]:80");
+        assert_eq!(inet(Some("127.0.0.1"), 0).to_spec_string(), "127.0.0.1");
+        assert_eq!(inet(Some("127.0.0.1"), 22).to_spec_string(), "127.0.0.1:22");
+        assert_eq!(inet(Some("::1"), 0).to_spec_string(), "::1");
+        assert_eq!(inet(Some("::1"), 22).to_spec_string(), "[::1]:22");
+        assert_eq!(inet(Some("fe80::1%1"), 0).to_spec_string(), "fe80::1%1");
+        assert_eq!(
+            inet(Some("fe80::1%1"), 22).to_spec_string(),
+            "[fe80::1%1]:22"
+        );
+        assert_eq!(inet(Some("::"), 80).to_spec_string(), "[::]:80");
+        assert_eq!(SockAddr::unix("/tmp/sock").to_spec_string(), "/tmp/sock");
+    }
+
+    #[test]
+    fn display_keeps_a_port_0_like_std() {
+        for text in ["127.0.0.1:0", "[::1]:0", "[fe80::1%1]:0", "127.0.0.1:22"] {
+            let std: SocketAddr = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(SockAddr::from(std).to_string(), std.to_string());
+            assert_eq!(SockAddr::from(std).to_string(), text);
+        }
         assert_eq!(SockAddr::unix("/tmp/sock").to_string(), "/tmp/sock");
     }
 
     #[test]
-    fn sockaddr_from_str_round_trips_display() {
+    fn sockaddr_from_str_round_trips_display_and_the_spec_form() {
+        for text in [
+            "127.0.0.1:0",
+            "127.0.0.1:22",
+            "[::1]:0",
+            "[::1]:22",
+            "[fe80::1%3]:22",
+            "[fe80::1%3]:0",
+            "/tmp/s",
+        ] {
+            let a: SockAddr = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(a.to_string(), text);
+        }
         for text in [
             "127.0.0.1",
             "127.0.0.1:22",
             "::1",
             "[::1]:22",
-            "[fe80::1%3]:22",
             "fe80::1%3",
             "/tmp/s",
         ] {
             let a: SockAddr = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert_eq!(a.to_string(), text);
+            assert_eq!(a.to_spec_string(), text);
         }
         for bad in [
             "localhost:80",

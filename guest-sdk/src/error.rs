@@ -304,6 +304,56 @@ impl From<Error> for io::Error {
     }
 }
 
+/// The reverse of `From<Error> for io::Error`, so `?` mixes std i/o (a
+/// port's `write_all`, `read_line`) with [`Result`]:
+///
+/// ```no_run
+/// # fn main() -> wasock::Result<()> {
+/// use std::io::Write;
+/// # let socket = wasock::Socket::new(wasock::Family::Inet, wasock::SocketType::Stream, wasock::Protocol::DEFAULT)?;
+/// let (_reader, mut writer) = wasock::ports::io_ports(socket);
+/// writer.write_all(b"hello\n")?; // an io::Error here becomes a wasock::Error
+/// # Ok(()) }
+/// ```
+///
+/// An `io::Error` made from an [`Error`] gives that error back unchanged.
+/// Any other is classed by its [`io::ErrorKind`] (`TimedOut` is class
+/// timeout; refused, reset, unreachable, `WouldBlock` and `Interrupted`
+/// are transient, as the spec classes them; `Unsupported` is unsupported;
+/// the rest fatal), with its text as the message.
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        if let Some(error) = e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+            return error.clone();
+        }
+        use io::ErrorKind as K;
+        let (class, code) = match e.kind() {
+            K::TimedOut => (ErrorClass::Timeout, ErrorCode::TimedOut),
+            K::ConnectionRefused => (ErrorClass::Transient, ErrorCode::ConnectionRefused),
+            K::NetworkDown => (ErrorClass::Transient, ErrorCode::NetworkDown),
+            K::NetworkUnreachable => (ErrorClass::Transient, ErrorCode::NetworkUnreachable),
+            K::HostUnreachable => (ErrorClass::Transient, ErrorCode::HostUnreachable),
+            K::WouldBlock => (ErrorClass::Transient, ErrorCode::WouldBlock),
+            K::Interrupted => (ErrorClass::Transient, ErrorCode::Interrupted),
+            K::ConnectionReset => (ErrorClass::Fatal, ErrorCode::ConnectionReset),
+            K::ConnectionAborted => (ErrorClass::Fatal, ErrorCode::ConnectionAborted),
+            K::NotConnected => (ErrorClass::Fatal, ErrorCode::NotConnected),
+            K::BrokenPipe => (ErrorClass::Fatal, ErrorCode::BrokenPipe),
+            K::AddrInUse => (ErrorClass::Fatal, ErrorCode::AddressInUse),
+            K::AddrNotAvailable => (ErrorClass::Fatal, ErrorCode::AddressNotAvailable),
+            K::PermissionDenied => (ErrorClass::Fatal, ErrorCode::PermissionDenied),
+            K::AlreadyExists => (ErrorClass::Fatal, ErrorCode::AlreadyConnected),
+            K::InvalidInput | K::InvalidData => (ErrorClass::Fatal, ErrorCode::InvalidArgument),
+            K::Unsupported => (ErrorClass::Unsupported, ErrorCode::OperationNotSupported),
+            K::OutOfMemory => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
+            K::QuotaExceeded => (ErrorClass::Fatal, ErrorCode::TooManySockets),
+            K::NotFound => (ErrorClass::Fatal, ErrorCode::NameNotFound),
+            _ => (ErrorClass::Fatal, ErrorCode::Other),
+        };
+        Error::new(class, code, e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +429,95 @@ mod tests {
         let e = err(ErrorClass::Transient, ErrorCode::ConnectionRefused);
         let inner = e.get_ref().and_then(|s| s.downcast_ref::<Error>());
         assert_eq!(inner.map(Error::code), Some(ErrorCode::ConnectionRefused));
+    }
+
+    #[test]
+    fn an_error_survives_the_round_trip_through_io_error() {
+        for (class, code) in [
+            (ErrorClass::Timeout, ErrorCode::TimedOut),
+            (ErrorClass::Transient, ErrorCode::ConnectionRefused),
+            (ErrorClass::Unsupported, ErrorCode::ReadOnlyOption),
+            (ErrorClass::Fatal, ErrorCode::Closed),
+        ] {
+            let original = Error::new(class, code, "receive: the message");
+            let back = Error::from(io::Error::from(original.clone()));
+            assert_eq!(back, original);
+        }
+    }
+
+    #[test]
+    fn a_plain_io_error_is_classed_by_its_kind() {
+        let cases = [
+            (
+                io::ErrorKind::TimedOut,
+                ErrorClass::Timeout,
+                ErrorCode::TimedOut,
+            ),
+            (
+                io::ErrorKind::ConnectionRefused,
+                ErrorClass::Transient,
+                ErrorCode::ConnectionRefused,
+            ),
+            (
+                io::ErrorKind::WouldBlock,
+                ErrorClass::Transient,
+                ErrorCode::WouldBlock,
+            ),
+            (
+                io::ErrorKind::BrokenPipe,
+                ErrorClass::Fatal,
+                ErrorCode::BrokenPipe,
+            ),
+            (
+                io::ErrorKind::Unsupported,
+                ErrorClass::Unsupported,
+                ErrorCode::OperationNotSupported,
+            ),
+            (
+                io::ErrorKind::UnexpectedEof,
+                ErrorClass::Fatal,
+                ErrorCode::Other,
+            ),
+        ];
+        for (kind, class, code) in cases {
+            let e = Error::from(io::Error::new(kind, "native"));
+            assert_eq!((e.class(), e.code()), (class, code), "{kind:?}");
+            assert_eq!(e.message(), "native");
+            assert_eq!(e.io_kind(), kind_after_round_trip(kind), "{kind:?}");
+        }
+    }
+
+    /// The kind an `io::Error` of `kind` has after becoming an [`Error`]
+    /// and back (kinds without a code of their own become `Other`).
+    fn kind_after_round_trip(kind: io::ErrorKind) -> io::ErrorKind {
+        match kind {
+            io::ErrorKind::UnexpectedEof => io::ErrorKind::Other,
+            other => other,
+        }
+    }
+
+    #[test]
+    fn question_mark_mixes_std_io_and_wasock_results() {
+        fn write_then_fail(out: &mut impl io::Write) -> Result<()> {
+            out.write_all(b"ok")?;
+            Err(Error::new(ErrorClass::Fatal, ErrorCode::Closed, "send"))
+        }
+        fn failing_write() -> Result<()> {
+            let mut full = [0u8; 1];
+            let mut out: &mut [u8] = &mut full;
+            io::Write::write_all(&mut out, b"too long")?;
+            Ok(())
+        }
+        let mut sink = Vec::new();
+        assert_eq!(
+            write_then_fail(&mut sink).map_err(|e| e.code()),
+            Err(ErrorCode::Closed)
+        );
+        assert_eq!(sink, b"ok");
+        assert_eq!(
+            failing_write().map_err(|e| e.class()),
+            Err(ErrorClass::Fatal)
+        );
     }
 
     #[test]

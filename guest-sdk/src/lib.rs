@@ -2,44 +2,147 @@
 //!
 //! A guest compiled to `wasm32-wasip2` and run under the `wasock` host gets
 //! the whole socket API of the CHICKEN `socket` egg, on real host sockets,
-//! within what the host's policy allows. Names follow the egg's procedures.
+//! within what the host's policy allows. Names follow the egg's procedures
+//! (the [last section](#the-eggs-names) lists them; rustdoc's search finds
+//! each egg name too, `socket-receive-from` for example).
 //!
-//! # A short tour
+//! # A guest crate
 //!
-//! - [`Socket`]: `socket(2)` and every call on it: [`Socket::connect`],
-//!   [`Socket::bind`], [`Socket::listen`], [`Socket::accept`],
-//!   [`Socket::send`], [`Socket::send_all`], [`Socket::receive`],
-//!   [`Socket::send_to`], [`Socket::receive_from`], [`Socket::shutdown`],
-//!   [`Socket::close`], and typed socket options
-//!   ([`Socket::set_reuse_address`], [`Socket::linger`], ...) with the
-//!   low-level [`Socket::get_option_int`] family beside them.
-//! - [`SockAddr`]: socket addresses ([`SockAddr::inet`] is the spec's
-//!   `inet-address`, [`SockAddr::unix`] its `unix-address`).
-//! - [`address_information`], [`name_information`] and [`connect_any`]:
-//!   resolution through the host's resolver.
-//! - [`Error`]: every failure, with the spec's class ([`ErrorClass`]), an
-//!   errno-like [`ErrorCode`] and a message; converts into
-//!   [`std::io::Error`].
-//! - [`Timeouts`]: connect/accept/receive/send timeouts, for the program
-//!   ([`set_default_timeouts`]), per socket, and per call.
-//! - [`ports`]: buffered `Read`/`BufRead`/`Write` ports over a socket, the
-//!   spec's `socket-i/o-ports`.
-//! - [`poll::Poller`]: wait on many sockets (and a timeout) at once.
-//! - [`constants`]: the host's numbers for the spec's constant names.
+//! ```toml
+//! [dependencies]
+//! wasock = { path = "../guest-sdk" }
+//! ```
 //!
-//! # TCP client
+//! Build with `cargo build --release --target wasm32-wasip2` and run under
+//! the host with the grants the guest needs; it reaches nothing else:
+//!
+//! ```text
+//! wasock run --allow-connect 127.0.0.1:7000 target/wasm32-wasip2/release/client.wasm
+//! ```
+//!
+//! Every call returns [`Result`]; an [`Error`] has the spec's class, an
+//! errno-like code and a message, and converts to and from
+//! [`std::io::Error`], so `?` mixes the two in one function.
+//!
+//! # A client
+//!
+//! ```no_run
+//! use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+//!
+//! fn main() -> wasock::Result<()> {
+//!     let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+//!     socket.connect(&SockAddr::inet(Some("127.0.0.1"), 7000)?)?;
+//!     socket.send_all(b"ping\n")?;
+//!     let reply = socket.receive(4096)?; // empty at end of file
+//!     println!("{}", String::from_utf8_lossy(&reply));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! By name, through the host's resolver (`--allow-dns`), trying each
+//! address in turn ([`connect_any`], the spec's `socket-connect/ai`):
+//!
+//! ```no_run
+//! # fn main() -> wasock::Result<()> {
+//! use wasock::{address_information, connect_any, AddrInfoHints};
+//! let addresses = address_information(Some("localhost"), Some("7000"), &AddrInfoHints::default())?;
+//! let socket = connect_any(&addresses)?;
+//! # drop(socket);
+//! # Ok(()) }
+//! ```
+//!
+//! # A server for many connections, without threads
+//!
+//! A guest has one thread. It serves many connections by waiting on all of
+//! them at once ([`poll`]) and never blocking on one: it receives only
+//! from a connection that is readable, and sends with [`Socket::try_send`]
+//! (`MSG_DONTWAIT`), keeping what a slow client does not take yet until
+//! its socket is writable.
+//!
+//! ```no_run
+//! use wasock::poll::{wait_any, Subscription};
+//! use wasock::{ErrorCode, Family, Interest, Protocol, SockAddr, Socket, SocketType};
+//!
+//! struct Client {
+//!     socket: Socket,
+//!     readable: Subscription,
+//!     writable: Subscription,
+//!     owed: Vec<u8>, // received, not yet echoed
+//! }
+//!
+//! fn main() -> wasock::Result<()> {
+//!     let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+//!     listener.bind(&SockAddr::inet(Some("127.0.0.1"), 7000)?)?;
+//!     listener.listen(128)?;
+//!     let incoming = Subscription::new(&listener, Interest::READABLE);
+//!     let mut clients: Vec<Client> = Vec::new();
+//!     loop {
+//!         // A client that owes bytes waits to write, the others to read.
+//!         let mut list: Vec<&Subscription> = clients
+//!             .iter()
+//!             .map(|c| if c.owed.is_empty() { &c.readable } else { &c.writable })
+//!             .collect();
+//!         list.push(&incoming);
+//!         let mut gone = Vec::new();
+//!         for i in wait_any(&list, None)? {
+//!             if i == clients.len() {
+//!                 let (socket, peer) = listener.accept_from()?;
+//!                 println!("connection from {peer:?}");
+//!                 let readable = Subscription::new(&socket, Interest::READABLE);
+//!                 let writable = Subscription::new(&socket, Interest::WRITABLE);
+//!                 clients.push(Client { socket, readable, writable, owed: Vec::new() });
+//!                 continue;
+//!             }
+//!             let client = &mut clients[i];
+//!             if client.owed.is_empty() {
+//!                 let data = client.socket.receive(64 * 1024)?;
+//!                 if data.is_empty() {
+//!                     gone.push(i); // end of file
+//!                     continue;
+//!                 }
+//!                 client.owed = data;
+//!             }
+//!             match client.socket.try_send(&client.owed) {
+//!                 Ok(sent) => drop(client.owed.drain(..sent)),
+//!                 Err(e) if e.code() == ErrorCode::WouldBlock => {} // later
+//!                 Err(_) => gone.push(i),
+//!             }
+//!         }
+//!         for i in gone.into_iter().rev() {
+//!             clients.remove(i);
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! The [`ports`] module shows the same with buffered ports, whose writer
+//! has a [non-blocking mode](ports::SocketWriter::set_nonblocking).
+//!
+//! # UDP
+//!
+//! [`Socket::receive_from`] says who sent a datagram and whether it was
+//! longer than asked for (the rest is lost, as the spec says);
+//! [`Socket::send_to`] answers.
 //!
 //! ```no_run
 //! # fn main() -> wasock::Result<()> {
 //! use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
-//! let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
-//! socket.connect(&SockAddr::inet(Some("127.0.0.1"), 7)?)?;
-//! socket.send_all(b"ping\n")?;
-//! println!("{:?}", socket.receive(4096)?);
+//! let socket = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)?;
+//! socket.bind(&SockAddr::inet(Some("127.0.0.1"), 5353)?)?;
+//! let datagram = socket.receive_from(1500)?;
+//! if datagram.truncated {
+//!     eprintln!("a datagram longer than 1500 bytes was cut");
+//! }
+//! if let Some(sender) = &datagram.address {
+//!     socket.send_to(&datagram.data, sender)?;
+//! }
 //! # Ok(()) }
 //! ```
 //!
 //! # Unix-domain sockets
+//!
+//! Paths are the guest's names under a directory the host granted
+//! (`--allow-unix HOST_DIR::/sockets`).
 //!
 //! ```no_run
 //! # fn main() -> wasock::Result<()> {
@@ -52,6 +155,103 @@
 //! conn.send_all(&data)?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Timeouts
+//!
+//! The spec's four timeouts ([`Timeouts`]: connect and accept wait
+//! forever, receive and send one minute) hold for the whole program
+//! ([`set_default_timeouts`]), can be a socket's own
+//! ([`Socket::set_timeouts`]), or one call's: [`Socket::connect_timeout`],
+//! [`Socket::accept_timeout`], and every receive and send's `_with` form
+//! with [`RecvOptions`] / [`SendOptions`] (which carry the flags too). A
+//! timeout that expires is class [`ErrorClass::Timeout`]. `None` waits
+//! forever; [`Duration::ZERO`](std::time::Duration::ZERO) tries once and
+//! fails with class timeout where the call cannot go ahead at once (the
+//! `DONT_WAIT` flags fail with [`ErrorCode::WouldBlock`] instead).
+//!
+//! ```no_run
+//! # fn main() -> wasock::Result<()> {
+//! # let socket = wasock::Socket::new(wasock::Family::Inet, wasock::SocketType::Stream, wasock::Protocol::DEFAULT)?;
+//! use std::time::Duration;
+//! use wasock::{RecvOptions, Timeouts};
+//! wasock::set_default_timeouts(Timeouts { connect: Some(Duration::from_secs(5)), ..Timeouts::SPEC });
+//! socket.set_timeouts(Timeouts { receive: None, ..Timeouts::default() });
+//! let now = socket.receive_with(4096, RecvOptions::new().timeout(Some(Duration::ZERO)));
+//! match now {
+//!     Ok(data) => println!("{} bytes were waiting", data.len()),
+//!     Err(e) if e.is_timeout() => println!("nothing waiting"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Ports
+//!
+//! [`ports::io_ports`] turns a connected socket into a buffered reader
+//! (std `BufRead`) and writer (std `Write`) that follow the spec's port
+//! parameters ([`ports::PortConfig`]; the program's are set with
+//! [`ports::set_default_config`] and taken when the ports are made).
+//!
+//! ```no_run
+//! # fn main() -> wasock::Result<()> {
+//! use std::io::{BufRead, Write};
+//! use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+//! let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+//! socket.connect(&SockAddr::inet(Some("127.0.0.1"), 8080)?)?;
+//! let (reader, mut writer) = wasock::ports::io_ports(socket);
+//! writer.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+//! writer.flush()?;
+//! for line in reader.lines() {
+//!     println!("{}", line?);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! [`Error::class`] is the spec's exception kind: [`ErrorClass::Transient`]
+//! (worth retrying: refused, unreachable, would block),
+//! [`ErrorClass::Timeout`], [`ErrorClass::Unsupported`] and
+//! [`ErrorClass::Fatal`]; [`Error::code`] the precise cause.
+//!
+//! ```no_run
+//! # fn main() -> wasock::Result<()> {
+//! use wasock::{ErrorClass, ErrorCode, Family, Protocol, SockAddr, Socket, SocketType};
+//! let target = SockAddr::inet(Some("127.0.0.1"), 7000)?;
+//! for attempt in 1..=3 {
+//!     let socket = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+//!     match socket.connect(&target) {
+//!         Ok(()) => break,
+//!         Err(e) if e.class() == ErrorClass::Transient && attempt < 3 => {
+//!             eprintln!("attempt {attempt}: {e}; again");
+//!         }
+//!         Err(e) if e.code() == ErrorCode::PermissionDenied => {
+//!             eprintln!("the host did not grant this: {e}");
+//!             return Err(e);
+//!         }
+//!         Err(e) => return Err(e),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # The egg's names
+//!
+//! | the egg | wasock |
+//! | --- | --- |
+//! | `socket`, `socket-fileno`, `socket-family`, `socket-type`, `socket-protocol` | [`Socket::new`], [`Socket::fileno`], [`Socket::family`], [`Socket::socket_type`], [`Socket::protocol`] |
+//! | `inet-address`, `unix-address`, `sockaddr-family` / `-address` / `-port` / `-path`, `sockaddr->string` | [`SockAddr::inet`], [`SockAddr::unix`], [`SockAddr::family`], [`SockAddr::address`], [`SockAddr::port`], [`SockAddr::path`], [`SockAddr::to_spec_string`] |
+//! | `address-information`, `name-information`, `socket-connect/ai` | [`address_information`], [`name_information`] (and [`name_information_of_str`]), [`connect_any`] |
+//! | `socket-connect`, `socket-bind`, `socket-listen`, `socket-accept`, `socket-accept-ready?` | [`Socket::connect`], [`Socket::bind`], [`Socket::listen`], [`Socket::accept`] (and [`Socket::accept_from`]), [`Socket::accept_ready`] |
+//! | `socket-shutdown`, `socket-close`, `socket-close*`, `socket-name`, `socket-peer-name` | [`Socket::shutdown`], [`Socket::close`], [`Socket::close_quietly`], [`Socket::name`], [`Socket::peer_name`] |
+//! | `socket-receive`, `socket-receive!`, `socket-receive-from`, `socket-receive-from!`, `socket-receive-ready?` | [`Socket::receive`], [`Socket::receive_into`], [`Socket::receive_from`], [`Socket::receive_from_into`], [`Socket::receive_ready`] (flags and timeout: the `_with` forms) |
+//! | `socket-send`, `socket-send-to`, `socket-send-all` | [`Socket::send`], [`Socket::send_to`], [`Socket::send_all`] (flags and timeout: the `_with` forms) |
+//! | `socket-i/o-ports`, `socket-i/o-port->socket`, `socket-abandon-port` | [`ports::io_ports`], [`ports::SocketReader::socket`], [`ports::SocketWriter::abandon`] |
+//! | `socket-connect-timeout` and the other timeout parameters | the fields of [`Timeouts`] |
+//! | `socket-send-buffer-size`, `socket-send-size`, `socket-receive-buffer-size` | the fields of [`ports::PortConfig`] |
+//! | `so-reuse-address?` and the other option accessors, `get-socket-option`, `set-socket-option` | [`Socket::reuse_address`] / [`Socket::set_reuse_address`] and the rest; [`Socket::get_option_int`], [`Socket::set_option_int`] and friends |
+//! | the constants (`af/inet`, `so/reuseaddr`, ...), `integer->address-family` and friends | [`Family`], [`SocketType`], [`Protocol`], the [`constants`] module |
+//! | the exceptions `(exn i/o net transient)`, `timeout`, `unsupported` | [`ErrorClass`] |
 #![deny(missing_docs, unsafe_code, missing_debug_implementations)]
 #![warn(unreachable_pub)]
 
@@ -165,5 +365,8 @@ pub use resolve::{
     AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service, address_information,
     address_information_timeout, connect_any, name_information, name_information_of_str,
 };
-pub use socket::{Interest, ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
+pub use socket::{
+    Interest, ReceivedFrom, ReceivedInto, RecvFlags, RecvOptions, SendFlags, SendOptions, Shutdown,
+    Socket,
+};
 pub use timeouts::{Timeouts, default_timeouts, set_default_timeouts};

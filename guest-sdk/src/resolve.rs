@@ -93,7 +93,7 @@ impl fmt::Display for AddrInfo {
         write!(
             f,
             "{:?} {} {} {}",
-            self.address.to_string(),
+            self.address.to_spec_string(),
             self.family,
             self.socket_type,
             self.protocol
@@ -140,6 +140,7 @@ impl From<wit::AddressInfo> for AddrInfo {
 /// let socket = wasock::connect_any(&dns)?;
 /// # Ok(()) }
 /// ```
+#[doc(alias = "address-information")]
 pub fn address_information(
     node: Option<&str>,
     service: Option<&str>,
@@ -203,6 +204,7 @@ impl fmt::Display for Service {
 /// assert_eq!((node.as_str(), service), ("::1", Service::Port(80)));
 /// # Ok(()) }
 /// ```
+#[doc(alias = "name-information")]
 pub fn name_information(address: &SockAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
     let info = wit::name_information(&address.into(), flags.into(), None)?;
     let service = match info.service {
@@ -247,6 +249,7 @@ fn address_of_str(text: &str) -> Result<SockAddr> {
 /// expiring) moves on to the next address; any other error stops at once.
 /// If every attempt fails, the error is that of the last attempt; an empty
 /// list fails with [`ErrorCode::InvalidArgument`](crate::ErrorCode::InvalidArgument).
+#[doc(alias = "socket-connect/ai")]
 pub fn connect_any(addresses: &[AddrInfo]) -> Result<Socket> {
     connect_each(addresses, |ai| {
         let socket = Socket::new(ai.family, ai.socket_type, ai.protocol)?;

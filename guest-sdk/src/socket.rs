@@ -86,6 +86,154 @@ crate::flags! {
     }
 }
 
+/// The per-call options of the receive calls ([`Socket::receive_with`]
+/// and the other `receive*_with`): flags and this call's own timeout.
+///
+/// [`RecvOptions::new`] (or [`Default`]) is no flags and the socket's
+/// receive timeout, so only what is set differs from the plain call. A
+/// [`RecvFlags`] converts into options with just those flags.
+///
+/// ```
+/// use std::time::Duration;
+/// use wasock::{RecvFlags, RecvOptions};
+/// let options = RecvOptions::new()
+///     .flags(RecvFlags::WAIT_ALL)
+///     .timeout(Some(Duration::from_secs(5)));
+/// assert_eq!(options.get_flags(), RecvFlags::WAIT_ALL);
+/// assert_eq!(options.get_timeout(), Some(Some(Duration::from_secs(5))));
+/// assert_eq!(RecvOptions::from(RecvFlags::PEEK).get_timeout(), None, "the socket's");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RecvOptions {
+    flags: RecvFlags,
+    timeout: Option<Option<Duration>>,
+}
+
+impl RecvOptions {
+    /// No flags, the socket's receive timeout.
+    pub fn new() -> RecvOptions {
+        RecvOptions::default()
+    }
+
+    /// The `flags` of `recv(2)` for this call.
+    pub fn flags(mut self, flags: RecvFlags) -> RecvOptions {
+        self.flags = flags;
+        self
+    }
+
+    /// This call's own timeout instead of the socket's: `None` waits
+    /// forever; `Some(Duration::ZERO)` tries once and fails with class
+    /// [`ErrorClass::Timeout`] where nothing is waiting.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> RecvOptions {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The flags set.
+    pub fn get_flags(&self) -> RecvFlags {
+        self.flags
+    }
+
+    /// The timeout set: `None` where the call takes the socket's.
+    pub fn get_timeout(&self) -> Option<Option<Duration>> {
+        self.timeout
+    }
+
+    fn timeout_or(&self, socket: Option<Duration>) -> Option<Duration> {
+        self.timeout.unwrap_or(socket)
+    }
+}
+
+impl From<RecvFlags> for RecvOptions {
+    fn from(flags: RecvFlags) -> RecvOptions {
+        RecvOptions::new().flags(flags)
+    }
+}
+
+/// The per-call options of the send calls ([`Socket::send_with`],
+/// [`Socket::send_to_with`], [`Socket::send_all_with`]): flags, this
+/// call's own timeout, and for `send_all` the chunk size.
+///
+/// [`SendOptions::new`] (or [`Default`]) is no flags, the socket's send
+/// timeout and the program's `send_size`. A [`SendFlags`] converts into
+/// options with just those flags.
+///
+/// ```
+/// use std::time::Duration;
+/// use wasock::{SendFlags, SendOptions};
+/// let options = SendOptions::new()
+///     .flags(SendFlags::DONT_ROUTE)
+///     .timeout(None)
+///     .send_size(Some(512));
+/// assert_eq!(options.get_timeout(), Some(None), "forever");
+/// assert_eq!(options.get_send_size(), Some(Some(512)));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SendOptions {
+    flags: SendFlags,
+    timeout: Option<Option<Duration>>,
+    send_size: Option<Option<usize>>,
+}
+
+impl SendOptions {
+    /// No flags, the socket's send timeout, the program's `send_size`.
+    pub fn new() -> SendOptions {
+        SendOptions::default()
+    }
+
+    /// The `flags` of `send(2)` for this call.
+    pub fn flags(mut self, flags: SendFlags) -> SendOptions {
+        self.flags = flags;
+        self
+    }
+
+    /// This call's own timeout instead of the socket's (for `send_all`,
+    /// of each `send`): `None` waits forever; `Some(Duration::ZERO)` tries
+    /// once and fails with class [`ErrorClass::Timeout`] where the socket
+    /// takes nothing.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> SendOptions {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// [`Socket::send_all_with`]'s chunk size instead of the program's
+    /// (the spec's `socket-send-size`): `None` offers each `send` all that
+    /// is left. The other send calls ignore it.
+    pub fn send_size(mut self, send_size: Option<usize>) -> SendOptions {
+        self.send_size = Some(send_size);
+        self
+    }
+
+    /// The flags set.
+    pub fn get_flags(&self) -> SendFlags {
+        self.flags
+    }
+
+    /// The timeout set: `None` where the call takes the socket's.
+    pub fn get_timeout(&self) -> Option<Option<Duration>> {
+        self.timeout
+    }
+
+    /// The chunk size set: `None` where `send_all` takes the program's.
+    pub fn get_send_size(&self) -> Option<Option<usize>> {
+        self.send_size
+    }
+
+    fn timeout_or(&self, socket: Option<Duration>) -> Option<Duration> {
+        self.timeout.unwrap_or(socket)
+    }
+
+    fn send_size_or(&self, program: Option<usize>) -> Option<usize> {
+        self.send_size.unwrap_or(program)
+    }
+}
+
+impl From<SendFlags> for SendOptions {
+    fn from(flags: SendFlags) -> SendOptions {
+        SendOptions::new().flags(flags)
+    }
+}
+
 /// A socket: the spec's `socket` record, owning one host OS socket.
 ///
 /// Created with [`Socket::new`] (the spec's `socket`), by
@@ -95,7 +243,13 @@ crate::flags! {
 ///
 /// Blocking calls block only this guest (the host waits for readiness), and
 /// take their timeouts from [`Socket::timeouts`] unless the call takes its
-/// own.
+/// own: [`Socket::connect_timeout`] and [`Socket::accept_timeout`], and the
+/// `_with` form of every receive and send ([`RecvOptions`],
+/// [`SendOptions`], which carry the flags too). A timeout of
+/// [`Duration::ZERO`] tries once: the call fails with class
+/// [`ErrorClass::Timeout`] where it cannot go ahead at once (the
+/// `DONT_WAIT` flags fail with [`ErrorCode::WouldBlock`], class transient,
+/// instead).
 ///
 /// ```no_run
 /// # fn main() -> wasock::Result<()> {
@@ -134,6 +288,7 @@ impl Socket {
     /// Fails with [`ErrorCode::TooManySockets`] past the guest's socket
     /// limit and [`ErrorCode::PermissionDenied`] for raw sockets the host
     /// did not allow.
+    #[doc(alias = "socket")]
     pub fn new(family: Family, socket_type: SocketType, protocol: Protocol) -> Result<Socket> {
         let inner = wit::Socket::create(family.into(), socket_type.into(), protocol.0)?;
         Ok(Socket::from_wit(inner, None))
@@ -153,22 +308,26 @@ impl Socket {
     /// The spec's `socket-fileno`: the number that names this socket in
     /// this guest (the handle of its WIT resource; not a host file
     /// descriptor).
+    #[doc(alias = "socket-fileno")]
     pub fn fileno(&self) -> u32 {
         self.inner.handle()
     }
 
     /// The spec's `socket-family`.
+    #[doc(alias = "socket-family")]
     pub fn family(&self) -> Family {
         self.inner.family().into()
     }
 
     /// The spec's `socket-type`.
+    #[doc(alias = "socket-type")]
     pub fn socket_type(&self) -> SocketType {
         self.inner.socket_type().into()
     }
 
     /// The spec's `socket-protocol`: the protocol given to [`Socket::new`]
     /// (the listener's for an accepted socket).
+    #[doc(alias = "socket-protocol")]
     pub fn protocol(&self) -> Protocol {
         Protocol(self.inner.protocol())
     }
@@ -196,6 +355,7 @@ impl Socket {
     /// Refused, network down, unreachable and the system's own time-out
     /// are class [`ErrorClass::Transient`]; the timeout expiring is class
     /// [`ErrorClass::Timeout`]; anything else is fatal.
+    #[doc(alias = "socket-connect")]
     pub fn connect(&self, address: &SockAddr) -> Result<()> {
         self.connect_timeout(address, self.timeouts().connect)
     }
@@ -217,18 +377,21 @@ impl Socket {
     /// socket.bind(&SockAddr::inet(Some("::"), 8000)?)?;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "socket-bind")]
     pub fn bind(&self, address: &SockAddr) -> Result<()> {
         Ok(self.inner.bind(&address.into())?)
     }
 
     /// `listen(2)`: the spec's `socket-listen`, with a connection queue of
     /// `backlog`. Only valid for stream sockets.
+    #[doc(alias = "socket-listen")]
     pub fn listen(&self, backlog: u32) -> Result<()> {
         Ok(self.inner.listen(backlog)?)
     }
 
     /// `accept(2)`: the spec's `socket-accept`, with the socket's accept
     /// timeout. The new socket starts with this one's own timeouts.
+    /// [`Socket::accept_from`] also returns the peer's address.
     ///
     /// ```no_run
     /// # fn main() -> wasock::Result<()> {
@@ -240,13 +403,13 @@ impl Socket {
     /// listener.listen(128)?;
     /// loop {
     ///     let conn = listener.accept()?;
-    ///     println!("connection from {:?}", conn.peer_name()?);
     ///     let data = conn.receive(4096)?;
     ///     conn.send_all(&data)?;
     ///     conn.close()?;
     /// }
     /// # }
     /// ```
+    #[doc(alias = "socket-accept")]
     pub fn accept(&self) -> Result<Socket> {
         self.accept_timeout(self.timeouts().accept)
     }
@@ -257,13 +420,53 @@ impl Socket {
         Ok(Socket::from_wit(inner, self.timeouts.get()))
     }
 
+    /// [`Socket::accept`] that also returns the peer's address (as
+    /// [`Socket::peer_name`] reads it from the new socket): `None` where
+    /// the OS reports none, as for a peer that already went away.
+    ///
+    /// ```no_run
+    /// # fn main() -> wasock::Result<()> {
+    /// use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+    /// let listener = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+    /// listener.bind(&SockAddr::inet(Some("127.0.0.1"), 8080)?)?;
+    /// listener.listen(128)?;
+    /// let (conn, peer) = listener.accept_from()?;
+    /// if let Some(peer) = peer {
+    ///     println!("connection from {peer}");
+    /// }
+    /// # drop(conn);
+    /// # Ok(()) }
+    /// ```
+    pub fn accept_from(&self) -> Result<(Socket, Option<SockAddr>)> {
+        self.accept_from_timeout(self.timeouts().accept)
+    }
+
+    /// [`Socket::accept_from`] with this call's own timeout (`None`:
+    /// forever).
+    pub fn accept_from_timeout(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Result<(Socket, Option<SockAddr>)> {
+        let socket = self.accept_timeout(timeout)?;
+        let peer = match socket.peer_name() {
+            Ok(peer) => peer,
+            // The peer reset the connection between accept and now: the
+            // connection is still the caller's (its next call says so).
+            Err(e) if e.code() == ErrorCode::NotConnected => None,
+            Err(e) => return Err(e),
+        };
+        Ok((socket, peer))
+    }
+
     /// The spec's `socket-accept-ready?`: whether a connection is waiting
     /// to be accepted (`poll(2)` with no wait).
+    #[doc(alias = "socket-accept-ready?")]
     pub fn accept_ready(&self) -> Result<bool> {
         Ok(self.inner.accept_ready()?)
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
+    #[doc(alias = "socket-shutdown")]
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
         Ok(self.inner.shutdown(how.into())?)
     }
@@ -271,11 +474,13 @@ impl Socket {
     /// `close(2)`: the spec's `socket-close`. The OS socket is closed now;
     /// every later call on this socket fails with [`ErrorCode::Closed`].
     /// (Dropping a socket also closes it, silently.)
+    #[doc(alias = "socket-close")]
     pub fn close(&self) -> Result<()> {
         Ok(self.inner.close()?)
     }
 
     /// The spec's `socket-close*`: [`Socket::close`] ignoring any error.
+    #[doc(alias = "socket-close*")]
     pub fn close_quietly(&self) {
         let _ = self.inner.close();
     }
@@ -284,12 +489,14 @@ impl Socket {
 
     /// `getsockname(2)`: the spec's `socket-name`; `None` when the socket
     /// is not bound.
+    #[doc(alias = "socket-name")]
     pub fn name(&self) -> Result<Option<SockAddr>> {
         Ok(self.inner.name()?.map(SockAddr::from))
     }
 
     /// `getpeername(2)`: the spec's `socket-peer-name`; `None` when no
     /// connection exists (datagram "connections" count).
+    #[doc(alias = "socket-peer-name")]
     pub fn peer_name(&self) -> Result<Option<SockAddr>> {
         Ok(self.inner.peer_name()?.map(SockAddr::from))
     }
@@ -298,58 +505,62 @@ impl Socket {
 
     /// `recv(2)`: the spec's `socket-receive`: waits for data and returns
     /// up to `len` bytes (sized to fit); empty at end of file on a stream.
-    /// For datagrams, the rest of a datagram longer than `len` is lost.
     /// Uses the socket's receive timeout.
+    ///
+    /// For datagrams, the rest of a datagram longer than `len` is lost
+    /// without notice: [`Socket::receive_from`] says when that happened.
+    #[doc(alias = "socket-receive")]
     pub fn receive(&self, len: usize) -> Result<Vec<u8>> {
-        self.receive_with(len, RecvFlags::empty(), self.timeouts().receive)
+        self.receive_with(len, RecvOptions::new())
     }
 
-    /// [`Socket::receive`] with flags.
-    pub fn receive_with_flags(&self, len: usize, flags: RecvFlags) -> Result<Vec<u8>> {
-        self.receive_with(len, flags, self.timeouts().receive)
-    }
-
-    /// [`Socket::receive`] with this call's own timeout (`None`: forever).
-    pub fn receive_timeout(&self, len: usize, timeout: Option<Duration>) -> Result<Vec<u8>> {
-        self.receive_with(len, RecvFlags::empty(), timeout)
-    }
-
-    /// [`Socket::receive`] with flags and this call's own timeout.
-    pub fn receive_with(
-        &self,
-        len: usize,
-        flags: RecvFlags,
-        timeout: Option<Duration>,
-    ) -> Result<Vec<u8>> {
-        Ok(self
-            .inner
-            .receive(wit_len(len), flags.into(), timeouts::to_wit(timeout))?)
+    /// [`Socket::receive`] with this call's flags and timeout.
+    ///
+    /// ```no_run
+    /// # fn main() -> wasock::Result<()> {
+    /// # let socket = wasock::Socket::new(wasock::Family::Inet, wasock::SocketType::Stream, wasock::Protocol::DEFAULT)?;
+    /// use std::time::Duration;
+    /// use wasock::{RecvFlags, RecvOptions};
+    /// // Look at what is waiting without taking it (flags convert into options).
+    /// let head = socket.receive_with(4, RecvFlags::PEEK)?;
+    /// // Wait at most one second for this call.
+    /// let data = socket.receive_with(4096, RecvOptions::new().timeout(Some(Duration::from_secs(1))))?;
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "receive_timeout")]
+    pub fn receive_with(&self, len: usize, options: impl Into<RecvOptions>) -> Result<Vec<u8>> {
+        let options = options.into();
+        Ok(self.inner.receive(
+            wit_len(len),
+            options.flags.into(),
+            timeouts::to_wit(options.timeout_or(self.timeouts().receive)),
+        )?)
     }
 
     /// The spec's `socket-receive!`: receives into `buf`, returning how
-    /// many bytes were written (0 at end of file on a stream).
+    /// many bytes were written (0 at end of file on a stream). As
+    /// [`Socket::receive`], a longer datagram is cut to `buf` without
+    /// notice; [`Socket::receive_from_into`] reports it.
+    #[doc(alias = "socket-receive!")]
     pub fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
-        self.receive_into_with(buf, RecvFlags::empty(), self.timeouts().receive)
+        self.receive_into_with(buf, RecvOptions::new())
     }
 
-    /// [`Socket::receive_into`] with flags.
-    pub fn receive_into_with_flags(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize> {
-        self.receive_into_with(buf, flags, self.timeouts().receive)
-    }
-
-    /// [`Socket::receive_into`] with flags and this call's own timeout.
+    /// [`Socket::receive_into`] with this call's flags and timeout.
     pub fn receive_into_with(
         &self,
         buf: &mut [u8],
-        flags: RecvFlags,
-        timeout: Option<Duration>,
+        options: impl Into<RecvOptions>,
     ) -> Result<usize> {
-        let data = self.receive_with(buf.len(), flags, timeout)?;
+        let data = self.receive_with(buf.len(), options)?;
         copy_received(buf, &data)
     }
 
-    /// `recvfrom(2)`: the spec's `socket-receive-from`: up to `len` bytes
-    /// and the source address (`None` where the OS reports none).
+    /// `recvfrom(2)`: the spec's `socket-receive-from`: up to `len` bytes,
+    /// the source address (`None` where the OS reports none) and whether
+    /// a datagram was longer than `len` and its rest discarded (the spec:
+    /// "the rest of the data is irrevocably lost"). Uses the socket's
+    /// receive timeout.
     ///
     /// ```no_run
     /// # fn main() -> wasock::Result<()> {
@@ -357,101 +568,61 @@ impl Socket {
     /// // UDP echo, one datagram.
     /// let socket = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)?;
     /// socket.bind(&SockAddr::inet(Some("127.0.0.1"), 5353)?)?;
-    /// let (data, from) = socket.receive_from(1500)?;
-    /// if let Some(from) = from {
-    ///     socket.send_to(&data, &from)?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn receive_from(&self, len: usize) -> Result<(Vec<u8>, Option<SockAddr>)> {
-        self.receive_from_with(len, RecvFlags::empty(), self.timeouts().receive)
-    }
-
-    /// [`Socket::receive_from`] with flags.
-    pub fn receive_from_with_flags(
-        &self,
-        len: usize,
-        flags: RecvFlags,
-    ) -> Result<(Vec<u8>, Option<SockAddr>)> {
-        self.receive_from_with(len, flags, self.timeouts().receive)
-    }
-
-    /// [`Socket::receive_from`] with flags and this call's own timeout.
-    pub fn receive_from_with(
-        &self,
-        len: usize,
-        flags: RecvFlags,
-        timeout: Option<Duration>,
-    ) -> Result<(Vec<u8>, Option<SockAddr>)> {
-        let r = self
-            .inner
-            .receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
-        Ok((r.data, r.address.map(SockAddr::from)))
-    }
-
-    /// `recvfrom(2)` reporting truncation: [`Socket::receive_from`] that
-    /// also says whether the datagram was longer than `len` and its rest
-    /// was discarded (`MSG_TRUNC`; the spec: "the rest of the data is
-    /// irrevocably lost"). Uses the socket's receive timeout.
-    ///
-    /// ```no_run
-    /// # fn main() -> wasock::Result<()> {
-    /// use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
-    /// let socket = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)?;
-    /// socket.bind(&SockAddr::inet(Some("127.0.0.1"), 5353)?)?;
-    /// let received = socket.receive_datagram(512)?;
+    /// let received = socket.receive_from(1500)?;
     /// if received.truncated {
-    ///     eprintln!("a datagram longer than 512 bytes from {:?} was cut", received.address);
+    ///     eprintln!("a datagram longer than 1500 bytes was cut");
+    /// }
+    /// if let Some(from) = &received.address {
+    ///     socket.send_to(&received.data, from)?;
     /// }
     /// # Ok(()) }
     /// ```
     #[doc(alias = "socket-receive-from")]
-    pub fn receive_datagram(&self, len: usize) -> Result<ReceivedFrom> {
-        self.receive_datagram_with(len, RecvFlags::empty(), self.timeouts().receive)
+    pub fn receive_from(&self, len: usize) -> Result<ReceivedFrom> {
+        self.receive_from_with(len, RecvOptions::new())
     }
 
-    /// [`Socket::receive_datagram`] with flags and this call's own timeout
-    /// (`None`: forever).
-    pub fn receive_datagram_with(
+    /// [`Socket::receive_from`] with this call's flags and timeout.
+    #[doc(alias = "receive_from_timeout")]
+    pub fn receive_from_with(
         &self,
         len: usize,
-        flags: RecvFlags,
-        timeout: Option<Duration>,
+        options: impl Into<RecvOptions>,
     ) -> Result<ReceivedFrom> {
-        let r = self
-            .inner
-            .receive_from(wit_len(len), flags.into(), timeouts::to_wit(timeout))?;
-        Ok(ReceivedFrom::from(r))
+        let options = options.into();
+        let received = self.inner.receive_from(
+            wit_len(len),
+            options.flags.into(),
+            timeouts::to_wit(options.timeout_or(self.timeouts().receive)),
+        )?;
+        Ok(ReceivedFrom::from(received))
     }
 
     /// The spec's `socket-receive-from!`: receives into `buf`, returning
-    /// the byte count and the source address.
-    pub fn receive_from_into(&self, buf: &mut [u8]) -> Result<(usize, Option<SockAddr>)> {
-        self.receive_from_into_with(buf, RecvFlags::empty(), self.timeouts().receive)
+    /// the byte count, the source address and whether a longer datagram
+    /// was cut to fit `buf`.
+    #[doc(alias = "socket-receive-from!")]
+    pub fn receive_from_into(&self, buf: &mut [u8]) -> Result<ReceivedInto> {
+        self.receive_from_into_with(buf, RecvOptions::new())
     }
 
-    /// [`Socket::receive_from_into`] with flags.
-    pub fn receive_from_into_with_flags(
-        &self,
-        buf: &mut [u8],
-        flags: RecvFlags,
-    ) -> Result<(usize, Option<SockAddr>)> {
-        self.receive_from_into_with(buf, flags, self.timeouts().receive)
-    }
-
-    /// [`Socket::receive_from_into`] with flags and this call's own timeout.
+    /// [`Socket::receive_from_into`] with this call's flags and timeout.
     pub fn receive_from_into_with(
         &self,
         buf: &mut [u8],
-        flags: RecvFlags,
-        timeout: Option<Duration>,
-    ) -> Result<(usize, Option<SockAddr>)> {
-        let (data, from) = self.receive_from_with(buf.len(), flags, timeout)?;
-        Ok((copy_received(buf, &data)?, from))
+        options: impl Into<RecvOptions>,
+    ) -> Result<ReceivedInto> {
+        let received = self.receive_from_with(buf.len(), options)?;
+        Ok(ReceivedInto {
+            len: copy_received(buf, &received.data)?,
+            address: received.address,
+            truncated: received.truncated,
+        })
     }
 
     /// The spec's `socket-receive-ready?`: whether data (or end of file) is
     /// waiting to be received (`poll(2)` with no wait).
+    #[doc(alias = "socket-receive-ready?")]
     pub fn receive_ready(&self) -> Result<bool> {
         Ok(self.inner.receive_ready()?)
     }
@@ -461,62 +632,87 @@ impl Socket {
     /// `send(2)`: the spec's `socket-send`: waits until at least some data
     /// is sent and returns how many bytes were. Uses the socket's send
     /// timeout.
+    #[doc(alias = "socket-send")]
     pub fn send(&self, data: &[u8]) -> Result<usize> {
-        self.send_with(data, SendFlags::empty(), self.timeouts().send)
+        self.send_with(data, SendOptions::new())
     }
 
-    /// [`Socket::send`] with flags.
-    pub fn send_with_flags(&self, data: &[u8], flags: SendFlags) -> Result<usize> {
-        self.send_with(data, flags, self.timeouts().send)
-    }
-
-    /// [`Socket::send`] with this call's own timeout (`None`: forever).
-    pub fn send_timeout(&self, data: &[u8], timeout: Option<Duration>) -> Result<usize> {
-        self.send_with(data, SendFlags::empty(), timeout)
-    }
-
-    /// [`Socket::send`] with flags and this call's own timeout.
-    pub fn send_with(
-        &self,
-        data: &[u8],
-        flags: SendFlags,
-        timeout: Option<Duration>,
-    ) -> Result<usize> {
-        let sent = self
-            .inner
-            .send(data, flags.into(), timeouts::to_wit(timeout))?;
+    /// [`Socket::send`] with this call's flags and timeout.
+    ///
+    /// ```no_run
+    /// # fn main() -> wasock::Result<()> {
+    /// # let socket = wasock::Socket::new(wasock::Family::Inet, wasock::SocketType::Stream, wasock::Protocol::DEFAULT)?;
+    /// use std::time::Duration;
+    /// use wasock::{SendFlags, SendOptions};
+    /// socket.send_with(b"more to come", SendFlags::MORE)?;
+    /// socket.send_with(b"bye", SendOptions::new().timeout(Some(Duration::from_millis(500))))?;
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "send_timeout")]
+    pub fn send_with(&self, data: &[u8], options: impl Into<SendOptions>) -> Result<usize> {
+        let options = options.into();
+        let sent = self.inner.send(
+            data,
+            options.flags.into(),
+            timeouts::to_wit(options.timeout_or(self.timeouts().send)),
+        )?;
         Ok(sent as usize)
+    }
+
+    /// `send(2)` with `MSG_DONTWAIT`: sends what the socket takes now and
+    /// never waits. Fails with [`ErrorCode::WouldBlock`] (class transient)
+    /// where it takes nothing; wait for [`Interest::WRITABLE`] (see
+    /// [`poll`](crate::poll)) and try again. The way to write to many
+    /// clients from one loop without one slow client stalling the others
+    /// (a port's writer does the same in
+    /// [non-blocking mode](crate::ports::SocketWriter::set_nonblocking)).
+    ///
+    /// ```no_run
+    /// # fn main() -> wasock::Result<()> {
+    /// # let socket = wasock::Socket::new(wasock::Family::Inet, wasock::SocketType::Stream, wasock::Protocol::DEFAULT)?;
+    /// use wasock::poll::Subscription;
+    /// use wasock::{ErrorCode, Interest};
+    /// let mut pending: &[u8] = b"a reply the client may be slow to take";
+    /// while !pending.is_empty() {
+    ///     match socket.try_send(pending) {
+    ///         Ok(sent) => pending = &pending[sent..],
+    ///         Err(e) if e.code() == ErrorCode::WouldBlock => {
+    ///             // A server keeps `pending` with the connection and polls
+    ///             // this subscription among all the others.
+    ///             let writable = Subscription::new(&socket, Interest::WRITABLE);
+    ///             wasock::poll::wait_any(&[&writable], None)?;
+    ///         }
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "try_write")]
+    pub fn try_send(&self, data: &[u8]) -> Result<usize> {
+        self.send_with(data, SendFlags::DONT_WAIT)
     }
 
     /// `sendto(2)`: the spec's `socket-send-to`: sends a datagram to
     /// `address`, returning how many bytes were sent.
+    #[doc(alias = "socket-send-to")]
     pub fn send_to(&self, data: &[u8], address: &SockAddr) -> Result<usize> {
-        self.send_to_with(data, address, SendFlags::empty(), self.timeouts().send)
+        self.send_to_with(data, address, SendOptions::new())
     }
 
-    /// [`Socket::send_to`] with flags.
-    pub fn send_to_with_flags(
-        &self,
-        data: &[u8],
-        address: &SockAddr,
-        flags: SendFlags,
-    ) -> Result<usize> {
-        self.send_to_with(data, address, flags, self.timeouts().send)
-    }
-
-    /// [`Socket::send_to`] with flags and this call's own timeout.
+    /// [`Socket::send_to`] with this call's flags and timeout.
+    #[doc(alias = "send_to_timeout")]
     pub fn send_to_with(
         &self,
         data: &[u8],
         address: &SockAddr,
-        flags: SendFlags,
-        timeout: Option<Duration>,
+        options: impl Into<SendOptions>,
     ) -> Result<usize> {
+        let options = options.into();
         let sent = self.inner.send_to(
             data,
             &address.into(),
-            flags.into(),
-            timeouts::to_wit(timeout),
+            options.flags.into(),
+            timeouts::to_wit(options.timeout_or(self.timeouts().send)),
         )?;
         Ok(sent as usize)
     }
@@ -524,36 +720,25 @@ impl Socket {
     /// The spec's `socket-send-all`: sends all of `data` by calling
     /// [`Socket::send`] as often as needed, in chunks of the program's
     /// `send_size` ([`ports::default_config`](crate::ports::default_config),
-    /// 16384 unless changed); the last chunk may be smaller.
+    /// 16384 unless changed); the last chunk may be smaller. Each `send`
+    /// has the socket's send timeout.
     ///
     /// On a connected datagram socket each chunk is one datagram, so this
     /// divides a large buffer into `send_size`-byte datagrams. An empty
-    /// `data` sends nothing.
+    /// `data` sends nothing. On an error, the chunks before it were sent.
+    #[doc(alias = "socket-send-all")]
     pub fn send_all(&self, data: &[u8]) -> Result<()> {
-        self.send_all_with(
-            data,
-            SendFlags::empty(),
-            crate::ports::default_config().send_size,
-        )
+        self.send_all_with(data, SendOptions::new())
     }
 
-    /// [`Socket::send_all`] with flags.
-    pub fn send_all_with_flags(&self, data: &[u8], flags: SendFlags) -> Result<()> {
-        self.send_all_with(data, flags, crate::ports::default_config().send_size)
-    }
-
-    /// [`Socket::send_all`] with flags and this call's own chunk size
-    /// (`None`: "infinite": each `send` is offered all remaining data).
-    pub fn send_all_with(
-        &self,
-        data: &[u8],
-        flags: SendFlags,
-        send_size: Option<usize>,
-    ) -> Result<()> {
-        let timeout = self.timeouts().send;
-        send_all_chunked(data, send_size, |chunk| {
-            self.send_with(chunk, flags, timeout)
-        })
+    /// [`Socket::send_all`] with this call's flags, timeout (for each
+    /// `send`) and chunk size ([`SendOptions::send_size`]).
+    pub fn send_all_with(&self, data: &[u8], options: impl Into<SendOptions>) -> Result<()> {
+        let options = options.into();
+        let send_size = options.send_size_or(crate::ports::default_config().send_size);
+        let options = options.timeout(options.timeout_or(self.timeouts().send));
+        send_all_chunked(data, send_size, |chunk| self.send_with(chunk, options))
+            .map_err(|partial| partial.error)
     }
 
     /// A `wasi:io/poll` pollable ready when the socket is ready for any of
@@ -566,7 +751,7 @@ impl Socket {
     }
 }
 
-/// What [`Socket::receive_datagram`] received: the WIT's `received-from`.
+/// What [`Socket::receive_from`] received: the WIT's `received-from`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReceivedFrom {
     /// The bytes received, at most the length asked for.
@@ -576,6 +761,19 @@ pub struct ReceivedFrom {
     pub address: Option<SockAddr>,
     /// True where the datagram was longer than the length asked for and
     /// the rest was discarded (`MSG_TRUNC`).
+    pub truncated: bool,
+}
+
+/// What [`Socket::receive_from_into`] received into the caller's buffer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReceivedInto {
+    /// How many bytes were written to the start of the buffer.
+    pub len: usize,
+    /// The source address; `None` where the OS reports none (a connected
+    /// stream).
+    pub address: Option<SockAddr>,
+    /// True where the datagram was longer than the buffer and the rest was
+    /// discarded (`MSG_TRUNC`).
     pub truncated: bool,
 }
 
@@ -643,27 +841,40 @@ fn copy_received(buf: &mut [u8], data: &[u8]) -> Result<usize> {
     Ok(data.len())
 }
 
+/// A `send_all` that stopped at an error: how much went out before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Partial {
+    /// The bytes sent, from the start of the data, before `error`.
+    pub(crate) sent: usize,
+    pub(crate) error: Error,
+}
+
 /// The spec's `socket-send-all` loop: "Data is sent in chunks of size
 /// (socket-send-size); the last chunk sent may be smaller than this. A #f
 /// value for socket-send-size will attempt to send all remaining data with
 /// each call to send()." Like the egg, the next chunk starts where the last
-/// `send` stopped.
+/// `send` stopped. On an error it says how much was sent before, so a
+/// buffered writer keeps exactly the rest.
 pub(crate) fn send_all_chunked(
     data: &[u8],
     send_size: Option<usize>,
     mut send: impl FnMut(&[u8]) -> Result<usize>,
-) -> Result<()> {
+) -> std::result::Result<(), Partial> {
     let mut start = 0;
     while start < data.len() {
         let remaining = data.len() - start;
         let count = send_size.map_or(remaining, |size| size.clamp(1, remaining));
-        let sent = send(&data[start..start + count])?;
+        let sent =
+            send(&data[start..start + count]).map_err(|error| Partial { sent: start, error })?;
         if sent == 0 || sent > count {
-            return Err(Error::new(
-                ErrorClass::Fatal,
-                ErrorCode::Other,
-                format!("send-all: send reported {sent} bytes sent of {count}"),
-            ));
+            return Err(Partial {
+                sent: start + sent.min(count),
+                error: Error::new(
+                    ErrorClass::Fatal,
+                    ErrorCode::Other,
+                    format!("send-all: send reported {sent} bytes sent of {count}"),
+                ),
+            });
         }
         start += sent;
     }
@@ -741,8 +952,26 @@ mod tests {
     fn send_all_stops_at_the_first_error_and_on_zero_progress() {
         let data = [0u8; 10];
         let e = Error::new(ErrorClass::Fatal, ErrorCode::BrokenPipe, "x");
-        assert_eq!(send_all_chunked(&data, Some(4), |_| Err(e.clone())), Err(e));
-        let zero = send_all_chunked(&data, Some(4), |_| Ok(0)).map_err(|e| e.code());
-        assert_eq!(zero, Err(ErrorCode::Other));
+        assert_eq!(
+            send_all_chunked(&data, Some(4), |_| Err(e.clone())),
+            Err(Partial {
+                sent: 0,
+                error: e.clone()
+            })
+        );
+        let zero =
+            send_all_chunked(&data, Some(4), |_| Ok(0)).map_err(|p| (p.sent, p.error.code()));
+        assert_eq!(zero, Err((0, ErrorCode::Other)));
+        // The third chunk fails: the first two (8 bytes) went out.
+        let mut calls = 0;
+        let third = send_all_chunked(&data, Some(4), |chunk| {
+            calls += 1;
+            if calls == 3 {
+                Err(e.clone())
+            } else {
+                Ok(chunk.len())
+            }
+        });
+        assert_eq!(third.map_err(|p| p.sent), Err(8));
     }
 }

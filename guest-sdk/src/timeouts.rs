@@ -10,21 +10,36 @@ use std::time::Duration;
 /// The whole program's defaults are [`default_timeouts`] and
 /// [`set_default_timeouts`]; a socket may have its own
 /// ([`Socket::set_timeouts`](crate::Socket::set_timeouts)), and every
-/// blocking call has a variant taking its own timeout (for example
-/// [`Socket::receive_timeout`](crate::Socket::receive_timeout)). When a
-/// timeout expires the call fails with class
+/// blocking call has a form taking its own timeout
+/// ([`Socket::connect_timeout`](crate::Socket::connect_timeout),
+/// [`Socket::accept_timeout`](crate::Socket::accept_timeout), and the
+/// `_with` forms of the receives and sends with
+/// [`RecvOptions::timeout`](crate::RecvOptions::timeout) /
+/// [`SendOptions::timeout`](crate::SendOptions::timeout)). When a timeout
+/// expires the call fails with class
 /// [`ErrorClass::Timeout`](crate::ErrorClass::Timeout).
 ///
-/// [`Timeouts::default`] is the spec's defaults: [`Timeouts::SPEC`].
+/// A timeout of [`Duration::ZERO`] tries once: where the call cannot go
+/// ahead at once it fails with class timeout (a connect then goes on in
+/// the background, and the next `connect` waits for it).
+///
+/// [`Timeouts::default`] is the program's defaults as they are now
+/// ([`default_timeouts`]), so `Timeouts { receive: None,
+/// ..Timeouts::default() }` changes one and keeps the program's others;
+/// the spec's own are [`Timeouts::SPEC`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Timeouts {
     /// `socket-connect-timeout`: for `connect` (default `None`).
+    #[doc(alias = "socket-connect-timeout")]
     pub connect: Option<Duration>,
     /// `socket-accept-timeout`: for `accept` (default `None`).
+    #[doc(alias = "socket-accept-timeout")]
     pub accept: Option<Duration>,
     /// `socket-receive-timeout`: for every receive (default 60 s).
+    #[doc(alias = "socket-receive-timeout")]
     pub receive: Option<Duration>,
     /// `socket-send-timeout`: for every send (default 60 s).
+    #[doc(alias = "socket-send-timeout")]
     pub send: Option<Duration>,
 }
 
@@ -47,9 +62,10 @@ impl Timeouts {
     };
 }
 
+/// The program's defaults as they are now ([`default_timeouts`]).
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts::SPEC
+        default_timeouts()
     }
 }
 
@@ -91,11 +107,25 @@ mod tests {
 
     #[test]
     fn spec_defaults() {
-        let t = Timeouts::default();
+        let t = Timeouts::SPEC;
         assert_eq!(t.connect, None);
         assert_eq!(t.accept, None);
         assert_eq!(t.receive, Some(Duration::from_secs(60)));
         assert_eq!(t.send, Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn default_is_the_programs_current_timeouts() {
+        // The only test that changes the program's timeouts.
+        assert_eq!(Timeouts::default(), Timeouts::SPEC, "initially the spec's");
+        let program = Timeouts {
+            receive: Some(Duration::from_millis(1)),
+            ..Timeouts::NONE
+        };
+        set_default_timeouts(program);
+        let seen = (Timeouts::default(), default_timeouts());
+        set_default_timeouts(Timeouts::SPEC);
+        assert_eq!(seen, (program, program));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::error::Error;
 use std::io::{self, BufRead, BufWriter, Read, Write};
 
 use wasock::AddrInfoHints;
-use wasock::ports::{PortConfig, io_ports};
+use wasock::ports::io_ports;
 
 /// The most header lines, and the longest line, a response may have.
 const MAX_HEADERS: usize = 200;
@@ -44,7 +44,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             .map_err(|error| format!("resolving {}: {error}", url.host))?;
     let socket = wasock::connect_any(&candidates)
         .map_err(|error| format!("connecting to {}: {error}", url.authority))?;
-    let (mut reader, mut writer) = io_ports(socket, PortConfig::default());
+    let (mut reader, mut writer) = io_ports(socket);
 
     write!(
         writer,

@@ -62,12 +62,14 @@ fn run() -> Result<(), Box<dyn Error>> {
     let mut buffer = vec![0u8; MAX_DATAGRAM];
     let mut echoed = 0;
     while count.is_none_or(|count| echoed < count) {
-        let (length, sender) = socket
+        let received = socket
             .receive_from_into(&mut buffer)
             .map_err(|error| format!("receive-from: {error}"))?;
-        let Some(sender) = sender else { continue };
+        let Some(sender) = received.address else {
+            continue;
+        };
         socket
-            .send_to(&buffer[..length], &sender)
+            .send_to(&buffer[..received.len], &sender)
             .map_err(|error| format!("send-to {sender}: {error}"))?;
         echoed += 1;
     }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use wasock::{Family, Protocol, Shutdown, SockAddr, Socket, SocketType};
+use wasock::{Family, Protocol, RecvOptions, Shutdown, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("fault_half_close: {what}: {e}");
@@ -35,7 +35,10 @@ fn main() {
     let mut got = Vec::new();
     for _ in 0..10_000 {
         let data = socket
-            .receive_timeout(4096, Some(Duration::from_secs(20)))
+            .receive_with(
+                4096,
+                RecvOptions::new().timeout(Some(Duration::from_secs(20))),
+            )
             .unwrap_or_else(|e| fail("receive", e));
         if data.is_empty() {
             break;

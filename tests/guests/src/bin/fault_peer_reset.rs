@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+use wasock::{Family, Protocol, RecvOptions, SendOptions, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("fault_peer_reset: {what}: {e}");
@@ -29,7 +29,10 @@ fn main() {
     let mut received = 0usize;
     // Bounded: the peer resets after reading our line.
     for _ in 0..1000 {
-        match socket.receive_timeout(4096, Some(Duration::from_secs(20))) {
+        match socket.receive_with(
+            4096,
+            RecvOptions::new().timeout(Some(Duration::from_secs(20))),
+        ) {
             Ok(data) if data.is_empty() => {
                 println!("receive: eof after {received} bytes");
                 break;
@@ -46,7 +49,10 @@ fn main() {
             }
         }
     }
-    match socket.send_timeout(b"after the reset", Some(Duration::from_secs(5))) {
+    match socket.send_with(
+        b"after the reset",
+        SendOptions::new().timeout(Some(Duration::from_secs(5))),
+    ) {
         Ok(n) => println!("send: ok {n}"),
         Err(e) => println!(
             "send: {}/{} ({})",

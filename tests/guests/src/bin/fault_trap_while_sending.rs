@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use wasock::{ErrorCode, Family, Protocol, SendFlags, SockAddr, Socket, SocketType};
+use wasock::{ErrorCode, Family, Protocol, RecvOptions, SendFlags, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("fault_trap_while_sending: {what}: {e}");
@@ -29,7 +29,7 @@ fn main() {
     let mut sent = 0usize;
     // Bounded: loopback buffers hold a few MiB at most.
     for _ in 0..100_000 {
-        match socket.send_with_flags(&chunk, SendFlags::DONT_WAIT) {
+        match socket.send_with(&chunk, SendFlags::DONT_WAIT) {
             Ok(n) => sent += n,
             Err(e) if e.code() == ErrorCode::WouldBlock => break,
             Err(e) => fail("send", e),
@@ -37,7 +37,10 @@ fn main() {
     }
     println!("buffers full {sent}");
     if args.get(2).map(String::as_str) == Some("hold") {
-        let _ = socket.receive_timeout(16, Some(Duration::from_secs(120)));
+        let _ = socket.receive_with(
+            16,
+            RecvOptions::new().timeout(Some(Duration::from_secs(120))),
+        );
         fail("hold", "was not killed within 120 s");
     }
     std::process::abort();

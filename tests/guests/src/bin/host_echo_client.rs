@@ -8,7 +8,7 @@
 use std::process::exit;
 use std::time::Duration;
 
-use wasock::{Family, Protocol, RecvFlags, SockAddr, Socket, SocketType};
+use wasock::{Family, Protocol, RecvFlags, RecvOptions, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, error: impl std::fmt::Display) -> ! {
     eprintln!("host_echo_client: {what}: {error}");
@@ -36,8 +36,9 @@ fn main() {
         let echoed = socket
             .receive_with(
                 message.len(),
-                RecvFlags::WAIT_ALL,
-                Some(Duration::from_secs(30)),
+                RecvOptions::new()
+                    .flags(RecvFlags::WAIT_ALL)
+                    .timeout(Some(Duration::from_secs(30))),
             )
             .unwrap_or_else(|e| fail("receive", e));
         if echoed != message.as_bytes() {

@@ -6,7 +6,7 @@
 use std::process::exit;
 use std::time::Duration;
 
-use wasock::{ErrorClass, ErrorCode, Family, Protocol, SockAddr, Socket, SocketType};
+use wasock::{ErrorClass, ErrorCode, Family, Protocol, RecvOptions, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, error: impl std::fmt::Display) -> ! {
     eprintln!("host_errors: {what}: {error}");
@@ -59,7 +59,10 @@ fn main() {
     udp.bind(&loopback).unwrap_or_else(|e| fail("bind", e));
     expect_error(
         "receive with nothing to receive",
-        udp.receive_timeout(16, Some(Duration::from_millis(100))),
+        udp.receive_with(
+            16,
+            RecvOptions::new().timeout(Some(Duration::from_millis(100))),
+        ),
         ErrorClass::Timeout,
         ErrorCode::TimedOut,
     );
@@ -70,11 +73,12 @@ fn main() {
         .unwrap_or_else(|| fail("name", "none after bind"));
     udp.send_to(&[7u8; 100], &own)
         .unwrap_or_else(|e| fail("send-to", e));
-    let (data, from) = udp
+    let received = udp
         .receive_from(10)
         .unwrap_or_else(|e| fail("receive-from", e));
-    if data != [7u8; 10] || from.as_ref() != Some(&own) {
-        fail("truncated datagram", format!("{data:?} from {from:?}"));
+    if received.data != [7u8; 10] || received.address.as_ref() != Some(&own) || !received.truncated
+    {
+        fail("truncated datagram", format!("{received:?}"));
     }
 
     udp.close().unwrap_or_else(|e| fail("close", e));

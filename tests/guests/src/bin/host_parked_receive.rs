@@ -9,7 +9,7 @@
 use std::process::exit;
 use std::time::Duration;
 
-use wasock::{Protocol, RecvFlags, SockAddr, Socket, SocketType};
+use wasock::{Protocol, RecvFlags, RecvOptions, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, error: impl std::fmt::Display) -> ! {
     eprintln!("host_parked_receive: {what}: {error}");
@@ -33,8 +33,9 @@ fn main() {
     let got = socket
         .receive_with(
             release.len(),
-            RecvFlags::WAIT_ALL,
-            Some(Duration::from_secs(30)),
+            RecvOptions::new()
+                .flags(RecvFlags::WAIT_ALL)
+                .timeout(Some(Duration::from_secs(30))),
         )
         .unwrap_or_else(|e| fail("receive", e));
     if got != release {

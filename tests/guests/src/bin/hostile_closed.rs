@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use wasock::constants::{SO_REUSEADDR, SOL_SOCKET};
-use wasock::{Family, Protocol, Shutdown, SockAddr, Socket, SocketType};
+use wasock::{Family, Protocol, RecvOptions, SendOptions, Shutdown, SockAddr, Socket, SocketType};
 
 fn report<T>(case: &str, result: wasock::Result<T>) {
     match result {
@@ -48,9 +48,15 @@ fn main() {
         report(&format!("{label}_shutdown"), s.shutdown(Shutdown::Both));
         report(&format!("{label}_name"), s.name());
         report(&format!("{label}_peer_name"), s.peer_name());
-        report(&format!("{label}_send"), s.send_timeout(b"x", short));
+        report(
+            &format!("{label}_send"),
+            s.send_with(b"x", SendOptions::new().timeout(short)),
+        );
         report(&format!("{label}_send_to"), s.send_to(b"x", &peer));
-        report(&format!("{label}_receive"), s.receive_timeout(16, short));
+        report(
+            &format!("{label}_receive"),
+            s.receive_with(16, RecvOptions::new().timeout(short)),
+        );
         report(&format!("{label}_receive_from"), s.receive_from(16));
         report(&format!("{label}_receive_ready"), s.receive_ready());
         report(

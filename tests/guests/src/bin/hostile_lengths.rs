@@ -50,13 +50,13 @@ fn main() {
         .unwrap_or_else(|e| fail("send-to", e));
     report(
         "receive_from_max_dgram",
-        udp.receive_from(u32::MAX as usize).map(|(d, _)| d.len()),
+        udp.receive_from(u32::MAX as usize).map(|r| r.data.len()),
     );
     udp.send_to(b"tiny", &own)
         .unwrap_or_else(|e| fail("send-to", e));
     report(
         "receive_from_zero_dgram",
-        udp.receive_from(0).map(|(d, _)| d.len()),
+        udp.receive_from(0).map(|r| r.data.len()),
     );
 
     // A stream with 200 000 bytes waiting.
@@ -87,7 +87,7 @@ fn main() {
     );
     report(
         "receive_from_max_stream",
-        server.receive_from(usize::MAX).map(|(d, _)| d.len()),
+        server.receive_from(usize::MAX).map(|r| r.data.len()),
     );
 
     let level = SOL_SOCKET.get().unwrap_or_else(|e| fail("SOL_SOCKET", e));

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use wasock::{Family, Protocol, Shutdown, SockAddr, Socket, SocketType};
+use wasock::{Family, Protocol, RecvOptions, SendOptions, Shutdown, SockAddr, Socket, SocketType};
 
 fn report<T>(case: &str, result: wasock::Result<T>) {
     match result {
@@ -44,13 +44,16 @@ fn main() {
     report("accept_unconnected_stream", fresh.accept_timeout(short));
     report(
         "receive_unconnected_stream",
-        fresh.receive_timeout(16, short),
+        fresh.receive_with(16, RecvOptions::new().timeout(short)),
     );
     report(
         "receive_from_unconnected_stream",
-        fresh.receive_from_with(16, Default::default(), short),
+        fresh.receive_from_with(16, RecvOptions::new().timeout(short)),
     );
-    report("send_unconnected_stream", fresh.send_timeout(b"x", short));
+    report(
+        "send_unconnected_stream",
+        fresh.send_with(b"x", SendOptions::new().timeout(short)),
+    );
     report(
         "shutdown_unconnected_stream",
         fresh.shutdown(Shutdown::Both),
@@ -64,7 +67,10 @@ fn main() {
         .name()
         .unwrap_or_else(|e| fail("name", e))
         .unwrap_or_else(|| fail("name", "none"));
-    report("send_on_listener", listener.send_timeout(b"x", short));
+    report(
+        "send_on_listener",
+        listener.send_with(b"x", SendOptions::new().timeout(short)),
+    );
     report("connect_listener", listener.connect_timeout(&target, short));
 
     let client = socket(SocketType::Stream);
@@ -80,13 +86,15 @@ fn main() {
     report("shutdown_write_twice", client.shutdown(Shutdown::Write));
     report(
         "send_after_shutdown_write",
-        client.send_timeout(b"x", short),
+        client.send_with(b"x", SendOptions::new().timeout(short)),
     );
     report("shutdown_both", client.shutdown(Shutdown::Both));
     report("shutdown_both_twice", client.shutdown(Shutdown::Both));
     report(
         "peer_eof",
-        server.receive_timeout(16, short).map(|d| d.len()),
+        server
+            .receive_with(16, RecvOptions::new().timeout(short))
+            .map(|d| d.len()),
     );
     println!("hostile wrong kind done");
 }

@@ -1,5 +1,7 @@
 //! SDK e2e: the i/o ports over TCP. Connects to the native peer at ADDR,
-//! then, through `wasock::ports` with a 512-byte send buffer:
+//! sets the program's port parameters to a 512-byte send buffer (the ports
+//! made afterwards without a config of their own take it), then through
+//! `wasock::ports::io_ports`:
 //! writes 500 bytes of `a` and 526 of `b` (the spec's example: 1024 bytes go
 //! out, 2 stay), sends `|` straight through the socket (so the peer sees
 //! where the buffered bytes were cut), reads two lines from the reader,
@@ -9,7 +11,7 @@
 //! Usage: sdk_ports_tcp ADDR
 use std::io::{BufRead, Read, Write};
 
-use wasock::ports::{PortConfig, io_ports};
+use wasock::ports::{self, PortConfig, io_ports};
 use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
 
 fn main() {
@@ -30,11 +32,11 @@ fn run() -> Result<(), String> {
     socket
         .connect(&addr)
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    let config = PortConfig {
+    ports::set_default_config(PortConfig {
         send_buffer_size: Some(512),
-        ..PortConfig::default()
-    };
-    let (mut reader, mut writer) = io_ports(socket, config);
+        ..PortConfig::SPEC
+    });
+    let (mut reader, mut writer) = io_ports(socket);
 
     writer
         .write_all(&[b'a'; 500])

@@ -1,14 +1,17 @@
 //! SDK e2e: timeouts fire with class timeout. Connects to the native peer
 //! at ADDR (which accepts and never sends) and checks, each failing with
-//! class timeout, code timed-out and `io::ErrorKind::TimedOut`:
-//! a per-call receive timeout (`receive_timeout`), a per-socket one
-//! (`set_timeouts`), the program's default (`set_default_timeouts`) on a
-//! fresh socket, and an accept timeout on a listener of its own.
+//! class timeout, code timed-out and `io::ErrorKind::TimedOut`: a
+//! per-call receive timeout (`receive_with`, `RecvOptions::timeout`), a
+//! per-socket one (`set_timeouts`), the program's default
+//! (`set_default_timeouts`) on a fresh socket, and an accept timeout on a
+//! listener of its own.
 //!
 //! Usage: sdk_timeouts ADDR
 use std::time::Duration;
 
-use wasock::{ErrorClass, ErrorCode, Family, Protocol, SockAddr, Socket, SocketType, Timeouts};
+use wasock::{
+    ErrorClass, ErrorCode, Family, Protocol, RecvOptions, SockAddr, Socket, SocketType, Timeouts,
+};
 
 fn main() {
     if let Err(e) = run() {
@@ -51,7 +54,10 @@ fn run() -> Result<(), String> {
     socket
         .connect(&addr)
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    expect_timeout("receive_timeout", socket.receive_timeout(16, short))?;
+    expect_timeout(
+        "receive_with timeout",
+        socket.receive_with(16, RecvOptions::new().timeout(short)),
+    )?;
 
     socket.set_timeouts(Timeouts {
         receive: short,

@@ -2,13 +2,14 @@
 //! `send_size` chunk. Connects a UDP socket to the native peer at ADDR and
 //! sends 1300 bytes with send size 512 (`send_all_with`), then 1300 bytes
 //! with the program's default send size set to 400 (`send_all`), then a
-//! datagram-port write of 1000 bytes with send size 300.
+//! write of 1000 bytes to a datagram port given send size 300
+//! (`io_ports_with`).
 //!
 //! Usage: sdk_udp_send_all ADDR
 use std::io::Write;
 
-use wasock::ports::{self, PortConfig, io_ports};
-use wasock::{Protocol, SendFlags, SockAddr, Socket, SocketType};
+use wasock::ports::{self, PortConfig, io_ports_with};
+use wasock::{Protocol, SendOptions, SockAddr, Socket, SocketType};
 
 fn main() {
     if let Err(e) = run() {
@@ -34,7 +35,7 @@ fn run() -> Result<(), String> {
     }
 
     socket
-        .send_all_with(&[1; 1300], SendFlags::empty(), Some(512))
+        .send_all_with(&[1; 1300], SendOptions::new().send_size(Some(512)))
         .map_err(|e| format!("send_all_with: {e}"))?;
 
     ports::set_default_config(PortConfig {
@@ -49,7 +50,7 @@ fn run() -> Result<(), String> {
         send_size: Some(300),
         ..PortConfig::default()
     };
-    let (_reader, mut writer) = io_ports(socket, config);
+    let (_reader, mut writer) = io_ports_with(socket, config);
     writer
         .write_all(&[3; 1000])
         .map_err(|e| format!("port write: {e}"))?;

@@ -1,15 +1,20 @@
-//! `spec_datagram`: datagram truncation as the SDK reports it
-//! (`Socket::receive_datagram`): a 100-byte datagram received with length
-//! 10 gives its first 10 bytes and `truncated`; a 5-byte one received with
-//! length 10 is whole.
+//! `spec_datagram`: datagram truncation as the SDK reports it, through
+//! every datagram receive that can: `Socket::receive_from` (a 100-byte
+//! datagram received with length 10 gives its first 10 bytes and
+//! `truncated`; a 5-byte one is whole), `Socket::receive_from_into` (100
+//! bytes into a 10-byte buffer), and a port's reader with a 10-byte buffer
+//! (`SocketReader::truncated` after 100 bytes, not after 5).
 //!
 //! Prints `listening on ADDR` (a UDP socket on loopback); the native peer
-//! sends 100 bytes (0, 1, ..., 99), then 5 bytes. Needs
+//! then sends 100 bytes (0, 1, ..., 99), 5 bytes (`short`), 100 bytes, 100
+//! bytes and 5 bytes (`short`), in that order. Needs
 //! `--allow-bind 127.0.0.1:0`.
 
+use std::io::BufRead;
 use std::time::Duration;
 
-use wasock::{Family, Protocol, RecvFlags, SockAddr, Socket, SocketType};
+use wasock::ports::{PortConfig, io_ports_with};
+use wasock::{Family, Protocol, RecvOptions, SockAddr, Socket, SocketType, Timeouts};
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("spec_datagram: {what}: {e}");
@@ -27,9 +32,9 @@ fn main() {
         .unwrap_or_else(|| fail("name", "none after bind"));
     println!("listening on {name}");
 
-    let wait = Some(Duration::from_secs(30));
+    let wait = RecvOptions::new().timeout(Some(Duration::from_secs(30)));
     let long = socket
-        .receive_datagram_with(10, RecvFlags::empty(), wait)
+        .receive_from_with(10, wait)
         .unwrap_or_else(|e| fail("long datagram", e));
     let from = long
         .address
@@ -40,20 +45,44 @@ fn main() {
         long.data.len(),
         long.truncated
     );
-    if long.data != (0u8..10).collect::<Vec<u8>>() || !long.truncated || long.address.is_none() {
+    if long.data != (0u8..10).collect::<Vec<u8>>() || long.address.is_none() {
         fail("long datagram", format!("{long:?}"));
     }
 
     let short = socket
-        .receive_datagram_with(10, RecvFlags::empty(), wait)
+        .receive_from_with(10, wait)
         .unwrap_or_else(|e| fail("short datagram", e));
     println!(
         "short: {} bytes truncated={}",
         short.data.len(),
         short.truncated
     );
-    if short.data != b"short" || short.truncated {
-        fail("short datagram", format!("{short:?}"));
+
+    let mut buffer = [0u8; 10];
+    let into = socket
+        .receive_from_into_with(&mut buffer, wait)
+        .unwrap_or_else(|e| fail("receive-from into", e));
+    println!(
+        "into: {} bytes truncated={} from {}",
+        into.len,
+        into.truncated,
+        into.address.map_or("none".to_owned(), |a| a.to_string())
+    );
+
+    // The port reader over the same socket, one datagram per fill.
+    socket.set_timeouts(Timeouts {
+        receive: Some(Duration::from_secs(30)),
+        ..Timeouts::SPEC
+    });
+    let config = PortConfig {
+        receive_buffer_size: 10,
+        ..PortConfig::SPEC
+    };
+    let (mut reader, _writer) = io_ports_with(socket, config);
+    for which in ["port long", "port short"] {
+        let got = reader.fill_buf().unwrap_or_else(|e| fail(which, e)).len();
+        println!("{which}: {got} bytes truncated={}", reader.truncated());
+        reader.consume(got);
     }
     println!("spec_datagram: ok");
 }

@@ -1,8 +1,9 @@
 //! `spec_socket`: the spec's socket accessors through the WIT, with a
 //! native peer: `socket-fileno` (distinct for live sockets, stable for one),
 //! `socket-type` and `socket-protocol` (as created, and for an accepted
-//! socket: the listener's), `socket-receive-ready?` (false before the peer
-//! writes, true after).
+//! socket: the listener's), `socket-accept` with the peer's address
+//! (`Socket::accept_from`, printed `accepted from: ADDR`),
+//! `socket-receive-ready?` (false before the peer writes, true after).
 //!
 //! Prints `listening on ADDR`, then `receive-ready before: false`; the
 //! native peer connects, waits for that line and writes `data`. Exits
@@ -11,7 +12,7 @@
 
 use std::time::Duration;
 
-use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+use wasock::{Family, Protocol, RecvOptions, SockAddr, Socket, SocketType};
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("spec_socket: {what}: {e}");
@@ -89,9 +90,13 @@ fn main() {
         .unwrap_or_else(|| fail("name", "none after bind"));
     println!("listening on {name}");
 
-    let conn = tcp
-        .accept_timeout(Some(Duration::from_secs(30)))
+    let (conn, peer) = tcp
+        .accept_from_timeout(Some(Duration::from_secs(30)))
         .unwrap_or_else(|e| fail("accept", e));
+    println!(
+        "accepted from: {}",
+        peer.map_or("none".to_owned(), |peer| peer.to_string())
+    );
     check(
         conn.fileno() != tcp.fileno(),
         "accepted socket has the listener's fileno",
@@ -139,7 +144,7 @@ fn main() {
     );
     println!("receive-ready after: {after}");
     let data = conn
-        .receive_timeout(4, Some(Duration::from_secs(30)))
+        .receive_with(4, RecvOptions::new().timeout(Some(Duration::from_secs(30))))
         .unwrap_or_else(|e| fail("receive", e));
     check(data == b"data", &format!("received {data:?}"));
     check(
