@@ -128,11 +128,11 @@ fn create() {
         &stdout,
         &[
             ("family_unspec", "unsupported/address-family-not-supported"),
-            // Linux: protocols past 255 are EINVAL, unknown ones below it
-            // EPROTONOSUPPORT.
-            ("stream_protocol_9999", "fatal/invalid-argument"),
-            ("dgram_protocol_9999", "fatal/invalid-argument"),
-            ("dgram_protocol_tcp", "unsupported/protocol-not-supported"),
+            // Only a type's default protocol is allowed without
+            // --allow-raw: the others never reach socket(2).
+            ("stream_protocol_9999", "fatal/permission-denied"),
+            ("dgram_protocol_9999", "fatal/permission-denied"),
+            ("dgram_protocol_tcp", "fatal/permission-denied"),
             ("raw_without_grant", "fatal/permission-denied"),
             ("unix_raw_without_grant", "fatal/permission-denied"),
             ("over_max_sockets", "fatal/too-many-sockets"),
@@ -145,7 +145,9 @@ fn create() {
 
 /// Lengths 0 and `u32::MAX` for receive, receive-from and
 /// get-option-bytes: the host caps what one call allocates (64 KiB for a
-/// receive, 4096 bytes for an option) and nothing fails.
+/// stream receive, the datagram for a datagram one, 4096 bytes for an
+/// option); a receive of 0 bytes is invalid (its empty result would read
+/// as end of file).
 #[test]
 fn lengths() {
     let stdout = run_hostile(
@@ -162,10 +164,10 @@ fn lengths() {
         &stdout,
         &[
             ("receive_max_dgram", "ok 65507"),
-            ("receive_zero_dgram", "ok 0"),
+            ("receive_zero_dgram", "fatal/invalid-argument"),
             ("receive_from_max_dgram", "ok 65507"),
-            ("receive_from_zero_dgram", "ok 0"),
-            ("receive_zero_stream", "ok 0"),
+            ("receive_from_zero_dgram", "fatal/invalid-argument"),
+            ("receive_zero_stream", "fatal/invalid-argument"),
             ("option_bytes_zero", "ok 0"),
             ("option_bytes_max", "ok 4"),
         ],
@@ -185,10 +187,10 @@ fn lengths() {
     }
 }
 
-/// Options of the wrong size, too much data (1 MiB), unknown levels
-/// (guarded: permission-denied without `--allow-raw`) and names
-/// (unsupported/option-not-supported), read-only options, out-of-range
-/// values; the socket still works afterwards.
+/// Options of the wrong size, too much data (1 MiB), unknown levels and
+/// names (unsupported/option-not-supported: not in the allow-list),
+/// read-only options (read-only-option), out-of-range values; the socket
+/// still works afterwards.
 #[test]
 fn options() {
     let stdout = run_hostile("hostile_options", &[], "hostile options done");
@@ -198,13 +200,13 @@ fn options() {
             ("bytes_one_for_int", "fatal/invalid-argument"),
             ("bytes_one_mib", "fatal/invalid-argument"),
             ("bytes_empty", "fatal/invalid-argument"),
-            ("unknown_level_get", "fatal/permission-denied"),
-            ("unknown_level_set", "fatal/permission-denied"),
-            ("unknown_level_bytes", "fatal/permission-denied"),
+            ("unknown_level_get", "unsupported/option-not-supported"),
+            ("unknown_level_set", "unsupported/option-not-supported"),
+            ("unknown_level_bytes", "unsupported/option-not-supported"),
             ("unknown_name_get", "unsupported/option-not-supported"),
             ("unknown_name_set", "unsupported/option-not-supported"),
             ("unknown_tcp_name", "unsupported/option-not-supported"),
-            ("read_only_set", "unsupported/option-not-supported"),
+            ("read_only_set", "fatal/read-only-option"),
             ("receive_buffer_u32_max", "fatal/invalid-argument"),
             ("ttl_zero", "fatal/invalid-argument"),
             ("linger_huge", "fatal/invalid-argument"),

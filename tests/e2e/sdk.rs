@@ -449,7 +449,6 @@ fn ports_nonblocking_writer_never_waits_on_a_stalled_peer() {
 /// the peer's byte, `Subscription::is_ready()` and
 /// `Poller::wait(Some(ZERO))` must see it too.
 #[test]
-#[ignore = "host: a socket pollable answers from the reactor's readiness, which can lag poll(2) (1 miss in about 6000 rounds here); its ready() must ask poll(2) first"]
 fn zero_timeout_readiness_agrees_with_poll() {
     const ROUNDS: usize = 3000;
     let mut guest = Wasock::new(WASOCK, guest("poll_zero_timeout"))

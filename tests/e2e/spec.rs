@@ -701,7 +701,6 @@ fn so_error_reads_and_clears_a_real_pending_error() {
 /// `interest.readable`: "Data or end of file to receive, a connection to
 /// accept, or an error pending"), as `poll(2)` is.
 #[test]
-#[ignore = "host: a socket pollable waits on the reactor's READABLE readiness, which an error alone (EPOLLERR) does not set"]
 fn a_pending_error_makes_a_readable_subscription_ready() {
     let output = so_error_guest();
     let stdout = succeeded(&output, "spec_so_error: ok");
