@@ -53,6 +53,8 @@ pub(crate) struct WasiSocketBook {
     /// Incoming datagram streams whose senders are filtered, and whether a
     /// drop was reported yet.
     pub(crate) filtered_incoming: HashMap<u32, bool>,
+    /// Each name lookup's resolution slot, held until its thread is done.
+    pub(crate) resolutions: HashMap<u32, Slot>,
 }
 
 impl std::fmt::Debug for WasockCtx {

@@ -585,6 +585,19 @@ impl ip_name_lookup::HostResolveAddressStream for WasockCtxView<'_> {
     }
 
     fn drop(&mut self, this: Resource<ResolveAddressStream>) -> wasmtime::Result<()> {
-        ip_name_lookup::HostResolveAddressStream::drop(&mut self.inner(), this)
+        let slot = self.ctx.wasi.resolutions.remove(&this.rep());
+        let mut stream = self.table.delete(this)?;
+        // A lookup the guest gave up on keeps its thread (and so its slot)
+        // until the resolver answers.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    wasmtime_wasi_io::poll::Pollable::ready(&mut stream).await;
+                    drop((stream, slot));
+                });
+            }
+            Err(_) => drop((stream, slot)),
+        }
+        Ok(())
     }
 }

@@ -6,11 +6,10 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Wasock, guest, output_text};
+use wasock_tests::{Namespace, Wasock, guest, output_text};
 
 use crate::WASOCK;
 
@@ -250,88 +249,6 @@ fn assert_peer_sees_the_end(stream: &mut TcpStream) {
     assert!(total > 0, "the guest's data never arrived");
 }
 
-/// A network namespace of our own (only `lo`, up), deleted on drop.
-struct Namespace {
-    name: String,
-}
-
-impl Namespace {
-    /// `ip netns add wasock-PID-N`, or `None` (with the reason printed)
-    /// where that is not possible here.
-    fn create(test: &str) -> Option<Namespace> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!("wasock-{}-{nanos}", std::process::id());
-        match Command::new("ip").args(["netns", "add", &name]).output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                eprintln!(
-                    "SKIPPED {test}: `ip netns add` failed (needs root): {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                );
-                return None;
-            }
-            Err(e) => {
-                eprintln!("SKIPPED {test}: cannot run `ip`: {e}");
-                return None;
-            }
-        }
-        let namespace = Namespace { name };
-        if !namespace.ip(&["link", "set", "lo", "up"]) {
-            eprintln!("SKIPPED {test}: cannot bring up lo in the namespace");
-            return None;
-        }
-        Some(namespace)
-    }
-
-    /// `ip netns exec NAME ip ARGS...`; whether it succeeded.
-    fn ip(&self, args: &[&str]) -> bool {
-        Command::new("ip")
-            .args(["netns", "exec", &self.name, "ip"])
-            .args(args)
-            .output()
-            .is_ok_and(|out| out.status.success())
-    }
-
-    /// Runs `wasock run FLAGS GUEST ARGS` inside the namespace, killed past
-    /// `timeout`.
-    fn run(&self, flags: &[&str], guest_name: &str, args: &[&str], timeout: Duration) -> Output {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.name, WASOCK, "run"])
-            .args(flags)
-            .arg(guest(guest_name))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ip netns exec wasock");
-        let deadline = Instant::now() + timeout;
-        while child.try_wait().expect("wait").is_none() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let output = child.wait_with_output().expect("output");
-                panic!(
-                    "{guest_name} in {} still running after {timeout:?}: {}",
-                    self.name,
-                    output_text(&output)
-                );
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        child.wait_with_output().expect("output")
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "delete", &self.name])
-            .output();
-    }
-}
-
 /// Connect timeout against a peer that never answers, inside a namespace
 /// of our own: 10.200.0.2 is routed to `lo` there but is no local address,
 /// so its SYNs are dropped (no forwarding) and nothing leaves the
@@ -347,9 +264,10 @@ fn connect_timeout_in_a_namespace_where_syns_are_dropped() {
     assert!(
         namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]),
         "route in {}",
-        namespace.name
+        namespace.name()
     );
     let output = namespace.run(
+        WASOCK,
         &["--allow-connect", "10.200.0.2:80"],
         "fault_connect",
         &["10.200.0.2:80", "500"],
@@ -399,6 +317,7 @@ fn resolutions_in_flight_are_limited() {
     }
     let start = Instant::now();
     let output = namespace.run(
+        WASOCK,
         &["--allow-dns"],
         "fault_resolve",
         &["wasock-never-answered.invalid", "24", "20"],

@@ -20,11 +20,11 @@
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Wasock, guest, output_text};
+use wasock_tests::{Namespace, Wasock, guest, is_root, output_text, skip};
 
 use crate::WASOCK;
 
@@ -334,12 +334,14 @@ fn connect_timeout_as_socket_and_program_default_in_a_namespace() {
     assert!(
         namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]),
         "route in {}",
-        namespace.name
+        namespace.name()
     );
     let output = namespace.run(
+        WASOCK,
         &["--allow-connect", "10.200.0.2:80"],
         "spec_timeouts",
         &["connect", "10.200.0.2:80"],
+        TIMEOUT,
     );
     assert_connect_timeouts(TEST, &output, false);
 }
@@ -808,7 +810,7 @@ fn ni_nofqdn_shortens_names_of_the_local_domain_only() {
          127.0.0.2 box.wasock.test box\n\
          127.0.0.3 far.example.org far\n",
     );
-    let output = namespace.run(&["--allow-dns"], "spec_nofqdn", &[]);
+    let output = namespace.run(WASOCK, &["--allow-dns"], "spec_nofqdn", &[], TIMEOUT);
     let stdout = succeeded(&output, "spec_nofqdn: ok");
     let all = output_text(&output);
     for (line, expected) in [
@@ -857,113 +859,4 @@ fn raw_socket_and_ip_header_included_with_allow_raw() {
         after(&stdout, "ip-header-included: ", &all),
         "false true false"
     );
-}
-
-/// Says on the test's own stderr (which `cargo test` shows even for a test
-/// that passes, unlike `eprintln!`) that `test` skipped a check, and why.
-fn skip(test: &str, reason: &str) {
-    let _ = writeln!(std::io::stderr(), "SKIPPED spec::{test}: {reason}");
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid(2) has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// A network namespace of the test's own (only `lo`, up), with its own
-/// files under `/etc/netns/NAME/` (which `ip netns exec` mounts over
-/// `/etc`), all deleted on drop.
-struct Namespace {
-    name: String,
-}
-
-impl Namespace {
-    /// `ip netns add wasock-spec-PID-N`, or `None` where that cannot be
-    /// done here, having said why.
-    fn create(test: &str) -> Option<Namespace> {
-        if !is_root() {
-            skip(test, "not root: network namespaces need it");
-            return None;
-        }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!("wasock-spec-{}-{nanos}", std::process::id());
-        match Command::new("ip").args(["netns", "add", &name]).output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                let reason = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-                skip(test, &format!("`ip netns add` failed: {reason}"));
-                return None;
-            }
-            Err(e) => {
-                skip(test, &format!("cannot run `ip`: {e}"));
-                return None;
-            }
-        }
-        let namespace = Namespace { name };
-        if !namespace.ip(&["link", "set", "lo", "up"]) {
-            skip(test, "cannot bring up lo in the namespace");
-            return None;
-        }
-        Some(namespace)
-    }
-
-    fn etc_dir(&self) -> std::path::PathBuf {
-        std::path::Path::new("/etc/netns").join(&self.name)
-    }
-
-    /// Puts `contents` at `/etc/FILE` as the namespace's processes see it.
-    fn etc_file(&self, file: &str, contents: &str) {
-        let dir = self.etc_dir();
-        std::fs::create_dir_all(&dir).expect("/etc/netns/NAME");
-        std::fs::write(dir.join(file), contents).expect("a namespace file");
-    }
-
-    /// `ip netns exec NAME ip ARGS...`; whether it succeeded.
-    fn ip(&self, args: &[&str]) -> bool {
-        Command::new("ip")
-            .args(["netns", "exec", &self.name, "ip"])
-            .args(args)
-            .output()
-            .is_ok_and(|out| out.status.success())
-    }
-
-    /// Runs `wasock run FLAGS GUEST ARGS` inside the namespace, killed
-    /// past [`TIMEOUT`].
-    fn run(&self, flags: &[&str], guest_name: &str, args: &[&str]) -> Output {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.name, WASOCK, "run"])
-            .args(flags)
-            .arg(guest(guest_name))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ip netns exec wasock");
-        let deadline = Instant::now() + TIMEOUT;
-        while child.try_wait().expect("wait").is_none() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let output = child.wait_with_output().expect("output");
-                panic!(
-                    "{guest_name} in {} still running after {TIMEOUT:?}: {}",
-                    self.name,
-                    output_text(&output)
-                );
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        child.wait_with_output().expect("output")
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "delete", &self.name])
-            .output();
-        let _ = std::fs::remove_dir_all(self.etc_dir());
-    }
 }

@@ -333,3 +333,144 @@ pub fn full_backlog(backlog: i32) -> Option<FullBacklog> {
     }
     None
 }
+
+/// Says on the test process's own stderr (which `cargo test` shows even
+/// for a test that passes, unlike `eprintln!`, which it captures) that
+/// `test` skipped a check, and why.
+pub fn skip(test: &str, reason: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+}
+
+/// Whether the tests run as root (`/proc/self/status`'s effective uid).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))
+                .and_then(|line| line.split_whitespace().nth(2).map(|uid| uid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A network namespace of the test's own (only `lo`, up), with its own
+/// files under `/etc/netns/NAME/` (which `ip netns exec` mounts over
+/// `/etc`), all deleted on drop. Nothing in it reaches the host's network.
+#[derive(Debug)]
+pub struct Namespace {
+    name: String,
+}
+
+impl Namespace {
+    /// `ip netns add wasock-PID-N`, or `None` where that cannot be done
+    /// here (not root, no `ip`), having said why through [`skip`].
+    pub fn create(test: &str) -> Option<Namespace> {
+        if !is_root() {
+            skip(test, "not root: network namespaces need it");
+            return None;
+        }
+        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("wasock-{}-{n}", std::process::id());
+        match Command::new("ip").args(["netns", "add", &name]).output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                let reason = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                skip(test, &format!("`ip netns add` failed: {reason}"));
+                return None;
+            }
+            Err(e) => {
+                skip(test, &format!("cannot run `ip`: {e}"));
+                return None;
+            }
+        }
+        let namespace = Namespace { name };
+        if !namespace.ip(&["link", "set", "lo", "up"]) {
+            skip(test, "cannot bring up lo in the namespace");
+            return None;
+        }
+        Some(namespace)
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn etc_dir(&self) -> PathBuf {
+        Path::new("/etc/netns").join(&self.name)
+    }
+
+    /// Puts `contents` at `/etc/FILE` as the namespace's processes see it.
+    pub fn etc_file(&self, file: &str, contents: &str) {
+        let dir = self.etc_dir();
+        std::fs::create_dir_all(&dir).expect("/etc/netns/NAME");
+        std::fs::write(dir.join(file), contents).expect("a namespace file");
+    }
+
+    /// `ip netns exec NAME ip ARGS...`; whether it succeeded.
+    pub fn ip(&self, args: &[&str]) -> bool {
+        self.command("ip")
+            .args(args)
+            .output()
+            .is_ok_and(|out| out.status.success())
+    }
+
+    /// `ip netns exec NAME PROGRAM`, to add arguments to.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &self.name])
+            .arg(program)
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `wasock run FLAGS GUEST ARGS` (`wasock` the binary at
+    /// `binary`, `guest_name` a built guest) inside the namespace, killed
+    /// past `timeout`.
+    pub fn run(
+        &self,
+        binary: &str,
+        flags: &[&str],
+        guest_name: &str,
+        args: &[&str],
+        timeout: Duration,
+    ) -> Output {
+        let mut child = self
+            .command(binary)
+            .arg("run")
+            .args(flags)
+            .arg(guest(guest_name))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ip netns exec wasock");
+        let deadline = Instant::now() + timeout;
+        while child.try_wait().expect("wait").is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("output");
+                panic!(
+                    "{guest_name} in {} still running after {timeout:?}: {}",
+                    self.name,
+                    output_text(&output)
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        child.wait_with_output().expect("output")
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
+        let _ = std::fs::remove_dir_all(self.etc_dir());
+    }
+}
