@@ -160,6 +160,26 @@ pub fn unsent_bytes(fd: RawFd) -> io::Result<usize> {
     Ok(usize::try_from(queued).unwrap_or(0))
 }
 
+/// Whether a TCP socket still has a close in progress that close(2) with
+/// `SO_LINGER` would wait for: its state (`TCP_INFO`'s `tcpi_state`) is
+/// FIN-WAIT-1, CLOSING or LAST-ACK (data or the FIN not yet acknowledged).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn closing_in_progress(fd: RawFd) -> io::Result<bool> {
+    // include/net/tcp_states.h
+    const FIN_WAIT1: u8 = 4;
+    const LAST_ACK: u8 = 9;
+    const CLOSING: u8 = 11;
+    let mut info = [0u8; 8];
+    let written = getsockopt(fd, libc::IPPROTO_TCP, libc::TCP_INFO, &mut info)?;
+    Ok(written > 0 && matches!(info[0], FIN_WAIT1 | LAST_ACK | CLOSING))
+}
+
+/// Whether a TCP socket has a close in progress: not known on this OS.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn closing_in_progress(_fd: RawFd) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// How many bytes of a stream socket's send queue are unsent: not known
 /// on this OS, so nothing is assumed queued.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

@@ -68,19 +68,20 @@ pub(super) fn close_in_background(socket: Socket, kind: Kind, slot: Option<Slot>
     drop(slot);
 }
 
-/// Waits until the send queue is empty or `limit` is up. Lingering is
-/// turned off first (the close that follows must not block), and the
-/// write side shut down, so the peer gets its FIN right after the data,
-/// as close(2) would send it.
+/// Waits as close(2) with `SO_LINGER` would: until the data and the FIN
+/// are acknowledged (or the connection is reset), or `limit` is up.
+/// Lingering is turned off first (the close that follows must not block),
+/// and the write side shut down, so the peer gets its FIN right after the
+/// data, as close(2) would send it.
 async fn linger(socket: &Socket, limit: Duration) {
     let _ = socket.set_linger(None);
     let _ = socket.shutdown(std::net::Shutdown::Write);
     let deadline = Instant::now() + limit;
     let mut pause = FIRST_PAUSE;
     loop {
-        let unsent = sys::unsent_bytes(socket.as_raw_fd()).unwrap_or(0);
+        let closing = sys::closing_in_progress(socket.as_raw_fd()).unwrap_or(false);
         let now = Instant::now();
-        if unsent == 0 || now >= deadline {
+        if !closing || now >= deadline {
             return;
         }
         tokio::time::sleep(pause.min(deadline - now)).await;

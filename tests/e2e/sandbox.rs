@@ -1,0 +1,924 @@
+//! The sandbox against an attacker, through the real binary: one test per
+//! class of escape or host harm, each a guest trying it (mostly
+//! `sandbox_probe`, which runs a list of operations) against native peers
+//! on loopback or inside network namespaces the tests make (as root;
+//! otherwise those parts skip, saying why).
+//!
+//! Run: `cargo test -p wasock-host --test e2e sandbox::`
+
+use std::collections::BTreeSet;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use wasock_host::policy::{OptionRefusal, OptionTarget, Policy};
+use wasock_host::socket::{Family, Kind};
+use wasock_tests::{Namespace, Wasock, guest, is_root, output_text, skip};
+
+use crate::WASOCK;
+
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
+    let mut command = Wasock::new(WASOCK, guest(name));
+    for flag in flags {
+        command = command.flag(flag);
+    }
+    for arg in args {
+        command = command.arg(arg);
+    }
+    command.run(TIMEOUT)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `sandbox_probe` with `flags` and the operations `ops`; returns
+/// each operation's outcome, in order.
+fn probe(flags: &[&str], ops: &[&str]) -> (Vec<String>, Output) {
+    let output = run(flags, "sandbox_probe", ops);
+    assert!(
+        output.status.success() && stdout(&output).contains("probe done"),
+        "{}",
+        output_text(&output)
+    );
+    // One line per operation, in order.
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let outcomes = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let prefix = format!("{op} => ");
+            lines
+                .get(i)
+                .and_then(|line| line.strip_prefix(&prefix))
+                .unwrap_or_else(|| panic!("no outcome for {op}\n{}", output_text(&output)))
+                .to_owned()
+        })
+        .collect();
+    (outcomes, output)
+}
+
+/// Asserts each outcome starts as expected (`ok`, or `fatal/permission-denied`...).
+fn expect(outcomes: &[String], ops: &[&str], expected: &[&str], output: &Output) {
+    for ((outcome, op), want) in outcomes.iter().zip(ops).zip(expected) {
+        assert!(
+            outcome.starts_with(want),
+            "{op}: expected {want}, got {outcome}\n{}",
+            output_text(output)
+        );
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wasock-sandbox-{name}-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir.canonicalize().expect("canonical temp dir"))
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temp dir")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+// ---- Inbound datagrams ----------------------------------------------------------
+
+/// Runs `sandbox_udp_inbound MODE` under `flags`, sends `evil` from an
+/// ungranted socket and `good` then `stop` from `granted`; returns the
+/// output.
+fn inbound(flags: &[&str], mode: &str, granted: &UdpSocket) -> Output {
+    let granted_address = granted.local_addr().expect("granted address").to_string();
+    let mut command = Wasock::new(WASOCK, guest("sandbox_udp_inbound")).arg(mode);
+    for flag in flags {
+        command = command.flag(flag);
+    }
+    if mode == "sdk" {
+        command = command.arg(&granted_address);
+    }
+    let mut running = command.spawn();
+    let line = running.wait_for_line("bound ", TIMEOUT);
+    let port: u16 = line
+        .trim_start_matches("bound ")
+        .trim()
+        .parse()
+        .expect("a port");
+    let target: SocketAddr = format!("127.0.0.1:{port}").parse().expect("target");
+    let evil = UdpSocket::bind("127.0.0.1:0").expect("evil socket");
+    for _ in 0..3 {
+        evil.send_to(b"evil", target).expect("evil send");
+    }
+    thread::sleep(Duration::from_millis(100));
+    granted.send_to(b"good", target).expect("good send");
+    thread::sleep(Duration::from_millis(50));
+    granted.send_to(b"stop", target).expect("stop send");
+    running.wait(TIMEOUT)
+}
+
+/// A `std::net` socket bound without a bind grant (`0.0.0.0:0`, which
+/// every UDP client does) hears only from peers its connect grants cover;
+/// bound under a bind grant it hears from everyone.
+#[test]
+fn std_net_client_socket_hears_only_its_connect_grants() {
+    let granted = UdpSocket::bind("127.0.0.1:0").expect("granted peer");
+    let grant = granted.local_addr().expect("address").to_string();
+    let output = inbound(&["--allow-connect", &grant], "std", &granted);
+    let text = stdout(&output);
+    assert!(text.contains(": good"), "{}", output_text(&output));
+    assert!(
+        !text.contains("evil"),
+        "an ungranted peer got through\n{}",
+        output_text(&output)
+    );
+    let reports = stderr(&output)
+        .lines()
+        .filter(|l| l.contains("denied datagram from"))
+        .count();
+    assert_eq!(
+        reports,
+        1,
+        "one report per socket\n{}",
+        output_text(&output)
+    );
+    // Under a bind grant for the address it binds, it hears everyone.
+    let output = inbound(
+        &["--allow-connect", &grant, "--allow-bind", "0.0.0.0:0"],
+        "std",
+        &granted,
+    );
+    assert!(
+        stdout(&output).contains(": evil"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// The same through the SDK: a send-to's implicit bind (under
+/// `--allow-connect` alone) does not open the socket to the world.
+#[test]
+fn sdk_send_to_autobind_hears_only_its_connect_grants() {
+    let granted = UdpSocket::bind("127.0.0.1:0").expect("granted peer");
+    let grant = granted.local_addr().expect("address").to_string();
+    let output = inbound(&["--allow-connect", &grant], "sdk", &granted);
+    let text = stdout(&output);
+    assert!(text.contains(": good"), "{}", output_text(&output));
+    assert!(
+        !text.contains("evil"),
+        "an ungranted peer got through\n{}",
+        output_text(&output)
+    );
+    assert!(
+        stderr(&output).contains("denied datagram from"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+// ---- Options ----------------------------------------------------------------------
+
+/// Multicast and anycast membership: refused without their grants (no
+/// IGMP/MLD report ever leaves); with `--allow-multicast` for the group,
+/// the join works (in a namespace of the test's own).
+#[test]
+fn group_membership_needs_its_grant() {
+    let join = format!(
+        "bytes={},{},{}",
+        libc::IPPROTO_IP,
+        libc::IP_ADD_MEMBERSHIP,
+        hex(&[239, 1, 2, 3, 0, 0, 0, 0])
+    );
+    let mut mreq6 = vec![0xff, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    mreq6.extend_from_slice(&[0; 4]);
+    let join6 = format!(
+        "bytes={},{},{}",
+        libc::IPPROTO_IPV6,
+        libc::IPV6_ADD_MEMBERSHIP,
+        hex(&mreq6)
+    );
+    let anycast = format!(
+        "bytes={},{},{}",
+        libc::IPPROTO_IPV6,
+        libc::IPV6_JOIN_ANYCAST,
+        hex(&mreq6)
+    );
+    let ops = [
+        "socket=inet,dgram",
+        join.as_str(),
+        "socket=inet6,dgram",
+        join6.as_str(),
+        anycast.as_str(),
+    ];
+    let (outcomes, output) = probe(&["--inherit-network"], &ops);
+    let denied = "fatal/permission-denied";
+    expect(
+        &outcomes,
+        &ops,
+        &["ok", denied, "ok", denied, denied],
+        &output,
+    );
+    assert!(
+        stderr(&output).contains("--allow-multicast"),
+        "{}",
+        output_text(&output)
+    );
+
+    let Some(namespace) = Namespace::create("sandbox::group_membership_needs_its_grant") else {
+        return;
+    };
+    assert!(namespace.ip(&["link", "set", "lo", "multicast", "on"]));
+    assert!(namespace.ip(&["route", "add", "224.0.0.0/4", "dev", "lo"]));
+    let output = namespace.run(
+        WASOCK,
+        &["--allow-multicast", "239.1.0.0/16"],
+        "sandbox_probe",
+        &["socket=inet,dgram", &join],
+        TIMEOUT,
+    );
+    assert!(
+        stdout(&output).contains(&format!("{join} => ok")),
+        "the granted join\n{}",
+        output_text(&output)
+    );
+}
+
+/// Options that choose interfaces, routes, headers or priorities, or
+/// share a port with other processes: refused without `--allow-raw`.
+#[test]
+fn interface_route_and_header_options_need_allow_raw() {
+    let mut pktinfo = vec![0u8; 16];
+    pktinfo.extend_from_slice(&1u32.to_ne_bytes());
+    let ops: Vec<String> = vec![
+        "socket=inet6,dgram".into(),
+        format!(
+            "bytes={},{},{}",
+            libc::IPPROTO_IPV6,
+            libc::IPV6_PKTINFO,
+            hex(&pktinfo)
+        ),
+        format!(
+            "bytes={},{},{}",
+            libc::IPPROTO_IPV6,
+            libc::IPV6_HOPOPTS,
+            hex(&[0; 8])
+        ),
+        format!(
+            "bytes={},{},{}",
+            libc::IPPROTO_IPV6,
+            libc::IPV6_DSTOPTS,
+            hex(&[0; 8])
+        ),
+        format!("set={},{},1", libc::IPPROTO_IPV6, libc::IPV6_UNICAST_IF),
+        "socket=inet,stream".into(),
+        format!("set={},{},7", libc::SOL_SOCKET, libc::SO_PRIORITY),
+        format!("set={},{},3", libc::SOL_SOCKET, libc::SO_PRIORITY),
+        format!("set={},{},1", libc::SOL_SOCKET, libc::SO_REUSEPORT),
+        format!(
+            "bytes={},{},{}",
+            libc::IPPROTO_TCP,
+            libc::TCP_CONGESTION,
+            hex(b"reno")
+        ),
+        format!(
+            "bytes={},{},{}",
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            hex(b"lo")
+        ),
+        format!("set={},{},1", libc::SOL_SOCKET, libc::SO_MARK),
+        format!("get={},{},16", libc::SOL_SOCKET, libc::SO_BINDTODEVICE),
+    ];
+    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+    let denied = "fatal/permission-denied";
+    let (outcomes, output) = probe(&["--inherit-network"], &ops);
+    expect(
+        &outcomes,
+        &ops,
+        &[
+            "ok", denied, denied, denied, denied, "ok", denied, "ok", denied, denied, denied,
+            denied, denied,
+        ],
+        &output,
+    );
+    for outcome in &outcomes[1..5] {
+        assert!(outcome.contains("needs --allow-raw"), "{outcome}");
+    }
+}
+
+/// What would open a descriptor in the host, pass the kernel's memory
+/// limits, take over other processes' connections or change the host's
+/// kernel state: refused even with `--allow-raw`. Buffer sizes are capped.
+#[test]
+fn never_allowed_options_are_refused_even_with_allow_raw() {
+    let ops: Vec<String> = vec![
+        "socket=inet,stream".into(),
+        format!("set={},{},1", libc::IPPROTO_TCP, libc::TCP_REPAIR),
+        format!(
+            "bytes={},{},{}",
+            libc::IPPROTO_TCP,
+            libc::TCP_ULP,
+            hex(b"tls")
+        ),
+        format!(
+            "set={},{},{}",
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUFFORCE,
+            1 << 30
+        ),
+        format!(
+            "set={},{},{}",
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            1 << 30
+        ),
+        format!(
+            "bytes={},{},{}",
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            hex(&[0; 16])
+        ),
+        format!("set={},{},3", libc::SOL_SOCKET, libc::SO_ATTACH_BPF),
+        format!("set={},{},{}", libc::SOL_SOCKET, libc::SO_SNDBUF, 1 << 30),
+        format!("get={},{},4", libc::SOL_SOCKET, libc::SO_SNDBUF),
+        "socket=inet,dgram".into(),
+        format!("set={},{},1", libc::IPPROTO_UDP, libc::UDP_ENCAP),
+    ];
+    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+    let denied = "fatal/permission-denied";
+    for flags in [
+        &["--inherit-network"][..],
+        &["--inherit-network", "--allow-raw"],
+    ] {
+        let (outcomes, output) = probe(flags, &ops);
+        expect(
+            &outcomes,
+            &ops,
+            &[
+                "ok", denied, denied, denied, denied, denied, denied, "ok", "ok ", "ok", denied,
+            ],
+            &output,
+        );
+        let reported = outcomes[8].trim_start_matches("ok ");
+        let bytes: Vec<u8> = (0..4)
+            .map(|i| u8::from_str_radix(&reported[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        let size = i32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        assert!(
+            size <= 2 * 4 * 1024 * 1024,
+            "SO_SNDBUF 1 GiB became {size}: the ceiling did not hold"
+        );
+    }
+}
+
+/// Peer credentials: no pidfd is ever made for the guest, the peer's pid
+/// reads 0, and the unix peer name (a host path) is refused.
+#[test]
+fn peer_credentials_show_no_host_process_or_path() {
+    let dir = TempDir::new("peer");
+    let listener = UnixListener::bind(dir.0.join("srv.sock")).expect("native unix listener");
+    let path = format!("unix:{}/srv.sock", dir.path());
+    let ops: Vec<String> = vec![
+        "socket=unix,stream".into(),
+        format!("connect={path}"),
+        format!("get={},{},4", libc::SOL_SOCKET, libc::SO_PEERPIDFD),
+        format!("get={},{},12", libc::SOL_SOCKET, libc::SO_PEERCRED),
+        format!("get={},{},108", libc::SOL_SOCKET, libc::SO_PEERNAME),
+    ];
+    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+    let (outcomes, output) = probe(&["--allow-unix", dir.path(), "--allow-raw"], &ops);
+    let denied = "fatal/permission-denied";
+    expect(
+        &outcomes,
+        &ops,
+        &["ok", "ok", denied, "ok ", denied],
+        &output,
+    );
+    let cred = outcomes[3].trim_start_matches("ok ");
+    assert!(cred.starts_with("00000000"), "the host pid leaked: {cred}");
+    for outcome in &outcomes[2..] {
+        assert!(!outcome.contains(dir.path()), "a host path: {outcome}");
+    }
+    drop(listener);
+}
+
+// ---- Addresses and protocols ----------------------------------------------------------
+
+/// The unspecified address is never a destination (Linux would take it
+/// for loopback), whatever the grants; a dual-stack `[::]` bind is
+/// checked as `0.0.0.0` too; non-default protocols need `--allow-raw`.
+#[test]
+fn unspecified_dual_stack_and_protocols() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("address").port();
+    let unspecified = format!("0.0.0.0:{port}");
+    let ops: Vec<String> = vec![
+        "socket=inet,stream".into(),
+        format!("connect={unspecified}"),
+        "socket=inet,dgram".into(),
+        format!("send-to={unspecified}"),
+        "socket=inet,dgram,136".into(),
+        "socket=inet,stream,262".into(),
+    ];
+    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+    let (outcomes, output) = probe(&["--allow-connect", &unspecified], &ops);
+    let denied = "fatal/permission-denied";
+    expect(
+        &outcomes,
+        &ops,
+        &["ok", denied, "ok", denied, denied, denied],
+        &output,
+    );
+    assert!(listener.accept().is_err(), "the connect reached loopback");
+
+    let free = UdpSocket::bind("[::]:0").expect("a free port");
+    let v6_port = free.local_addr().expect("address").port();
+    drop(free);
+    let any6 = format!("[::]:{v6_port}");
+    let bind6 = format!("bind={any6}");
+    let ops = [
+        "socket=inet6,stream",
+        bind6.as_str(),
+        "socket=inet6,stream",
+        "v6only=1",
+        bind6.as_str(),
+    ];
+    let (outcomes, output) = probe(&["--allow-bind", &any6], &ops);
+    expect(&outcomes, &ops, &["ok", denied, "ok", "ok", "ok"], &output);
+    assert!(outcomes[1].contains("dual-stack"), "{}", outcomes[1]);
+    let any4 = format!("0.0.0.0:{v6_port}");
+    let (outcomes, output) = probe(&["--allow-bind", &any6, "--allow-bind", &any4], &ops[..2]);
+    expect(&outcomes, &ops[..2], &["ok", "ok"], &output);
+}
+
+/// Resolution tells the guest nothing about the host's interfaces: a
+/// numeric name-information keeps the scope id's number, and a zone that
+/// names an interface is refused, numeric flag or not.
+#[test]
+fn resolution_reveals_no_interface_names() {
+    let ops = [
+        "name=[fe80::1%1]:80",
+        "resolve-numeric=fe80::1%lo",
+        "resolve=fe80::1%lo",
+        "resolve-numeric=fe80::1%1",
+    ];
+    let (outcomes, output) = probe(&["--allow-dns"], &ops);
+    let denied = "fatal/permission-denied";
+    expect(
+        &outcomes,
+        &ops,
+        &["ok fe80::1%1", denied, denied, "ok"],
+        &output,
+    );
+    assert!(!outcomes[0].contains("%lo"), "{}", output_text(&output));
+}
+
+// ---- Accounting and host resources ---------------------------------------------------
+
+/// `--max-sockets` counts the wasock sockets and the `wasi:sockets` ones
+/// (`std::net`) together, and closing gives slots back on both paths.
+#[test]
+fn max_sockets_counts_both_socket_apis() {
+    let output = run(&["--max-sockets", "4"], "sandbox_socket_count", &["2"]);
+    let text = stdout(&output);
+    assert!(
+        text.lines().any(|l| l.starts_with("wasock 2 std 2:")),
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        text.contains("after closing: ok"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// The threads of the host process (`/proc/PID/task`).
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |dir| dir.count())
+}
+
+/// Sockets dropped with a long linger and data unsent keep their slots
+/// until the close is done, without a host thread each, and give them
+/// back when the peer goes.
+#[test]
+fn lingering_closes_hold_their_slots_without_threads() {
+    const COUNT: usize = 40;
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    listener
+        .set_recv_buffer_size(4096)
+        .expect("small receive buffer");
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    listener.bind(&loopback.into()).expect("bind");
+    listener.listen(128).expect("listen");
+    let address = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("an inet address");
+    let stop = Arc::new(AtomicBool::new(false));
+    let accepted = {
+        let stop = Arc::clone(&stop);
+        let listener: TcpListener = listener.into();
+        listener.set_nonblocking(true).expect("nonblocking");
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => held.push(stream),
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            // Dropped with data unread: the guest's lingering sockets get a
+            // reset and their closes finish.
+            drop(held);
+        })
+    };
+    let grant = address.to_string();
+    let mut running = Wasock::new(WASOCK, guest("sandbox_linger"))
+        .flag("--allow-connect")
+        .flag(&grant)
+        .flag("--max-sockets")
+        .flag(COUNT.to_string())
+        .arg(&grant)
+        .arg(COUNT.to_string())
+        .spawn();
+    let after = running.wait_for_line("after drops: ", TIMEOUT);
+    assert_eq!(
+        after, "after drops: too-many-sockets",
+        "lingering closes hold their slots"
+    );
+    running.wait_for_line("dropped ", TIMEOUT);
+    let threads = threads_of(running.id());
+    assert!(
+        threads < 24,
+        "{threads} host threads while {COUNT} closes linger (a blocking thread each?)"
+    );
+    stop.store(true, Ordering::SeqCst);
+    accepted.join().expect("the peer thread");
+    let back = running.wait_for_line("slot back after", TIMEOUT);
+    let output = running.wait(TIMEOUT);
+    assert!(output.status.success(), "{back}\n{}", output_text(&output));
+}
+
+/// Every socket file a guest binds is removed when its socket closes (or
+/// the guest ends): the granted directory does not fill up.
+#[test]
+fn socket_files_go_with_their_sockets() {
+    let dir = TempDir::new("files");
+    let output = run(
+        &["--allow-unix", dir.path()],
+        "sandbox_unix_files",
+        &[dir.path(), "500", "3"],
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("bound 500 closed") && text.contains("kept 3"),
+        "{}",
+        output_text(&output)
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("the directory")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "socket files left behind: {left:?}");
+}
+
+/// A path swapped between the check and the use (a real socket inside
+/// one moment, a symlink to a socket outside the next) never reaches the
+/// outside socket: nothing is looked up twice and no symlink is followed.
+#[test]
+fn unix_swaps_between_check_and_use_never_reach_outside() {
+    const TRIES: &str = "4000";
+    let dir = TempDir::new("race");
+    let outside = TempDir::new("race-outside");
+    let outside_listener = UnixListener::bind(outside.0.join("real.sock")).expect("outside");
+    outside_listener.set_nonblocking(true).expect("nonblocking");
+    let inside_listener = UnixListener::bind(dir.0.join("in.sock")).expect("inside");
+    inside_listener.set_nonblocking(true).expect("nonblocking");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (escaped, reached) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let acceptor = {
+        let (stop, escaped, reached) = (stop.clone(), escaped.clone(), reached.clone());
+        thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                if outside_listener.accept().is_ok() {
+                    escaped.fetch_add(1, Ordering::SeqCst);
+                }
+                if inside_listener.accept().is_ok() {
+                    reached.fetch_add(1, Ordering::SeqCst);
+                }
+                thread::sleep(Duration::from_micros(200));
+            }
+            while outside_listener.accept().is_ok() {
+                escaped.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    let swapper = {
+        let stop = stop.clone();
+        let (dir, outside) = (dir.0.clone(), outside.0.clone());
+        thread::spawn(move || {
+            let (socket, target, link) = (dir.join("in.sock"), dir.join("target"), dir.join("tmp"));
+            while !stop.load(Ordering::SeqCst) {
+                let _ = std::fs::rename(&socket, &target);
+                thread::yield_now();
+                let _ = std::fs::rename(&target, &socket);
+                let _ = std::os::unix::fs::symlink(outside.join("real.sock"), &link);
+                let _ = std::fs::rename(&link, &target);
+                thread::yield_now();
+                let _ = std::fs::remove_file(&target);
+            }
+        })
+    };
+    let target = format!("{}/target", dir.path());
+    let output = run(
+        &["--allow-unix", dir.path()],
+        "sandbox_unix_race",
+        &[&target, TRIES],
+    );
+    thread::sleep(Duration::from_millis(100));
+    stop.store(true, Ordering::SeqCst);
+    swapper.join().expect("swapper");
+    acceptor.join().expect("acceptor");
+    assert_eq!(
+        escaped.load(Ordering::SeqCst),
+        0,
+        "connections reached the socket outside\n{}",
+        output_text(&output)
+    );
+    assert!(
+        stdout(&output).starts_with("connected "),
+        "{}",
+        output_text(&output)
+    );
+    // The inside socket was reachable while it was there.
+    let _ = reached.load(Ordering::SeqCst);
+}
+
+/// Guest-chosen text reaches the host's log escaped and bounded: no
+/// terminal escape, no line the guest forged, at most a few KiB a second,
+/// and a count of what was held back at the end.
+#[test]
+fn denial_reports_are_escaped_bounded_and_counted() {
+    let output = run(&[], "sandbox_flood", &["5000"]);
+    assert!(
+        stdout(&output).contains("flood done"),
+        "{}",
+        output_text(&output)
+    );
+    let err = &output.stderr;
+    assert!(!err.contains(&0x1b), "an escape sequence reached stderr");
+    assert!(!err.contains(&b'\r'), "a carriage return reached stderr");
+    let text = stderr(&output);
+    assert!(
+        !text.lines().any(|l| l.starts_with("wasock: forged")),
+        "a forged line\n{text}"
+    );
+    assert!(
+        text.len() < 16 * 1024,
+        "{} bytes of denials for 5000 refusals",
+        text.len()
+    );
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("more denials suppressed"),
+        "no closing count: {last:?}"
+    );
+}
+
+/// A guest directory's host path never shows in a denial.
+#[test]
+fn denials_name_the_guests_paths_only() {
+    let dir = TempDir::new("hidden");
+    std::os::unix::fs::symlink("/etc", dir.0.join("l")).expect("symlink");
+    let grant = format!("{}::/run/hidden", dir.path());
+    let ops = [
+        "socket=unix,stream",
+        "bind=unix:/run/hidden/l/x.sock",
+        "connect=unix:/run/hidden/../x",
+    ];
+    let (outcomes, output) = probe(&["--allow-unix", &grant], &ops);
+    let denied = "fatal/permission-denied";
+    expect(&outcomes, &ops, &["ok", denied, denied], &output);
+    let all = output_text(&output);
+    assert!(
+        !all.contains(dir.path()),
+        "the host directory leaked\n{all}"
+    );
+}
+
+/// `--max-memory` bounds the guest's memory, and the resource table
+/// bounds what its host calls can make: past it the guest traps; the host
+/// stays up.
+#[test]
+fn guest_memory_and_host_resources_are_bounded() {
+    let output = run(&["--max-memory", "64M"], "sandbox_memory", &["memory"]);
+    let line = stdout(&output)
+        .lines()
+        .find(|l| l.starts_with("reached "))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{}", output_text(&output)));
+    let mib: usize = line
+        .trim_start_matches("reached ")
+        .trim_end_matches(" MiB")
+        .parse()
+        .expect("a number");
+    assert!(mib < 64, "{line} under --max-memory 64M");
+    let output = run(&[], "sandbox_memory", &["table"]);
+    assert!(
+        !stdout(&output).contains("table unbounded"),
+        "{}",
+        output_text(&output)
+    );
+    assert_eq!(output.status.code(), Some(134), "{}", output_text(&output));
+}
+
+/// Least privilege: as root, `wasock run` runs guests without
+/// `CAP_NET_ADMIN` (in any set, the bounding one included, on every
+/// thread), without `CAP_NET_RAW` unless `--allow-raw`, and with no new
+/// privileges possible.
+#[test]
+fn capabilities_no_grant_needs_are_dropped() {
+    if !is_root() {
+        skip(
+            "sandbox::capabilities_no_grant_needs_are_dropped",
+            "not root: there are no capabilities to drop",
+        );
+        return;
+    }
+    const NET_ADMIN: u64 = 1 << 12;
+    const NET_RAW: u64 = 1 << 13;
+    for (flags, raw_kept) in [(&[][..], false), (&["--allow-raw"][..], true)] {
+        let mut command = Wasock::new(WASOCK, guest("sandbox_idle")).arg("2000");
+        for flag in flags {
+            command = command.flag(flag);
+        }
+        let mut running = command.spawn();
+        running.wait_for_line("idle", TIMEOUT);
+        let pid = running.id();
+        let tasks: Vec<PathBuf> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .expect("tasks")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert!(!tasks.is_empty());
+        for task in &tasks {
+            let status = std::fs::read_to_string(task.join("status")).unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| u64::from_str_radix(v.trim(), 16).unwrap_or(u64::MAX))
+            };
+            let (Some(effective), Some(bounding)) = (field("CapEff:"), field("CapBnd:")) else {
+                continue; // the thread ended meanwhile
+            };
+            assert_eq!(
+                effective & NET_ADMIN,
+                0,
+                "{task:?}: CAP_NET_ADMIN effective"
+            );
+            assert_eq!(
+                bounding & NET_ADMIN,
+                0,
+                "{task:?}: CAP_NET_ADMIN in the bounding set"
+            );
+            assert_eq!(
+                effective & NET_RAW != 0,
+                raw_kept,
+                "{task:?}: CAP_NET_RAW with {flags:?}"
+            );
+            assert!(status.contains("NoNewPrivs:\t1"), "{task:?}: no_new_privs");
+        }
+        let output = running.wait(TIMEOUT);
+        assert!(output.status.success(), "{}", output_text(&output));
+    }
+}
+
+// ---- The option allow-list, seen from the kernel's side -------------------------------
+
+/// Every level × name in 0..=300 at SOL_SOCKET, IP, IPv6, TCP, UDP, raw
+/// and unknown levels, got and set by a guest without `--allow-raw`:
+/// `strace` records every getsockopt/setsockopt the host makes, and each
+/// one is a pair the allow-list knows, each set one it allows without a
+/// grant.
+#[test]
+fn option_walk_reaches_the_kernel_only_for_allow_listed_pairs() {
+    const TEST: &str = "sandbox::option_walk_reaches_the_kernel_only_for_allow_listed_pairs";
+    let Ok(version) = std::process::Command::new("strace").arg("-V").output() else {
+        skip(TEST, "strace is not installed (.ci/run installs it)");
+        return;
+    };
+    if !version.status.success() {
+        skip(TEST, "strace does not run here");
+        return;
+    }
+    let dir = TempDir::new("strace");
+    let trace = dir.0.join("trace");
+    let output = std::process::Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-X",
+            "raw",
+            "-e",
+            "trace=setsockopt,getsockopt",
+            "-o",
+        ])
+        .arg(&trace)
+        .args([
+            WASOCK,
+            "run",
+            "--inherit-network",
+            guest("sandbox_probe"),
+            "walk",
+        ])
+        .output()
+        .expect("strace wasock");
+    let walk = stdout(&output);
+    assert!(walk.contains("walk => "), "{}", output_text(&output));
+    let text = std::fs::read_to_string(&trace).expect("the trace");
+    let known: BTreeSet<(i32, i32)> = wasock_host::policy::options::known_options()
+        .map(|(level, name, _)| (level, name))
+        .collect();
+    let policy = Policy::new().inherit_network(true);
+    let (mut gets, mut sets) = (0, 0);
+    for line in text.lines() {
+        let Some((call, rest)) = ["setsockopt(", "getsockopt("]
+            .iter()
+            .find_map(|call| line.split_once(call).map(|(_, rest)| (*call, rest)))
+        else {
+            continue;
+        };
+        let args: Vec<i32> = rest.split(',').take(3).map(parse_number).collect();
+        let (level, name) = (args[1], args[2]);
+        assert!(
+            known.contains(&(level, name)),
+            "{call} of an unknown pair reached the kernel: {line}"
+        );
+        if call == "setsockopt(" {
+            sets += 1;
+            // It was set on the walk's TCP or its UDP socket.
+            let allowed = [Kind::Stream, Kind::Dgram].into_iter().any(|kind| {
+                let target = OptionTarget {
+                    family: Family::Inet,
+                    kind,
+                };
+                matches!(
+                    policy.check_set_option(level, name, target, &1i32.to_ne_bytes()),
+                    Ok(_) | Err(OptionRefusal::Invalid(_))
+                )
+            });
+            assert!(
+                allowed,
+                "a set the allow-list refuses reached the kernel: {line}"
+            );
+        } else {
+            gets += 1;
+        }
+    }
+    assert!(
+        gets > 100 && sets > 50,
+        "the walk reached the kernel {gets} + {sets} times:\n{walk}"
+    );
+}
+
+/// A number as strace prints it with `-X raw` (`0x29`, `-1`, `6`).
+fn parse_number(text: &str) -> i32 {
+    let text = text.trim();
+    match text.strip_prefix("0x") {
+        Some(hex) => u32::from_str_radix(hex, 16).map_or(i32::MIN, |v| v as i32),
+        None => text.parse().unwrap_or(i32::MIN),
+    }
+}
