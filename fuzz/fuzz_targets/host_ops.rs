@@ -4,16 +4,22 @@
 //!
 //! Every address is forced onto 127.0.0.1 / ::1 (port 0, or the port of a
 //! socket this input created, so no traffic reaches anyone else's server)
-//! or onto a unix path confined by the policy to a temporary directory.
-//! Raw sockets only with ICMP protocols. Low-level options go through the
-//! default policy's `check_option` first, as the glue does. At most
+//! or onto a unix path confined by the policy to a temporary directory
+//! (which holds symlinks leading in and out, a hard link to a socket
+//! outside, and subdirectories, so arbitrary path shapes meet them). Raw
+//! sockets only with ICMP protocols. Low-level options (any level and
+//! name) go through the policy's allow-list first, as the glue does, and
+//! the bytes it returns are what is set. At most
 //! [`MAX_OPS`] operations and [`MAX_SOCKETS`] sockets per input, every
 //! blocking call with a timeout of at most 20 ms.
 //!
 //! Invariants checked: no panic; a closed socket fails every call with
-//! `closed`; a receive returns at most what was asked and at most
-//! `RECEIVE_CAP`; a send reports at most what it was given; an option read
-//! returns at most `OPTION_BYTES_CAP` bytes; socket descriptors do not leak
+//! `closed`; a receive returns at most what was asked and at most its cap;
+//! a send reports at most what it was given; an option read returns at
+//! most `OPTION_BYTES_CAP` bytes; an option the allow-list lets through is
+//! one it knows; a unix path the policy accepts resolves to a directory or
+//! socket beneath the granted directory, never a symlink; every socket file
+//! a bind made is gone once its socket is; socket descriptors do not leak
 //! across inputs.
 #![no_main]
 
@@ -26,8 +32,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use wasock_host::error::ErrorCode;
 use wasock_host::options::{self, OPTION_BYTES_CAP};
-use wasock_host::policy::Policy;
-use wasock_host::socket::{Family, HostSocket, Kind, RecvFlags, SendFlags, ShutdownHow, RECEIVE_CAP};
+use wasock_host::policy::options::known_options;
+use wasock_host::policy::{OptionTarget, Policy, UnixBindTarget, UnixConnectTarget};
+use wasock_host::socket::{Family, HostSocket, Kind, RecvFlags, SendFlags, ShutdownHow, DATAGRAM_RECEIVE_CAP, RECEIVE_CAP};
 
 const MAX_OPS: usize = 48;
 const MAX_SOCKETS: usize = 8;
@@ -92,6 +99,8 @@ enum Op {
     SetBytes { socket: u8, level: Level, name: i32, value: Vec<u8> },
     Typed { socket: u8, which: u8, value: u32, set: bool },
     Linger { socket: u8, value: Option<u32> },
+    /// A unix path shape checked by the policy, for bind or connect.
+    UnixPath { path: String, bind: bool },
 }
 
 struct Sandbox {
@@ -132,6 +141,20 @@ fn sandbox() -> &'static Sandbox {
         let dir = std::env::temp_dir().join(format!("wasock-fuzz-ops-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temporary directory");
         let dir = dir.canonicalize().expect("canonical temporary directory");
+        // Path shapes to meet: subdirectories, symlinks in and out, a
+        // hard link to a socket outside, a socket outside.
+        let outside = dir.with_extension("outside");
+        let _ = std::fs::create_dir_all(&outside);
+        let _ = std::fs::create_dir_all(dir.join("sub/deeper"));
+        let _ = std::os::unix::fs::symlink(&outside, dir.join("out"));
+        let _ = std::os::unix::fs::symlink(dir.join("sub"), dir.join("in"));
+        let outside_socket = outside.join("real.sock");
+        let _ = std::fs::remove_file(&outside_socket);
+        if let Ok(listener) = std::os::unix::net::UnixListener::bind(&outside_socket) {
+            std::mem::forget(listener);
+            let _ = std::fs::hard_link(&outside_socket, dir.join("sub/hard.sock"));
+            let _ = std::os::unix::fs::symlink(&outside_socket, dir.join("sub/link.sock"));
+        }
         let spec = format!("{}::/s", dir.display()).parse().expect("unix grant");
         let policy = Policy::new().allow_unix(spec).expect("grant");
         let baseline_fds = open_fds();
@@ -169,40 +192,105 @@ fn level(level: &Level) -> i32 {
     }
 }
 
+/// What a unix address was checked into: it must live until the
+/// syscall that uses it is made.
+enum Keep {
+    Nothing,
+    Bind(UnixBindTarget),
+    Connect(UnixConnectTarget),
+}
+
+/// Where `os_path` (a `/proc/self/fd/N[/NAME]` path) really is.
+fn real_path(os_path: &socket2::SockAddr) -> Option<PathBuf> {
+    let path = os_path.as_pathname()?;
+    let (fd_part, name) = match path.parent() {
+        Some(parent) if parent.starts_with("/proc/self/fd/") && parent != std::path::Path::new("/proc/self/fd") => {
+            (parent.to_path_buf(), path.file_name().map(PathBuf::from))
+        }
+        _ => (path.to_path_buf(), None),
+    };
+    let real = std::fs::read_link(fd_part).ok()?;
+    Some(match name {
+        Some(name) => real.join(name),
+        None => real,
+    })
+}
+
 /// The OS address for `target` on a socket of `family`, loopback or
 /// sandboxed only; `None` where the policy refuses the unix path.
-fn address(sb: &Sandbox, sockets: &[Option<HostSocket>], family: Family, target: &Target) -> Option<socket2::SockAddr> {
+fn address(
+    sb: &Sandbox,
+    sockets: &[Option<HostSocket>],
+    family: Family,
+    target: &Target,
+    binding: bool,
+) -> Option<(socket2::SockAddr, Keep)> {
     let loopback = |port: u16| match family {
         Family::Inet6 => socket2::SockAddr::from(SocketAddr::from((Ipv6Addr::LOCALHOST, port))),
         _ => socket2::SockAddr::from(SocketAddr::from((Ipv4Addr::LOCALHOST, port))),
     };
+    let unix = |path: &str| -> Option<(socket2::SockAddr, Keep)> {
+        if binding {
+            let target = sb.policy.unix_bind(path).ok()?;
+            let os = target.os_address().ok()?;
+            let real = real_path(&os)?;
+            assert!(real.starts_with(&sb.dir), "{path:?} would bind at {}", real.display());
+            Some((os, Keep::Bind(target)))
+        } else {
+            let target = sb.policy.unix_connect(path).ok()?;
+            let os = target.os_address().ok()?;
+            let real = real_path(&os)?;
+            assert!(real.starts_with(&sb.dir), "{path:?} would connect to {}", real.display());
+            Some((os, Keep::Connect(target)))
+        }
+    };
     match target {
-        Target::Loopback => Some(loopback(0)),
+        Target::Loopback => Some((loopback(0), Keep::Nothing)),
         Target::Own(n) => {
             let own = sockets.get(usize::from(*n) % MAX_SOCKETS)?.as_ref()?;
+            if let Some(file) = own.bound_file() {
+                return unix(file.guest_path());
+            }
             let local = own.local_address().ok()?;
             if let Some(ip) = local.as_socket() {
                 // Only ever loopback, whatever the socket is bound to.
-                return Some(loopback(ip.port()));
+                return Some((loopback(ip.port()), Keep::Nothing));
             }
-            if local.is_unix() {
-                let path = local.as_pathname()?;
-                if path.starts_with(&sb.dir) {
-                    return Some(local);
-                }
-            }
-            Some(loopback(0))
+            Some((loopback(0), Keep::Nothing))
         }
-        Target::Unix(path) => {
-            let host = sb.policy.unix_path("connect", path).ok()?;
-            assert!(host.starts_with(&sb.dir), "{path:?} escaped to {}", host.display());
-            wasock_host::addr::unix_sockaddr(&host).ok()
-        }
-        Target::UnixSlot(n) => {
-            let host = sb.policy.unix_path("bind", &format!("/s/slot{}", n % 4)).ok()?;
-            wasock_host::addr::unix_sockaddr(&host).ok()
-        }
+        Target::Unix(path) => unix(path),
+        Target::UnixSlot(n) => unix(&format!("/s/slot{}", n % 4)),
     }
+}
+
+/// What one receive may return on a socket of `kind`.
+fn receive_cap(kind: Kind) -> usize {
+    match kind {
+        Kind::Stream => RECEIVE_CAP,
+        Kind::Dgram | Kind::Raw => DATAGRAM_RECEIVE_CAP,
+    }
+}
+
+fn is_known(level: i32, name: i32) -> bool {
+    known_options().any(|(l, n, _)| (l, n) == (level, name))
+}
+
+/// The allow-list's verdict on reading (level, name) from `s`; what it lets
+/// through must be a pair it knows.
+fn allowed_get(sb: &Sandbox, s: &HostSocket, level: i32, name: i32) -> Option<wasock_host::policy::GetFilter> {
+    let target = OptionTarget { family: s.family(), kind: s.kind() };
+    let filter = sb.policy.check_get_option(level, name, target).ok()?;
+    assert!(is_known(level, name), "get {level}/{name} passed but is not in the allow-list");
+    Some(filter)
+}
+
+/// The allow-list's verdict on writing `value` to (level, name) on `s`:
+/// the bytes to set.
+fn allowed_set(sb: &Sandbox, s: &HostSocket, level: i32, name: i32, value: &[u8]) -> Option<Vec<u8>> {
+    let target = OptionTarget { family: s.family(), kind: s.kind() };
+    let bytes = sb.policy.check_set_option(level, name, target, value).ok()?.into_owned();
+    assert!(is_known(level, name), "set {level}/{name} passed but is not in the allow-list");
+    Some(bytes)
 }
 
 fn check_closed<T: std::fmt::Debug>(closed: bool, result: &wasock_host::error::Result<T>) {
@@ -242,11 +330,14 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
             }
             Op::Bind { socket, target } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
-                let Some(to) = address(sb, &sockets, s.family(), &target) else { continue };
+                let Some((to, keep)) = address(sb, &sockets, s.family(), &target, true) else { continue };
                 let s = sockets[pick(socket)].as_mut().expect("present");
                 let closed = s.is_closed();
                 let result = s.bind(&to);
                 check_closed(closed, &result);
+                if let (Ok(()), Keep::Bind(target)) = (&result, keep) {
+                    s.attach_bound_file(target.into_bound_file());
+                }
             }
             Op::Listen { socket, backlog } => {
                 let Some(s) = sockets[pick(socket)].as_mut() else { continue };
@@ -256,11 +347,12 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
             }
             Op::Connect { socket, target, timeout_ms } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
-                let Some(to) = address(sb, &sockets, s.family(), &target) else { continue };
+                let Some((to, keep)) = address(sb, &sockets, s.family(), &target, false) else { continue };
                 let s = sockets[pick(socket)].as_mut().expect("present");
                 let closed = s.is_closed();
                 let result = s.connect(&to, timeout(timeout_ms)).await;
                 check_closed(closed, &result);
+                drop(keep);
             }
             Op::Accept { socket, timeout_ms } => {
                 let Some(s) = sockets[pick(socket)].as_mut() else { continue };
@@ -284,32 +376,35 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
             }
             Op::SendTo { socket, len, byte, target, flags, timeout_ms } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
-                let Some(to) = address(sb, &sockets, s.family(), &target) else { continue };
+                let Some((to, keep)) = address(sb, &sockets, s.family(), &target, false) else { continue };
                 let s = sockets[pick(socket)].as_mut().expect("present");
                 let data = vec![byte; (len as usize) % MAX_SEND];
                 let closed = s.is_closed();
                 let result = s.send_to(&data, &to, send_flags(flags), timeout(timeout_ms)).await;
                 check_closed(closed, &result);
+                drop(keep);
                 if let Ok(n) = result {
                     assert!(n <= data.len(), "sent {n} of {}", data.len());
                 }
             }
             Op::Receive { socket, max, flags, timeout_ms } => {
                 let Some(s) = sockets[pick(socket)].as_mut() else { continue };
+                let cap = receive_cap(s.kind());
                 let closed = s.is_closed();
                 let result = s.receive(max, recv_flags(flags), timeout(timeout_ms)).await;
                 check_closed(closed, &result);
                 if let Ok(data) = result {
-                    assert!(data.len() <= max as usize && data.len() <= RECEIVE_CAP, "{} bytes for {max}", data.len());
+                    assert!(data.len() <= max as usize && data.len() <= cap, "{} bytes for {max}", data.len());
                 }
             }
             Op::ReceiveFrom { socket, max, flags, timeout_ms } => {
                 let Some(s) = sockets[pick(socket)].as_mut() else { continue };
+                let cap = receive_cap(s.kind());
                 let closed = s.is_closed();
                 let result = s.receive_from(max, recv_flags(flags), timeout(timeout_ms)).await;
                 check_closed(closed, &result);
                 if let Ok((data, from, _truncated)) = result {
-                    assert!(data.len() <= max as usize && data.len() <= RECEIVE_CAP, "{} bytes for {max}", data.len());
+                    assert!(data.len() <= max as usize && data.len() <= cap, "{} bytes for {max}", data.len());
                     if let Some(from) = from {
                         let _ = wasock_host::addr::to_wit(&from, &sb.policy);
                     }
@@ -360,44 +455,40 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
             Op::GetInt { socket, level: l, name } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
                 let l = level(&l);
-                if Policy::new().check_option(l, name).is_err() {
-                    continue;
-                }
+                let Some(filter) = allowed_get(sb, s, l, name) else { continue };
                 let closed = s.is_closed();
-                let result = s.get_option_int(l, name);
+                let result = s.get_option_bytes(l, name, 4);
                 check_closed(closed, &result);
+                if let Ok(mut bytes) = result {
+                    filter.apply(&mut bytes);
+                }
             }
             Op::GetBytes { socket, level: l, name, max } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
                 let l = level(&l);
-                if Policy::new().check_option(l, name).is_err() {
-                    continue;
-                }
+                let Some(filter) = allowed_get(sb, s, l, name) else { continue };
                 let closed = s.is_closed();
                 let result = s.get_option_bytes(l, name, max);
                 check_closed(closed, &result);
-                if let Ok(bytes) = result {
+                if let Ok(mut bytes) = result {
                     assert!(bytes.len() <= max as usize && bytes.len() <= OPTION_BYTES_CAP);
+                    filter.apply(&mut bytes);
                 }
             }
             Op::SetInt { socket, level: l, name, value } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
                 let l = level(&l);
-                if Policy::new().check_option(l, name).is_err() {
-                    continue;
-                }
+                let Some(bytes) = allowed_set(sb, s, l, name, &value.to_ne_bytes()) else { continue };
                 let closed = s.is_closed();
-                let result = s.set_option_int(l, name, value);
+                let result = s.set_option_bytes(l, name, &bytes);
                 check_closed(closed, &result);
             }
             Op::SetBytes { socket, level: l, name, value } => {
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
                 let l = level(&l);
-                if Policy::new().check_option(l, name).is_err() {
-                    continue;
-                }
+                let Some(bytes) = allowed_set(sb, s, l, name, &value) else { continue };
                 let closed = s.is_closed();
-                let result = s.set_option_bytes(l, name, &value);
+                let result = s.set_option_bytes(l, name, &bytes);
                 check_closed(closed, &result);
             }
             Op::Typed { socket, which, value, set } => {
@@ -439,8 +530,20 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
                     let _ = s.get_u8_option(&options::IP_TTL);
                 }
             }
+            Op::UnixPath { path, bind } => {
+                // `address` asserts where an accepted path resolves.
+                let target = if bind { Target::UnixSlot(0) } else { Target::Unix(path.clone()) };
+                if bind {
+                    if let Ok(t) = sb.policy.unix_bind(&path) {
+                        let real = t.os_address().ok().as_ref().and_then(real_path);
+                        assert!(real.is_none_or(|r| r.starts_with(&sb.dir)), "{path:?} escaped");
+                    }
+                } else {
+                    let _ = address(sb, &sockets, Family::Unix, &target, false);
+                }
+            }
             Op::Linger { socket, value } => {
-                // Lingering blocks close(2) even on a non-blocking socket: keep it short.
+                // A lingering close waits (on the reactor): keep it short.
                 let value = value.map(|v| v % 2);
                 let Some(s) = sockets[pick(socket)].as_ref() else { continue };
                 let closed = s.is_closed();
@@ -466,14 +569,22 @@ fuzz_target!(|data: &[u8]| {
     }
     let described = format!("{ops:?}");
     sb.runtime.block_on(run(sb, ops));
-    // Unix socket files bound by this input.
-    if let Ok(entries) = std::fs::read_dir(&sb.dir) {
-        for entry in entries.flatten() {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-    // A lingering socket is closed on a blocking thread (its close(2) may
-    // wait): give those a bounded moment.
+    // Every socket file a bind made went with its socket.
+    let left: Vec<_> = std::fs::read_dir(&sb.dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| {
+                    use std::os::unix::fs::FileTypeExt;
+                    t.is_socket()
+                }))
+                .map(|e| e.file_name())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "socket files left behind: {left:?} after {described}");
+    // A lingering close finishes on the reactor (for at most the linger
+    // time, here 1 s): give those a bounded moment.
     let mut now = open_fds();
     for _ in 0..300 {
         if now <= sb.baseline_fds {

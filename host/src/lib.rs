@@ -54,13 +54,13 @@
 //! }
 //!
 //! #[tokio::main]
-//! async fn main() -> anyhow::Result<()> {
+//! async fn main() -> wasmtime::Result<()> {
 //!     let mut config = Config::new();
 //!     config.wasm_component_model(true);
-//!     let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     let engine = Engine::new(&config)?;
 //!
 //!     let mut linker = Linker::<MyState>::new(&engine);
-//!     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
 //!     wasock_host::add_to_linker(&mut linker)?;
 //!
 //!     // Only loopback port 8080 and DNS; everything else is refused.
@@ -73,11 +73,11 @@
 //!         table: ResourceTable::new(),
 //!     };
 //!     let mut store = Store::new(&engine, state);
-//!     let component = Component::from_file(&engine, "guest.wasm").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!     let component = Component::from_file(&engine, "guest.wasm")?;
 //!     let command = Command::instantiate_async(&mut store, &component, &linker)
 //!         .await
-//!         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-//!     let exit = command.wasi_cli_run().call_run(&mut store).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+//!         ?;
+//!     let exit = command.wasi_cli_run().call_run(&mut store).await?;
 //!     std::process::exit(if exit.is_ok() { 0 } else { 1 })
 //! }
 //! ```
