@@ -38,6 +38,22 @@ struct Input<'a> {
 }
 
 /// A temporary directory granted with `--allow-unix DIR::/sockets`.
+/// Where `os` (a `/proc/self/fd/N[/NAME]` address) really is.
+fn real_path(os: &socket2::SockAddr) -> Option<PathBuf> {
+    let path = os.as_pathname()?;
+    let (fd_part, name) = match path.parent() {
+        Some(parent) if parent.starts_with("/proc/self/fd/") && parent != std::path::Path::new("/proc/self/fd") => {
+            (parent.to_path_buf(), path.file_name().map(PathBuf::from))
+        }
+        _ => (path.to_path_buf(), None),
+    };
+    let real = std::fs::read_link(fd_part).ok()?;
+    Some(match name {
+        Some(name) => real.join(name),
+        None => real,
+    })
+}
+
 fn sandbox() -> &'static (PathBuf, Policy) {
     static SANDBOX: OnceLock<(PathBuf, Policy)> = OnceLock::new();
     SANDBOX.get_or_init(|| {
@@ -95,15 +111,14 @@ fuzz_target!(|data: &[u8]| {
         }
         GuestAddress::Unix(path) => {
             let (dir, policy) = sandbox();
-            for operation in ["bind", "connect"] {
-                if let Ok(host_path) = policy.unix_path(operation, &path) {
-                    assert!(
-                        host_path.starts_with(dir),
-                        "{path:?} escapes to {} (granted {})",
-                        host_path.display(),
-                        dir.display()
-                    );
-                    if let Ok(os) = addr::unix_sockaddr(&host_path) {
+            let bind = policy.unix_bind(&path).ok().and_then(|t| t.os_address().ok().map(|os| (os, Some(t), None)));
+            let connect = policy.unix_connect(&path).ok().and_then(|t| t.os_address().ok().map(|os| (os, None, Some(t))));
+            for (os, _bind_keep, _connect_keep) in bind.into_iter().chain(connect) {
+                // The OS address goes through the grant's directory handle;
+                // where that really is must be inside the granted directory.
+                if let Some(real) = real_path(&os) {
+                    assert!(real.starts_with(dir), "{path:?} escapes to {} (granted {})", real.display(), dir.display());
+                    if let Ok(os) = addr::unix_sockaddr(&real) {
                         // The guest's name for it comes back inside /sockets.
                         if let Some(SocketAddress::Unix(guest)) = addr::to_wit(&os, policy) {
                             assert!(guest.is_empty() || guest.starts_with("/sockets"), "{path:?} -> {guest:?}");

@@ -61,8 +61,15 @@ fn check_spec(text: &str, probe: Option<SocketAddr>) {
     let inside = SocketAddr::new(network, grant.ports.low);
     assert!(grant.matches(&inside), "{text:?}: {grant:?} does not match its own {inside}");
     let policy = Policy::new().allow_connect(grant).allow_bind(grant);
-    assert!(policy.check_connect(&inside).is_ok(), "{text:?}: policy refuses {inside}");
-    assert!(policy.check_bind(&inside).is_ok(), "{text:?}: policy refuses bind {inside}");
+    // The unspecified address is no destination, whatever the grants.
+    let unspecified = inside.ip().is_unspecified()
+        || matches!(inside.ip(), std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_unspecified()));
+    assert_eq!(policy.check_connect(&inside).is_ok(), !unspecified, "{text:?}: policy on connect to {inside}");
+    assert_eq!(
+        policy.check_bind(&inside, false),
+        Ok(wasock_host::policy::BindGrant::Granted),
+        "{text:?}: policy refuses bind {inside}"
+    );
     if let Some(above) = grant.ports.high.checked_add(1) {
         let outside = SocketAddr::new(network, above);
         assert!(!grant.matches(&outside), "{text:?}: {grant:?} matches {outside}");
@@ -70,6 +77,12 @@ fn check_spec(text: &str, probe: Option<SocketAddr>) {
     }
     if let Some(probe) = probe {
         let matched = grant.matches(&probe);
-        assert_eq!(policy.check_connect(&probe).is_ok(), matched, "{text:?}: policy and grant disagree on {probe}");
+        let unspecified = probe.ip().is_unspecified()
+            || matches!(probe.ip(), std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_unspecified()));
+        assert_eq!(
+            policy.check_connect(&probe).is_ok(),
+            matched && !unspecified,
+            "{text:?}: policy and grant disagree on {probe}"
+        );
     }
 }

@@ -197,7 +197,7 @@ fn level(level: &Level) -> i32 {
 enum Keep {
     Nothing,
     Bind(UnixBindTarget),
-    Connect(UnixConnectTarget),
+    Connect(#[allow(dead_code)] UnixConnectTarget),
 }
 
 /// Where `os_path` (a `/proc/self/fd/N[/NAME]` path) really is.
