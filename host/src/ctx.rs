@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
-use crate::bindings::wasock::socket::{resolve, socket, types};
+use crate::bindings::wasock::socket::{poll_set, resolve, socket, types};
 use crate::error::{Error, ErrorClass, ErrorCode};
 use crate::policy::Policy;
 
@@ -35,6 +35,9 @@ pub struct WasockCtx {
     resolutions: Arc<AtomicUsize>,
     /// The limit on `resolutions`.
     max_resolutions: usize,
+    /// The guest's poll sets and registrations, for their limits and for
+    /// removing a closing socket from its sets.
+    pub(crate) poll_sets: crate::poll_set::Memberships,
 }
 
 impl WasockCtx {
@@ -45,6 +48,7 @@ impl WasockCtx {
             open_sockets: 0,
             resolutions: Arc::new(AtomicUsize::new(0)),
             max_resolutions: DEFAULT_MAX_RESOLUTIONS,
+            poll_sets: Default::default(),
         }
     }
 
@@ -124,7 +128,7 @@ impl HasData for HasWasock {
     type Data<'a> = WasockCtxView<'a>;
 }
 
-/// Adds the `wasock:socket` interfaces (types, resolve, socket) to
+/// Adds the `wasock:socket` interfaces (types, resolve, socket, poll-set) to
 /// `linker`.
 ///
 /// Only those: `wasi:io/poll` and `wasi:clocks` (what socket pollables and
@@ -136,6 +140,7 @@ pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> anyhow:
     types::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
     resolve::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
     socket::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
+    poll_set::add_to_linker::<T, HasWasock>(linker, T::wasock).map_err(to_anyhow)?;
     Ok(())
 }
 

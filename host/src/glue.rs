@@ -530,6 +530,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     async fn close(&mut self, this: Resource<HostSocket>) -> HostResult<()> {
+        crate::glue_poll_set::forget_socket(self, &this).map_err(HostError::Trap)?;
         let socket = self.table.get_mut(&this)?;
         let was_open = !socket.is_closed();
         let result = socket.close().await;
@@ -901,6 +902,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     fn drop(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<()> {
+        crate::glue_poll_set::forget_socket(self, &this)?;
         // Deleting closes the OS socket (its last owner goes away).
         let socket = self.table.delete(this)?;
         if !socket.is_closed() {
