@@ -24,7 +24,10 @@
 //!   ([`set_default_timeouts`]), per socket, and per call.
 //! - [`ports`]: buffered `Read`/`BufRead`/`Write` ports over a socket, the
 //!   spec's `socket-i/o-ports`.
-//! - [`poll::Poller`]: wait on many sockets (and a timeout) at once.
+//! - [`poll::Registry`]: wait on many sockets (and a timeout) at once,
+//!   through a persistent interest set on the host (mio-style: [`poll::Token`],
+//!   [`Interest`], [`poll::Events`]); [`poll::Poller`] and
+//!   [`poll::wait_any`] are simpler forms of it.
 //! - [`constants`]: the host's numbers for the spec's constant names.
 //!
 //! # TCP client

@@ -1,0 +1,170 @@
+//! The poll set (WIT `poll-set`, SDK `wasock::poll::Registry`) through the
+//! real binary against native peers on loopback: level- and
+//! edge-triggered semantics, zero-timeout waits that agree with `poll(2)`,
+//! composition with a timer in one `wasi:io/poll`, hang-up, removal on
+//! close and drop, the per-guest bounds; and the servers built on it
+//! (`echo-server`, `async-echo-server`) serving every other client while
+//! one never reads.
+//!
+//! Run: `cargo test -p wasock-host --test e2e poll_set::`
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wasock_tests::{Running, Wasock, guest, output_text};
+
+use crate::WASOCK;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A native peer for `poll_set_semantics`: on each of `connections`
+/// connections writes `abcd`, then obeys one-byte commands (`m`: write
+/// `more`, `b`: write `x`, `c`: close).
+fn scripted_peer(connections: usize) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
+    let address = listener.local_addr().expect("listener address");
+    thread::spawn(move || {
+        for _ in 0..connections {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(TIMEOUT));
+                if stream.write_all(b"abcd").is_err() {
+                    return;
+                }
+                let mut command = [0u8; 1];
+                // Bounded by the commands the guest sends (a few hundred).
+                for _ in 0..10_000 {
+                    if stream.read_exact(&mut command).is_err() {
+                        return;
+                    }
+                    let reply: &[u8] = match &command {
+                        b"m" => b"more",
+                        b"b" => b"x",
+                        _ => return,
+                    };
+                    if stream.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
+
+/// Level and edge triggering, zero-timeout waits, the set's pollable with
+/// a timer, hang-up, removal on close and drop, and the bounds, each
+/// checked by the guest (it prints `ok NAME` for each).
+#[test]
+fn level_edge_zero_timeout_timer_hang_up_removal_and_bounds() {
+    let peer = scripted_peer(2);
+    let output = Wasock::new(WASOCK, guest("poll_set_semantics"))
+        .flag("--allow-connect")
+        .flag(peer.to_string())
+        .flag("--max-sockets")
+        .flag("4")
+        .arg(peer.to_string())
+        .run(TIMEOUT);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", output_text(&output));
+    for check in [
+        "level",
+        "edge",
+        "zero-timeout",
+        "timer",
+        "hang-up",
+        "removal",
+        "bounds",
+    ] {
+        assert!(
+            stdout.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(&output)
+        );
+    }
+}
+
+fn start_server(name: &str) -> (Running, SocketAddr) {
+    let mut server = Wasock::new(WASOCK, guest(name))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:*")
+        .arg("127.0.0.1:0")
+        .spawn();
+    let address = server.wait_for_listening(TIMEOUT);
+    (server, address)
+}
+
+fn connect(address: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
+    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    stream.set_write_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    stream
+}
+
+/// One client sends and never reads until the server's socket to it is
+/// full both ways; meanwhile two other clients keep getting their echoes.
+fn serves_others_while_one_never_reads(name: &str) {
+    let (server, address) = start_server(name);
+    let hog = connect(address);
+    hog.set_nonblocking(true).expect("non-blocking");
+    let mut hog = hog;
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut pushed = 0usize;
+    let mut stalled_since: Option<Instant> = None;
+    let start = Instant::now();
+    // Write until the writes have been refused for half a second: the
+    // server's echo to the hog can go nowhere (the hog never reads), so
+    // it stopped receiving from it. Bounded: 256 MiB, 60 s.
+    while pushed < 256 << 20 && start.elapsed() < TIMEOUT {
+        match hog.write(&chunk) {
+            Ok(n) => {
+                pushed += n;
+                stalled_since = None;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_millis(500) {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("{name}: the never-reading client's write failed: {e}"),
+        }
+    }
+    assert!(
+        stalled_since.is_some(),
+        "{name}: {pushed} bytes went in and the server still took more"
+    );
+    let mut others: Vec<TcpStream> = (0..2).map(|_| connect(address)).collect();
+    for round in 0..100u32 {
+        for (index, other) in others.iter_mut().enumerate() {
+            let message = format!("round {round} client {index}\n");
+            other.write_all(message.as_bytes()).expect("write");
+            let mut echo = vec![0u8; message.len()];
+            other.read_exact(&mut echo).unwrap_or_else(|e| {
+                panic!("{name}: client {index} got no echo in round {round} while one client never reads: {e}")
+            });
+            assert_eq!(echo, message.as_bytes());
+        }
+    }
+    drop(hog);
+    drop(others);
+    let output = server.kill();
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// `echo-server` (a `Registry` loop) serves everyone else while one
+/// client never reads its echoes.
+#[test]
+fn echo_server_serves_others_while_one_client_never_reads() {
+    serves_others_while_one_never_reads("echo-server");
+}
