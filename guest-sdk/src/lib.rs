@@ -29,6 +29,9 @@
 //!   [`Interest`], [`poll::Events`]); [`poll::Poller`] and
 //!   [`poll::wait_any`] are simpler forms of it.
 //! - [`constants`]: the host's numbers for the spec's constant names.
+//! - `async_io` (cargo feature `async`): async sockets, a small executor
+//!   and timers over the poll set; with the feature `wstd`, async sockets
+//!   also run under `wstd::runtime::block_on`.
 //!
 //! # TCP client
 //!
@@ -153,6 +156,8 @@ macro_rules! flags {
 pub(crate) use flags;
 
 mod addr;
+#[cfg(feature = "async")]
+pub mod async_io;
 pub mod constants;
 mod error;
 mod options;
