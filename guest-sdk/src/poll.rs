@@ -434,7 +434,7 @@ fn interest_readiness(interest: Interest) -> Readiness {
 }
 
 fn intersects(a: Readiness, b: Readiness) -> bool {
-    !(Readiness::from(wit::Readiness::from_bits_retain(a.0.bits() & b.0.bits()))).is_empty()
+    a.0.bits() & b.0.bits() != 0
 }
 
 /// Takes the events of this thread's subscription set (waiting up to

@@ -353,3 +353,21 @@ fn async_socket_runs_under_wstd_block_on() {
         output_text(&output)
     );
 }
+
+/// `Subscription` / `wait_any` over a thread's edge-triggered set keep
+/// `poll(2)`'s level-triggered contract.
+#[test]
+fn subscriptions_and_wait_any_are_level_triggered() {
+    let peer = scripted_peer(2);
+    let output = Wasock::new(WASOCK, guest("poll_set_subscriptions"))
+        .flag("--allow-connect")
+        .flag(peer.to_string())
+        .arg(peer.to_string())
+        .run(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("ok subscriptions"),
+        "{}",
+        output_text(&output)
+    );
+}

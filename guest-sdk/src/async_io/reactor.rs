@@ -199,7 +199,7 @@ pub(crate) fn has_work() -> bool {
 pub(crate) fn turn(timeout: Option<Duration>) -> Result<()> {
     // Take what the wait needs out of the cell, so wakers that run
     // during the announcements may use the reactor.
-    let (registry_events, mut events) = REACTOR.with(|cell| {
+    let (timeout, mut events) = REACTOR.with(|cell| {
         let mut reactor = cell.borrow_mut();
         let next_timer = reactor.timers.keys().next().map(|(deadline, _)| *deadline);
         let mut timeout = timeout;
@@ -210,7 +210,6 @@ pub(crate) fn turn(timeout: Option<Duration>) -> Result<()> {
         let events = std::mem::replace(&mut reactor.events, Events::with_capacity(1));
         (timeout, events)
     });
-    let timeout = registry_events;
     let polled = REACTOR.with(|cell| -> Result<bool> {
         let reactor = cell.borrow();
         match reactor.registry.as_ref() {

@@ -194,7 +194,7 @@ fn run() -> Result<()> {
         return Err("removal: the byte did not come".into());
     }
     level.close().map_err(err("close"))?;
-    if first.len() != 0 || second.len() != 1 {
+    if !first.is_empty() || second.len() != 1 {
         return Err(format!(
             "removal: after close the registries hold {} and {}",
             first.len(),
@@ -209,7 +209,7 @@ fn run() -> Result<()> {
         other => return Err(format!("removal: deregister after close gave {other:?}")),
     }
     drop(edge);
-    if second.len() != 0 {
+    if !second.is_empty() {
         return Err(format!(
             "removal: after drop the registry holds {}",
             second.len()
