@@ -231,12 +231,20 @@ fn main() {
             for &count in sizes.idle_counts {
                 // Both ends of every connection are in this machine's
                 // descriptor tables: the guest's host and this process.
-                if count + 1_000 > fd_limit {
+                let count = if count + 1_000 > fd_limit {
+                    // The guest's host holds one end of every connection
+                    // in one process: measure the most that fits.
+                    let fits = fd_limit.saturating_sub(1_000) / 1_000 * 1_000;
                     println!(
-                        "{name:<20} {count:>8} | skipped: the descriptor limit is {fd_limit} (raising it needs root)"
+                        "{name:<20} {count:>8} | does not fit: this process may hold {fd_limit} descriptors (raising the hard limit needs CAP_SYS_RESOURCE); measuring {fits} instead"
                     );
-                    continue;
-                }
+                    if fits <= 100 {
+                        continue;
+                    }
+                    fits
+                } else {
+                    count
+                };
                 let (per_connection, latency) =
                     idle_scale(name, count, sizes.round_trips.min(2_000));
                 let base = *first.get_or_insert(latency);

@@ -2,10 +2,11 @@
 //! `wstd::runtime::block_on` (the WASI 0.2 async runtime), its waits
 //! scheduled on wstd's reactor, beside a wstd timer in the same task.
 //!
-//! Connects to the native echo peer at ADDR, sends `hello`, sleeps 50 ms on
-//! wstd's clock, receives the echo, then receives again with nothing sent
-//! while a wstd timer of 200 ms races it (the timer must win), and prints
-//! `ok wstd`.
+//! Connects to the native echo peer at ADDR; starts a receive, and beside
+//! it (in the same task) sleeps 100 ms on wstd's clock and then sends
+//! `hello`: the receive must wait and be woken by the echo. Then receives
+//! again with nothing sent while a wstd timer of 200 ms races it (the
+//! timer must win), and prints `ok wstd`.
 //!
 //! Usage: poll_set_wstd ADDR
 use std::time::Duration;
@@ -34,25 +35,35 @@ async fn run() -> Result<(), String> {
         .connect(&address)
         .await
         .map_err(|e| format!("connect: {e}"))?;
-    socket
-        .send_all(b"hello")
-        .await
-        .map_err(|e| format!("send: {e}"))?;
-    wstd::task::sleep(wstd::time::Duration::from_millis(50)).await;
-    let mut echo = Vec::new();
-    for _ in 0..10 {
-        if echo.len() == 5 {
-            break;
+    // The receive starts first and must wait: only wstd's reactor, woken
+    // by the poll set's pollable, can tell it the echo came.
+    let receive = async {
+        let mut echo = Vec::new();
+        for _ in 0..10 {
+            if echo.len() == 5 {
+                break;
+            }
+            let data = socket
+                .receive(5 - echo.len())
+                .await
+                .map_err(|e| format!("receive: {e}"))?;
+            if data.is_empty() {
+                return Err("end of file before the echo".to_string());
+            }
+            echo.extend(data);
         }
-        let data = socket
-            .receive(5 - echo.len())
+        Ok(echo)
+    };
+    let send = async {
+        wstd::task::sleep(wstd::time::Duration::from_millis(100)).await;
+        socket
+            .send_all(b"hello")
             .await
-            .map_err(|e| format!("receive: {e}"))?;
-        if data.is_empty() {
-            return Err("end of file before the echo".into());
-        }
-        echo.extend(data);
-    }
+            .map_err(|e| format!("send: {e}"))
+    };
+    let (echo, sent) = join(receive, send).await;
+    sent?;
+    let echo = echo?;
     if echo != b"hello" {
         return Err(format!("echo {echo:?}"));
     }
@@ -67,6 +78,38 @@ async fn run() -> Result<(), String> {
         return Err(format!("a receive finished with nothing sent: {result:?}"));
     }
     Ok(())
+}
+
+/// Both futures' outputs, polled side by side.
+async fn join<A, B>(
+    a: impl std::future::Future<Output = A>,
+    b: impl std::future::Future<Output = B>,
+) -> (A, B) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let mut a_out = None;
+    let mut b_out = None;
+    std::future::poll_fn(|cx| {
+        if a_out.is_none()
+            && let std::task::Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            a_out = Some(v);
+        }
+        if b_out.is_none()
+            && let std::task::Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            b_out = Some(v);
+        }
+        match (a_out.take(), b_out.take()) {
+            (Some(a), Some(b)) => std::task::Poll::Ready((a, b)),
+            (a, b) => {
+                a_out = a;
+                b_out = b;
+                std::task::Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// The first of two futures to finish.
