@@ -110,9 +110,15 @@ fn connect(address: SocketAddr) -> TcpStream {
 /// full both ways; meanwhile two other clients keep getting their echoes.
 fn serves_others_while_one_never_reads(name: &str) {
     let (server, address) = start_server(name);
-    let hog = connect(address);
+    // A small receive buffer, so the server's echoes to the hog fill it
+    // and the server's sends to it would block soon.
+    let hog =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    hog.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    hog.connect_timeout(&address.into(), IO_TIMEOUT)
+        .expect("connect");
+    let mut hog: TcpStream = hog.into();
     hog.set_nonblocking(true).expect("non-blocking");
-    let mut hog = hog;
     let chunk = vec![0x5au8; 64 * 1024];
     let mut pushed = 0usize;
     let mut stalled_since: Option<Instant> = None;
@@ -152,6 +158,21 @@ fn serves_others_while_one_never_reads(name: &str) {
             assert_eq!(echo, message.as_bytes());
         }
     }
+    // The hog is still served: once it reads, every byte comes back.
+    hog.set_nonblocking(false).expect("blocking");
+    hog.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    let mut echoed = 0usize;
+    let mut buffer = vec![0u8; 1 << 20];
+    while echoed < pushed {
+        match hog.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => echoed += n,
+            Err(e) => {
+                panic!("{name}: the hog's echo stopped after {echoed} of {pushed} bytes: {e}")
+            }
+        }
+    }
+    assert_eq!(echoed, pushed, "{name}: the hog's echo");
     drop(hog);
     drop(others);
     let output = server.kill();
