@@ -17,6 +17,7 @@
 //! Seconds-long smoke:   cargo test -p wasock-host --bench echo
 //! (without `--bench` on its command line, as under `cargo test`, it runs the
 //! smoke sizes). Options after `--`: `--rounds N`, `--smoke`, `--skip-scale`,
+//! `--only-scale`,
 //! `--host-variants` (also measure B in this process with the guest spawned
 //! on a runtime worker, and on a current-thread runtime: how much the
 //! `wasock` binary's threading costs).
@@ -79,6 +80,7 @@ fn main() {
         sizes.rounds = rounds;
     }
     let skip_scale = args.iter().any(|a| a == "--skip-scale");
+    let only_scale = args.iter().any(|a| a == "--only-scale");
     let host_variants = args.iter().any(|a| a == "--host-variants");
     let fd_limit = raise_fd_limit();
 
@@ -156,7 +158,7 @@ fn main() {
         "B/C"
     );
     let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
-    for (name, unit, measure) in &metrics {
+    for (name, unit, measure) in metrics.iter().filter(|_| !only_scale) {
         let mut samples: [Vec<f64>; 3] = Default::default();
         let mut variant_samples: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
         for _ in 0..sizes.rounds {
@@ -537,9 +539,25 @@ fn connections(address: SocketAddr, count: usize) -> f64 {
 /// addresses 127.0.0.1, .2, ... take 25,000 connections each, so that
 /// 100,000 fit in the ephemeral port range.
 fn connect_from(address: SocketAddr, index: usize) -> TcpStream {
+    if index < 25_000 {
+        return connect(address);
+    }
     let source = std::net::Ipv4Addr::new(127, 0, 0, 1 + (index / 25_000) as u8);
     let socket =
         socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    // IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect, per
+    // destination, so ports in TIME_WAIT from earlier runs do not count.
+    let on: libc::c_int = 1;
+    // SAFETY: one c_int option value and its length.
+    unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&socket),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
     socket
         .bind(&SocketAddr::from((source, 0)).into())
         .expect("bind a loopback source address");
