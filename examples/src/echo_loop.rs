@@ -1,6 +1,5 @@
 //! A stream echo server for many clients at once in one thread, driven by
-//! `wasi:io/poll` ([`wasock::poll::wait_any`] over standing
-//! [`Subscription`]s).
+//! a persistent interest set on the host ([`wasock::poll::Registry`]).
 //!
 //! The loop never blocks on one client: it receives only from a connection
 //! reported readable and sends back at once without waiting
@@ -10,13 +9,15 @@
 //! client that sends faster than it reads. So an idle or slow client never
 //! holds up the others.
 //!
-//! Each connection subscribes once (readable at accept, writable the first
-//! time a send would block) and keeps its subscriptions for its life: a
-//! round costs one `poll` plus the receive and send that do the work.
+//! Each connection is registered once, at accept, for readable; only while
+//! an echo is owed is it re-registered for writable. A round costs one
+//! wait on the registry (whose cost is proportional to the ready
+//! connections, not to the idle ones) plus the receive and send that do
+//! the work; an idle connection costs nothing per round.
 
 use std::time::Duration;
 
-use wasock::poll::{Subscription, wait_any};
+use wasock::poll::{Events, Registry, Token};
 use wasock::{ErrorCode, Interest, RecvFlags, SendFlags, Socket};
 
 /// The most one receive takes.
@@ -26,13 +27,19 @@ const RECEIVE_SIZE: usize = 64 * 1024;
 /// [`Connection::on_ready`]).
 const BURST: usize = 8;
 
+/// The listener's token; connections are named by their slot.
+const LISTENER: Token = Token(usize::MAX);
+
+/// The most events one wait returns.
+const EVENTS: usize = 1024;
+
 /// One client connection and the echo it still owes.
 struct Connection {
-    /// Readiness to receive, subscribed at accept.
-    readable: Subscription,
-    /// Readiness to send, subscribed the first time a send would block.
-    writable: Option<Subscription>,
     socket: Socket,
+    /// Its slot, which is its token in the registry.
+    token: Token,
+    /// Registered for writable (an echo is owed) rather than readable.
+    waiting_to_send: bool,
     /// Received bytes not yet sent back.
     pending: Vec<u8>,
     /// How much of `pending` has been sent.
@@ -46,16 +53,16 @@ fn would_block(error: &wasock::Error) -> bool {
 }
 
 impl Connection {
-    fn new(socket: Socket) -> Self {
-        let readable = Subscription::new(&socket, Interest::READABLE);
-        Connection {
-            readable,
-            writable: None,
+    fn new(socket: Socket, token: Token, registry: &Registry) -> wasock::Result<Self> {
+        registry.register(&socket, token, Interest::READABLE)?;
+        Ok(Connection {
             socket,
+            token,
+            waiting_to_send: false,
             pending: Vec::new(),
             sent: 0,
             done: false,
-        }
+        })
     }
 
     /// Whether an echo is owed (then the connection waits to be writable).
@@ -63,20 +70,10 @@ impl Connection {
         self.sent < self.pending.len()
     }
 
-    /// What to wait for: room to send while an echo is owed, else data.
-    /// (`None` only if owing without a writable subscription, which
-    /// [`Connection::flush`] never leaves.)
-    fn subscription(&self) -> Option<&Subscription> {
-        if self.owes() {
-            self.writable.as_ref()
-        } else {
-            Some(&self.readable)
-        }
-    }
-
-    /// Sends what is owed without waiting; on would-block, subscribes to
-    /// writability (once) so the loop waits for room.
-    fn flush(&mut self) -> wasock::Result<()> {
+    /// Sends what is owed without waiting; on would-block, re-registers
+    /// for writable so the loop waits for room, and once all is sent, for
+    /// readable again.
+    fn flush(&mut self, registry: &Registry) -> wasock::Result<()> {
         while self.owes() {
             match self
                 .socket
@@ -84,8 +81,9 @@ impl Connection {
             {
                 Ok(n) => self.sent += n,
                 Err(error) if would_block(&error) => {
-                    if self.writable.is_none() {
-                        self.writable = Some(Subscription::new(&self.socket, Interest::WRITABLE));
+                    if !self.waiting_to_send {
+                        registry.reregister(&self.socket, self.token, Interest::WRITABLE)?;
+                        self.waiting_to_send = true;
                     }
                     return Ok(());
                 }
@@ -94,20 +92,24 @@ impl Connection {
         }
         self.pending.clear();
         self.sent = 0;
+        if self.waiting_to_send {
+            registry.reregister(&self.socket, self.token, Interest::READABLE)?;
+            self.waiting_to_send = false;
+        }
         Ok(())
     }
 
-    /// Called when the poller reports the socket ready for what
-    /// [`Connection::subscription`] watches: sends what is owed, or
-    /// receives once and echoes at once.
+    /// Called when the registry reports the socket ready for what it is
+    /// registered for: sends what is owed, or receives once and echoes at
+    /// once.
     ///
     /// A receive that filled the whole buffer suggests more is waiting, so
     /// while the echoes go out at once it receives again, up to
     /// [`BURST`] times, before going back to the poll (fair to the other
     /// connections, and one `poll` fewer per chunk of a stream).
-    fn on_ready(&mut self) -> wasock::Result<()> {
+    fn on_ready(&mut self, registry: &Registry) -> wasock::Result<()> {
         if self.owes() {
-            return self.flush();
+            return self.flush(registry);
         }
         for _ in 0..BURST {
             let data = match self.socket.receive_with(RECEIVE_SIZE, RecvFlags::DONT_WAIT) {
@@ -126,7 +128,7 @@ impl Connection {
             let full = data.len() == RECEIVE_SIZE;
             self.pending = data;
             self.sent = 0;
-            self.flush()?;
+            self.flush(registry)?;
             if !full || self.owes() {
                 break;
             }
@@ -140,54 +142,66 @@ impl Connection {
 ///
 /// A failure on one client's connection (a reset, say) ends only that
 /// connection, with a line on stderr; a failure of the listener or of the
-/// poll ends the loop with that error.
+/// registry ends the loop with that error.
 pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result<()> {
+    let registry = Registry::new()?;
+    registry.register(&listener, LISTENER, Interest::READABLE)?;
     // `None` once the last connection allowed was accepted.
-    let mut listener = Some((Subscription::new(&listener, Interest::READABLE), listener));
-    let mut connections: Vec<Connection> = Vec::new();
+    let mut listener = Some(listener);
+    // Connections by slot (their token); free slots are reused.
+    let mut slots: Vec<Option<Connection>> = Vec::new();
+    let mut free: Vec<usize> = Vec::new();
+    let mut live = 0usize;
     let mut accepted = 0usize;
-    // Which connection each entry of the wait list is (the listener last).
-    let mut owners: Vec<usize> = Vec::new();
+    let mut events = Events::with_capacity(EVENTS);
 
-    while listener.is_some() || !connections.is_empty() {
-        // Wait until some socket can make progress.
-        let ready = {
-            owners.clear();
-            let mut list: Vec<&Subscription> = Vec::with_capacity(connections.len() + 1);
-            for (index, connection) in connections.iter().enumerate() {
-                if let Some(subscription) = connection.subscription() {
-                    list.push(subscription);
-                    owners.push(index);
-                }
-            }
-            if let Some((incoming, _)) = &listener {
-                list.push(incoming);
-            }
-            wait_any(&list, None)?
-        };
+    while listener.is_some() || live > 0 {
+        registry.poll(&mut events, None)?;
         let mut accept_now = false;
-        for entry in ready {
-            let Some(&index) = owners.get(entry) else {
-                // The entry past the connections is the listener.
+        for event in events.iter() {
+            if event.token() == LISTENER {
                 accept_now = true;
                 continue;
+            }
+            let slot = event.token().0;
+            let Some(connection) = slots.get_mut(slot).and_then(Option::as_mut) else {
+                continue;
             };
-            let connection = &mut connections[index];
-            if let Err(error) = connection.on_ready() {
+            if let Err(error) = connection.on_ready(&registry) {
                 eprintln!("dropping a connection: {error}");
                 connection.done = true;
                 connection.socket.close_quietly();
             }
+            if connection.done {
+                // Dropping (or closing) the socket took it out of the
+                // registry.
+                slots[slot] = None;
+                free.push(slot);
+                live -= 1;
+            }
         }
-        // Wait-list entries are indexes, so finished connections go only
-        // between rounds.
-        connections.retain(|connection| !connection.done);
 
-        if accept_now && let Some((_, socket)) = &listener {
+        if accept_now && let Some(socket) = &listener {
             let allowed = max_connections.map_or(usize::MAX, |max| max.saturating_sub(accepted));
-            accepted += accept_waiting(socket, allowed, &mut connections)?;
+            for socket in accept_waiting(socket, allowed)? {
+                let slot = free.pop().unwrap_or_else(|| {
+                    slots.push(None);
+                    slots.len() - 1
+                });
+                match Connection::new(socket, Token(slot), &registry) {
+                    Ok(connection) => {
+                        slots[slot] = Some(connection);
+                        live += 1;
+                    }
+                    Err(error) => {
+                        eprintln!("dropping a connection: {error}");
+                        free.push(slot);
+                    }
+                }
+                accepted += 1;
+            }
             if max_connections.is_some_and(|max| accepted >= max)
-                && let Some((_, socket)) = listener.take()
+                && let Some(socket) = listener.take()
             {
                 socket.close_quietly();
             }
@@ -196,27 +210,19 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
     Ok(())
 }
 
-/// Accepts the connections already waiting, at most `allowed`; returns how
-/// many. Called when the listener was reported readable, so the first
+/// Accepts the connections already waiting, at most `allowed`. Called when the listener was reported readable, so the first
 /// accept goes ahead (with a zero timeout, so it cannot block even if the
 /// connection went away meanwhile); then `socket-accept-ready?` says
 /// without blocking whether another is waiting.
 ///
 /// A connection that went away before it was accepted (a transient error)
 /// is skipped; any other error ends the server.
-fn accept_waiting(
-    listener: &Socket,
-    allowed: usize,
-    connections: &mut Vec<Connection>,
-) -> wasock::Result<usize> {
-    let mut accepted = 0;
+fn accept_waiting(listener: &Socket, allowed: usize) -> wasock::Result<Vec<Socket>> {
+    let mut accepted = Vec::new();
     let mut first = true;
-    while accepted < allowed && (std::mem::take(&mut first) || listener.accept_ready()?) {
+    while accepted.len() < allowed && (std::mem::take(&mut first) || listener.accept_ready()?) {
         match listener.accept_timeout(Some(Duration::ZERO)) {
-            Ok(socket) => {
-                connections.push(Connection::new(socket));
-                accepted += 1;
-            }
+            Ok(socket) => accepted.push(socket),
             // Nothing waiting after all (a stale wake-up).
             Err(error) if error.is_timeout() => break,
             Err(error) if error.is_transient() => {

@@ -350,6 +350,8 @@ macro_rules! flags {
 pub(crate) use flags;
 
 mod addr;
+#[cfg(feature = "async")]
+pub mod async_io;
 pub mod constants;
 mod error;
 mod options;

@@ -17,6 +17,7 @@
 //! Seconds-long smoke:   cargo test -p wasock-host --bench echo
 //! (without `--bench` on its command line, as under `cargo test`, it runs the
 //! smoke sizes). Options after `--`: `--rounds N`, `--smoke`, `--skip-scale`,
+//! `--only-scale`,
 //! `--host-variants` (also measure B in this process with the guest spawned
 //! on a runtime worker, and on a current-thread runtime: how much the
 //! `wasock` binary's threading costs).
@@ -53,7 +54,7 @@ const FULL: Sizes = Sizes {
     stream_bytes: 256 << 20,
     round_trips: 20_000,
     connections: 2_000,
-    idle_counts: &[1_000, 10_000],
+    idle_counts: &[100, 10_000, 100_000],
     instance_counts: &[100, 1_000],
 };
 
@@ -79,8 +80,9 @@ fn main() {
         sizes.rounds = rounds;
     }
     let skip_scale = args.iter().any(|a| a == "--skip-scale");
+    let only_scale = args.iter().any(|a| a == "--only-scale");
     let host_variants = args.iter().any(|a| a == "--host-variants");
-    raise_fd_limit();
+    let fd_limit = raise_fd_limit();
 
     println!("wasock benchmark ({sizes:?})");
     println!("machine: {} cores, {}", cores(), cpu_model());
@@ -156,7 +158,7 @@ fn main() {
         "B/C"
     );
     let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
-    for (name, unit, measure) in &metrics {
+    for (name, unit, measure) in metrics.iter().filter(|_| !only_scale) {
         let mut samples: [Vec<f64>; 3] = Default::default();
         let mut variant_samples: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
         for _ in 0..sizes.rounds {
@@ -219,14 +221,40 @@ fn main() {
 
     if !skip_scale {
         println!();
-        println!("scale: idle connections held by one B guest");
         println!(
-            "{:>8} | {:>16} | {:>22}",
-            "idle", "host KiB / conn", "active rt median (µs)"
+            "scale: idle connections held by one guest (B: echo-server on a poll-set Registry; F: async-echo-server, a task per connection)"
         );
-        for &count in sizes.idle_counts {
-            let (per_connection, latency) = idle_scale(count, sizes.round_trips.min(2_000));
-            println!("{count:>8} | {per_connection:>16.2} | {latency:>22.1}");
+        println!(
+            "{:<20} {:>8} | {:>16} | {:>22} | {:>10}",
+            "guest", "idle", "host KiB / conn", "active rt median (µs)", "vs first"
+        );
+        for name in ["echo-server", "async-echo-server"] {
+            let mut first: Option<f64> = None;
+            for &count in sizes.idle_counts {
+                // Both ends of every connection are in this machine's
+                // descriptor tables: the guest's host and this process.
+                let count = if count + 1_000 > fd_limit {
+                    // The guest's host holds one end of every connection
+                    // in one process: measure the most that fits.
+                    let fits = fd_limit.saturating_sub(1_000) / 1_000 * 1_000;
+                    println!(
+                        "{name:<20} {count:>8} | does not fit: this process may hold {fd_limit} descriptors (raising the hard limit needs CAP_SYS_RESOURCE); measuring {fits} instead"
+                    );
+                    if fits <= 100 {
+                        continue;
+                    }
+                    fits
+                } else {
+                    count
+                };
+                let (per_connection, latency) =
+                    idle_scale(name, count, sizes.round_trips.min(2_000));
+                let base = *first.get_or_insert(latency);
+                println!(
+                    "{name:<20} {count:>8} | {per_connection:>16.2} | {latency:>22.1} | {:>10.2}",
+                    latency / base
+                );
+            }
         }
         println!();
         println!(
@@ -419,7 +447,7 @@ impl Server {
             .flag("--allow-bind")
             .flag("127.0.0.1:*")
             .flag("--max-sockets")
-            .flag("20000")
+            .flag("110000")
             .arg("127.0.0.1:0")
             .spawn();
         let address = running.wait_for_listening(START_TIMEOUT);
@@ -507,10 +535,47 @@ fn connections(address: SocketAddr, count: usize) -> f64 {
     count as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Host memory per idle connection held by one fresh B guest, and the median
-/// round trip of one active client while they are held.
-fn idle_scale(count: usize, round_trips: usize) -> (f64, f64) {
-    let server = Server::guest("B wasock guest", guest("echo-server"));
+/// A connection to `address` from the `index`-th source address: loopback
+/// addresses 127.0.0.1, .2, ... take 25,000 connections each, so that
+/// 100,000 fit in the ephemeral port range.
+fn connect_from(address: SocketAddr, index: usize) -> TcpStream {
+    if index < 25_000 {
+        return connect(address);
+    }
+    let source = std::net::Ipv4Addr::new(127, 0, 0, 1 + (index / 25_000) as u8);
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    // IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect, per
+    // destination, so ports in TIME_WAIT from earlier runs do not count.
+    let on: libc::c_int = 1;
+    // SAFETY: one c_int option value and its length.
+    unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&socket),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+    socket
+        .bind(&SocketAddr::from((source, 0)).into())
+        .expect("bind a loopback source address");
+    socket
+        .connect_timeout(&address.into(), IO_TIMEOUT)
+        .expect("connect to the echo server");
+    let stream: TcpStream = socket.into();
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    stream
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .expect("read timeout");
+    stream
+}
+
+/// Host memory per idle connection held by a fresh guest `name`, and the
+/// median round trip of one active client while they are held.
+fn idle_scale(name: &'static str, count: usize, round_trips: usize) -> (f64, f64) {
+    let server = Server::guest(name, guest(name));
     let pid = server._guest.as_ref().map(Running::id).unwrap_or_default();
     // A connection that has echoed once: the guest has accepted it.
     let mut active = connect(server.address);
@@ -520,11 +585,11 @@ fn idle_scale(count: usize, round_trips: usize) -> (f64, f64) {
     let before = rss_kib(pid);
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut idle = Vec::with_capacity(count);
-    for _ in 0..count {
+    for index in 0..count {
         if Instant::now() > deadline {
             panic!("opening {count} idle connections took over 300 s");
         }
-        idle.push(connect(server.address));
+        idle.push(connect_from(server.address, index));
     }
     // Every idle connection is accepted once a probe on each has echoed.
     for stream in &mut idle {
@@ -594,19 +659,42 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// 10,000 connections need 20,000 descriptors between the two processes.
-fn raise_fd_limit() {
+/// The most descriptors this benchmark asks for: 100,000 idle connections
+/// and their peers, plus room.
+const FD_CEILING: u64 = 220_000;
+
+/// Raises this process's descriptor limit (inherited by the `wasock`
+/// processes it starts) towards [`FD_CEILING`]: the soft limit to the hard
+/// one, and, where the process may (root), the hard one too, never past
+/// the kernel's `fs.nr_open`. Returns the soft limit in force.
+fn raise_fd_limit() -> usize {
+    let nr_open: u64 = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(1 << 20);
+    let wanted = FD_CEILING.min(nr_open);
     // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
     unsafe {
         let mut limit = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
         }
+        if limit.rlim_max < wanted {
+            let raised = libc::rlimit {
+                rlim_cur: wanted,
+                rlim_max: wanted,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return wanted as usize;
+            }
+        }
+        limit.rlim_cur = limit.rlim_max.min(wanted.max(limit.rlim_cur));
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur as usize
     }
 }
 

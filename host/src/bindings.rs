@@ -26,6 +26,7 @@ wasmtime::component::bindgen!({
         "wasock:socket/socket.[method]socket.receive-from": async | trappable,
         "wasock:socket/resolve.address-information": async | trappable,
         "wasock:socket/resolve.name-information": async | trappable,
+        "wasock:socket/poll-set.[method]poll-set.wait": async | trappable,
         default: trappable,
     },
     exports: { default: async },
@@ -35,6 +36,7 @@ wasmtime::component::bindgen!({
     with: {
         "wasi": wasmtime_wasi::p2::bindings,
         "wasock:socket/socket.socket": crate::socket::HostSocket,
+        "wasock:socket/poll-set.poll-set": crate::poll_set::PollSet,
     },
     additional_derives: [PartialEq, Eq],
     require_store_data_send: true,

@@ -8,7 +8,7 @@ use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::sockets::WasiSocketsCtx;
 
 use crate::accounting::{Slot, Slots};
-use crate::bindings::wasock::socket::{resolve, socket, types};
+use crate::bindings::wasock::socket::{poll_set, resolve, socket, types};
 use crate::error::{Error, ErrorClass, ErrorCode};
 use crate::policy::{DenialSink, Policy, Reporter};
 
@@ -41,6 +41,9 @@ pub struct WasockCtx {
     pub(crate) wasi_sockets: WasiSocketsCtx,
     /// What the `wasi:sockets` wrappers keep per resource.
     pub(crate) wasi: WasiSocketBook,
+    /// The guest's poll sets and registrations, for their limits and for
+    /// removing a closing socket from its sets.
+    pub(crate) poll_sets: crate::poll_set::Memberships,
 }
 
 /// The `wasi:sockets` wrappers' bookkeeping, by resource handle.
@@ -79,6 +82,7 @@ impl WasockCtx {
             wasi: WasiSocketBook::default(),
             reporter: Reporter::default(),
             policy,
+            poll_sets: Default::default(),
         }
     }
 
@@ -171,7 +175,8 @@ impl HasData for HasWasock {
     type Data<'a> = WasockCtxView<'a>;
 }
 
-/// Adds the `wasock:socket` interfaces (types, resolve, socket) to
+/// Adds the `wasock:socket` interfaces (types, resolve, socket,
+/// poll-set) to
 /// `linker`, and replaces the `wasi:sockets` interfaces with ones under the
 /// same policy and accounting.
 ///
@@ -183,6 +188,7 @@ pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     types::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     resolve::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     socket::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    poll_set::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     crate::wasi_sockets::add_to_linker(linker)?;
     Ok(())
 }

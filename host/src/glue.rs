@@ -585,9 +585,20 @@ impl socket::HostSocket for WasockCtxView<'_> {
         let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
         let target = destination(policy, reporter, OP, socket.family(), &address)?;
-        socket.connect(&target.os, timeout(timeout_nanos)).await?;
+        let fd = socket
+            .os_socket(OP)
+            .ok()
+            .map(std::os::fd::AsRawFd::as_raw_fd);
+        let result = socket.connect(&target.os, timeout(timeout_nanos)).await;
+        if result.is_err() && socket.is_closed() {
+            // Registering again with the reactor failed and closed it.
+            crate::glue_poll_set::forget_descriptor(self, fd);
+        }
+        result?;
         if let Some(unix) = &target.unix {
-            socket.set_unix_peer(unix.guest_path().to_owned());
+            self.table
+                .get_mut(&this)?
+                .set_unix_peer(unix.guest_path().to_owned());
         }
         Ok(())
     }
@@ -651,7 +662,15 @@ impl socket::HostSocket for WasockCtxView<'_> {
                 .check_listen(&local, dual_stack)
                 .map_err(|refusal| denied(reporter, OP, refusal))?;
         }
-        Ok(socket.listen(backlog)?)
+        let fd = socket
+            .os_socket(OP)
+            .ok()
+            .map(std::os::fd::AsRawFd::as_raw_fd);
+        let result = socket.listen(backlog);
+        if result.is_err() && socket.is_closed() {
+            crate::glue_poll_set::forget_descriptor(self, fd);
+        }
+        Ok(result?)
     }
 
     async fn accept(
@@ -681,6 +700,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     async fn close(&mut self, this: Resource<HostSocket>) -> HostResult<()> {
+        crate::glue_poll_set::forget_socket(self, &this).map_err(HostError::Trap)?;
         Ok(self.table.get_mut(&this)?.close().await?)
     }
 
@@ -1073,6 +1093,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
     }
 
     fn drop(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<()> {
+        crate::glue_poll_set::forget_socket(self, &this)?;
         // Deleting closes the OS socket (its last owner goes away); its
         // slot is given back when the descriptor is really closed.
         drop(self.table.delete(this)?);

@@ -13,6 +13,8 @@
 //! - [`options`], [`resolve`], [`constants`], [`addr`], [`error`]: options,
 //!   `getaddrinfo`/`getnameinfo`, the spec's numbers, address conversion
 //!   and the one error mapping;
+//! - [`poll_set`]: persistent interest sets over sockets (one `epoll(7)`
+//!   instance per set), whose wait costs O(ready), not O(registered);
 //! - [`policy`]: what a guest may reach (deny by default), checked before
 //!   any syscall;
 //! - [`add_to_linker`], [`WasockCtx`], [`WasockView`]: how an embedder adds
@@ -97,8 +99,10 @@ pub mod constants;
 mod ctx;
 pub mod error;
 mod glue;
+mod glue_poll_set;
 pub mod options;
 pub mod policy;
+pub mod poll_set;
 pub mod privileges;
 pub mod resolve;
 pub mod run;

@@ -67,6 +67,52 @@ pub fn register(socket: socket2::Socket) -> io::Result<tokio::io::unix::AsyncFd<
         .map_err(io::Error::from)
 }
 
+/// `epoll_create1(2)` with `EPOLL_CLOEXEC`, registered with the tokio
+/// reactor for reading (an epoll descriptor is readable while any of its
+/// watched descriptors is ready).
+pub fn epoll_create() -> io::Result<tokio::io::unix::AsyncFd<OwnedFd>> {
+    // SAFETY: no pointers; returns a new descriptor or -1.
+    let raw = check(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+    // SAFETY: epoll_create1 returned a descriptor that nothing else owns.
+    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+    // SAFETY: the `AsyncFd` owns the descriptor, which stays open and the
+    // same for as long as it is registered.
+    unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(owned, tokio::io::Interest::READABLE)
+    }
+    .map_err(io::Error::from)
+}
+
+/// `epoll_ctl(2)`: `op` (`EPOLL_CTL_ADD`, `_MOD`, `_DEL`) for `fd` with
+/// `events` and the user data `token`.
+pub fn epoll_ctl(
+    epoll: BorrowedFd<'_>,
+    op: libc::c_int,
+    fd: RawFd,
+    events: u32,
+    token: u64,
+) -> io::Result<()> {
+    let mut event = libc::epoll_event { events, u64: token };
+    // SAFETY: a borrowed (so open) descriptor and one initialised
+    // epoll_event, which the kernel only reads. A bad `fd` is EBADF.
+    check(unsafe { libc::epoll_ctl(epoll.as_raw_fd(), op, fd, &mut event) }).map(drop)
+}
+
+/// `epoll_wait(2)` with no wait into `buffer` (at most `c_int::MAX`
+/// entries used): how many entries it filled.
+pub fn epoll_wait_now(
+    epoll: BorrowedFd<'_>,
+    buffer: &mut [libc::epoll_event],
+) -> io::Result<usize> {
+    let max = buffer.len().min(libc::c_int::MAX as usize) as libc::c_int;
+    retry(|| {
+        // SAFETY: `buffer` holds at least `max` initialised entries the
+        // kernel may write; no wait.
+        check(unsafe { libc::epoll_wait(epoll.as_raw_fd(), buffer.as_mut_ptr(), max, 0) })
+    })
+    .map(|n| n as usize)
+}
+
 /// `accept4(2)` with `SOCK_NONBLOCK | SOCK_CLOEXEC`; the peer address is
 /// not asked for.
 pub fn accept(listener: RawFd) -> io::Result<OwnedFd> {

@@ -14,6 +14,7 @@ mod faults;
 mod host_ops;
 mod hostile;
 mod policy;
+mod poll_set;
 mod sandbox;
 mod sdk;
 mod spec;

@@ -1,0 +1,99 @@
+//! `async-echo-server ADDR [MAX_CONNECTIONS]`: a TCP echo server for many
+//! clients at once, written as async code: one task per connection on
+//! wasock's single-threaded executor ([`wasock::async_io`]).
+//!
+//! Each connection's task receives and sends the echo back; a send that
+//! cannot go out (a client that does not read) waits in that task alone,
+//! so it never stalls the other clients. Sockets are registered once in
+//! the host's poll set, so idle connections cost nothing per wake-up.
+//!
+//! Prints `listening on ADDR` once bound, with the real address, so ADDR
+//! may use port 0. With MAX_CONNECTIONS it exits after that many clients
+//! have come and gone; otherwise it runs until killed.
+//!
+//! ```text
+//! wasock run --allow-bind 127.0.0.1:7000 \
+//!     target/wasm32-wasip2/release/async-echo-server.wasm 127.0.0.1:7000
+//! ```
+
+use std::error::Error;
+use std::io::Write;
+
+use wasock::async_io::{AsyncSocket, block_on, spawn};
+use wasock::{Protocol, SockAddr, SocketType};
+
+/// The most one receive takes.
+const RECEIVE_SIZE: usize = 64 * 1024;
+
+fn main() {
+    if let Err(error) = block_on(run()) {
+        eprintln!("async-echo-server: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(addr), max_connections, None) = (args.next(), args.next(), args.next()) else {
+        return Err("usage: async-echo-server ADDR [MAX_CONNECTIONS]".into());
+    };
+    let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
+    let max_connections: Option<usize> = match max_connections {
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?,
+        ),
+        None => None,
+    };
+
+    let listener = AsyncSocket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT)?;
+    listener.socket().set_reuse_address(true)?;
+    listener
+        .bind(&addr)
+        .map_err(|error| format!("bind {addr}: {error}"))?;
+    listener
+        .listen(128)
+        .map_err(|error| format!("listen on {addr}: {error}"))?;
+    let bound = listener.socket().name()?.unwrap_or(addr);
+    println!("listening on {bound}");
+    std::io::stdout().flush()?;
+
+    let mut tasks = Vec::new();
+    let mut accepted = 0usize;
+    while max_connections.is_none_or(|max| accepted < max) {
+        let client = match listener.accept().await {
+            Ok(client) => client,
+            // A connection that went away before it was accepted.
+            Err(error) if error.is_transient() => {
+                eprintln!("a connection went away before accept: {error}");
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
+        accepted += 1;
+        let task = spawn(async move {
+            if let Err(error) = echo(&client).await {
+                eprintln!("dropping a connection: {error}");
+            }
+        });
+        if max_connections.is_some() {
+            tasks.push(task);
+        }
+    }
+    drop(listener);
+    for task in tasks {
+        task.await;
+    }
+    Ok(())
+}
+
+/// Echoes everything `client` sends until it closes its side.
+async fn echo(client: &AsyncSocket) -> wasock::Result<()> {
+    loop {
+        let data = client.receive(RECEIVE_SIZE).await?;
+        if data.is_empty() {
+            return client.close();
+        }
+        client.send_all(&data).await?;
+    }
+}

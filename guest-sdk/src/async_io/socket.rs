@@ -1,0 +1,414 @@
+//! [`AsyncSocket`]: a socket whose blocking calls are futures.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::reactor::{self, Direction, Source};
+use crate::addr::{Family, Protocol, SockAddr, SocketType};
+use crate::error::{Error, ErrorCode, Result};
+use crate::resolve::AddrInfo;
+use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
+
+/// A socket for async code: every call that can wait is a future, and a
+/// task waiting on one lets the others run.
+///
+/// Each call is the blocking [`Socket`]'s with `MSG_DONTWAIT` (or a zero
+/// timeout): when the host says it would block, the task waits for the
+/// socket's next readiness event from the poll set of this thread, then
+/// tries again. Async calls take no timeout of their own (the socket's
+/// [`Timeouts`](crate::Timeouts) do not apply): put a limit on any of them
+/// with [`timeout`](super::timeout).
+///
+/// Run them under [`block_on`](super::block_on) (or, with the `wstd`
+/// feature, under `wstd::runtime::block_on`).
+///
+/// ```no_run
+/// use wasock::async_io::{AsyncSocket, block_on, spawn};
+/// use wasock::{Family, Protocol, SockAddr, SocketType};
+///
+/// fn main() -> wasock::Result<()> {
+///     block_on(async {
+///         let listener = AsyncSocket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)?;
+///         listener.bind(&SockAddr::inet(Some("127.0.0.1"), 7000)?)?;
+///         listener.listen(128)?;
+///         loop {
+///             let client = listener.accept().await?;
+///             spawn(async move {
+///                 while let Ok(data) = client.receive(4096).await {
+///                     if data.is_empty() || client.send_all(&data).await.is_err() {
+///                         break;
+///                     }
+///                 }
+///             });
+///         }
+///     })
+/// }
+/// ```
+pub struct AsyncSocket {
+    socket: Socket,
+    source: Rc<Source>,
+}
+
+impl std::fmt::Debug for AsyncSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncSocket")
+            .field("socket", &self.socket)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for AsyncSocket {
+    fn drop(&mut self) {
+        reactor::deregister(&self.source);
+    }
+}
+
+fn would_block(error: &Error) -> bool {
+    error.code() == ErrorCode::WouldBlock
+}
+
+impl AsyncSocket {
+    /// `socket(2)`: a new socket, registered with this thread's reactor.
+    pub fn new(family: Family, socket_type: SocketType, protocol: Protocol) -> Result<AsyncSocket> {
+        AsyncSocket::from_socket(Socket::new(family, socket_type, protocol)?)
+    }
+
+    /// Makes `socket` async (registering it with this thread's reactor).
+    pub fn from_socket(socket: Socket) -> Result<AsyncSocket> {
+        let source = reactor::register(&socket)?;
+        Ok(AsyncSocket { socket, source })
+    }
+
+    /// The blocking socket inside, for options, names and the calls that
+    /// never wait.
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Polls `operation` (a non-blocking call) until it does not say
+    /// would-block, waiting for the socket's readiness in `direction`
+    /// between tries.
+    fn poll_io<T>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut operation: impl FnMut(&Socket) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        // Bounded: every try that would block clears the readiness, and
+        // only an event sets it again.
+        for _ in 0..64 {
+            if !self.source.is_ready(direction) {
+                self.source.set_waker(direction, cx.waker());
+                if !super::drive_elsewhere(&self.source, direction, cx) {
+                    return Poll::Pending;
+                }
+                continue;
+            }
+            match operation(&self.socket) {
+                Err(error) if would_block(&error) => self.source.clear(direction),
+                other => return Poll::Ready(other),
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    // Setup and teardown.
+
+    /// `connect(2)`: the spec's `socket-connect`; completes when the
+    /// connection is made. Refused or unreachable are class transient.
+    pub async fn connect(&self, address: &SockAddr) -> Result<()> {
+        let zero = Some(std::time::Duration::ZERO);
+        // Starts the connect; a zero timeout returns at once while the OS
+        // is still connecting (class timeout).
+        match self.socket.connect_timeout(address, zero) {
+            Ok(()) => return Ok(()),
+            Err(error) if error.is_timeout() => self.source.clear(Direction::Write),
+            Err(error) => return Err(error),
+        }
+        poll_fn(|cx| {
+            self.poll_io(cx, Direction::Write, |socket| {
+                // A connect on a connecting socket waits for it again: with
+                // a zero timeout, finished or still going (would-block).
+                match socket.connect_timeout(address, zero) {
+                    Err(error) if error.is_timeout() => Err(Error::new(
+                        crate::ErrorClass::Transient,
+                        ErrorCode::WouldBlock,
+                        "connect: in progress",
+                    )),
+                    other => other,
+                }
+            })
+        })
+        .await
+    }
+
+    /// The spec's `socket-connect/ai`: a new socket connected to the first
+    /// of `addresses` that accepts, moving on past refused, unreachable
+    /// and timed-out ones (the last such error if none accepts).
+    pub async fn connect_any(addresses: &[AddrInfo]) -> Result<AsyncSocket> {
+        let mut last = Error::invalid("socket-connect/ai: no addresses to connect to");
+        for info in addresses {
+            let attempt = async {
+                let socket = AsyncSocket::new(info.family, info.socket_type, info.protocol)?;
+                socket.connect(&info.address).await?;
+                Ok::<_, Error>(socket)
+            };
+            match attempt.await {
+                Ok(socket) => return Ok(socket),
+                Err(error) if error.is_transient() || error.is_timeout() => last = error,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(last)
+    }
+
+    /// `bind(2)`: the spec's `socket-bind`.
+    pub fn bind(&self, address: &SockAddr) -> Result<()> {
+        self.socket.bind(address)
+    }
+
+    /// `listen(2)`: the spec's `socket-listen`.
+    pub fn listen(&self, backlog: u32) -> Result<()> {
+        self.socket.listen(backlog)
+    }
+
+    /// `accept(2)`: the spec's `socket-accept`; completes when a connection
+    /// comes.
+    pub async fn accept(&self) -> Result<AsyncSocket> {
+        let socket = poll_fn(|cx| {
+            self.poll_io(cx, Direction::Read, |socket| {
+                match socket.accept_timeout(Some(std::time::Duration::ZERO)) {
+                    Err(error) if error.is_timeout() => Err(Error::new(
+                        crate::ErrorClass::Transient,
+                        ErrorCode::WouldBlock,
+                        "accept: no connection waiting",
+                    )),
+                    other => other,
+                }
+            })
+        })
+        .await?;
+        AsyncSocket::from_socket(socket)
+    }
+
+    /// [`AsyncSocket::accept`] with the peer's address (`getpeername(2)`).
+    pub async fn accept_from(&self) -> Result<(AsyncSocket, Option<SockAddr>)> {
+        let socket = self.accept().await?;
+        let peer = socket.socket.peer_name()?;
+        Ok((socket, peer))
+    }
+
+    /// `shutdown(2)`: the spec's `socket-shutdown`.
+    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
+        self.socket.shutdown(how)
+    }
+
+    /// `close(2)`: the spec's `socket-close`.
+    pub fn close(&self) -> Result<()> {
+        self.socket.close()
+    }
+
+    // Receiving.
+
+    pub(super) fn poll_receive(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        flags: RecvFlags,
+    ) -> Poll<Result<Vec<u8>>> {
+        let flags = flags | RecvFlags::DONT_WAIT;
+        self.poll_io(cx, Direction::Read, |socket| {
+            socket.receive_with(len, flags)
+        })
+    }
+
+    /// `recv(2)`: the spec's `socket-receive`: up to `len` bytes, once some
+    /// are there; empty at end of file on a stream.
+    pub async fn receive(&self, len: usize) -> Result<Vec<u8>> {
+        self.receive_with_flags(len, RecvFlags::empty()).await
+    }
+
+    /// [`AsyncSocket::receive`] with flags.
+    pub async fn receive_with_flags(&self, len: usize, flags: RecvFlags) -> Result<Vec<u8>> {
+        poll_fn(|cx| self.poll_receive(cx, len, flags)).await
+    }
+
+    /// The spec's `socket-receive!`: receives into `buf`; 0 at end of file.
+    pub async fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
+        let data = self.receive(buf.len()).await?;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+
+    /// `recvfrom(2)`: the spec's `socket-receive-from`: up to `len` bytes,
+    /// the source address, and whether the rest of a longer datagram was
+    /// discarded (as [`Socket::receive_from`](crate::Socket::receive_from)).
+    pub async fn receive_from(&self, len: usize) -> Result<ReceivedFrom> {
+        self.receive_from_with_flags(len, RecvFlags::empty()).await
+    }
+
+    /// [`AsyncSocket::receive_from`] with flags.
+    pub async fn receive_from_with_flags(
+        &self,
+        len: usize,
+        flags: RecvFlags,
+    ) -> Result<ReceivedFrom> {
+        let flags = flags | RecvFlags::DONT_WAIT;
+        poll_fn(|cx| {
+            self.poll_io(cx, Direction::Read, |socket| {
+                socket.receive_from_with(len, flags)
+            })
+        })
+        .await
+    }
+
+    // Sending.
+
+    fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+        flags: SendFlags,
+    ) -> Poll<Result<usize>> {
+        let flags = flags | SendFlags::DONT_WAIT;
+        let result = self.poll_io(cx, Direction::Write, |socket| socket.send_with(data, flags));
+        if let Poll::Ready(Ok(sent)) = &result
+            && *sent < data.len()
+        {
+            // The send buffer is full; room is a new event.
+            self.source.clear(Direction::Write);
+        }
+        result
+    }
+
+    /// `send(2)`: the spec's `socket-send`: sends some of `data` once
+    /// there is room, returning how much.
+    pub async fn send(&self, data: &[u8]) -> Result<usize> {
+        self.send_with_flags(data, SendFlags::empty()).await
+    }
+
+    /// [`AsyncSocket::send`] with flags.
+    pub async fn send_with_flags(&self, data: &[u8], flags: SendFlags) -> Result<usize> {
+        poll_fn(|cx| self.poll_send(cx, data, flags)).await
+    }
+
+    /// The spec's `socket-send-all`: sends all of `data`, waiting for room
+    /// as often as needed, so a slow peer holds up only this task.
+    pub async fn send_all(&self, data: &[u8]) -> Result<()> {
+        let mut sent = 0;
+        while sent < data.len() {
+            let n = self.send(&data[sent..]).await?;
+            if n == 0 {
+                return Err(Error::new(
+                    crate::ErrorClass::Fatal,
+                    ErrorCode::Other,
+                    "send-all: send reported 0 bytes sent",
+                ));
+            }
+            sent += n;
+        }
+        Ok(())
+    }
+
+    /// `sendto(2)`: the spec's `socket-send-to`.
+    pub async fn send_to(&self, data: &[u8], address: &SockAddr) -> Result<usize> {
+        self.send_to_with_flags(data, address, SendFlags::empty())
+            .await
+    }
+
+    /// [`AsyncSocket::send_to`] with flags.
+    pub async fn send_to_with_flags(
+        &self,
+        data: &[u8],
+        address: &SockAddr,
+        flags: SendFlags,
+    ) -> Result<usize> {
+        let flags = flags | SendFlags::DONT_WAIT;
+        poll_fn(|cx| {
+            self.poll_io(cx, Direction::Write, |socket| {
+                socket.send_to_with(data, address, flags)
+            })
+        })
+        .await
+    }
+}
+
+/// `futures-io`'s `AsyncRead`: one receive per read (see
+/// [`AsyncReader`](super::AsyncReader) for buffered reading).
+impl futures_io::AsyncRead for &AsyncSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.poll_receive(cx, buf.len(), RecvFlags::empty()) {
+            Poll::Ready(Ok(data)) => {
+                buf[..data.len()].copy_from_slice(&data);
+                Poll::Ready(Ok(data.len()))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error.into())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl futures_io::AsyncRead for AsyncSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut this: &AsyncSocket = self.get_mut();
+        Pin::new(&mut this).poll_read(cx, buf)
+    }
+}
+
+/// `futures-io`'s `AsyncWrite`: one send per write; `close` shuts the
+/// sending side down (`shutdown(2)` with `SHUT_WR`).
+impl futures_io::AsyncWrite for &AsyncSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_send(cx, buf, SendFlags::empty())
+            .map_err(io::Error::from)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(
+            self.socket
+                .shutdown(Shutdown::Write)
+                .map_err(io::Error::from),
+        )
+    }
+}
+
+impl futures_io::AsyncWrite for AsyncSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut this: &AsyncSocket = self.get_mut();
+        Pin::new(&mut this).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut this: &AsyncSocket = self.get_mut();
+        Pin::new(&mut this).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut this: &AsyncSocket = self.get_mut();
+        Pin::new(&mut this).poll_close(cx)
+    }
+}

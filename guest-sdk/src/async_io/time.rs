@@ -1,0 +1,96 @@
+//! Timers driven by the executor: [`sleep`] and [`timeout`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::reactor;
+use crate::error::{Error, ErrorClass, ErrorCode, Result};
+
+/// A future that is ready once its deadline has passed.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: u64,
+    timer: Option<(u64, u64)>,
+}
+
+/// Waits `duration` (on the `wasi:clocks` monotonic clock), letting other
+/// tasks run. Driven by [`block_on`](super::block_on).
+pub fn sleep(duration: Duration) -> Sleep {
+    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    Sleep {
+        deadline: reactor::now().saturating_add(nanos),
+        timer: None,
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if reactor::now() >= self.deadline {
+            if let Some(key) = self.timer.take() {
+                reactor::cancel_timer(key);
+            }
+            return Poll::Ready(());
+        }
+        match self.timer {
+            Some(key) => reactor::update_timer(key, cx.waker()),
+            None => self.timer = Some(reactor::add_timer(self.deadline, cx.waker())),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(key) = self.timer.take() {
+            reactor::cancel_timer(key);
+        }
+    }
+}
+
+/// A future with a time limit: see [`timeout`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Timeout<F> {
+    future: Pin<Box<F>>,
+    sleep: Sleep,
+}
+
+/// Runs `future` for at most `duration`: its output, or, when the time
+/// runs out first, an error of class [`ErrorClass::Timeout`] (code
+/// [`ErrorCode::TimedOut`]), as a blocking call's own timeout gives. The
+/// per-call timeout of async sockets:
+///
+/// ```no_run
+/// # async fn demo(socket: &wasock::async_io::AsyncSocket) -> wasock::Result<()> {
+/// use std::time::Duration;
+/// use wasock::async_io::timeout;
+/// let data = timeout(Duration::from_secs(5), socket.receive(4096)).await??;
+/// # let _ = data; Ok(()) }
+/// ```
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future: Box::pin(future),
+        sleep: sleep(duration),
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(output) = self.future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(&mut self.sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Error::new(
+                ErrorClass::Timeout,
+                ErrorCode::TimedOut,
+                "timed out",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Async SDK e2e: [`wasock::async_io`] under its own executor against
+//! native peers. Prints `ok NAME` after each check:
+//!
+//! - `connect-any`: `AsyncSocket::connect_any` moves past a refused
+//!   address (REFUSED) to the echo peer (ECHO), and an echo comes back
+//!   through `futures-io`'s traits and `AsyncReader::read_line`;
+//! - `timeout`: a receive from the silent peer (SILENT) under
+//!   `timeout(200 ms)` fails with class timeout after about that long;
+//! - `datagram`: `send_to` / `receive_from` with the native UDP echo peer
+//!   (UDP);
+//! - `tasks`: spawned tasks run beside each other (two sleeps of 200 ms
+//!   take about 200 ms together) and `JoinHandle` gives their output.
+//!
+//! Usage: poll_set_async ECHO REFUSED SILENT UDP
+use std::pin::Pin;
+use std::task::Context;
+use std::time::{Duration, Instant};
+
+use wasock::async_io::{AsyncReader, AsyncSocket, block_on, sleep, spawn, timeout};
+use wasock::{AddrInfo, ErrorClass, Family, Protocol, SockAddr, SocketType};
+
+fn main() {
+    if let Err(e) = block_on(run()) {
+        eprintln!("poll_set_async: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn address(text: Option<String>) -> Result<SockAddr, String> {
+    text.ok_or("usage: poll_set_async ECHO REFUSED SILENT UDP")?
+        .parse()
+        .map_err(|e: wasock::Error| e.to_string())
+}
+
+fn info(address: &SockAddr) -> AddrInfo {
+    AddrInfo {
+        family: address.family(),
+        socket_type: SocketType::Stream,
+        protocol: Protocol::DEFAULT,
+        address: address.clone(),
+        canonical_name: None,
+        flags: Default::default(),
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let echo = address(args.next())?;
+    let refused = address(args.next())?;
+    let silent = address(args.next())?;
+    let udp = address(args.next())?;
+
+    let socket = AsyncSocket::connect_any(&[info(&refused), info(&echo)])
+        .await
+        .map_err(|e| format!("connect-any: {e}"))?;
+    // futures-io AsyncWrite, then AsyncBufRead through the reader.
+    let mut writer = &socket;
+    let message = b"hello async\n";
+    let mut written = 0;
+    while written < message.len() {
+        written += std::future::poll_fn(|cx: &mut Context<'_>| {
+            futures_io::AsyncWrite::poll_write(Pin::new(&mut writer), cx, &message[written..])
+        })
+        .await
+        .map_err(|e| format!("write: {e}"))?;
+    }
+    let mut reader = AsyncReader::new(&socket, 4);
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .await
+        .map_err(|e| format!("read-line: {e}"))?;
+    if line != "hello async\n" {
+        return Err(format!("connect-any: echo {line:?}"));
+    }
+    println!("ok connect-any");
+
+    let quiet = AsyncSocket::new(silent.family(), SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    quiet
+        .connect(&silent)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let start = Instant::now();
+    match timeout(Duration::from_millis(200), quiet.receive(10)).await {
+        Err(e) if e.class() == ErrorClass::Timeout => {}
+        other => {
+            return Err(format!(
+                "timeout: a receive from a silent peer gave {other:?}"
+            ));
+        }
+    }
+    let took = start.elapsed();
+    if took < Duration::from_millis(150) || took > Duration::from_secs(5) {
+        return Err(format!("timeout: fired after {took:?}"));
+    }
+    println!("ok timeout");
+
+    let datagram = AsyncSocket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    datagram
+        .bind(
+            &"127.0.0.1:0"
+                .parse()
+                .map_err(|e: wasock::Error| e.to_string())?,
+        )
+        .map_err(|e| format!("bind: {e}"))?;
+    datagram
+        .send_to(b"ping", &udp)
+        .await
+        .map_err(|e| format!("send-to: {e}"))?;
+    let wasock::ReceivedFrom {
+        data,
+        address: from,
+        truncated,
+    } = timeout(Duration::from_secs(10), datagram.receive_from(100))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("receive-from: {e}"))?;
+    if data != b"ping" || from.as_ref() != Some(&udp) || truncated {
+        return Err(format!(
+            "datagram: {data:?} from {from:?} (truncated: {truncated})"
+        ));
+    }
+    println!("ok datagram");
+
+    let start = Instant::now();
+    let first = spawn(async {
+        sleep(Duration::from_millis(200)).await;
+        1
+    });
+    let second = spawn(async {
+        sleep(Duration::from_millis(200)).await;
+        2
+    });
+    let sum = first.await + second.await;
+    let took = start.elapsed();
+    if sum != 3 || took > Duration::from_millis(380) || took < Duration::from_millis(190) {
+        return Err(format!("tasks: sum {sum} after {took:?}"));
+    }
+    println!("ok tasks");
+    Ok(())
+}
