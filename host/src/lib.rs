@@ -88,6 +88,7 @@
 
 #![warn(missing_docs)]
 
+pub mod adapt;
 pub mod addr;
 pub mod bindings;
 pub mod cli;
