@@ -1,0 +1,106 @@
+//! Adapter e2e: what `wasi:sockets` cannot do, asked of an adapted guest,
+//! and a few things it can, next to them. Connects to the native peer at
+//! ADDR (a listener that accepts and stays quiet) and prints one line per
+//! call: `LABEL: CLASS/CODE` for an error, `LABEL: ok VALUE` otherwise,
+//! then `done`. Nothing here may trap.
+//!
+//! Usage: adapter_unsupported ADDR
+use std::fmt::Debug;
+
+use wasock::constants::{SO_DEBUG, SOL_SOCKET};
+use wasock::{
+    AddrInfoFlags, AddrInfoHints, Family, NameInfoFlags, Protocol, RecvFlags, SendFlags, SockAddr,
+    Socket, SocketType,
+};
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("adapter_unsupported: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn report<T: Debug>(label: &str, result: wasock::Result<T>) {
+    match result {
+        Ok(value) => println!("{label}: ok {value:?}"),
+        Err(e) => println!("{label}: {}/{}", e.class(), e.code()),
+    }
+}
+
+fn run() -> Result<(), String> {
+    let addr = std::env::args()
+        .nth(1)
+        .ok_or("usage: adapter_unsupported ADDR")?;
+    let peer: SockAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+
+    // Families and types wasi:sockets lacks.
+    report(
+        "unix socket",
+        Socket::new(Family::Unix, SocketType::Stream, Protocol::DEFAULT),
+    );
+    report(
+        "raw socket",
+        Socket::new(Family::Inet, SocketType::Raw, Protocol(1)),
+    );
+
+    // Resolution: reverse lookups, service names, canonical names.
+    let local = SockAddr::inet(Some("127.0.0.1"), 80).map_err(|e| e.to_string())?;
+    report(
+        "name-information",
+        wasock::name_information(&local, NameInfoFlags::empty()),
+    );
+    report(
+        "name-information numeric",
+        wasock::name_information(
+            &local,
+            NameInfoFlags::NUMERICHOST | NameInfoFlags::NUMERICSERV,
+        ),
+    );
+    report(
+        "service name",
+        wasock::address_information(Some("127.0.0.1"), Some("http"), &AddrInfoHints::default())
+            .map(|found| found.len()),
+    );
+    let canonical = AddrInfoHints {
+        flags: AddrInfoFlags::CANONNAME,
+        ..AddrInfoHints::default()
+    };
+    report(
+        "canonical name",
+        wasock::address_information(Some("127.0.0.1"), Some("80"), &canonical)
+            .map(|found| found.len()),
+    );
+    report(
+        "numeric address-information",
+        wasock::address_information(Some("127.0.0.1"), Some("80"), &AddrInfoHints::default())
+            .map(|found| found.len()),
+    );
+
+    // Flags and options on a connected stream.
+    let socket = Socket::new(peer.family(), SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    socket.connect(&peer).map_err(|e| e.to_string())?;
+    report("peek", socket.receive_with_flags(1, RecvFlags::PEEK));
+    report("receive oob", socket.receive_with_flags(1, RecvFlags::OOB));
+    report("send oob", socket.send_with_flags(b"!", SendFlags::OOB));
+    report("tcp-no-delay", socket.set_tcp_no_delay(true));
+    report(
+        "low-level so/debug",
+        SOL_SOCKET
+            .get()
+            .and_then(|level| socket.get_option_int(level, SO_DEBUG.get()?)),
+    );
+    report("so-keep-alive", socket.set_keep_alive(true));
+    report("so-keep-alive?", socket.keep_alive());
+    report("ip-time-to-live", socket.set_ip_time_to_live(64));
+    report("ip-time-to-live?", socket.ip_time_to_live());
+    report("so-reuse-address?", socket.reuse_address());
+    report(
+        "nothing to receive",
+        socket.receive_with_flags(1, RecvFlags::DONT_WAIT),
+    );
+    socket.close().map_err(|e| e.to_string())?;
+    report("after close", socket.keep_alive());
+    println!("done");
+    Ok(())
+}
