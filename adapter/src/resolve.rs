@@ -336,6 +336,60 @@ mod tests {
         );
     }
 
+    fn hints(flags: AddressInfoFlags) -> AddressInfoHints {
+        AddressInfoHints {
+            family: None,
+            socket_type: Some(SocketType::Stream),
+            protocol: None,
+            flags,
+        }
+    }
+
+    /// (No node and no service, no node, a numeric node: answered here,
+    /// without a lookup, so a native test can ask.)
+    #[test]
+    fn what_needs_no_lookup_is_answered_as_getaddrinfo_does() {
+        let found = |node: Option<&str>, service: Option<&str>, flags| {
+            address_information(
+                node.map(str::to_owned),
+                service.map(str::to_owned),
+                hints(flags),
+                Deadline::never(),
+            )
+            .map(|results| {
+                results
+                    .iter()
+                    .map(|info| format!("{:?}", info.address))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_else(|e| format!("{:?} {:?}", e.class, e.code))
+        };
+        // The spec: `(address-information #f #f) ; => ()`.
+        assert_eq!(found(None, None, AddressInfoFlags::empty()), "");
+        let loopback = found(None, Some("80"), AddressInfoFlags::empty());
+        assert!(loopback.contains("address: (127, 0, 0, 1)"), "{loopback}");
+        assert!(
+            loopback.contains("address: (0, 0, 0, 0, 0, 0, 0, 1)"),
+            "{loopback}"
+        );
+        let passive = found(None, Some("80"), AddressInfoFlags::PASSIVE);
+        assert!(passive.contains("address: (0, 0, 0, 0)"), "{passive}");
+        let numeric = found(Some("10.1.2.3"), Some("7"), AddressInfoFlags::NUMERICHOST);
+        assert!(
+            numeric.contains("port: 7, address: (10, 1, 2, 3)"),
+            "{numeric}"
+        );
+        assert_eq!(
+            found(Some("localhost"), None, AddressInfoFlags::NUMERICHOST),
+            "ErrorClass::Fatal ErrorCode::NameNotFound"
+        );
+        assert_eq!(
+            found(Some("::1"), None, AddressInfoFlags::CANONNAME),
+            "ErrorClass::Unsupported ErrorCode::OperationNotSupported"
+        );
+    }
+
     #[test]
     fn numeric_nodes_are_read_without_a_lookup() {
         assert_eq!(

@@ -55,9 +55,9 @@ enum State {
     /// A connect failed and WASI closed the socket; the next bind, connect
     /// or listen starts on a fresh one.
     Failed(tcp::TcpSocket),
-    /// `close` ran. What is kept here is kept only because a pollable the
-    /// guest holds may still refer to it (see [`TcpSocket::subscribed`]).
-    Closed { _kept: Option<Box<State>> },
+    /// `close` ran. What is kept here could not be dropped safely (see
+    /// [`TcpSocket::retire`]).
+    Closed { kept: Option<Box<State>> },
 }
 
 /// A connection and its two streams (children of the socket in WASI, so
@@ -180,7 +180,8 @@ impl Connection {
     /// The pollable for readable: the input stream's, once its claim is
     /// confirmed (see [`ReadAhead`]); one ready at once where what is
     /// waiting is in the adapter and the stream's pollable does not say so
-    /// (a host that reports only what is still in the stream).
+    /// (a host that reports only what is still in the stream). The flag
+    /// says whether the pollable was made from the stream.
     fn readable_pollable(&mut self, operation: &str) -> (Pollable, bool) {
         if self.read_ahead.is_empty() {
             let probe = self.input.subscribe();
@@ -337,10 +338,12 @@ impl TcpSocket {
         }
     }
 
-    /// Lets go of WASI resources that are no longer used: dropped if no
-    /// pollable of theirs went to the guest, kept (never dropped) if one did.
+    /// Lets go of WASI resources that are no longer used: dropped where
+    /// that is safe, kept (never dropped) where it is not: a pollable of
+    /// theirs went to the guest (see [`TcpSocket::subscribed`]), or the
+    /// drop would block (see [`drop_would_block`]).
     fn retire(&mut self, state: State) {
-        if self.subscribed {
+        if self.subscribed || drop_would_block(&state) {
             std::mem::forget(state);
         } else {
             drop(state);
@@ -437,7 +440,7 @@ impl TcpSocket {
     /// Moves `Idle` to `Connecting` once `start-connect` succeeded.
     fn start_connecting(&mut self) {
         let State::Idle { socket, .. } =
-            std::mem::replace(&mut self.state, State::Closed { _kept: None })
+            std::mem::replace(&mut self.state, State::Closed { kept: None })
         else {
             unreachable!("called in the idle state")
         };
@@ -446,7 +449,7 @@ impl TcpSocket {
 
     /// Moves the socket to `Failed` (WASI closed it after a failed connect).
     fn fail(&mut self) {
-        let state = std::mem::replace(&mut self.state, State::Closed { _kept: None });
+        let state = std::mem::replace(&mut self.state, State::Closed { kept: None });
         self.state = match state {
             State::Idle { socket, .. } | State::Connecting(socket) => State::Failed(socket),
             other => other,
@@ -462,7 +465,7 @@ impl TcpSocket {
         match socket.finish_connect() {
             Ok((input, output)) => {
                 let State::Connecting(socket) =
-                    std::mem::replace(&mut self.state, State::Closed { _kept: None })
+                    std::mem::replace(&mut self.state, State::Closed { kept: None })
                 else {
                     unreachable!("matched above")
                 };
@@ -518,7 +521,7 @@ impl TcpSocket {
                     }
                 }
                 let State::Idle { socket, .. } =
-                    std::mem::replace(&mut self.state, State::Closed { _kept: None })
+                    std::mem::replace(&mut self.state, State::Closed { kept: None })
                 else {
                     unreachable!("matched above")
                 };
@@ -595,19 +598,17 @@ impl TcpSocket {
     }
 
     /// `close(2)`: the spec's `socket-close`. A connection is shut down both
-    /// ways first, so the peer sees the end of the stream even where the
-    /// WASI resources must be kept (see [`TcpSocket::subscribed`]).
+    /// ways first: the peer sees the end of the stream after what was sent,
+    /// even where the WASI resources must be kept (see [`TcpSocket::retire`]).
     pub(crate) fn close(&mut self) -> Result<()> {
         if self.is_closed() {
             return Err(types::closed("close"));
         }
-        let state = std::mem::replace(&mut self.state, State::Closed { _kept: None });
-        if self.subscribed {
-            if let State::Connected(connection) = &state {
-                let _ = connection.socket.shutdown(ShutdownType::Both);
-            }
+        let state = std::mem::replace(&mut self.state, State::Closed { kept: None });
+        shut_down(&state);
+        if self.subscribed || drop_would_block(&state) {
             self.state = State::Closed {
-                _kept: Some(Box::new(state)),
+                kept: Some(Box::new(state)),
             };
         } else {
             drop(state);
@@ -770,34 +771,57 @@ impl TcpSocket {
         if !interest.readable && !interest.writable {
             return wait::never_ready();
         }
-        let pollable = match &mut self.state {
+        // (The pollable, and whether it was made from one of the socket's
+        // WASI resources.)
+        let (pollable, made_from_socket) = match &mut self.state {
             State::Connected(connection) => match (interest.readable, interest.writable) {
-                (true, false) => {
-                    let (pollable, child) = connection.readable_pollable("subscribe");
-                    if !child {
-                        return pollable;
-                    }
-                    pollable
-                }
-                (false, true) => connection.output.subscribe(),
-                _ => return wait::ready_now(),
+                (true, false) => connection.readable_pollable("subscribe"),
+                (false, true) => (connection.output.subscribe(), true),
+                _ => (wait::ready_now(), false),
             },
-            State::Listening(socket) if interest.readable => socket.subscribe(),
-            State::Listening(_) => return wait::never_ready(),
-            State::Connecting(socket) => socket.subscribe(),
+            State::Listening(socket) if interest.readable => (socket.subscribe(), true),
+            State::Listening(_) => (wait::never_ready(), false),
+            State::Connecting(socket) => (socket.subscribe(), true),
             State::Idle { .. } | State::Failed(_) | State::Closed { .. } => {
-                return wait::ready_now();
+                (wait::ready_now(), false)
             }
         };
-        self.subscribed = true;
+        if made_from_socket {
+            self.subscribed = true;
+        }
         pollable
     }
 }
 
 impl Drop for TcpSocket {
+    /// Dropping the guest's socket closes it (if `close` did not).
     fn drop(&mut self) {
-        let state = std::mem::replace(&mut self.state, State::Closed { _kept: None });
+        let state = std::mem::replace(&mut self.state, State::Closed { kept: None });
+        shut_down(&state);
         self.retire(state);
+    }
+}
+
+/// Shuts a connection down both ways (the host sends what is still being
+/// written, then the end of the stream).
+fn shut_down(state: &State) {
+    if let State::Connected(connection) = state {
+        let _ = connection.socket.shutdown(ShutdownType::Both);
+    }
+}
+
+/// Whether dropping `state` would block the guest: a host may wait, in the
+/// drop of an output stream, for the bytes it took to be written (wasmtime
+/// does, so that nothing the guest sent is lost), which is forever where
+/// the peer never reads. `check-write` answering 0 is exactly "not done
+/// yet". `close(2)` does not wait for that; neither does the adapter, which
+/// keeps such a connection instead (the host still sends the rest, and the
+/// end of the stream, in the background).
+fn drop_would_block(state: &State) -> bool {
+    match state {
+        State::Connected(connection) => matches!(connection.output.check_write(), Ok(0)),
+        State::Closed { kept: Some(kept) } => drop_would_block(kept),
+        _ => false,
     }
 }
 

@@ -286,10 +286,7 @@ mod tests {
         let wasi = to_wasi("bind", AddressFamily::Inet6, &v6).unwrap();
         // (The generated types have no `PartialEq`; their `Debug` shows
         // every field.)
-        assert_eq!(
-            format!("{:?}", from_wasi_address(wasi)),
-            format!("{v6:?}")
-        );
+        assert_eq!(format!("{:?}", from_wasi_address(wasi)), format!("{v6:?}"));
         let v4 = SocketAddress::Inet(Ipv4SocketAddress {
             port: 1,
             address: (127, 0, 0, 1),

@@ -41,9 +41,9 @@ enum State {
         streams: Option<Streams>,
         socket: udp::UdpSocket,
     },
-    /// `close` ran; anything kept is kept only because a pollable the guest
-    /// holds may still refer to it.
-    Closed { _kept: Option<Box<State>> },
+    /// `close` ran; what is kept here could not be dropped safely (a
+    /// pollable the guest holds may refer to it, or the drop would block).
+    Closed { kept: Option<Box<State>> },
 }
 
 /// One datagram socket.
@@ -124,7 +124,7 @@ impl UdpSocket {
             }
         }
         let State::Unbound(socket) =
-            std::mem::replace(&mut self.state, State::Closed { _kept: None })
+            std::mem::replace(&mut self.state, State::Closed { kept: None })
         else {
             unreachable!("matched above")
         };
@@ -327,10 +327,10 @@ impl UdpSocket {
         if self.is_closed() {
             return Err(types::closed("close"));
         }
-        let state = std::mem::replace(&mut self.state, State::Closed { _kept: None });
-        if self.subscribed {
+        let state = std::mem::replace(&mut self.state, State::Closed { kept: None });
+        if self.subscribed || drop_would_block(&state) {
             self.state = State::Closed {
-                _kept: Some(Box::new(state)),
+                kept: Some(Box::new(state)),
             };
         } else {
             drop(state);
@@ -340,10 +340,28 @@ impl UdpSocket {
 }
 
 impl Drop for UdpSocket {
+    /// Dropping the guest's socket closes it (if `close` did not): the WASI
+    /// resources are dropped where that is safe, kept where it is not (as
+    /// for stream sockets: a pollable of theirs went to the guest, or the
+    /// drop would block).
     fn drop(&mut self) {
-        let state = std::mem::replace(&mut self.state, State::Closed { _kept: None });
-        if self.subscribed {
+        let state = std::mem::replace(&mut self.state, State::Closed { kept: None });
+        if self.subscribed || drop_would_block(&state) {
             std::mem::forget(state);
         }
+    }
+}
+
+/// Whether dropping `state` would block the guest: a host may wait, in the
+/// drop of an outgoing datagram stream, for a send it took to finish
+/// (wasmtime does); `check-send` answering 0 is "not done yet".
+fn drop_would_block(state: &State) -> bool {
+    match state {
+        State::Bound {
+            streams: Some(streams),
+            ..
+        } => matches!(streams.outgoing.check_send(), Ok(0)),
+        State::Closed { kept: Some(kept) } => drop_would_block(kept),
+        _ => false,
     }
 }

@@ -1,16 +1,18 @@
 //! Adapter e2e: what `wasi:sockets` cannot do, asked of an adapted guest,
-//! and a few things it can, next to them. Connects to the native peer at
-//! ADDR (a listener that accepts and stays quiet) and prints one line per
+//! and a few things it can, next to them. Connects one socket first to
+//! REFUSED (where nothing listens) and then, the same socket, to the native
+//! peer at ADDR (a listener that stays quiet), and prints one line per
 //! call: `LABEL: CLASS/CODE` for an error, `LABEL: ok VALUE` otherwise,
 //! then `done`. Nothing here may trap.
 //!
-//! Usage: adapter_unsupported ADDR
+//! Usage: adapter_unsupported ADDR REFUSED
 use std::fmt::Debug;
+use std::time::Duration;
 
-use wasock::constants::{SO_DEBUG, SOL_SOCKET};
+use wasock::constants::{SO_DEBUG, SO_KEEPALIVE, SO_RCVTIMEO, SOL_SOCKET};
 use wasock::{
-    AddrInfoFlags, AddrInfoHints, Family, NameInfoFlags, Protocol, RecvFlags, SendFlags, SockAddr,
-    Socket, SocketType,
+    AddrInfoFlags, AddrInfoHints, Family, NameInfoFlags, Protocol, RecvFlags, SendFlags, Shutdown,
+    SockAddr, Socket, SocketType,
 };
 
 fn main() {
@@ -28,10 +30,12 @@ fn report<T: Debug>(label: &str, result: wasock::Result<T>) {
 }
 
 fn run() -> Result<(), String> {
-    let addr = std::env::args()
-        .nth(1)
-        .ok_or("usage: adapter_unsupported ADDR")?;
+    let args: Vec<String> = std::env::args().collect();
+    let [_, addr, refused] = args.as_slice() else {
+        return Err("usage: adapter_unsupported ADDR REFUSED".into());
+    };
     let peer: SockAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+    let refused: SockAddr = refused.parse().map_err(|e| format!("{refused}: {e}"))?;
 
     // Families and types wasi:sockets lacks.
     report(
@@ -79,7 +83,9 @@ fn run() -> Result<(), String> {
     // Flags and options on a connected stream.
     let socket = Socket::new(peer.family(), SocketType::Stream, Protocol::DEFAULT)
         .map_err(|e| e.to_string())?;
-    socket.connect(&peer).map_err(|e| e.to_string())?;
+    // A refused connect is transient, and the same socket connects again.
+    report("connect refused", socket.connect(&refused));
+    report("connect again", socket.connect(&peer));
     report("peek", socket.receive_with_flags(1, RecvFlags::PEEK));
     report("receive oob", socket.receive_with_flags(1, RecvFlags::OOB));
     report("send oob", socket.send_with_flags(b"!", SendFlags::OOB));
@@ -95,12 +101,54 @@ fn run() -> Result<(), String> {
     report("ip-time-to-live", socket.set_ip_time_to_live(64));
     report("ip-time-to-live?", socket.ip_time_to_live());
     report("so-reuse-address?", socket.reuse_address());
+    report("so-reuse-address off", socket.set_reuse_address(false));
+    report("so-linger", socket.linger());
+    report("ipv6-v6-only? on inet", socket.ipv6_v6_only());
+    report("so-accept-connections?", socket.accept_connections());
+    report("so-type", socket.so_type());
+    report(
+        "so-receive-buffer",
+        socket
+            .set_receive_buffer_size(65536)
+            .and_then(|()| socket.receive_buffer_size())
+            .map(|size| size >= 65536),
+    );
+    report(
+        "tcp-keep-alive",
+        socket
+            .set_tcp_keep_alive(Duration::from_secs(30))
+            .and_then(|()| socket.tcp_keep_alive()),
+    );
+    report(
+        "low-level so/keepalive",
+        SOL_SOCKET
+            .get()
+            .and_then(|level| socket.get_option_int(level, SO_KEEPALIVE.get()?)),
+    );
+    // A struct timeval of 2.5 s, kept and read back.
+    let mut timeval = [0u8; 16];
+    timeval[..8].copy_from_slice(&2i64.to_le_bytes());
+    timeval[8..].copy_from_slice(&500_000i64.to_le_bytes());
+    report(
+        "low-level so/rcvtimeo",
+        SOL_SOCKET
+            .get()
+            .and_then(|level| {
+                socket.set_option_bytes(level, SO_RCVTIMEO.get()?, &timeval)?;
+                socket.get_option_bytes(level, SO_RCVTIMEO.get()?, 16)
+            })
+            .map(|read| read == timeval),
+    );
     report(
         "nothing to receive",
         socket.receive_with_flags(1, RecvFlags::DONT_WAIT),
     );
     socket.close().map_err(|e| e.to_string())?;
     report("after close", socket.keep_alive());
+
+    let datagram = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    report("datagram shutdown", datagram.shutdown(Shutdown::Write));
     println!("done");
     Ok(())
 }
