@@ -605,15 +605,30 @@ unix socket: unsupported/address-family-not-supported
 raw socket: unsupported/socket-type-not-supported
 name-information: unsupported/operation-not-supported
 name-information numeric: ok (\"127.0.0.1\", Port(80))
+name-information namereqd: unsupported/operation-not-supported
 service name: unsupported/service-not-found
 canonical name: unsupported/operation-not-supported
 numeric address-information: ok 1
+socket: Inet Stream 0
 connect refused: transient/connection-refused
 connect again: ok ()
 peek: unsupported/operation-not-supported
 receive oob: unsupported/operation-not-supported
 send oob: unsupported/operation-not-supported
 tcp-no-delay: unsupported/option-not-supported
+so-debug?: unsupported/option-not-supported
+so-dont-route?: unsupported/option-not-supported
+so-broadcast?: unsupported/option-not-supported
+so-oob-inline?: unsupported/option-not-supported
+so-send-low-water: unsupported/option-not-supported
+so-receive-low-water: unsupported/option-not-supported
+tcp-no-push?: unsupported/option-not-supported
+tcp-no-options?: unsupported/option-not-supported
+tcp-max-segment-size: unsupported/option-not-supported
+ip-header-included?: unsupported/option-not-supported
+ip-type-of-service: unsupported/option-not-supported
+so-error: ok true
+peer-name: ok true
 low-level so/debug: unsupported/option-not-supported
 so-keep-alive: ok ()
 so-keep-alive?: ok true
@@ -625,13 +640,18 @@ so-linger: unsupported/option-not-supported
 ipv6-v6-only? on inet: unsupported/option-not-supported
 so-accept-connections?: ok false
 so-type: ok Stream
+so-send-buffer: ok true
 so-receive-buffer: ok true
 tcp-keep-alive: ok 30s
 low-level so/keepalive: ok 1
+low-level set so/type: unsupported/option-not-supported
 low-level so/rcvtimeo: ok true
 nothing to receive: transient/would-block
 after close: fatal/closed
 datagram shutdown: unsupported/operation-not-supported
+ipv6-v6-only?: ok true
+ipv6-v6-only off: unsupported/option-not-supported
+ip-time-to-live? on inet6: unsupported/option-not-supported
 done
 ";
     assert_eq!(stdout(&output), expected, "{}", output_text(&output));

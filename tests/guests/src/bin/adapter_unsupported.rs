@@ -9,7 +9,7 @@
 use std::fmt::Debug;
 use std::time::Duration;
 
-use wasock::constants::{SO_DEBUG, SO_KEEPALIVE, SO_RCVTIMEO, SOL_SOCKET};
+use wasock::constants::{SO_DEBUG, SO_KEEPALIVE, SO_RCVTIMEO, SO_TYPE, SOL_SOCKET};
 use wasock::{
     AddrInfoFlags, AddrInfoHints, Family, NameInfoFlags, Protocol, RecvFlags, SendFlags, Shutdown,
     SockAddr, Socket, SocketType,
@@ -36,6 +36,7 @@ fn run() -> Result<(), String> {
     };
     let peer: SockAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
     let refused: SockAddr = refused.parse().map_err(|e| format!("{refused}: {e}"))?;
+    let peer_address = peer.clone();
 
     // Families and types wasi:sockets lacks.
     report(
@@ -61,6 +62,10 @@ fn run() -> Result<(), String> {
         ),
     );
     report(
+        "name-information namereqd",
+        wasock::name_information(&local, NameInfoFlags::NUMERICHOST | NameInfoFlags::NAMEREQD),
+    );
+    report(
         "service name",
         wasock::address_information(Some("127.0.0.1"), Some("http"), &AddrInfoHints::default())
             .map(|found| found.len()),
@@ -83,6 +88,12 @@ fn run() -> Result<(), String> {
     // Flags and options on a connected stream.
     let socket = Socket::new(peer.family(), SocketType::Stream, Protocol::DEFAULT)
         .map_err(|e| e.to_string())?;
+    println!(
+        "socket: {:?} {:?} {}",
+        socket.family(),
+        socket.socket_type(),
+        socket.protocol().0
+    );
     // A refused connect is transient, and the same socket connects again.
     report("connect refused", socket.connect(&refused));
     report("connect again", socket.connect(&peer));
@@ -90,6 +101,28 @@ fn run() -> Result<(), String> {
     report("receive oob", socket.receive_with_flags(1, RecvFlags::OOB));
     report("send oob", socket.send_with_flags(b"!", SendFlags::OOB));
     report("tcp-no-delay", socket.set_tcp_no_delay(true));
+    // The other typed options wasi:sockets has no counterpart for.
+    report("so-debug?", socket.debug());
+    report("so-dont-route?", socket.dont_route());
+    report("so-broadcast?", socket.broadcast());
+    report("so-oob-inline?", socket.oob_inline());
+    report("so-send-low-water", socket.send_low_water());
+    report("so-receive-low-water", socket.receive_low_water());
+    report("tcp-no-push?", socket.tcp_no_push());
+    report("tcp-no-options?", socket.tcp_no_options());
+    report("tcp-max-segment-size", socket.tcp_max_segment_size());
+    report("ip-header-included?", socket.ip_header_included());
+    report("ip-type-of-service", socket.ip_type_of_service());
+    report(
+        "so-error",
+        socket.take_error().map(|pending| pending.is_none()),
+    );
+    report(
+        "peer-name",
+        socket
+            .peer_name()
+            .map(|peer| peer == Some(peer_address.clone())),
+    );
     report(
         "low-level so/debug",
         SOL_SOCKET
@@ -106,6 +139,13 @@ fn run() -> Result<(), String> {
     report("ipv6-v6-only? on inet", socket.ipv6_v6_only());
     report("so-accept-connections?", socket.accept_connections());
     report("so-type", socket.so_type());
+    report(
+        "so-send-buffer",
+        socket
+            .set_send_buffer_size(65536)
+            .and_then(|()| socket.send_buffer_size())
+            .map(|size| size >= 65536),
+    );
     report(
         "so-receive-buffer",
         socket
@@ -124,6 +164,12 @@ fn run() -> Result<(), String> {
         SOL_SOCKET
             .get()
             .and_then(|level| socket.get_option_int(level, SO_KEEPALIVE.get()?)),
+    );
+    report(
+        "low-level set so/type",
+        SOL_SOCKET
+            .get()
+            .and_then(|level| socket.set_option_int(level, SO_TYPE.get()?, 2)),
     );
     // A struct timeval of 2.5 s, kept and read back.
     let mut timeval = [0u8; 16];
@@ -149,6 +195,12 @@ fn run() -> Result<(), String> {
     let datagram = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
         .map_err(|e| e.to_string())?;
     report("datagram shutdown", datagram.shutdown(Shutdown::Write));
+
+    let inet6 = Socket::new(Family::Inet6, SocketType::Stream, Protocol::DEFAULT)
+        .map_err(|e| e.to_string())?;
+    report("ipv6-v6-only?", inet6.ipv6_v6_only());
+    report("ipv6-v6-only off", inet6.set_ipv6_v6_only(false));
+    report("ip-time-to-live? on inet6", inet6.ip_time_to_live());
     println!("done");
     Ok(())
 }
