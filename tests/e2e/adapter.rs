@@ -435,6 +435,8 @@ fn adapt_refuses_what_it_cannot_adapt() {
         ),
     ] {
         let out = dir.join("refused.wasm");
+        // (A file left by an earlier run would hide a write.)
+        let _ = std::fs::remove_file(&out);
         let output = Command::new(WASOCK)
             .arg("adapt")
             .arg(&input)
