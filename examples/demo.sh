@@ -13,6 +13,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 message="${1:-hello from a wasock guest}"
 
+# rustup installs rust-toolchain.toml's wasm32-wasip2 target only when it
+# installs the toolchain itself; add it here when it is missing, so a
+# machine that already had Rust 1.95.0 works too.
+sysroot="$(rustc --print sysroot)"
+if [ ! -d "$sysroot/lib/rustlib/wasm32-wasip2/lib" ]; then
+    if command -v rustup >/dev/null 2>&1; then
+        echo "==> the wasm32-wasip2 target is missing: rustup target add wasm32-wasip2"
+        rustup target add wasm32-wasip2 || {
+            echo "demo: adding the wasm32-wasip2 target failed; run \`rustup target add wasm32-wasip2\` and try again" >&2
+            exit 1
+        }
+    else
+        echo "demo: the wasm32-wasip2 target is not installed ($sysroot), and there is no rustup to add it: install the standard library for wasm32-wasip2" >&2
+        exit 1
+    fi
+fi
+
 echo "==> building the host (wasock) and the example guests (wasm32-wasip2)"
 cargo build --quiet -p wasock-host --bin wasock
 cargo build --quiet --release --target wasm32-wasip2 -p wasock-examples

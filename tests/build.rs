@@ -9,6 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+include!("../build-support/wasm_target.rs");
+
 const GUEST_PACKAGES: &[(&str, &str)] = &[
     ("wasock-examples", "examples"),
     ("wasock-test-guests", "tests/guests"),
@@ -33,6 +35,8 @@ fn main() {
             workspace.join(watched).display()
         );
     }
+
+    ensure_wasm_target();
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);

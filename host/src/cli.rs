@@ -70,6 +70,11 @@ pub enum CliCommand {
     /// socket policy.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Composes the wasock adapter into a guest, so that it imports only
+    /// standard WASI 0.2 (`wasi:sockets` instead of `wasock:socket`) and
+    /// runs under any WASI 0.2 host.
+    #[command(after_help = ADAPT_EXAMPLES)]
+    Adapt(AdaptArgs),
 }
 
 /// `wasock run`'s flags and arguments.
@@ -292,6 +297,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         CliCommand::Run(args) => run_command(args),
+        CliCommand::Adapt(args) => adapt_command(&args),
     }
 }
 
@@ -379,6 +385,49 @@ fn report(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+const ADAPT_EXAMPLES: &str = "\
+What wasi:sockets cannot do (unix and raw sockets, reverse lookups, service names,
+MSG_PEEK / MSG_OOB, most options) answers an `unsupported` error in the adapted
+guest; docs/parity.md lists every item.
+
+Example:
+  wasock adapt echo-client.wasm -o echo-client.portable.wasm
+  wasmtime run -S inherit-network echo-client.portable.wasm 127.0.0.1:7000 hello";
+
+/// `wasock adapt`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct AdaptArgs {
+    /// The guest component (built against the wasock SDK).
+    #[arg(value_name = "IN.wasm")]
+    pub input: PathBuf,
+
+    /// Where to write the adapted component.
+    #[arg(short = 'o', long = "output", value_name = "OUT.wasm")]
+    pub output: PathBuf,
+}
+
+/// `wasock adapt`: reads the guest, composes the adapter into it and writes
+/// the result; exit 1 with one line on stderr if any of that fails.
+pub fn adapt_command(args: &AdaptArgs) -> i32 {
+    let outcome = std::fs::read(&args.input)
+        .map_err(|error| format!("reading {}: {error}", args.input.display()))
+        .and_then(|guest| {
+            crate::adapt::adapt(&guest)
+                .map_err(|error| format!("adapting {}: {error}", args.input.display()))
+        })
+        .and_then(|adapted| {
+            std::fs::write(&args.output, adapted)
+                .map_err(|error| format!("writing {}: {error}", args.output.display()))
+        });
+    match outcome {
+        Ok(()) => 0,
+        Err(message) => {
+            report(format_args!("wasock: error: {message}"));
+            HOST_ERROR_EXIT_CODE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +437,7 @@ mod tests {
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).map(|cli| match cli.command {
             CliCommand::Run(args) => args,
+            CliCommand::Adapt(_) => unreachable!("parsed `run`"),
         })
     }
 

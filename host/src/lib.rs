@@ -92,6 +92,7 @@
 #![deny(unsafe_code)]
 
 pub mod accounting;
+pub mod adapt;
 pub mod addr;
 pub mod bindings;
 pub mod cli;

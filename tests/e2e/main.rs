@@ -9,6 +9,7 @@ use wasock_tests::{Wasock, guest, output_text};
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 
+mod adapter;
 mod examples;
 mod faults;
 mod host_ops;

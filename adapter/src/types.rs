@@ -1,0 +1,311 @@
+//! The `types` interface: it has no functions, so this module holds what
+//! the other two share: the error record (with the one mapping from
+//! `wasi:sockets` error codes onto the contract's classes) and the address
+//! conversions between `wasock:socket` and `wasi:sockets`.
+
+use crate::bindings::exports::wasock::socket::types::{
+    AddressFamily, Ipv4SocketAddress, Ipv6SocketAddress, SocketAddress,
+};
+pub(crate) use crate::bindings::exports::wasock::socket::types::{Error, ErrorClass, ErrorCode};
+use crate::bindings::wasi::sockets::network::{
+    self, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress as WasiIpv4SocketAddress,
+    Ipv6SocketAddress as WasiIpv6SocketAddress,
+};
+
+/// The result of every adapted call.
+pub(crate) type Result<T> = std::result::Result<T, Error>;
+
+/// An error of `class` and `code`; `message` names the call first.
+pub(crate) fn error(class: ErrorClass, code: ErrorCode, message: String) -> Error {
+    Error {
+        class,
+        code,
+        message,
+    }
+}
+
+/// Something `wasi:sockets` cannot do: class `unsupported`, naming the
+/// spec's procedure (`operation`) and what is missing.
+pub(crate) fn unsupported(operation: &str, code: ErrorCode, what: &str) -> Error {
+    error(
+        ErrorClass::Unsupported,
+        code,
+        format!("{operation}: {what}: not supported by wasi:sockets (wasock adapter)"),
+    )
+}
+
+/// The call's own timeout expired (class `timeout`).
+pub(crate) fn timeout(operation: &str) -> Error {
+    error(
+        ErrorClass::Timeout,
+        ErrorCode::TimedOut,
+        format!("{operation}: timed out"),
+    )
+}
+
+/// A call on a socket after `close`.
+pub(crate) fn closed(operation: &str) -> Error {
+    error(
+        ErrorClass::Fatal,
+        ErrorCode::Closed,
+        format!("{operation}: the socket is closed"),
+    )
+}
+
+/// A fatal error of `code` with the reason given.
+pub(crate) fn fatal(operation: &str, code: ErrorCode, why: &str) -> Error {
+    error(ErrorClass::Fatal, code, format!("{operation}: {why}"))
+}
+
+/// A non-blocking call found nothing to do (class transient).
+pub(crate) fn would_block(operation: &str) -> Error {
+    error(
+        ErrorClass::Transient,
+        ErrorCode::WouldBlock,
+        format!("{operation}: the operation would block"),
+    )
+}
+
+/// A `wasi:sockets` error code as the contract's error: the one mapping.
+///
+/// The classes follow the spec and the host (`host/src/error.rs`): a
+/// refused or unreachable connect and the system's own time-out are
+/// transient, as are `would-block` and a temporary resolver failure.
+pub(crate) fn from_wasi(operation: &str, code: network::ErrorCode) -> Error {
+    use ErrorClass::{Fatal, Transient, Unsupported};
+    use network::ErrorCode as W;
+    let (class, code, why) = match code {
+        W::Unknown => (Fatal, ErrorCode::Other, "unknown error"),
+        W::AccessDenied => (Fatal, ErrorCode::PermissionDenied, "access denied"),
+        W::NotSupported => (
+            Unsupported,
+            ErrorCode::OperationNotSupported,
+            "not supported by the host",
+        ),
+        W::InvalidArgument => (Fatal, ErrorCode::InvalidArgument, "invalid argument"),
+        W::OutOfMemory => (Fatal, ErrorCode::OutOfMemory, "out of memory"),
+        W::Timeout => (Transient, ErrorCode::SystemTimedOut, "connection timed out"),
+        W::ConcurrencyConflict => (
+            Transient,
+            ErrorCode::InProgress,
+            "another operation is in progress",
+        ),
+        W::NotInProgress => (
+            Fatal,
+            ErrorCode::InvalidState,
+            "no operation is in progress",
+        ),
+        W::WouldBlock => (
+            Transient,
+            ErrorCode::WouldBlock,
+            "the operation would block",
+        ),
+        W::InvalidState => (
+            Fatal,
+            ErrorCode::InvalidState,
+            "not valid in the socket's state",
+        ),
+        W::NewSocketLimit => (Fatal, ErrorCode::TooManySockets, "too many sockets"),
+        W::AddressNotBindable => (
+            Fatal,
+            ErrorCode::AddressNotAvailable,
+            "address not available",
+        ),
+        W::AddressInUse => (Fatal, ErrorCode::AddressInUse, "address in use"),
+        W::RemoteUnreachable => (
+            Transient,
+            ErrorCode::HostUnreachable,
+            "the remote address is unreachable",
+        ),
+        W::ConnectionRefused => (
+            Transient,
+            ErrorCode::ConnectionRefused,
+            "connection refused",
+        ),
+        W::ConnectionReset => (Fatal, ErrorCode::ConnectionReset, "connection reset"),
+        W::ConnectionAborted => (Fatal, ErrorCode::ConnectionAborted, "connection aborted"),
+        W::DatagramTooLarge => (Fatal, ErrorCode::MessageTooLarge, "datagram too large"),
+        W::NameUnresolvable => (Fatal, ErrorCode::NameNotFound, "name not found"),
+        W::TemporaryResolverFailure => (
+            Transient,
+            ErrorCode::NameTemporaryFailure,
+            "temporary resolver failure",
+        ),
+        W::PermanentResolverFailure => (Fatal, ErrorCode::NameFailure, "resolver failure"),
+    };
+    error(class, code, format!("{operation}: {why}"))
+}
+
+/// The `wasi:sockets` family of an inet / inet6 socket.
+pub(crate) fn ip_family(family: AddressFamily) -> Option<IpAddressFamily> {
+    match family {
+        AddressFamily::Inet => Some(IpAddressFamily::Ipv4),
+        AddressFamily::Inet6 => Some(IpAddressFamily::Ipv6),
+        AddressFamily::Unix | AddressFamily::Unspec => None,
+    }
+}
+
+/// The family an address belongs to.
+pub(crate) fn family_of(address: &SocketAddress) -> AddressFamily {
+    match address {
+        SocketAddress::Inet(_) => AddressFamily::Inet,
+        SocketAddress::Inet6(_) => AddressFamily::Inet6,
+        SocketAddress::Unix(_) => AddressFamily::Unix,
+    }
+}
+
+/// The guest's address for a socket of `family` as the `wasi:sockets`
+/// address, refusing one of another family as the host does (before any
+/// call).
+pub(crate) fn to_wasi(
+    operation: &str,
+    family: AddressFamily,
+    address: &SocketAddress,
+) -> Result<IpSocketAddress> {
+    let given = family_of(address);
+    if given != family {
+        return Err(fatal(
+            operation,
+            ErrorCode::AddressFamilyNotSupported,
+            &format!(
+                "a {} address on a {} socket",
+                family_name(given),
+                family_name(family)
+            ),
+        ));
+    }
+    Ok(match address {
+        SocketAddress::Inet(v4) => IpSocketAddress::Ipv4(WasiIpv4SocketAddress {
+            port: v4.port,
+            address: v4.address,
+        }),
+        SocketAddress::Inet6(v6) => IpSocketAddress::Ipv6(WasiIpv6SocketAddress {
+            port: v6.port,
+            flow_info: v6.flow_info,
+            address: v6.address,
+            scope_id: v6.scope_id,
+        }),
+        // The family check above leaves only inet and inet6 sockets here.
+        SocketAddress::Unix(_) => {
+            return Err(unsupported(
+                operation,
+                ErrorCode::AddressFamilyNotSupported,
+                "af/unix",
+            ));
+        }
+    })
+}
+
+/// A `wasi:sockets` address as the guest's.
+pub(crate) fn from_wasi_address(address: IpSocketAddress) -> SocketAddress {
+    match address {
+        IpSocketAddress::Ipv4(v4) => SocketAddress::Inet(Ipv4SocketAddress {
+            port: v4.port,
+            address: v4.address,
+        }),
+        IpSocketAddress::Ipv6(v6) => SocketAddress::Inet6(Ipv6SocketAddress {
+            port: v6.port,
+            flow_info: v6.flow_info,
+            address: v6.address,
+            scope_id: v6.scope_id,
+        }),
+    }
+}
+
+/// The unspecified address of a family, port 0: what an implicit bind uses
+/// (POSIX binds an unbound socket that listens or sends this way).
+pub(crate) fn unspecified(family: IpAddressFamily) -> IpSocketAddress {
+    match family {
+        IpAddressFamily::Ipv4 => IpSocketAddress::Ipv4(WasiIpv4SocketAddress {
+            port: 0,
+            address: (0, 0, 0, 0),
+        }),
+        IpAddressFamily::Ipv6 => IpSocketAddress::Ipv6(WasiIpv6SocketAddress {
+            port: 0,
+            flow_info: 0,
+            address: (0, 0, 0, 0, 0, 0, 0, 0),
+            scope_id: 0,
+        }),
+    }
+}
+
+/// The family's name as the host's messages spell it.
+pub(crate) fn family_name(family: AddressFamily) -> &'static str {
+    match family {
+        AddressFamily::Unspec => "Unspec",
+        AddressFamily::Inet => "Inet",
+        AddressFamily::Inet6 => "Inet6",
+        AddressFamily::Unix => "Unix",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_failures_are_transient_as_on_the_host() {
+        for code in [
+            network::ErrorCode::ConnectionRefused,
+            network::ErrorCode::RemoteUnreachable,
+            network::ErrorCode::Timeout,
+            network::ErrorCode::WouldBlock,
+            network::ErrorCode::TemporaryResolverFailure,
+        ] {
+            assert_eq!(
+                from_wasi("connect", code).class,
+                ErrorClass::Transient,
+                "{code:?}"
+            );
+        }
+        let refused = from_wasi("connect", network::ErrorCode::ConnectionRefused);
+        assert_eq!(refused.code, ErrorCode::ConnectionRefused);
+        assert!(
+            refused.message.starts_with("connect: "),
+            "{}",
+            refused.message
+        );
+        assert_eq!(
+            from_wasi("x", network::ErrorCode::NotSupported).class,
+            ErrorClass::Unsupported
+        );
+        assert_eq!(
+            from_wasi("x", network::ErrorCode::NameUnresolvable).code,
+            ErrorCode::NameNotFound
+        );
+    }
+
+    #[test]
+    fn addresses_round_trip_and_families_are_checked() {
+        let v6 = SocketAddress::Inet6(Ipv6SocketAddress {
+            port: 8080,
+            flow_info: 0x1234,
+            address: (0xfe80, 0, 0, 0, 0, 0, 0, 1),
+            scope_id: 7,
+        });
+        let wasi = to_wasi("bind", AddressFamily::Inet6, &v6).unwrap();
+        // (The generated types have no `PartialEq`; their `Debug` shows
+        // every field.)
+        assert_eq!(format!("{:?}", from_wasi_address(wasi)), format!("{v6:?}"));
+        let v4 = SocketAddress::Inet(Ipv4SocketAddress {
+            port: 1,
+            address: (127, 0, 0, 1),
+        });
+        assert_eq!(
+            format!(
+                "{:?}",
+                from_wasi_address(to_wasi("bind", AddressFamily::Inet, &v4).unwrap())
+            ),
+            format!("{v4:?}")
+        );
+        let wrong = to_wasi("connect", AddressFamily::Inet6, &v4).unwrap_err();
+        assert_eq!(wrong.code, ErrorCode::AddressFamilyNotSupported);
+        assert_eq!(wrong.message, "connect: a Inet address on a Inet6 socket");
+        let unix = to_wasi(
+            "bind",
+            AddressFamily::Inet,
+            &SocketAddress::Unix("/x".into()),
+        );
+        assert_eq!(unix.unwrap_err().code, ErrorCode::AddressFamilyNotSupported);
+    }
+}
