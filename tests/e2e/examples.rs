@@ -10,12 +10,12 @@
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use wasock_tests::{Running, Wasock, guest, output_text};
+use wasock_tests::{Running, TempDir, Wasock, guest, output_text};
 
 use super::WASOCK;
 
@@ -198,31 +198,6 @@ fn round_trip(stream: &mut (impl Read + Write), message: &[u8], what: &str) {
         .read_exact(&mut echo)
         .unwrap_or_else(|error| panic!("{what}: reading the echo: {error}"));
     assert_eq!(echo, message, "{what}: wrong echo");
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        // Short: unix socket paths are limited to about 100 bytes.
-        let path = std::env::temp_dir().join(format!("wex-{label}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path)
-            .unwrap_or_else(|error| panic!("creating {}: {error}", path.display()));
-        TempDir(path)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then released).

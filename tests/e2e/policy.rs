@@ -7,11 +7,11 @@
 
 use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use wasock_tests::{Wasock, guest, output_text};
+use wasock_tests::{TempDir, Wasock, guest, output_text};
 
 use crate::WASOCK;
 
@@ -92,36 +92,6 @@ fn free_port() -> u16 {
     address.port()
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "wasock-e2e-{name}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir.canonicalize().expect("canonical temp dir"))
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
@@ -399,8 +369,8 @@ fn resolution_works_with_allow_dns() {
 #[test]
 fn unix_bind_inside_the_granted_directory() {
     let dir = TempDir::new("unix-ok");
-    let path = format!("{}/ok.sock", dir.path());
-    let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&path]);
+    let path = format!("{}/ok.sock", dir.as_str());
+    let output = run(&["--allow-unix", dir.as_str()], "policy_unix", &[&path]);
     assert_eq!(
         line_starting(&output, "bind "),
         format!("bind ok {path}"),
@@ -416,7 +386,7 @@ fn unix_bind_inside_the_granted_directory() {
 #[test]
 fn unix_without_grant_is_denied() {
     let dir = TempDir::new("unix-none");
-    let path = format!("{}/none.sock", dir.path());
+    let path = format!("{}/none.sock", dir.as_str());
     let output = run(&[], "policy_unix", &[&path]);
     let line = line_starting(&output, "bind ");
     assert!(line.starts_with("bind error permission-denied"), "{line}");
@@ -427,7 +397,7 @@ fn unix_without_grant_is_denied() {
 fn unix_dotdot_escape_is_denied() {
     let parent = TempDir::new("unix-parent");
     std::fs::create_dir(parent.join("granted")).expect("granted dir");
-    let granted = format!("{}/granted", parent.path());
+    let granted = format!("{}/granted", parent.as_str());
     let escape = format!("{granted}/../escape.sock");
     let output = run(&["--allow-unix", &granted], "policy_unix", &[&escape]);
     let line = line_starting(&output, "bind ");
@@ -447,8 +417,8 @@ fn unix_dotdot_escape_is_denied() {
 fn unix_absolute_path_outside_is_denied() {
     let dir = TempDir::new("unix-granted");
     let outside = TempDir::new("unix-outside");
-    let target = format!("{}/abs.sock", outside.path());
-    let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&target]);
+    let target = format!("{}/abs.sock", outside.as_str());
+    let output = run(&["--allow-unix", dir.as_str()], "policy_unix", &[&target]);
     let line = line_starting(&output, "bind ");
     assert!(line.starts_with("bind error permission-denied"), "{line}");
     assert!(!exists(&outside.join("abs.sock")));
@@ -458,9 +428,9 @@ fn unix_absolute_path_outside_is_denied() {
 fn unix_symlink_escape_is_denied() {
     let dir = TempDir::new("unix-link");
     let outside = TempDir::new("unix-link-target");
-    std::os::unix::fs::symlink(&outside.0, dir.join("out")).expect("symlink");
-    let through = format!("{}/out/link.sock", dir.path());
-    let output = run(&["--allow-unix", dir.path()], "policy_unix", &[&through]);
+    std::os::unix::fs::symlink(outside.path(), dir.join("out")).expect("symlink");
+    let through = format!("{}/out/link.sock", dir.as_str());
+    let output = run(&["--allow-unix", dir.as_str()], "policy_unix", &[&through]);
     let line = line_starting(&output, "bind ");
     assert!(line.starts_with("bind error permission-denied"), "{line}");
     assert!(
@@ -477,7 +447,7 @@ fn unix_symlink_escape_is_denied() {
 #[test]
 fn unix_guest_dir_maps_both_ways() {
     let dir = TempDir::new("unix-mapped");
-    let grant = format!("{}::/sockets", dir.path());
+    let grant = format!("{}::/sockets", dir.as_str());
     let output = run(
         &["--allow-unix", &grant],
         "policy_unix",
@@ -492,7 +462,7 @@ fn unix_guest_dir_maps_both_ways() {
     );
     assert!(!exists(&dir.join("mapped.sock")), "removed with its socket");
     // The host path itself is not a guest name once GUEST_DIR is given.
-    let host_name = format!("{}/direct.sock", dir.path());
+    let host_name = format!("{}/direct.sock", dir.as_str());
     let output = run(&["--allow-unix", &grant], "policy_unix", &[&host_name]);
     assert!(line_starting(&output, "bind ").starts_with("bind error permission-denied"));
     assert!(!exists(&dir.join("direct.sock")));
@@ -520,9 +490,9 @@ fn assert_no_unix_connection(listener: &std::os::unix::net::UnixListener, output
 fn unix_connect_inside_reaches_the_listener() {
     let dir = TempDir::new("unix-connect");
     let listener = unix_listener(&dir.join("srv.sock"));
-    let path = format!("{}/srv.sock", dir.path());
+    let path = format!("{}/srv.sock", dir.as_str());
     let output = run(
-        &["--allow-unix", dir.path()],
+        &["--allow-unix", dir.as_str()],
         "policy_unix_connect",
         &[&path],
     );
@@ -548,9 +518,9 @@ fn unix_connect_outside_never_reaches_the_listener() {
     let outside = TempDir::new("unix-connect-outside");
     let listener = unix_listener(&outside.join("real.sock"));
     // By its absolute path...
-    let direct = format!("{}/real.sock", outside.path());
+    let direct = format!("{}/real.sock", outside.as_str());
     let output = run(
-        &["--allow-unix", dir.path()],
+        &["--allow-unix", dir.as_str()],
         "policy_unix_connect",
         &[&direct],
     );
@@ -562,9 +532,9 @@ fn unix_connect_outside_never_reaches_the_listener() {
     assert_no_unix_connection(&listener, &output);
     // ...and through a symlinked socket file inside the granted directory.
     std::os::unix::fs::symlink(outside.join("real.sock"), dir.join("link.sock")).expect("symlink");
-    let link = format!("{}/link.sock", dir.path());
+    let link = format!("{}/link.sock", dir.as_str());
     let output = run(
-        &["--allow-unix", dir.path()],
+        &["--allow-unix", dir.as_str()],
         "policy_unix_connect",
         &[&link],
     );
@@ -886,7 +856,7 @@ fn guest_arguments_follow_the_component() {
 fn env_and_dir_flags_reach_the_guest() {
     let dir = TempDir::new("dir");
     std::fs::write(dir.join("hello.txt"), "hello from the host\n").expect("write");
-    let preopen = format!("{}::/data", dir.path());
+    let preopen = format!("{}::/data", dir.as_str());
     let output = Wasock::new(WASOCK, guest("policy_env_dir"))
         .flag("--env")
         .flag("GREETING=hi there")
@@ -934,7 +904,7 @@ fn second_start_does_not_compile_again() {
     let cache = TempDir::new("cache");
     let start = |label: &str| {
         let output = run(
-            &["--cache-dir", cache.path(), "--timings"],
+            &["--cache-dir", cache.as_str(), "--timings"],
             "policy_exit",
             &["0"],
         );

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use wasock_host::policy::{OptionRefusal, OptionTarget, Policy};
 use wasock_host::socket::{Family, Kind};
-use wasock_tests::{Namespace, Wasock, guest, is_root, output_text, skip};
+use wasock_tests::{Namespace, TempDir, Wasock, guest, is_root, output_text, skip};
 
 use crate::WASOCK;
 
@@ -83,32 +83,6 @@ fn expect(outcomes: &[String], ops: &[&str], expected: &[&str], output: &Output)
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "wasock-sandbox-{name}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir.canonicalize().expect("canonical temp dir"))
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 temp dir")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 // ---- Inbound datagrams ----------------------------------------------------------
@@ -413,8 +387,8 @@ fn never_allowed_options_are_refused_even_with_allow_raw() {
 #[test]
 fn peer_credentials_show_no_host_process_or_path() {
     let dir = TempDir::new("peer");
-    let listener = UnixListener::bind(dir.0.join("srv.sock")).expect("native unix listener");
-    let path = format!("unix:{}/srv.sock", dir.path());
+    let listener = UnixListener::bind(dir.join("srv.sock")).expect("native unix listener");
+    let path = format!("unix:{}/srv.sock", dir.as_str());
     let ops: Vec<String> = vec![
         "socket=unix,stream".into(),
         format!("connect={path}"),
@@ -423,7 +397,7 @@ fn peer_credentials_show_no_host_process_or_path() {
         format!("get={},{},108", libc::SOL_SOCKET, libc::SO_PEERNAME),
     ];
     let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
-    let (outcomes, output) = probe(&["--allow-unix", dir.path(), "--allow-raw"], &ops);
+    let (outcomes, output) = probe(&["--allow-unix", dir.as_str(), "--allow-raw"], &ops);
     let denied = "fatal/permission-denied";
     expect(
         &outcomes,
@@ -434,7 +408,7 @@ fn peer_credentials_show_no_host_process_or_path() {
     let cred = outcomes[3].trim_start_matches("ok ");
     assert!(cred.starts_with("00000000"), "the host pid leaked: {cred}");
     for outcome in &outcomes[2..] {
-        assert!(!outcome.contains(dir.path()), "a host path: {outcome}");
+        assert!(!outcome.contains(dir.as_str()), "a host path: {outcome}");
     }
     drop(listener);
 }
@@ -606,9 +580,9 @@ fn lingering_closes_hold_their_slots_without_threads() {
 fn socket_files_go_with_their_sockets() {
     let dir = TempDir::new("files");
     let output = run(
-        &["--allow-unix", dir.path()],
+        &["--allow-unix", dir.as_str()],
         "sandbox_unix_files",
-        &[dir.path(), "500", "3"],
+        &[dir.as_str(), "500", "3"],
     );
     let text = stdout(&output);
     assert!(
@@ -616,7 +590,7 @@ fn socket_files_go_with_their_sockets() {
         "{}",
         output_text(&output)
     );
-    let left: Vec<_> = std::fs::read_dir(&dir.0)
+    let left: Vec<_> = std::fs::read_dir(dir.path())
         .expect("the directory")
         .flatten()
         .map(|e| e.file_name())
@@ -632,9 +606,9 @@ fn unix_swaps_between_check_and_use_never_reach_outside() {
     const TRIES: &str = "4000";
     let dir = TempDir::new("race");
     let outside = TempDir::new("race-outside");
-    let outside_listener = UnixListener::bind(outside.0.join("real.sock")).expect("outside");
+    let outside_listener = UnixListener::bind(outside.join("real.sock")).expect("outside");
     outside_listener.set_nonblocking(true).expect("nonblocking");
-    let inside_listener = UnixListener::bind(dir.0.join("in.sock")).expect("inside");
+    let inside_listener = UnixListener::bind(dir.join("in.sock")).expect("inside");
     inside_listener.set_nonblocking(true).expect("nonblocking");
     let stop = Arc::new(AtomicBool::new(false));
     let (escaped, reached) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -657,7 +631,7 @@ fn unix_swaps_between_check_and_use_never_reach_outside() {
     };
     let swapper = {
         let stop = stop.clone();
-        let (dir, outside) = (dir.0.clone(), outside.0.clone());
+        let (dir, outside) = (dir.path().to_path_buf(), outside.path().to_path_buf());
         thread::spawn(move || {
             let (socket, target, link) = (dir.join("in.sock"), dir.join("target"), dir.join("tmp"));
             while !stop.load(Ordering::SeqCst) {
@@ -671,9 +645,9 @@ fn unix_swaps_between_check_and_use_never_reach_outside() {
             }
         })
     };
-    let target = format!("{}/target", dir.path());
+    let target = format!("{}/target", dir.as_str());
     let output = run(
-        &["--allow-unix", dir.path()],
+        &["--allow-unix", dir.as_str()],
         "sandbox_unix_race",
         &[&target, TRIES],
     );
@@ -731,8 +705,8 @@ fn denial_reports_are_escaped_bounded_and_counted() {
 #[test]
 fn denials_name_the_guests_paths_only() {
     let dir = TempDir::new("hidden");
-    std::os::unix::fs::symlink("/etc", dir.0.join("l")).expect("symlink");
-    let grant = format!("{}::/run/hidden", dir.path());
+    std::os::unix::fs::symlink("/etc", dir.join("l")).expect("symlink");
+    let grant = format!("{}::/run/hidden", dir.as_str());
     let ops = [
         "socket=unix,stream",
         "bind=unix:/run/hidden/l/x.sock",
@@ -743,7 +717,7 @@ fn denials_name_the_guests_paths_only() {
     expect(&outcomes, &ops, &["ok", denied, denied], &output);
     let all = output_text(&output);
     assert!(
-        !all.contains(dir.path()),
+        !all.contains(dir.as_str()),
         "the host directory leaked\n{all}"
     );
 }
@@ -855,7 +829,7 @@ fn option_walk_reaches_the_kernel_only_for_allow_listed_pairs() {
         return;
     }
     let dir = TempDir::new("strace");
-    let trace = dir.0.join("trace");
+    let trace = dir.join("trace");
     let output = std::process::Command::new("strace")
         .args([
             "-f",

@@ -24,7 +24,7 @@ use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Namespace, Wasock, guest, is_root, output_text, skip};
+use wasock_tests::{Namespace, TempDir, Wasock, guest, is_root, output_text, skip};
 
 use crate::WASOCK;
 
@@ -859,4 +859,50 @@ fn raw_socket_and_ip_header_included_with_allow_raw() {
         after(&stdout, "ip-header-included: ", &all),
         "false true false"
     );
+}
+
+/// The edges where wasock answers the same on every host (guest
+/// `spec_edges`): one timeout bounds a whole wait-all receive (against a
+/// peer that sends a byte every 100 ms for 5 s), a refusal on a connected
+/// datagram socket's receive is fatal while a refused connect is
+/// transient, `send-to` on a connected datagram socket is
+/// `already-connected` and sends nothing, and a 100 KiB unix datagram
+/// comes back whole or cut with `truncated`.
+#[test]
+fn wait_all_timeout_connected_datagrams_and_long_unix_datagrams() {
+    let dribbler = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let address = dribbler.local_addr().expect("address");
+    let peer = thread::spawn(move || {
+        let (mut stream, _) = dribbler.accept().expect("accept");
+        for _ in 0..50 {
+            if stream.write_all(b"x").is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let dir = TempDir::new("edges");
+    let output = Wasock::new(WASOCK, guest("spec_edges"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .flag("--allow-connect")
+        .flag("127.0.0.1:*")
+        .flag("--allow-bind")
+        .flag("127.0.0.1:0")
+        .flag("--allow-unix")
+        .flag(dir.as_str())
+        .arg(address.to_string())
+        .arg(dir.as_str())
+        .run(TIMEOUT);
+    let stdout = succeeded(&output, "spec_edges: ok");
+    for line in [
+        "wait-all: part within the timeout",
+        "connected datagram, peer gone, receive: Fatal ConnectionRefused",
+        "connected datagram, send-to another address: Fatal AlreadyConnected",
+        "stream connect refused: Transient ConnectionRefused",
+        "unix datagram: 102400 whole, 70000 truncated",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?}:\n{}", output_text(&output));
+    }
+    peer.join().expect("peer");
 }

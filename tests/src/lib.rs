@@ -474,3 +474,43 @@ impl Drop for Namespace {
         let _ = std::fs::remove_dir_all(self.etc_dir());
     }
 }
+
+/// A fresh directory under the system temp dir (its canonical path, short
+/// enough for unix socket addresses), removed with what it holds on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates `wasock-LABEL-PID-N` under the temp dir.
+    pub fn new(label: &str) -> Self {
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wasock-{label}-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|error| panic!("creating {}: {error}", dir.display()));
+        TempDir(dir.canonicalize().expect("canonical temp dir"))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `NAME` inside the directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The directory as text (it is UTF-8: the temp dir's path and ASCII).
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temp dir")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
