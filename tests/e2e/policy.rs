@@ -92,7 +92,6 @@ fn free_port() -> u16 {
     address.port()
 }
 
-
 fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
@@ -809,6 +808,59 @@ fn malformed_grant_exits_2_naming_the_bad_part() {
             "the guest ran despite {flag} {value}"
         );
     }
+}
+
+/// Unknown flags are usage errors naming the flag (not a component path);
+/// wasmtime's spellings wasock serves work, the others are refused by
+/// name; `wasock --version` prints the version.
+#[test]
+fn unknown_flags_exit_2_and_wasmtime_spellings_work() {
+    for (flags, named) in [
+        (&["--bogus"][..], "--bogus"),
+        (&["--version"][..], "--version"),
+        (&["-S", "http"][..], "-S http"),
+        (&["-W", "fuel=1"][..], "-W fuel"),
+    ] {
+        let output = run(flags, "policy_exit", &["0"]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{flags:?}\n{}",
+            output_text(&output)
+        );
+        assert!(
+            stderr(&output).contains(named),
+            "{flags:?}: no {named:?}\n{}",
+            output_text(&output)
+        );
+        assert!(
+            !stderr(&output).contains("cannot read component"),
+            "{flags:?}"
+        );
+    }
+    // -S inherit-network and -W max-memory-size as wasmtime spells them:
+    // the guest runs.
+    let output = run(
+        &[
+            "-S",
+            "inherit-network,allow-ip-name-lookup",
+            "-W",
+            "max-memory-size=64M",
+        ],
+        "policy_exit",
+        &["0"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
+    let version = std::process::Command::new(WASOCK)
+        .arg("--version")
+        .output()
+        .expect("wasock --version");
+    assert!(version.status.success());
+    assert!(
+        String::from_utf8_lossy(&version.stdout).starts_with("wasock "),
+        "{}",
+        output_text(&version)
+    );
 }
 
 #[test]

@@ -902,7 +902,11 @@ fn wait_all_timeout_connected_datagrams_and_long_unix_datagrams() {
         "stream connect refused: Transient ConnectionRefused",
         "unix datagram: 102400 whole, 70000 truncated",
     ] {
-        assert!(stdout.contains(line), "missing {line:?}:\n{}", output_text(&output));
+        assert!(
+            stdout.contains(line),
+            "missing {line:?}:\n{}",
+            output_text(&output)
+        );
     }
     peer.join().expect("peer");
 }

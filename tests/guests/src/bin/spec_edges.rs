@@ -42,7 +42,11 @@ fn expect_error<T: std::fmt::Debug>(
         }
         Err(e) => fail(
             what,
-            format!("expected {class:?}/{code:?}, got {:?}/{:?}: {e}", e.class(), e.code()),
+            format!(
+                "expected {class:?}/{code:?}, got {:?}/{:?}: {e}",
+                e.class(),
+                e.code()
+            ),
         ),
     }
 }
@@ -57,7 +61,9 @@ fn main() {
     // wait-all under one timeout.
     let stream = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
         .unwrap_or_else(|e| fail("socket", e));
-    stream.connect(&dribble).unwrap_or_else(|e| fail("connect", e));
+    stream
+        .connect(&dribble)
+        .unwrap_or_else(|e| fail("connect", e));
     let start = Instant::now();
     let got = stream
         .receive_with(
@@ -71,7 +77,10 @@ fn main() {
     if got.is_empty() || got.len() > 20 || took > Duration::from_millis(2500) {
         fail(
             "wait-all receive",
-            format!("{} bytes after {took:?} (one 500 ms timeout for the call)", got.len()),
+            format!(
+                "{} bytes after {took:?} (one 500 ms timeout for the call)",
+                got.len()
+            ),
         );
     }
     println!("wait-all: part within the timeout");
@@ -91,7 +100,8 @@ fn main() {
     };
     let udp = Socket::new(Family::Inet, SocketType::Dgram, Protocol::DEFAULT)
         .unwrap_or_else(|e| fail("socket", e));
-    udp.connect(&gone).unwrap_or_else(|e| fail("udp connect", e));
+    udp.connect(&gone)
+        .unwrap_or_else(|e| fail("udp connect", e));
     udp.send(b"anyone?").unwrap_or_else(|e| fail("udp send", e));
     expect_error(
         "connected datagram, peer gone, receive",
@@ -120,7 +130,10 @@ fn main() {
         16,
         RecvOptions::new().timeout(Some(Duration::from_millis(200))),
     ) {
-        fail("send-to on a connected socket", format!("delivered {data:?}"));
+        fail(
+            "send-to on a connected socket",
+            format!("delivered {data:?}"),
+        );
     }
     // A refused connect is transient (the stream kind: a datagram connect
     // sends nothing).
@@ -187,6 +200,10 @@ fn main() {
             format!("{} bytes, truncated={}", cut.data.len(), cut.truncated),
         );
     }
-    println!("unix datagram: {} whole, {} truncated", whole.data.len(), cut.data.len());
+    println!(
+        "unix datagram: {} whole, {} truncated",
+        whole.data.len(),
+        cut.data.len()
+    );
     println!("spec_edges: ok");
 }
