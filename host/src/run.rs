@@ -36,7 +36,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Cache, CacheConfig, Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -178,7 +178,7 @@ pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
     wasock: WasockCtx,
-    limits: StoreLimits,
+    limits: GuestLimits,
 }
 
 /// How many entries a guest's resource table may hold, for a guest allowed
@@ -188,16 +188,92 @@ pub fn resource_table_limit(max_sockets: usize) -> usize {
     max_sockets.saturating_mul(4).saturating_add(64 * 1024)
 }
 
-/// The store limits of a guest allowed `max_memory` bytes: each linear
-/// memory and the tables are bounded, and so are how many there are.
-pub fn store_limits(max_memory: usize) -> StoreLimits {
-    StoreLimitsBuilder::new()
-        .memory_size(max_memory)
-        .table_elements(1 << 20)
-        .instances(256)
-        .tables(256)
-        .memories(64)
-        .build()
+/// The most linear memories, tables and instances one guest may create:
+/// far above what a compiled program has (one or two of each per core
+/// module), and a bound on what the engine keeps per guest.
+pub const MAX_GUEST_MEMORIES: usize = 64;
+/// See [`MAX_GUEST_MEMORIES`].
+pub const MAX_GUEST_TABLES: usize = 256;
+/// See [`MAX_GUEST_MEMORIES`].
+pub const MAX_GUEST_INSTANCES: usize = 256;
+/// The most table elements one guest may hold, all its tables together.
+pub const MAX_GUEST_TABLE_ELEMENTS: usize = 1 << 20;
+
+/// The store limits of one guest: `max_memory` bytes for all its linear
+/// memories together (not each: a component may have many), a bound on
+/// table elements, all tables together, and on how many memories, tables
+/// and instances there are.
+///
+/// A memory or table is never freed before its store, so the totals only
+/// grow; growth past them fails inside the guest (`memory.grow` returns
+/// -1, the allocator reports out of memory), it does not touch the host.
+#[derive(Debug)]
+pub struct GuestLimits {
+    max_memory: usize,
+    memory_used: usize,
+    table_elements_used: usize,
+}
+
+impl GuestLimits {
+    /// Limits for a guest allowed `max_memory` bytes of linear memory.
+    pub fn new(max_memory: usize) -> Self {
+        GuestLimits {
+            max_memory,
+            memory_used: 0,
+            table_elements_used: 0,
+        }
+    }
+
+    /// Bytes of linear memory the guest holds, all memories together.
+    pub fn memory_used(&self) -> usize {
+        self.memory_used
+    }
+}
+
+impl wasmtime::ResourceLimiter for GuestLimits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let more = desired.saturating_sub(current);
+        match self.memory_used.checked_add(more) {
+            Some(total) if total <= self.max_memory => {
+                self.memory_used = total;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let more = desired.saturating_sub(current);
+        match self.table_elements_used.checked_add(more) {
+            Some(total) if total <= MAX_GUEST_TABLE_ELEMENTS => {
+                self.table_elements_used = total;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn instances(&self) -> usize {
+        MAX_GUEST_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_GUEST_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_GUEST_MEMORIES
+    }
 }
 
 impl std::fmt::Debug for GuestState {
@@ -394,7 +470,7 @@ impl Runner {
             wasi,
             table,
             wasock: WasockCtx::new(policy.clone()).with_denial_sink(name, sink),
-            limits: store_limits(policy.max_memory()),
+            limits: GuestLimits::new(policy.max_memory()),
         };
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|state| &mut state.limits);
@@ -491,5 +567,45 @@ mod tests {
         assert_eq!(Outcome::Exited(3).exit_code(), 3);
         let trap = Outcome::Trapped(wasmtime::Error::msg("boom"));
         assert_eq!(trap.exit_code(), TRAP_EXIT_CODE);
+    }
+
+    /// The memory limit is for all of a guest's memories together: a
+    /// component with many memories cannot have the limit in each, and a
+    /// real engine instance proves the limiter is the one in use.
+    #[test]
+    fn memory_limit_is_for_all_memories_together() {
+        use wasmtime::ResourceLimiter;
+        let mut limits = GuestLimits::new(10 << 20);
+        assert!(limits.memory_growing(0, 6 << 20, None).unwrap());
+        assert!(
+            !limits.memory_growing(0, 6 << 20, None).unwrap(),
+            "a second memory past the total"
+        );
+        assert!(limits.memory_growing(0, 4 << 20, None).unwrap());
+        assert_eq!(limits.memory_used(), 10 << 20);
+        assert!(
+            !limits
+                .memory_growing(4 << 20, (4 << 20) + 65536, None)
+                .unwrap()
+        );
+
+        // Through the engine: a module with two 6 MiB memories does not
+        // instantiate under a 10 MiB limit; with one it does.
+        let mut config = Config::new();
+        config.wasm_multi_memory(true);
+        let engine = Engine::new(&config).unwrap();
+        // (module (memory 96) (memory 96)) and (module (memory 96)), in
+        // binary (96 pages of 64 KiB: 6 MiB).
+        let header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+        let two_memories = [&header[..], &[0x05, 0x05, 0x02, 0x00, 0x60, 0x00, 0x60]].concat();
+        let one_memory = [&header[..], &[0x05, 0x03, 0x01, 0x00, 0x60]].concat();
+        let two = wasmtime::Module::new(&engine, &two_memories).unwrap();
+        let one = wasmtime::Module::new(&engine, &one_memory).unwrap();
+        let mut store = Store::new(&engine, GuestLimits::new(10 << 20));
+        store.limiter(|limits| limits);
+        assert!(wasmtime::Instance::new(&mut store, &two, &[]).is_err());
+        let mut store = Store::new(&engine, GuestLimits::new(10 << 20));
+        store.limiter(|limits| limits);
+        assert!(wasmtime::Instance::new(&mut store, &one, &[]).is_ok());
     }
 }
