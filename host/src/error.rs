@@ -23,45 +23,64 @@ pub enum ErrorClass {
     Fatal,
 }
 
-/// The precise cause (WIT `error-code`); see the WIT for each variant's errno.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum ErrorCode {
-    PermissionDenied,
-    AddressInUse,
-    AddressNotAvailable,
-    AddressFamilyNotSupported,
-    AlreadyConnected,
-    InProgress,
-    NotConnected,
-    ConnectionRefused,
-    ConnectionReset,
-    ConnectionAborted,
-    BrokenPipe,
-    NetworkDown,
-    NetworkUnreachable,
-    HostUnreachable,
-    SystemTimedOut,
-    TimedOut,
-    WouldBlock,
-    InvalidArgument,
-    InvalidState,
-    OperationNotSupported,
-    ProtocolNotSupported,
-    SocketTypeNotSupported,
-    OptionNotSupported,
-    ReadOnlyOption,
-    MessageTooLarge,
-    OutOfMemory,
-    TooManySockets,
-    Closed,
-    NameNotFound,
-    NameTemporaryFailure,
-    NameFailure,
-    ServiceNotFound,
-    Interrupted,
-    Other,
+/// Calls the macro `$then` with every error code's name, in the WIT's
+/// order: the one list of them in the host. [`ErrorCode`] is made from it,
+/// and so is the glue's mapping onto the WIT's `error-code`, so the two
+/// cannot drift apart (a code the WIT lacks fails to compile).
+macro_rules! with_error_codes {
+    ($then:ident) => {
+        $then! {
+            PermissionDenied,
+            AddressInUse,
+            AddressNotAvailable,
+            AddressFamilyNotSupported,
+            AlreadyConnected,
+            InProgress,
+            NotConnected,
+            ConnectionRefused,
+            ConnectionReset,
+            ConnectionAborted,
+            BrokenPipe,
+            NetworkDown,
+            NetworkUnreachable,
+            HostUnreachable,
+            SystemTimedOut,
+            TimedOut,
+            WouldBlock,
+            InvalidArgument,
+            InvalidState,
+            OperationNotSupported,
+            ProtocolNotSupported,
+            SocketTypeNotSupported,
+            OptionNotSupported,
+            ReadOnlyOption,
+            MessageTooLarge,
+            OutOfMemory,
+            TooManySockets,
+            Closed,
+            NameNotFound,
+            NameTemporaryFailure,
+            NameFailure,
+            ServiceNotFound,
+            Interrupted,
+            Other,
+        }
+    };
 }
+pub(crate) use with_error_codes;
+
+macro_rules! define_error_code {
+    ($($code:ident),* $(,)?) => {
+        /// The precise cause (WIT `error-code`); see the WIT for each
+        /// variant's errno.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)]
+        pub enum ErrorCode {
+            $($code),*
+        }
+    };
+}
+with_error_codes!(define_error_code);
 
 /// An error from a wasock operation: class, code and a message naming the
 /// operation and the cause.
@@ -87,6 +106,33 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// A `getaddrinfo(3)` / `getnameinfo(3)` failure (`EAI_*`) as the
+    /// contract's error.
+    pub fn resolver(operation: &str, rc: libc::c_int) -> Self {
+        if rc == libc::EAI_SYSTEM {
+            return Error::io(operation, &std::io::Error::last_os_error());
+        }
+        let text = crate::sys::gai_strerror(rc);
+        let (class, code) = match rc {
+            libc::EAI_NONAME | libc::EAI_NODATA => (ErrorClass::Fatal, ErrorCode::NameNotFound),
+            libc::EAI_AGAIN => (ErrorClass::Transient, ErrorCode::NameTemporaryFailure),
+            libc::EAI_FAIL => (ErrorClass::Fatal, ErrorCode::NameFailure),
+            libc::EAI_SERVICE => (ErrorClass::Fatal, ErrorCode::ServiceNotFound),
+            libc::EAI_FAMILY => (
+                ErrorClass::Unsupported,
+                ErrorCode::AddressFamilyNotSupported,
+            ),
+            libc::EAI_SOCKTYPE => (ErrorClass::Unsupported, ErrorCode::SocketTypeNotSupported),
+            libc::EAI_MEMORY => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
+            libc::EAI_BADFLAGS | libc::EAI_OVERFLOW => {
+                (ErrorClass::Fatal, ErrorCode::InvalidArgument)
+            }
+            crate::sys::EAI_ADDRFAMILY => (ErrorClass::Fatal, ErrorCode::NameNotFound),
+            _ => (ErrorClass::Fatal, ErrorCode::Other),
+        };
+        Error::new(class, code, format!("{operation}: {text}"))
+    }
+
     /// An error of the given class and code.
     pub fn new(class: ErrorClass, code: ErrorCode, message: impl Into<String>) -> Self {
         Error {

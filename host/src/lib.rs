@@ -100,7 +100,6 @@ pub mod constants;
 mod ctx;
 pub mod error;
 mod glue;
-mod glue_poll_set;
 pub mod options;
 pub mod policy;
 pub mod poll_set;

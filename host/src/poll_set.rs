@@ -2,7 +2,7 @@
 //! set, itself registered with the tokio reactor, so a wait costs one
 //! `epoll_wait(2)` whatever the number of sockets registered.
 //!
-//! This module knows nothing of WIT: the glue (`crate::glue_poll_set`)
+//! This module knows nothing of WIT: the glue (`crate::glue::poll_set`)
 //! looks up the set and the socket, checks the guest's limits and hands
 //! off here with the socket's descriptor.
 //!

@@ -216,7 +216,7 @@ fn getaddrinfo(
         service,
         (family, socket_type, protocol, hints.flags.bits()),
     )
-    .map_err(|rc| gai_error(OP, rc))?;
+    .map_err(|rc| Error::resolver(OP, rc))?;
     Ok(entries
         .into_iter()
         .filter_map(|entry| {
@@ -259,8 +259,8 @@ pub(crate) async fn name_information_holding<S: Send + 'static>(
 
 fn getnameinfo(address: SocketAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
     const OP: &str = "name-information";
-    let (host, service) =
-        sys::getnameinfo(&SockAddr::from(address), flags.bits()).map_err(|rc| gai_error(OP, rc))?;
+    let (host, service) = sys::getnameinfo(&SockAddr::from(address), flags.bits())
+        .map_err(|rc| Error::resolver(OP, rc))?;
     // Spec: "If service number lookup fails, it is returned as an integer."
     let service = match service.parse::<u16>() {
         Ok(port) => Service::Port(port),
@@ -277,28 +277,4 @@ fn numeric_zone(node: String, address: SocketAddr) -> String {
         (Some((head, _)), SocketAddr::V6(v6)) => format!("{head}%{}", v6.scope_id()),
         _ => node,
     }
-}
-
-/// An `EAI_*` result as the contract's error.
-fn gai_error(operation: &str, rc: libc::c_int) -> Error {
-    if rc == libc::EAI_SYSTEM {
-        return Error::io(operation, &std::io::Error::last_os_error());
-    }
-    let text = sys::gai_strerror(rc);
-    let (class, code) = match rc {
-        libc::EAI_NONAME | libc::EAI_NODATA => (ErrorClass::Fatal, ErrorCode::NameNotFound),
-        libc::EAI_AGAIN => (ErrorClass::Transient, ErrorCode::NameTemporaryFailure),
-        libc::EAI_FAIL => (ErrorClass::Fatal, ErrorCode::NameFailure),
-        libc::EAI_SERVICE => (ErrorClass::Fatal, ErrorCode::ServiceNotFound),
-        libc::EAI_FAMILY => (
-            ErrorClass::Unsupported,
-            ErrorCode::AddressFamilyNotSupported,
-        ),
-        libc::EAI_SOCKTYPE => (ErrorClass::Unsupported, ErrorCode::SocketTypeNotSupported),
-        libc::EAI_MEMORY => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
-        libc::EAI_BADFLAGS | libc::EAI_OVERFLOW => (ErrorClass::Fatal, ErrorCode::InvalidArgument),
-        sys::EAI_ADDRFAMILY => (ErrorClass::Fatal, ErrorCode::NameNotFound),
-        _ => (ErrorClass::Fatal, ErrorCode::Other),
-    };
-    Error::new(class, code, format!("{operation}: {text}"))
 }
