@@ -355,14 +355,15 @@ pub mod async_io;
 pub mod constants;
 mod error;
 mod options;
+mod parameters;
 pub mod poll;
 pub mod ports;
 mod resolve;
 mod socket;
-mod timeouts;
 
 pub use addr::{Family, Port, Protocol, SockAddr, SocketType};
 pub use error::{Error, ErrorClass, ErrorCode, Result};
+pub use parameters::{Timeouts, default_timeouts, set_default_timeouts};
 pub use resolve::{
     AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service, address_information,
     address_information_timeout, connect_any, name_information, name_information_of_str,
@@ -371,4 +372,3 @@ pub use socket::{
     Interest, ReceivedFrom, ReceivedInto, RecvFlags, RecvOptions, SendFlags, SendOptions, Shutdown,
     Socket,
 };
-pub use timeouts::{Timeouts, default_timeouts, set_default_timeouts};

@@ -71,8 +71,8 @@ use crate::bindings::wasi::clocks::monotonic_clock;
 use crate::bindings::wasi::io::poll::{self as wasi_poll, Pollable};
 use crate::bindings::wasock::socket::poll_set as wit;
 use crate::error::{Error, ErrorCode, Result};
+use crate::parameters::timeout_to_wit;
 use crate::socket::{Interest, Socket};
-use crate::timeouts;
 
 /// Names a registration; the events of a [`Registry`] (and the results of
 /// [`Poller::wait`]) carry it. Chosen by the caller.
@@ -312,7 +312,7 @@ impl Registry {
     pub fn poll(&self, events: &mut Events, timeout: Option<Duration>) -> Result<()> {
         events.list.clear();
         let max = u32::try_from(events.capacity).unwrap_or(u32::MAX);
-        let ready = self.set.wait(timeouts::to_wit(timeout), max)?;
+        let ready = self.set.wait(timeout_to_wit(timeout), max)?;
         events.list.extend(ready.into_iter().map(|event| Event {
             token: Token::from_wit(event.token),
             readiness: event.readiness.into(),
@@ -343,7 +343,7 @@ impl Registry {
     /// whether the registry is ready (false: the timer fired first).
     pub fn wait_ready(&self, timeout: Option<Duration>) -> bool {
         let set = self.subscribe();
-        let timer = timeouts::to_wit(timeout).map(monotonic_clock::subscribe_duration);
+        let timer = timeout_to_wit(timeout).map(monotonic_clock::subscribe_duration);
         let mut list = vec![&set];
         list.extend(timer.as_ref());
         wasi_poll::poll(&list).contains(&0)
@@ -580,7 +580,7 @@ pub fn wait_any(subscriptions: &[&Subscription], timeout: Option<Duration>) -> R
             None => None,
             Some((start, total)) => {
                 let spent = monotonic_clock::now().saturating_sub(start);
-                let total_nanos = timeouts::to_wit(Some(total)).unwrap_or(0);
+                let total_nanos = timeout_to_wit(Some(total)).unwrap_or(0);
                 if !first && spent >= total_nanos {
                     return Ok(Vec::new());
                 }
@@ -602,7 +602,7 @@ fn wait_on_pollables(
     subscriptions: &[&Subscription],
     timeout: Option<Duration>,
 ) -> Result<Vec<usize>> {
-    let timer = timeouts::to_wit(timeout).map(monotonic_clock::subscribe_duration);
+    let timer = timeout_to_wit(timeout).map(monotonic_clock::subscribe_duration);
     let mut list: Vec<&Pollable> = subscriptions.iter().map(|s| &s.pollable).collect();
     list.extend(timer.as_ref());
     Ok(wasi_poll::poll(&list)

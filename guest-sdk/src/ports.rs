@@ -130,75 +130,11 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 use std::rc::Rc;
-use std::sync::Mutex;
 
 use crate::addr::SocketType;
 use crate::error::{ErrorCode, Result};
+pub use crate::parameters::{PortConfig, default_config, set_default_config};
 use crate::socket::{Partial, SendFlags, SendOptions, Shutdown, Socket, send_all_chunked};
-
-/// The spec's port parameters; they take effect when the ports are made.
-///
-/// [`PortConfig::default`] is the program's parameters as they are now
-/// ([`default_config`], which [`set_default_config`] changes, and from
-/// which [`Socket::send_all`] takes its `send_size`); the spec's own
-/// defaults are [`PortConfig::SPEC`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PortConfig {
-    /// `socket-receive-buffer-size` (default 4096): the input buffer, and
-    /// the most one receive asks for. Input buffering cannot be disabled: 0
-    /// is taken as 1.
-    #[doc(alias = "socket-receive-buffer-size")]
-    pub receive_buffer_size: usize,
-    /// `socket-send-buffer-size` (default `None`: unbuffered): output is
-    /// sent in whole multiples of this many bytes. `Some(0)` is unbuffered.
-    #[doc(alias = "socket-send-buffer-size")]
-    pub send_buffer_size: Option<usize>,
-    /// `socket-send-size` (default `Some(16384)`): the most one `send` of
-    /// `send_all` is given; `None` is "infinite": every `send` is offered
-    /// all remaining data.
-    #[doc(alias = "socket-send-size")]
-    pub send_size: Option<usize>,
-}
-
-impl PortConfig {
-    /// The spec's defaults: 4096-byte input buffer, unbuffered output,
-    /// 16384-byte send chunks.
-    pub const SPEC: PortConfig = PortConfig {
-        receive_buffer_size: 4096,
-        send_buffer_size: None,
-        send_size: Some(16384),
-    };
-}
-
-/// The program's port parameters as they are now ([`default_config`]), so
-/// `PortConfig { send_buffer_size: Some(1024), ..PortConfig::default() }`
-/// changes one parameter and keeps the program's others, as the spec's
-/// `parameterize` of one parameter would.
-impl Default for PortConfig {
-    fn default() -> Self {
-        default_config()
-    }
-}
-
-static DEFAULTS: Mutex<PortConfig> = Mutex::new(PortConfig::SPEC);
-
-/// The program's port parameters (initially [`PortConfig::SPEC`]): what
-/// [`io_ports`] gives new ports and [`Socket::send_all`] chunks by.
-pub fn default_config() -> PortConfig {
-    *DEFAULTS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Sets the program's port parameters, as `parameterize` of the spec's
-/// parameters would for the whole program: ports made afterwards by
-/// [`io_ports`] take them, and [`Socket::send_all`] chunks by the new
-/// `send_size`. Ports already made keep theirs.
-pub fn set_default_config(config: PortConfig) {
-    *DEFAULTS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
-}
 
 /// The spec's `socket-i/o-ports`: a reader and a writer over the connected
 /// `socket` (stream or datagram), which they own together, with the
@@ -1377,21 +1313,5 @@ mod tests {
         assert_eq!(reader.0.buffer(), b"tw", "a partial line is still there");
         assert!(!reader.0.buffer().contains(&b'\n'));
         assert_eq!(memory.calls(), [Call::Receive(4096)], "one receive");
-    }
-
-    #[test]
-    fn port_config_default_is_the_programs_current_parameters() {
-        // The only test that changes the program's parameters; the others
-        // use `PortConfig::SPEC`.
-        let program = PortConfig {
-            receive_buffer_size: 100,
-            send_buffer_size: Some(10),
-            send_size: None,
-        };
-        set_default_config(program);
-        let seen = (PortConfig::default(), default_config());
-        set_default_config(PortConfig::SPEC);
-        assert_eq!(seen, (program, program));
-        assert_eq!(PortConfig::default(), PortConfig::SPEC);
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::addr::{Family, Protocol, SockAddr, SocketType};
 use crate::bindings::wasock::socket::resolve as wit;
 use crate::error::{Error, Result};
+use crate::parameters::timeout_to_wit;
 use crate::socket::Socket;
-use crate::timeouts;
 
 crate::flags! {
     /// `ai_flags` of `getaddrinfo(3)`: the spec's `ai/*` constants.
@@ -163,7 +163,7 @@ pub fn address_information_timeout(
         protocol: hints.protocol.map(|p| p.0),
         flags: hints.flags.into(),
     };
-    let list = wit::address_information(node, service, wit_hints, timeouts::to_wit(timeout))?;
+    let list = wit::address_information(node, service, wit_hints, timeout_to_wit(timeout))?;
     Ok(list.into_iter().map(AddrInfo::from).collect())
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::addr::{Family, Protocol, SockAddr, SocketType};
 use crate::bindings::wasock::socket::socket as wit;
 use crate::error::{Error, ErrorClass, ErrorCode, Result};
-use crate::timeouts::{self, Timeouts};
+use crate::parameters::{self, Timeouts, timeout_to_wit};
 
 /// `how` of `shutdown(2)`: the spec's `shut/rd`, `shut/wr`, `shut/rdwr`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -338,7 +338,7 @@ impl Socket {
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
             .get()
-            .unwrap_or_else(timeouts::default_timeouts)
+            .unwrap_or_else(parameters::default_timeouts)
     }
 
     /// Gives this socket its own timeouts (`None`: follow the program's
@@ -364,7 +364,7 @@ impl Socket {
     pub fn connect_timeout(&self, address: &SockAddr, timeout: Option<Duration>) -> Result<()> {
         Ok(self
             .inner
-            .connect(&address.into(), timeouts::to_wit(timeout))?)
+            .connect(&address.into(), timeout_to_wit(timeout))?)
     }
 
     /// `bind(2)`: the spec's `socket-bind`.
@@ -416,7 +416,7 @@ impl Socket {
 
     /// [`Socket::accept`] with this call's own timeout (`None`: forever).
     pub fn accept_timeout(&self, timeout: Option<Duration>) -> Result<Socket> {
-        let inner = self.inner.accept(timeouts::to_wit(timeout))?;
+        let inner = self.inner.accept(timeout_to_wit(timeout))?;
         Ok(Socket::from_wit(inner, self.timeouts.get()))
     }
 
@@ -533,7 +533,7 @@ impl Socket {
         Ok(self.inner.receive(
             wit_len(len),
             options.flags.into(),
-            timeouts::to_wit(options.timeout_or(self.timeouts().receive)),
+            timeout_to_wit(options.timeout_or(self.timeouts().receive)),
         )?)
     }
 
@@ -593,7 +593,7 @@ impl Socket {
         let received = self.inner.receive_from(
             wit_len(len),
             options.flags.into(),
-            timeouts::to_wit(options.timeout_or(self.timeouts().receive)),
+            timeout_to_wit(options.timeout_or(self.timeouts().receive)),
         )?;
         Ok(ReceivedFrom::from(received))
     }
@@ -654,7 +654,7 @@ impl Socket {
         let sent = self.inner.send(
             data,
             options.flags.into(),
-            timeouts::to_wit(options.timeout_or(self.timeouts().send)),
+            timeout_to_wit(options.timeout_or(self.timeouts().send)),
         )?;
         Ok(sent as usize)
     }
@@ -712,7 +712,7 @@ impl Socket {
             data,
             &address.into(),
             options.flags.into(),
-            timeouts::to_wit(options.timeout_or(self.timeouts().send)),
+            timeout_to_wit(options.timeout_or(self.timeouts().send)),
         )?;
         Ok(sent as usize)
     }
@@ -735,7 +735,7 @@ impl Socket {
     /// `send`) and chunk size ([`SendOptions::send_size`]).
     pub fn send_all_with(&self, data: &[u8], options: impl Into<SendOptions>) -> Result<()> {
         let options = options.into();
-        let send_size = options.send_size_or(crate::ports::default_config().send_size);
+        let send_size = options.send_size_or(parameters::default_config().send_size);
         let options = options.timeout(options.timeout_or(self.timeouts().send));
         send_all_chunked(data, send_size, |chunk| self.send_with(chunk, options))
             .map_err(|partial| partial.error)
