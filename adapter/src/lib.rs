@@ -59,6 +59,7 @@ mod bindings {
                 export wasock:socket/types@0.1.0;
                 export wasock:socket/resolve@0.1.0;
                 export wasock:socket/socket@0.1.0;
+                export wasock:socket/poll-set@0.1.0;
             }
         ",
         world: "wasock:adapter/adapter",
@@ -77,6 +78,7 @@ pub(crate) use has;
 
 mod constants;
 mod options;
+mod poll_set;
 mod resolve;
 mod socket;
 mod tcp;

@@ -21,6 +21,7 @@ use crate::bindings::wasi::sockets::instance_network::instance_network;
 use crate::bindings::wasi::sockets::network::{self, IpAddressFamily, IpSocketAddress, Network};
 use crate::bindings::wasi::sockets::tcp::{self, ShutdownType};
 use crate::bindings::wasi::sockets::tcp_create_socket::create_tcp_socket;
+use crate::poll_set::{Ready, Watch};
 use crate::types::{self, Result};
 use crate::wait::{self, Deadline};
 
@@ -91,6 +92,16 @@ struct ReadAhead {
 impl ReadAhead {
     fn is_empty(&self) -> bool {
         self.data.is_empty() && self.end.is_none()
+    }
+
+    /// What a poll set reports for what is here: readable, and hung up
+    /// at the end (with an error if a read failed).
+    fn readiness(&self) -> Ready {
+        let mut ready = Ready::default();
+        ready.readable = !self.is_empty();
+        ready.hang_up = self.end.is_some();
+        ready.error = matches!(self.end, Some(Some(_)));
+        ready
     }
 }
 
@@ -790,6 +801,71 @@ impl TcpSocket {
             self.subscribed = true;
         }
         pollable
+    }
+}
+
+impl TcpSocket {
+    /// What a poll set watches for this socket with `interest` (see
+    /// [`crate::poll_set`]): what is known now without waiting, and the
+    /// WASI pollables to wait on, each with the readiness it stands for.
+    /// The pollables are the poll set's own, dropped before its `wait`
+    /// returns, so unlike [`TcpSocket::subscribe`] they do not pin the
+    /// socket's WASI resources.
+    pub(crate) fn watch(&mut self, interest: Interest) -> Watch {
+        let mut watch = Watch::default();
+        match &mut self.state {
+            // Like `poll(2)` on Linux: neither connected, connecting nor
+            // listening is hung up; a failed connect also has an error.
+            State::Idle { .. } => watch.now.hang_up = true,
+            State::Failed(_) => {
+                watch.now.hang_up = true;
+                watch.now.error = true;
+            }
+            // The socket's pollable fires when the connect is done, either
+            // way; the guest's next `connect` says which.
+            State::Connecting(socket) if interest.writable => {
+                watch.pollables.push((socket.subscribe(), Ready::WRITABLE))
+            }
+            State::Connecting(_) => {}
+            State::Listening(socket) if interest.readable => {
+                watch.pollables.push((socket.subscribe(), Ready::READABLE))
+            }
+            State::Listening(_) => {}
+            State::Connected(connection) => {
+                if interest.readable {
+                    if connection.read_ahead.is_empty() {
+                        watch
+                            .pollables
+                            .push((connection.input.subscribe(), Ready::READABLE));
+                    } else {
+                        watch.now = connection.read_ahead.readiness();
+                    }
+                }
+                if interest.writable {
+                    watch
+                        .pollables
+                        .push((connection.output.subscribe(), Ready::WRITABLE));
+                }
+            }
+            State::Closed { .. } => {}
+        }
+        watch
+    }
+
+    /// What a fired readable pollable of [`TcpSocket::watch`] means: for a
+    /// connection, confirmed by reading (see [`ReadAhead`]): data, the end
+    /// (hang-up) or a failure (error), or nothing (a stale claim).
+    pub(crate) fn confirm_readable(&mut self) -> Ready {
+        match &mut self.state {
+            State::Connected(connection) => {
+                if connection.readable_now("poll-set wait") {
+                    connection.read_ahead.readiness()
+                } else {
+                    Ready::default()
+                }
+            }
+            _ => Ready::READABLE,
+        }
     }
 }
 
