@@ -804,18 +804,24 @@ fn poller_mixes_adapted_sockets_and_timers() {
     );
 }
 
-/// Datagram truncation through the adapter: a 100-byte datagram received
-/// with length 10 gives its first 10 bytes and `truncated`, with the
-/// sender's address; 5 bytes with length 10 are whole (the spec's own
-/// truncation guest).
+/// Datagram truncation through the adapter, through every receive the
+/// spec's own truncation guest makes: a 100-byte datagram received with
+/// length 10 gives its first 10 bytes and `truncated`, with the sender's
+/// address; 5 bytes with length 10 are whole; `receive_from_into` with a
+/// 10-byte buffer and a port reader with a 10-byte buffer report the cut
+/// the same way.
 #[test]
 fn datagram_truncation_through_the_adapter() {
     let mut running = PlainHost::spawn(&adapt("spec_datagram"), &[]);
     let address = running.wait_for_listening(TIMEOUT);
     let sender = UdpSocket::bind("127.0.0.1:0").expect("a native UDP socket");
     let long: Vec<u8> = (0u8..100).collect();
-    sender.send_to(&long, address).expect("send 100");
-    sender.send_to(b"short", address).expect("send 5");
+    // What the guest reads, in order: long, short (receive_from), long
+    // (receive_from_into), long, short (the port reader).
+    for datagram in [&long[..], b"short", &long[..], &long[..], b"short"] {
+        let sent = sender.send_to(datagram, address).expect("send");
+        assert_eq!(sent, datagram.len());
+    }
     let output = running.wait(TIMEOUT);
     assert_succeeded(&output, "spec_datagram adapted");
     let from = sender.local_addr().expect("the sender's address");
@@ -823,6 +829,9 @@ fn datagram_truncation_through_the_adapter() {
     for line in [
         format!("long: 10 bytes truncated=true from {from}"),
         "short: 5 bytes truncated=false".to_owned(),
+        format!("into: 10 bytes truncated=true from {from}"),
+        "port long: 10 bytes truncated=true".to_owned(),
+        "port short: 5 bytes truncated=false".to_owned(),
         "spec_datagram: ok".to_owned(),
     ] {
         assert!(
