@@ -767,6 +767,50 @@ fn connect_timeout_fires_through_the_adapter() {
     drop(backlog);
 }
 
+/// `async-echo-server` adapted (tasks on the SDK's executor, its reactor
+/// an edge-triggered `poll-set` the adapter emulates over `wasi:io/poll`):
+/// three native clients at once, each echoed in turn for twenty rounds
+/// while the others stay connected and idle, then a large echo; the
+/// server exits by itself after the last.
+#[test]
+fn async_echo_server_adapted_serves_native_clients() {
+    let mut server = PlainHost::spawn(
+        &adapt("async-echo-server"),
+        &["127.0.0.1:0".to_owned(), "4".to_owned()],
+    );
+    let address = server.wait_for_listening(TIMEOUT);
+    let mut clients: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
+            stream
+                .set_read_timeout(Some(IO_TIMEOUT))
+                .expect("read timeout");
+            stream
+        })
+        .collect();
+    for round in 0..20u32 {
+        for index in [2usize, 0, 1] {
+            let message: Vec<u8> = (0..1000u32)
+                .map(|i| (i * 7 + round + index as u32) as u8)
+                .collect();
+            clients[index].write_all(&message).expect("send");
+            let mut echo = vec![0u8; message.len()];
+            if let Err(e) = clients[index].read_exact(&mut echo) {
+                panic!(
+                    "echo to client {index} in round {round}: {e}\n{}",
+                    output_text(&server.output_so_far(None))
+                );
+            }
+            assert_eq!(echo, message, "client {index} round {round}");
+        }
+    }
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(echo_through(address, &big), big, "the big echo");
+    drop(clients);
+    let output = server.wait(TIMEOUT);
+    assert_succeeded(&output, "async-echo-server adapted");
+}
+
 /// The SDK's `Poller` over adapted sockets: a wait with nothing ready
 /// times out (a socket pollable and a timer in one `poll`), then three
 /// clients are served, the last first, from one thread.
