@@ -12,17 +12,22 @@
 //!
 //! What differs from the host, and why:
 //!
-//! - **Edge triggering** is emulated, since WASI reports levels only: an
-//!   edge-triggered registration reports a readiness once, and again only
-//!   after the guest made a call on that side of the socket (receive,
-//!   receive-from, accept for readable; send, send-to, connect for
-//!   writable; any call for hang-up and error) and the readiness is still,
-//!   or again, there. A guest that reads or writes until `would-block`, as
-//!   `epoll(7)` asks, gets an event when data or room comes back and never
-//!   loses one; a guest that leaves data unread and makes no call is not
-//!   told again of data that arrives later (`EPOLLET` would report that
-//!   arrival), and a guest that reads only part of what is waiting is told
-//!   again at its next wait (`EPOLLET` would not).
+//! - **Edge triggering** is emulated, since WASI reports levels only. An
+//!   edge-triggered registration reports a readiness once; it is reported
+//!   again when it comes back after the guest made a call on that side of
+//!   the socket (receive, receive-from, accept re-arm readable; send,
+//!   send-to, connect re-arm writable; any of them re-arms hang-up and
+//!   error), as after a read or write until `would-block` under
+//!   `epoll(7)`. On a connection, new data is also a new edge without a
+//!   call, as with `EPOLLET`: the wait takes what arrives after a report
+//!   into the socket's read-ahead (up to 64 KiB; the next receives return
+//!   it first) and reports readable again. What differs: a listener's
+//!   new connection, a datagram socket's new datagram and new room to
+//!   send are not told from the old until the guest makes a call on that
+//!   side (no events are lost by a guest that goes on until
+//!   `would-block`, as `epoll(7)` asks; one that stops early and makes no
+//!   call is not told of them), and a guest that reads only part of what
+//!   waits is told again at its next wait (`EPOLLET` would not).
 //! - **Hang-up and error** are reported where WASI tells them: a stream
 //!   socket neither connected, connecting nor listening is hung up (a
 //!   failed connect also has an error, as on Linux); a connection whose
@@ -34,10 +39,14 @@
 //!   next receive), as the adapter's `receive-ready` does: a stream's
 //!   pollable can claim readable when nothing is there.
 //! - **`subscribe`** is ready at once if a `wait` would return an event
-//!   now; otherwise it is a timer of [`SUBSCRIBE_RECHECK`], since no
-//!   pollable of `wasi:io/poll` 0.2 stands for "any of these": its
-//!   wake-ups may be spurious (then a zero `wait` returns nothing), never
-//!   missed for longer than that interval.
+//!   now; never ready if no registration can become ready before the
+//!   guest's next call; the one pollable that can fire if there is one
+//!   (it goes to the guest, so the socket's WASI resources it is made from
+//!   are kept until the guest ends, as after the socket's own
+//!   `subscribe`); otherwise a timer of [`SUBSCRIBE_RECHECK`], since no
+//!   pollable of `wasi:io/poll` 0.2 stands for "any of these": then its
+//!   wake-ups may be spurious (a zero `wait` returns nothing), and an
+//!   event is noticed at most that interval late.
 //! - **Limits**: at most [`MAX_SETS`] sets at once, as on the host;
 //!   registrations are not counted (the adapter knows no `--max-sockets`;
 //!   the WASI host's own limits apply to the sockets).
@@ -263,38 +272,12 @@ impl AdaptedPollSet {
     }
 
     /// One round: each registration's watch, what is ready now, and
-    /// (unless `timeout` is `Some(0)`: then each pollable is only checked)
-    /// a wait for the pollables and the deadline's timer. Returns the
-    /// events, marked reported if `take`.
+    /// (unless `check_only`: then each pollable is only checked) a wait
+    /// for the pollables and the deadline's timer. Returns the events,
+    /// marked reported if `take`.
     fn round(&self, deadline: Deadline, check_only: bool, max: usize, take: bool) -> Vec<Event> {
         let mut registrations = self.registrations.borrow_mut();
-        let count = registrations.len();
-        let start = if count == 0 {
-            0
-        } else {
-            self.cursor.get() % count
-        };
-        let mut ready = vec![Ready::default(); count];
-        // (pollable, registration, what it stands for)
-        let mut watched: Vec<(Pollable, usize, Ready)> = Vec::new();
-        for (index, registration) in registrations.iter_mut().enumerate() {
-            registration.rearm();
-            let Some(inner) = registration.socket.upgrade() else {
-                continue;
-            };
-            let watch = match &mut *inner.borrow_mut() {
-                Inner::Tcp(tcp) => tcp.watch(registration.interest),
-                Inner::Udp(udp) => udp.watch(registration.interest),
-            };
-            ready[index] = watch.now;
-            for (pollable, stands_for) in watch.pollables {
-                // An edge already reported is not waited for again (its
-                // pollable would stay ready and the wait would spin).
-                if !registration.reportable(stands_for).is_empty() {
-                    watched.push((pollable, index, stands_for));
-                }
-            }
-        }
+        let (mut ready, watched) = watches(&mut registrations);
         let any_now = ready
             .iter()
             .zip(registrations.iter())
@@ -302,11 +285,11 @@ impl AdaptedPollSet {
 
         let fired: Vec<usize> = if any_now || check_only {
             (0..watched.len())
-                .filter(|&i| watched[i].0.ready())
+                .filter(|&i| watched[i].pollable.ready())
                 .collect()
         } else {
             let timer = deadline.timer();
-            let mut list: Vec<&Pollable> = watched.iter().map(|(p, _, _)| p).collect();
+            let mut list: Vec<&Pollable> = watched.iter().map(|w| &w.pollable).collect();
             list.push(&timer);
             poll::poll(&list)
                 .into_iter()
@@ -315,23 +298,19 @@ impl AdaptedPollSet {
                 .collect()
         };
         for i in fired {
-            let (_, index, stands_for) = &watched[i];
-            let confirmed = if stands_for.readable {
-                match registrations[*index].socket.upgrade() {
-                    Some(inner) => match &mut *inner.borrow_mut() {
-                        Inner::Tcp(tcp) => tcp.confirm_readable(),
-                        Inner::Udp(_) => *stands_for,
-                    },
-                    None => Ready::default(),
-                }
-            } else {
-                *stands_for
-            };
-            ready[*index] = ready[*index].union(confirmed);
+            let Watched { index, probe, .. } = watched[i];
+            let confirmed = confirm(&mut registrations[index], probe);
+            ready[index] = ready[index].union(confirmed);
         }
         // The pollables go before anything else can happen to the sockets.
         drop(watched);
 
+        let count = registrations.len();
+        let start = if count == 0 {
+            0
+        } else {
+            self.cursor.get() % count
+        };
         let mut events = Vec::new();
         let mut last = None;
         for offset in 0..count {
@@ -346,6 +325,9 @@ impl AdaptedPollSet {
             }
             if take {
                 registration.reported(report);
+                if registration.trigger == Trigger::Edge && report.readable {
+                    take_all_arrived(registration);
+                }
             }
             events.push(Event {
                 token: registration.token,
@@ -357,6 +339,100 @@ impl AdaptedPollSet {
             self.cursor.set(last + 1);
         }
         events
+    }
+}
+
+/// What a pollable of a wait stands for.
+#[derive(Clone, Copy, Debug)]
+enum Probe {
+    /// The registration is ready for this when it fires (a readable
+    /// connection is confirmed by reading).
+    Ready(Ready),
+    /// Edge-triggered, a connection already reported readable: more data
+    /// (or the end) arrived when it fires, taken in to tell it from what
+    /// was reported.
+    Arrivals,
+}
+
+/// One pollable of a wait, of registration `index`.
+struct Watched {
+    pollable: Pollable,
+    index: usize,
+    probe: Probe,
+}
+
+/// Every registration's watch: what each is ready for now, and the
+/// pollables to wait on. An edge already reported is not waited for again
+/// (its pollable would stay ready and the wait would spin), except a
+/// connection's arrivals.
+fn watches(registrations: &mut [Registration]) -> (Vec<Ready>, Vec<Watched>) {
+    let mut ready = vec![Ready::default(); registrations.len()];
+    let mut watched = Vec::new();
+    for (index, registration) in registrations.iter_mut().enumerate() {
+        registration.rearm();
+        let Some(inner) = registration.socket.upgrade() else {
+            continue;
+        };
+        let mut inner = inner.borrow_mut();
+        let watch = match &mut *inner {
+            Inner::Tcp(tcp) => tcp.watch(registration.interest),
+            Inner::Udp(udp) => udp.watch(registration.interest),
+        };
+        ready[index] = watch.now;
+        for (pollable, stands_for) in watch.pollables {
+            if !registration.reportable(stands_for).is_empty() {
+                watched.push(Watched {
+                    pollable,
+                    index,
+                    probe: Probe::Ready(stands_for),
+                });
+            }
+        }
+        let edge_reported_readable = registration.trigger == Trigger::Edge
+            && registration.interest.readable
+            && registration.reported.readable;
+        if let (true, Inner::Tcp(tcp)) = (edge_reported_readable, &mut *inner)
+            && let Some(pollable) = tcp.watch_arrivals()
+        {
+            watched.push(Watched {
+                pollable,
+                index,
+                probe: Probe::Arrivals,
+            });
+        }
+    }
+    (ready, watched)
+}
+
+/// Edge-triggered, just reported readable: takes in what is already
+/// there, so that only what arrives after the report is a new edge.
+fn take_all_arrived(registration: &Registration) {
+    let Some(inner) = registration.socket.upgrade() else {
+        return;
+    };
+    if let Inner::Tcp(tcp) = &mut *inner.borrow_mut() {
+        while tcp.take_arrivals().readable {}
+    }
+}
+
+/// What a fired pollable means for its registration.
+fn confirm(registration: &mut Registration, probe: Probe) -> Ready {
+    let Some(inner) = registration.socket.upgrade() else {
+        return Ready::default();
+    };
+    let mut inner = inner.borrow_mut();
+    match (probe, &mut *inner) {
+        (Probe::Ready(stands_for), Inner::Tcp(tcp)) if stands_for.readable => {
+            tcp.confirm_readable()
+        }
+        (Probe::Ready(stands_for), _) => stands_for,
+        (Probe::Arrivals, Inner::Tcp(tcp)) => {
+            let arrived = tcp.take_arrivals();
+            // A new edge: reported again.
+            registration.reported = registration.reported.without(arrived);
+            arrived
+        }
+        (Probe::Arrivals, Inner::Udp(_)) => Ready::default(),
     }
 }
 
@@ -463,18 +539,40 @@ impl GuestPollSet for AdaptedPollSet {
 
     fn subscribe(&self) -> Pollable {
         self.prune();
-        if self
+        if !self
             .round(Deadline::after(Some(0)), true, 1, false)
             .is_empty()
         {
-            monotonic_clock_recheck()
-        } else {
-            wait::ready_now()
+            return wait::ready_now();
+        }
+        let mut registrations = self.registrations.borrow_mut();
+        let (_, mut watched) = watches(&mut registrations);
+        match watched.len() {
+            // Nothing can become ready before the guest's next call.
+            0 => wait::never_ready(),
+            // The one pollable that can fire is exactly "a wait would
+            // return an event"; it goes to the guest, so the socket's
+            // resources it is made from are kept (as for `subscribe`).
+            1 => {
+                let Watched {
+                    pollable, index, ..
+                } = watched.remove(0);
+                if let Some(inner) = registrations[index].socket.upgrade() {
+                    match &mut *inner.borrow_mut() {
+                        Inner::Tcp(tcp) => tcp.pin(),
+                        Inner::Udp(udp) => udp.pin(),
+                    }
+                }
+                pollable
+            }
+            // No pollable of `wasi:io/poll` 0.2 stands for "any of these".
+            _ => recheck(),
         }
     }
 }
 
-/// The pollable of a `subscribe` that found nothing ready.
-fn monotonic_clock_recheck() -> Pollable {
+/// The pollable of a `subscribe` that cannot stand for every registration
+/// at once: a wake-up after [`SUBSCRIBE_RECHECK`], to check again.
+fn recheck() -> Pollable {
     crate::bindings::wasi::clocks::monotonic_clock::subscribe_duration(SUBSCRIBE_RECHECK)
 }

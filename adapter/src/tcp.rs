@@ -852,6 +852,54 @@ impl TcpSocket {
         watch
     }
 
+    /// For an edge-triggered registration already reported readable: the
+    /// input stream's pollable, which fires when more arrives, while the
+    /// adapter can still take it in (the end not reached, less than
+    /// [`RECEIVE_CAP`] read ahead); `None` otherwise.
+    pub(crate) fn watch_arrivals(&mut self) -> Option<Pollable> {
+        match &mut self.state {
+            State::Connected(connection)
+                if connection.read_ahead.end.is_none()
+                    && connection.read_ahead.data.len() < RECEIVE_CAP =>
+            {
+                Some(connection.input.subscribe())
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes what arrived into the read-ahead (the next receives return
+    /// it first) and says what is new: readable for new data, hung up (and
+    /// an error if the read failed) for the end. So an arrival is told from
+    /// data already reported: the emulated edge.
+    pub(crate) fn take_arrivals(&mut self) -> Ready {
+        let State::Connected(connection) = &mut self.state else {
+            return Ready::default();
+        };
+        let room = RECEIVE_CAP.saturating_sub(connection.read_ahead.data.len());
+        if room == 0 || connection.read_ahead.end.is_some() {
+            return Ready::default();
+        }
+        match connection.read_stream("poll-set wait", room) {
+            Read::Data(data) => {
+                connection.read_ahead.data.extend_from_slice(&data);
+                Ready::READABLE
+            }
+            Read::Nothing => Ready::default(),
+            Read::End => connection.read_ahead.readiness(),
+            Read::Failed(error) => {
+                connection.read_ahead.end = Some(Some(error));
+                connection.read_ahead.readiness()
+            }
+        }
+    }
+
+    /// A pollable of this socket went to the guest (a poll set's
+    /// `subscribe`): its WASI resources are kept, as for [`TcpSocket::subscribe`].
+    pub(crate) fn pin(&mut self) {
+        self.subscribed = true;
+    }
+
     /// What a fired readable pollable of [`TcpSocket::watch`] means: for a
     /// connection, confirmed by reading (see [`ReadAhead`]): data, the end
     /// (hang-up) or a failure (error), or nothing (a stale claim).

@@ -360,6 +360,12 @@ impl UdpSocket {
         watch
     }
 
+    /// A pollable of this socket's streams went to the guest (a poll
+    /// set's `subscribe`): they are kept, as for [`UdpSocket::subscribe`].
+    pub(crate) fn pin(&mut self) {
+        self.subscribed = true;
+    }
+
     /// `close(2)`: the spec's `socket-close`.
     pub(crate) fn close(&mut self) -> Result<()> {
         if self.is_closed() {
