@@ -106,8 +106,15 @@ impl PlainHost {
     }
 
     /// Starts `component` with `args` (after the program name) on a thread
-    /// of its own, with its own tokio runtime.
+    /// of its own, with its own single-threaded tokio runtime: the
+    /// strictest embedding, where the reactor runs only when the guest
+    /// waits.
     fn spawn(component: &Path, args: &[String]) -> PlainRun {
+        Self::spawn_on(component, args, Runtime::CurrentThread)
+    }
+
+    /// [`PlainHost::spawn`] on a runtime of this flavour.
+    fn spawn_on(component: &Path, args: &[String], runtime: Runtime) -> PlainRun {
         let description = format!("plain WASI host: {} {args:?}", component.display());
         let component = Self::component(component);
         let (reader, writer) = std::io::pipe().expect("a pipe for stdout");
@@ -129,10 +136,11 @@ impl PlainHost {
 
         let (exit_sender, exit) = mpsc::channel();
         thread::spawn(move || {
-            let ended = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            let mut builder = match runtime {
+                Runtime::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+                Runtime::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+            };
+            let ended = match builder.enable_all().build() {
                 Ok(runtime) => runtime.block_on(Self::run(component, wasi)),
                 Err(error) => Err(format!("no tokio runtime: {error}")),
             };
@@ -165,6 +173,19 @@ impl PlainHost {
             },
         }
     }
+}
+
+/// The tokio runtime a [`PlainHost`] runs its guest on.
+#[derive(Clone, Copy, Debug)]
+enum Runtime {
+    /// One thread: the reactor notices readiness only when the guest
+    /// waits in the host.
+    CurrentThread,
+    /// Worker threads, as wasmtime-wasi's own runtime for synchronous
+    /// embeddings has (`wasmtime_wasi::runtime`): the reactor also runs while
+    /// the guest computes, so a guest that checks readiness in a loop
+    /// (`receive-ready`) without waiting sees data arrive.
+    MultiThread,
 }
 
 /// A guest running under the [`PlainHost`], its stdout read line by line.
@@ -809,6 +830,48 @@ fn async_echo_server_adapted_serves_native_clients() {
     drop(clients);
     let output = server.wait(TIMEOUT);
     assert_succeeded(&output, "async-echo-server adapted");
+}
+
+/// The `poll-set` semantics guest adapted, against the scripted native
+/// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
+/// level, edge (new data is a new edge, reported once), zero timeout,
+/// the set's pollable with a timer, hang-up and removal behave as on the
+/// host, and so does the limit of 64 sets; the limit of registrations
+/// (twice `--max-sockets`) does not exist in the adapter, which knows no
+/// socket limit, so the guest's `bounds` check stops there.
+#[test]
+fn poll_set_semantics_through_the_adapter() {
+    let peer = crate::poll_set::scripted_peer(2);
+    // The guest checks `receive-ready` in a loop without waiting in the
+    // host (its `zero-timeout` check), which only a runtime whose reactor
+    // runs meanwhile can answer.
+    let output = PlainHost::spawn_on(
+        &adapt("poll_set_semantics"),
+        &[peer.to_string()],
+        Runtime::MultiThread,
+    )
+    .wait(TIMEOUT);
+    let text = stdout(&output);
+    for check in [
+        "level",
+        "edge",
+        "zero-timeout",
+        "timer",
+        "hang-up",
+        "removal",
+    ] {
+        assert!(
+            text.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(&output)
+        );
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bounds: a ninth registration gave Ok(())"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 /// The SDK's `Poller` over adapted sockets: a wait with nothing ready

@@ -23,7 +23,7 @@ const IO_TIMEOUT: Duration = Duration::from_secs(30);
 /// A native peer for `poll_set_semantics`: on each of `connections`
 /// connections writes `abcd`, then obeys one-byte commands (`m`: write
 /// `more`, `b`: write `x`, `c`: close).
-fn scripted_peer(connections: usize) -> SocketAddr {
+pub(crate) fn scripted_peer(connections: usize) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
     let address = listener.local_addr().expect("listener address");
     thread::spawn(move || {
