@@ -832,6 +832,23 @@ fn async_echo_server_adapted_serves_native_clients() {
     assert_succeeded(&output, "async-echo-server adapted");
 }
 
+/// `async-echo-server` adapted serves two clients while a third never
+/// reads its echoes: the task sending to it waits for room (an
+/// edge-triggered writable re-armed by its would-block send) while the
+/// others' tasks run; once the third reads, every byte comes back; the
+/// server exits after the three.
+#[test]
+fn async_echo_server_adapted_serves_others_while_one_client_never_reads() {
+    let mut server = PlainHost::spawn(
+        &adapt("async-echo-server"),
+        &["127.0.0.1:0".to_owned(), "3".to_owned()],
+    );
+    let address = server.wait_for_listening(TIMEOUT);
+    crate::poll_set::one_never_reads_the_others_are_served("async-echo-server adapted", address);
+    let output = server.wait(TIMEOUT);
+    assert_succeeded(&output, "async-echo-server adapted");
+}
+
 /// The `poll-set` semantics guest adapted, against the scripted native
 /// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
 /// level, edge (new data is a new edge, reported once), zero timeout,

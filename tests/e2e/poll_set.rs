@@ -110,6 +110,19 @@ fn connect(address: SocketAddr) -> TcpStream {
 /// full both ways; meanwhile two other clients keep getting their echoes.
 fn serves_others_while_one_never_reads(name: &str) {
     let (server, address) = start_server(name);
+    one_never_reads_the_others_are_served(name, address);
+    let output = server.kill();
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// The clients of [`serves_others_while_one_never_reads`] against the echo
+/// server `name` at `address`: three connections, the first (the hog)
+/// closed last.
+pub(crate) fn one_never_reads_the_others_are_served(name: &str, address: SocketAddr) {
     // A small receive buffer, so the server's echoes to the hog fill it
     // and the server's sends to it would block soon.
     let hog =
@@ -173,14 +186,8 @@ fn serves_others_while_one_never_reads(name: &str) {
         }
     }
     assert_eq!(echoed, pushed, "{name}: the hog's echo");
-    drop(hog);
     drop(others);
-    let output = server.kill();
-    assert!(
-        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
-        "{}",
-        output_text(&output)
-    );
+    drop(hog);
 }
 
 /// `echo-server` (a `Registry` loop) serves everyone else while one
