@@ -21,7 +21,10 @@
 //!   `epoll(7)`. On a connection, new data is also a new edge without a
 //!   call, as with `EPOLLET`: the wait takes what arrives after a report
 //!   into the socket's read-ahead (up to 64 KiB; the next receives return
-//!   it first) and reports readable again. What differs: a listener's
+//!   it first) and reports readable again, unless the guest subscribed
+//!   to the socket (the input stream's pollable it holds must stay ready
+//!   while data is unread, so nothing more is taken out of the stream).
+//!   What differs: a listener's
 //!   new connection, a datagram socket's new datagram and new room to
 //!   send are not told from the old until the guest makes a call on that
 //!   side (no events are lost by a guest that goes on until

@@ -188,6 +188,21 @@ impl Connection {
         }
     }
 
+    /// After a receive that returned data: keeps the input stream's
+    /// pollable truthful for the pollables the guest already holds
+    /// (`subscribe`). A read that succeeds leaves the stream claiming
+    /// readable even when it took the last byte (wasmtime clears the claim
+    /// only when a read finds nothing), so a guest that read everything
+    /// would be woken for nothing; one more read of at most a byte, kept
+    /// for the next receive, either finds nothing (and clears the claim) or
+    /// finds data the claim is then true of. Nothing to do while something
+    /// is read ahead: the guest has data to receive.
+    fn settle_readiness(&mut self, operation: &str) {
+        if self.read_ahead.is_empty() {
+            self.readable_now(operation);
+        }
+    }
+
     /// The pollable for readable: the input stream's, once its claim is
     /// confirmed (see [`ReadAhead`]); one ready at once where what is
     /// waiting is in the adapter and the stream's pollable does not say so
@@ -737,6 +752,7 @@ impl TcpSocket {
                         buffer.extend_from_slice(&chunk);
                     }
                     if !wait_all || buffer.len() >= capacity {
+                        connection.settle_readiness(operation);
                         return Ok(buffer);
                     }
                 }
@@ -856,7 +872,15 @@ impl TcpSocket {
     /// input stream's pollable, which fires when more arrives, while the
     /// adapter can still take it in (the end not reached, less than
     /// [`RECEIVE_CAP`] read ahead); `None` otherwise.
+    ///
+    /// Never for a socket the guest subscribed to: a pollable of the input
+    /// stream it holds must stay ready while data is unread, so what is in
+    /// the stream stays there (beyond the one byte a readiness check
+    /// reads).
     pub(crate) fn watch_arrivals(&mut self) -> Option<Pollable> {
+        if self.subscribed {
+            return None;
+        }
         match &mut self.state {
             State::Connected(connection)
                 if connection.read_ahead.end.is_none()
@@ -876,6 +900,10 @@ impl TcpSocket {
         let State::Connected(connection) = &mut self.state else {
             return Ready::default();
         };
+        // See `watch_arrivals`.
+        if self.subscribed {
+            return Ready::default();
+        }
         let room = RECEIVE_CAP.saturating_sub(connection.read_ahead.data.len());
         if room == 0 || connection.read_ahead.end.is_some() {
             return Ready::default();
