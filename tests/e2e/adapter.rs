@@ -849,6 +849,36 @@ fn async_echo_server_adapted_serves_others_while_one_client_never_reads() {
     assert_succeeded(&output, "async-echo-server adapted");
 }
 
+/// A wasock async socket awaited inside `wstd::runtime::block_on`, adapted:
+/// the SDK's reactor is driven from wstd's through the poll set's
+/// `subscribe` pollable (as `poll_set::async_socket_runs_under_wstd_block_on`).
+#[test]
+fn async_socket_adapted_runs_under_wstd_block_on() {
+    let echo = crate::poll_set::native_echo();
+    let output = run_plain("poll_set_wstd", &[echo.to_string()]);
+    assert_succeeded(&output, "poll_set_wstd adapted");
+    assert!(
+        stdout(&output).contains("ok wstd"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// `Subscription` / `wait_any` over the thread's edge-triggered set keep
+/// `poll(2)`'s level-triggered contract through the adapter too (as
+/// `poll_set::subscriptions_and_wait_any_are_level_triggered`).
+#[test]
+fn subscriptions_and_wait_any_adapted_are_level_triggered() {
+    let peer = crate::poll_set::scripted_peer(2);
+    let output = run_plain("poll_set_subscriptions", &[peer.to_string()]);
+    assert_succeeded(&output, "poll_set_subscriptions adapted");
+    assert!(
+        stdout(&output).contains("ok subscriptions"),
+        "{}",
+        output_text(&output)
+    );
+}
+
 /// The `poll-set` semantics guest adapted, against the scripted native
 /// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
 /// level, edge (new data is a new edge, reported once), zero timeout,

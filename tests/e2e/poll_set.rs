@@ -300,7 +300,7 @@ fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
 }
 
 /// A native TCP echo peer (a thread per connection).
-fn native_echo() -> SocketAddr {
+pub(crate) fn native_echo() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
     let address = listener.local_addr().expect("address");
     thread::spawn(move || {
