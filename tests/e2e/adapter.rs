@@ -879,6 +879,47 @@ fn subscriptions_and_wait_any_adapted_are_level_triggered() {
     );
 }
 
+/// The async SDK adapted, under its own executor: `connect_any` past a
+/// refused address, `futures-io` writes and `read_line`, a per-call
+/// `timeout` against a silent peer, UDP `send_to` / `receive_from`, and
+/// spawned tasks sleeping side by side (as
+/// `poll_set::async_sockets_timeouts_datagrams_and_tasks_under_block_on`).
+#[test]
+fn async_sockets_timeouts_datagrams_and_tasks_through_the_adapter() {
+    let echo = crate::poll_set::native_echo();
+    let refused = closed_port_address();
+    let silent_listener = TcpListener::bind("127.0.0.1:0").expect("silent listener");
+    let silent = silent_listener.local_addr().expect("address");
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let udp_address = udp.local_addr().expect("address");
+    udp.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    thread::spawn(move || {
+        let mut buffer = [0u8; 1500];
+        if let Ok((n, from)) = udp.recv_from(&mut buffer) {
+            let _ = udp.send_to(&buffer[..n], from);
+        }
+    });
+    let output = run_plain(
+        "poll_set_async",
+        &[
+            echo.to_string(),
+            refused.to_string(),
+            silent.to_string(),
+            udp_address.to_string(),
+        ],
+    );
+    drop(silent_listener);
+    assert_succeeded(&output, "poll_set_async adapted");
+    let text = stdout(&output);
+    for check in ["connect-any", "timeout", "datagram", "tasks"] {
+        assert!(
+            text.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(&output)
+        );
+    }
+}
+
 /// The `poll-set` semantics guest adapted, against the scripted native
 /// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
 /// level, edge (new data is a new edge, reported once), zero timeout,
