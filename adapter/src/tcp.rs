@@ -97,11 +97,12 @@ impl ReadAhead {
     /// What a poll set reports for what is here: readable, and hung up
     /// at the end (with an error if a read failed).
     fn readiness(&self) -> Ready {
-        let mut ready = Ready::default();
-        ready.readable = !self.is_empty();
-        ready.hang_up = self.end.is_some();
-        ready.error = matches!(self.end, Some(Some(_)));
-        ready
+        Ready {
+            readable: !self.is_empty(),
+            writable: false,
+            hang_up: self.end.is_some(),
+            error: matches!(self.end, Some(Some(_))),
+        }
     }
 }
 
