@@ -44,7 +44,7 @@
 //! - **`subscribe`** is ready at once if a `wait` would return an event
 //!   now; never ready if no registration can become ready before the
 //!   guest's next call; the one pollable that can fire if there is one
-//!   (it goes to the guest, so the socket's WASI resources it is made from
+//!   and it is not a connection's arrivals (it goes to the guest, so the socket's WASI resources it is made from
 //!   are kept until the guest ends, as after the socket's own
 //!   `subscribe`); otherwise a timer of [`SUBSCRIBE_RECHECK`], since no
 //!   pollable of `wasi:io/poll` 0.2 stands for "any of these": then its
@@ -550,7 +550,13 @@ impl GuestPollSet for AdaptedPollSet {
         }
         let mut registrations = self.registrations.borrow_mut();
         let (_, mut watched) = watches(&mut registrations);
+        // An arrivals pollable is never handed out: pinning its socket
+        // would stop the arrivals it stands for from being taken in, and
+        // the guest would be woken, again and again, for an edge the
+        // wait no longer reports.
+        let arrivals = watched.iter().any(|w| matches!(w.probe, Probe::Arrivals));
         match watched.len() {
+            1 if arrivals => recheck(),
             // Nothing can become ready before the guest's next call.
             0 => wait::never_ready(),
             // The one pollable that can fire is exactly "a wait would
