@@ -920,6 +920,17 @@ fn async_sockets_timeouts_datagrams_and_tasks_through_the_adapter() {
     }
 }
 
+/// The poll set's refusals and bounds through the adapter, as under
+/// `wasock run` (`poll_set::refusals_max_events_fresh_hang_up_and_closed`):
+/// add twice, a socket not in the set, `max-events` 1 (the rest in turn),
+/// a fresh stream socket hung up, a closed socket.
+#[test]
+fn poll_set_refusals_through_the_adapter() {
+    let output = run_plain("poll_set_errors", &[]);
+    assert_succeeded(&output, "poll_set_errors adapted");
+    crate::poll_set::assert_all_ok(&output);
+}
+
 /// The `poll-set` semantics guest adapted, against the scripted native
 /// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
 /// level, edge (new data is a new edge, reported once), zero timeout,

@@ -382,6 +382,32 @@ fn async_socket_runs_under_wstd_block_on() {
     );
 }
 
+/// The refusals and bounds that need no peer: add twice, reregister and
+/// deregister of a socket not in the set, `max-events` 1 (the rest in
+/// turn), a fresh stream socket hung up, a closed socket.
+#[test]
+fn refusals_max_events_fresh_hang_up_and_closed() {
+    let output = Wasock::new(WASOCK, guest("poll_set_errors")).run(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert_all_ok(&output);
+}
+
+/// The `ok` lines `poll_set_errors` prints, each checked.
+pub(crate) const ERRORS_CHECKS: &[&str] =
+    &["add-twice", "not-in-set", "max-events", "hang-up", "closed"];
+
+/// Every check of `poll_set_errors` passed.
+pub(crate) fn assert_all_ok(output: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for check in ERRORS_CHECKS {
+        assert!(
+            stdout.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(output)
+        );
+    }
+}
+
 /// `Subscription` / `wait_any` over a thread's edge-triggered set keep
 /// `poll(2)`'s level-triggered contract.
 #[test]
