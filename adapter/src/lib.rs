@@ -3,9 +3,9 @@
 //!
 //! `wasock adapt IN.wasm -o OUT.wasm` composes this component into a guest
 //! built against the `wasock` SDK: the guest's `wasock:socket/{types,
-//! resolve,socket}` imports are satisfied by this component's exports, and
-//! what is left imports only `wasi:*@0.2`, so the result runs under any
-//! WASI 0.2 host (`wasmtime run -S inherit-network`, jco, ...).
+//! resolve,socket,poll-set}` imports are satisfied by this component's
+//! exports, and what is left imports only `wasi:*@0.2`, so the result runs
+//! under any WASI 0.2 host (`wasmtime run -S inherit-network`, jco, ...).
 //!
 //! What `wasi:sockets` can do is mapped onto it:
 //!
@@ -17,6 +17,9 @@
 //!   `wasi:io/poll` ([`wait`]);
 //! - `subscribe` onto the pollables of the underlying socket or stream,
 //!   so a guest's `poll` mixes adapted sockets with its own timers;
+//! - the `poll-set` resource onto one `wasi:io/poll` of every
+//!   registration's pollables per wait, with edge triggering emulated
+//!   ([`poll_set`]);
 //! - the options `wasi:sockets` has ([`options`]).
 //!
 //! Everything else (unix-domain and raw sockets, reverse lookups, canonical
@@ -26,7 +29,7 @@
 //!
 //! Each WIT interface is one module: [`types`] (the error record and
 //! address conversions; the interface itself has no functions),
-//! [`resolve`] and [`socket`].
+//! [`resolve`], [`socket`] and [`poll_set`].
 //!
 //! The crate is a wasm component only: built for any other target (as
 //! `cargo build --workspace` does) it is empty.
@@ -34,7 +37,7 @@
 #![cfg(target_family = "wasm")]
 #![warn(unreachable_pub)]
 
-/// The generated bindings of the adapter's world: the three wasock
+/// The generated bindings of the adapter's world: the four wasock
 /// interfaces exported, the standard WASI 0.2 interfaces they are built on
 /// imported.
 #[allow(unsafe_code, missing_docs, unreachable_pub, dead_code, clippy::all)]
@@ -59,6 +62,7 @@ mod bindings {
                 export wasock:socket/types@0.1.0;
                 export wasock:socket/resolve@0.1.0;
                 export wasock:socket/socket@0.1.0;
+                export wasock:socket/poll-set@0.1.0;
             }
         ",
         world: "wasock:adapter/adapter",
@@ -77,6 +81,7 @@ pub(crate) use has;
 
 mod constants;
 mod options;
+mod poll_set;
 mod resolve;
 mod socket;
 mod tcp;

@@ -4,7 +4,8 @@
 //!
 //! The options are in [`crate::options`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use crate::bindings::exports::wasock::socket::socket::{
     Constant, Guest, GuestSocket, Interest, ReceiveFlags, ReceivedFrom, SendFlags, ShutdownHow,
@@ -32,11 +33,30 @@ pub(crate) enum Inner {
 }
 
 impl Inner {
-    fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         match self {
             Inner::Tcp(tcp) => tcp.is_closed(),
             Inner::Udp(udp) => udp.is_closed(),
         }
+    }
+}
+
+/// How many receive-side (receive, receive-from, accept) and send-side
+/// (send, send-to, connect) calls the guest made on a socket: what an
+/// edge-triggered registration of [`crate::poll_set`] re-arms on.
+#[derive(Debug, Default)]
+pub(crate) struct Activity {
+    pub(crate) reads: Cell<u64>,
+    pub(crate) writes: Cell<u64>,
+}
+
+impl Activity {
+    fn read(&self) {
+        self.reads.set(self.reads.get().wrapping_add(1));
+    }
+
+    fn wrote(&self) {
+        self.writes.set(self.writes.get().wrapping_add(1));
     }
 }
 
@@ -45,7 +65,11 @@ pub(crate) struct AdaptedSocket {
     family: AddressFamily,
     kind: SocketType,
     protocol: Protocol,
-    pub(crate) inner: RefCell<Inner>,
+    /// Shared with the poll sets the socket is in, which hold it weakly
+    /// (a dropped socket leaves them).
+    pub(crate) inner: Rc<RefCell<Inner>>,
+    /// Shared with the poll sets the socket is in.
+    pub(crate) activity: Rc<Activity>,
     /// `SO_RCVTIMEO` and `SO_SNDTIMEO` as the guest set them (emulated: see
     /// [`crate::options`]).
     pub(crate) stored_timeouts: RefCell<crate::options::StoredTimeouts>,
@@ -57,7 +81,8 @@ impl AdaptedSocket {
             family,
             kind,
             protocol,
-            inner: RefCell::new(inner),
+            inner: Rc::new(RefCell::new(inner)),
+            activity: Rc::default(),
             stored_timeouts: RefCell::default(),
         }
     }
@@ -223,6 +248,7 @@ impl GuestSocket for AdaptedSocket {
     fn connect(&self, address: SocketAddress, timeout: Option<Duration>) -> Result<()> {
         const OP: &str = "connect";
         self.ensure_open(OP)?;
+        self.activity.wrote();
         let deadline = Deadline::after(timeout);
         let address = self.address(OP, &address)?;
         match &mut *self.inner.borrow_mut() {
@@ -257,6 +283,7 @@ impl GuestSocket for AdaptedSocket {
     fn accept(&self, timeout: Option<Duration>) -> Result<Socket> {
         const OP: &str = "accept";
         self.ensure_open(OP)?;
+        self.activity.read();
         let deadline = Deadline::after(timeout);
         let accepted = match &mut *self.inner.borrow_mut() {
             Inner::Tcp(tcp) => tcp.accept(deadline)?,
@@ -327,6 +354,7 @@ impl GuestSocket for AdaptedSocket {
     fn send(&self, data: Vec<u8>, flags: SendFlags, timeout: Option<Duration>) -> Result<u32> {
         const OP: &str = "send";
         self.ensure_open(OP)?;
+        self.activity.wrote();
         let deadline = Deadline::after(timeout);
         let dont_wait = send_flags(OP, flags)?;
         match &mut *self.inner.borrow_mut() {
@@ -344,6 +372,7 @@ impl GuestSocket for AdaptedSocket {
     ) -> Result<u32> {
         const OP: &str = "send-to";
         self.ensure_open(OP)?;
+        self.activity.wrote();
         let deadline = Deadline::after(timeout);
         let address = self.address(OP, &address)?;
         let dont_wait = send_flags(OP, flags)?;
@@ -361,6 +390,7 @@ impl GuestSocket for AdaptedSocket {
     ) -> Result<Vec<u8>> {
         const OP: &str = "receive";
         self.ensure_open(OP)?;
+        self.activity.read();
         let deadline = Deadline::after(timeout);
         let (wait_all, dont_wait) = receive_flags(OP, flags)?;
         match &mut *self.inner.borrow_mut() {
@@ -377,6 +407,7 @@ impl GuestSocket for AdaptedSocket {
     ) -> Result<ReceivedFrom> {
         const OP: &str = "receive-from";
         self.ensure_open(OP)?;
+        self.activity.read();
         let deadline = Deadline::after(timeout);
         let (wait_all, dont_wait) = receive_flags(OP, flags)?;
         match &mut *self.inner.borrow_mut() {

@@ -21,6 +21,7 @@ use crate::bindings::wasi::sockets::instance_network::instance_network;
 use crate::bindings::wasi::sockets::network::{self, IpAddressFamily, IpSocketAddress, Network};
 use crate::bindings::wasi::sockets::tcp::{self, ShutdownType};
 use crate::bindings::wasi::sockets::tcp_create_socket::create_tcp_socket;
+use crate::poll_set::{Ready, Watch};
 use crate::types::{self, Result};
 use crate::wait::{self, Deadline};
 
@@ -91,6 +92,17 @@ struct ReadAhead {
 impl ReadAhead {
     fn is_empty(&self) -> bool {
         self.data.is_empty() && self.end.is_none()
+    }
+
+    /// What a poll set reports for what is here: readable, and hung up
+    /// at the end (with an error if a read failed).
+    fn readiness(&self) -> Ready {
+        Ready {
+            readable: !self.is_empty(),
+            writable: false,
+            hang_up: self.end.is_some(),
+            error: matches!(self.end, Some(Some(_))),
+        }
     }
 }
 
@@ -174,6 +186,21 @@ impl Connection {
                 self.read_ahead.end = Some(Some(error));
                 true
             }
+        }
+    }
+
+    /// After a receive that returned data: keeps the input stream's
+    /// pollable truthful for the pollables the guest already holds
+    /// (`subscribe`). A read that succeeds leaves the stream claiming
+    /// readable even when it took the last byte (wasmtime clears the claim
+    /// only when a read finds nothing), so a guest that read everything
+    /// would be woken for nothing; one more read of at most a byte, kept
+    /// for the next receive, either finds nothing (and clears the claim) or
+    /// finds data the claim is then true of. Nothing to do while something
+    /// is read ahead: the guest has data to receive.
+    fn settle_readiness(&mut self, operation: &str) {
+        if self.read_ahead.is_empty() {
+            self.readable_now(operation);
         }
     }
 
@@ -726,6 +753,7 @@ impl TcpSocket {
                         buffer.extend_from_slice(&chunk);
                     }
                     if !wait_all || buffer.len() >= capacity {
+                        connection.settle_readiness(operation);
                         return Ok(buffer);
                     }
                 }
@@ -790,6 +818,131 @@ impl TcpSocket {
             self.subscribed = true;
         }
         pollable
+    }
+}
+
+impl TcpSocket {
+    /// What a poll set watches for this socket with `interest` (see
+    /// [`crate::poll_set`]): what is known now without waiting, and the
+    /// WASI pollables to wait on, each with the readiness it stands for.
+    /// The pollables are the poll set's own, dropped before its `wait`
+    /// returns, so unlike [`TcpSocket::subscribe`] they do not pin the
+    /// socket's WASI resources.
+    pub(crate) fn watch(&mut self, interest: Interest) -> Watch {
+        let mut watch = Watch::default();
+        match &mut self.state {
+            // Like `poll(2)` on Linux: neither connected, connecting nor
+            // listening is hung up; a failed connect also has an error.
+            State::Idle { .. } => watch.now.hang_up = true,
+            State::Failed(_) => {
+                watch.now.hang_up = true;
+                watch.now.error = true;
+            }
+            // The socket's pollable fires when the connect is done, either
+            // way; the guest's next `connect` says which.
+            State::Connecting(socket) if interest.writable => {
+                watch.pollables.push((socket.subscribe(), Ready::WRITABLE))
+            }
+            State::Connecting(_) => {}
+            State::Listening(socket) if interest.readable => {
+                watch.pollables.push((socket.subscribe(), Ready::READABLE))
+            }
+            State::Listening(_) => {}
+            State::Connected(connection) => {
+                if interest.readable {
+                    if connection.read_ahead.is_empty() {
+                        watch
+                            .pollables
+                            .push((connection.input.subscribe(), Ready::READABLE));
+                    } else {
+                        watch.now = connection.read_ahead.readiness();
+                    }
+                }
+                if interest.writable {
+                    watch
+                        .pollables
+                        .push((connection.output.subscribe(), Ready::WRITABLE));
+                }
+            }
+            State::Closed { .. } => {}
+        }
+        watch
+    }
+
+    /// For an edge-triggered registration already reported readable: the
+    /// input stream's pollable, which fires when more arrives, while the
+    /// adapter can still take it in (the end not reached, less than
+    /// [`RECEIVE_CAP`] read ahead); `None` otherwise.
+    ///
+    /// Never for a socket the guest subscribed to: a pollable of the input
+    /// stream it holds must stay ready while data is unread, so what is in
+    /// the stream stays there (beyond the one byte a readiness check
+    /// reads).
+    pub(crate) fn watch_arrivals(&mut self) -> Option<Pollable> {
+        if self.subscribed {
+            return None;
+        }
+        match &mut self.state {
+            State::Connected(connection)
+                if connection.read_ahead.end.is_none()
+                    && connection.read_ahead.data.len() < RECEIVE_CAP =>
+            {
+                Some(connection.input.subscribe())
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes what arrived into the read-ahead (the next receives return
+    /// it first) and says what is new: readable for new data, hung up (and
+    /// an error if the read failed) for the end. So an arrival is told from
+    /// data already reported: the emulated edge.
+    pub(crate) fn take_arrivals(&mut self) -> Ready {
+        let State::Connected(connection) = &mut self.state else {
+            return Ready::default();
+        };
+        // See `watch_arrivals`.
+        if self.subscribed {
+            return Ready::default();
+        }
+        let room = RECEIVE_CAP.saturating_sub(connection.read_ahead.data.len());
+        if room == 0 || connection.read_ahead.end.is_some() {
+            return Ready::default();
+        }
+        match connection.read_stream("poll-set wait", room) {
+            Read::Data(data) => {
+                connection.read_ahead.data.extend_from_slice(&data);
+                Ready::READABLE
+            }
+            Read::Nothing => Ready::default(),
+            Read::End => connection.read_ahead.readiness(),
+            Read::Failed(error) => {
+                connection.read_ahead.end = Some(Some(error));
+                connection.read_ahead.readiness()
+            }
+        }
+    }
+
+    /// A pollable of this socket went to the guest (a poll set's
+    /// `subscribe`): its WASI resources are kept, as for [`TcpSocket::subscribe`].
+    pub(crate) fn pin(&mut self) {
+        self.subscribed = true;
+    }
+
+    /// What a fired readable pollable of [`TcpSocket::watch`] means: for a
+    /// connection, confirmed by reading (see [`ReadAhead`]): data, the end
+    /// (hang-up) or a failure (error), or nothing (a stale claim).
+    pub(crate) fn confirm_readable(&mut self) -> Ready {
+        match &mut self.state {
+            State::Connected(connection) => {
+                if connection.readable_now("poll-set wait") {
+                    connection.read_ahead.readiness()
+                } else {
+                    Ready::default()
+                }
+            }
+            _ => Ready::READABLE,
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use crate::bindings::wasi::sockets::udp::{
     self, IncomingDatagramStream, OutgoingDatagram, OutgoingDatagramStream,
 };
 use crate::bindings::wasi::sockets::udp_create_socket::create_udp_socket;
+use crate::poll_set::{Ready, Watch};
 use crate::tcp::{Interest, RECEIVE_CAP, with_network};
 use crate::types::{self, Result};
 use crate::wait::{self, Deadline};
@@ -320,6 +321,49 @@ impl UdpSocket {
         };
         self.subscribed = true;
         pollable
+    }
+
+    /// What a poll set watches for this socket with `interest` (see
+    /// [`crate::poll_set`] and `TcpSocket::watch`): an unbound socket may
+    /// send at once (the send binds it) and has nothing to receive; a
+    /// bound one has its streams made if need be, and is watched through
+    /// them.
+    pub(crate) fn watch(&mut self, interest: Interest) -> Watch {
+        let mut watch = Watch::default();
+        match &self.state {
+            State::Unbound(_) => {
+                watch.now.writable = interest.writable;
+                return watch;
+            }
+            State::Closed { .. } => return watch,
+            State::Bound { .. } => {}
+        }
+        if !interest.readable && !interest.writable {
+            return watch;
+        }
+        match self.streams("poll-set wait") {
+            Ok(streams) => {
+                if interest.readable {
+                    watch
+                        .pollables
+                        .push((streams.incoming.subscribe(), Ready::READABLE));
+                }
+                if interest.writable {
+                    watch
+                        .pollables
+                        .push((streams.outgoing.subscribe(), Ready::WRITABLE));
+                }
+            }
+            // The next call on the socket reports what failed here.
+            Err(_) => watch.now.error = true,
+        }
+        watch
+    }
+
+    /// A pollable of this socket's streams went to the guest (a poll
+    /// set's `subscribe`): they are kept, as for [`UdpSocket::subscribe`].
+    pub(crate) fn pin(&mut self) {
+        self.subscribed = true;
     }
 
     /// `close(2)`: the spec's `socket-close`.

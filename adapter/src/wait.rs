@@ -26,6 +26,19 @@ impl Deadline {
     pub(crate) fn never() -> Deadline {
         Deadline(None)
     }
+
+    /// Whether the deadline has passed.
+    pub(crate) fn passed(&self) -> bool {
+        self.0.is_some_and(|at| monotonic_clock::now() >= at)
+    }
+
+    /// A pollable ready at the deadline (never ready without one).
+    pub(crate) fn timer(&self) -> Pollable {
+        match self.0 {
+            Some(at) => monotonic_clock::subscribe_instant(at),
+            None => never_ready(),
+        }
+    }
 }
 
 /// Waits until `pollable` is ready or the deadline passes; the latter is

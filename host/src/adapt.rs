@@ -4,11 +4,12 @@
 //! interfaces, which only the wasock host serves. [`adapt`] composes the
 //! wasock adapter into it (crate `wasock-adapter`, built for
 //! `wasm32-wasip2` by this crate's build script and embedded here as
-//! [`ADAPTER`]): the adapter exports `wasock:socket/{types,resolve,socket}`
-//! implemented over the standard `wasi:sockets`, `wasi:io` and
-//! `wasi:clocks`, and the guest's wasock imports are wired to those
-//! exports. What the result imports is only `wasi:*@0.2`, which [`adapt`]
-//! checks.
+//! [`ADAPTER`]): the adapter exports
+//! `wasock:socket/{types,resolve,socket,poll-set}` implemented over the
+//! standard `wasi:sockets`, `wasi:io` and `wasi:clocks`, and the guest's
+//! wasock imports are wired to those exports (a guest built with the
+//! current SDK imports all four: `poll-set` backs `wasock::poll`). What
+//! the result imports is only `wasi:*@0.2`, which [`adapt`] checks.
 //!
 //! The composition is done by `wac-graph` (the component-model tooling's
 //! composition library). Imports of the same name are imported once, so
@@ -115,12 +116,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_adapter_exports_wasock_and_imports_only_wasi() {
+    fn the_embedded_adapter_exports_every_wasock_interface_and_imports_only_wasi() {
         let mut types = Types::default();
         let adapter = Package::from_bytes("adapter", None, ADAPTER, &mut types).unwrap();
         let world = &types[adapter.ty()];
         let exports: Vec<&String> = world.exports.keys().collect();
-        for interface in ["types", "resolve", "socket"] {
+        for interface in ["types", "resolve", "socket", "poll-set"] {
             let name = format!("wasock:socket/{interface}@0.1.0");
             assert!(exports.contains(&&name), "{name} not in {exports:?}");
         }

@@ -106,8 +106,15 @@ impl PlainHost {
     }
 
     /// Starts `component` with `args` (after the program name) on a thread
-    /// of its own, with its own tokio runtime.
+    /// of its own, with its own single-threaded tokio runtime: the
+    /// strictest embedding, where the reactor runs only when the guest
+    /// waits.
     fn spawn(component: &Path, args: &[String]) -> PlainRun {
+        Self::spawn_on(component, args, Runtime::CurrentThread)
+    }
+
+    /// [`PlainHost::spawn`] on a runtime of this flavour.
+    fn spawn_on(component: &Path, args: &[String], runtime: Runtime) -> PlainRun {
         let description = format!("plain WASI host: {} {args:?}", component.display());
         let component = Self::component(component);
         let (reader, writer) = std::io::pipe().expect("a pipe for stdout");
@@ -129,10 +136,11 @@ impl PlainHost {
 
         let (exit_sender, exit) = mpsc::channel();
         thread::spawn(move || {
-            let ended = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            let mut builder = match runtime {
+                Runtime::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+                Runtime::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+            };
+            let ended = match builder.enable_all().build() {
                 Ok(runtime) => runtime.block_on(Self::run(component, wasi)),
                 Err(error) => Err(format!("no tokio runtime: {error}")),
             };
@@ -165,6 +173,19 @@ impl PlainHost {
             },
         }
     }
+}
+
+/// The tokio runtime a [`PlainHost`] runs its guest on.
+#[derive(Clone, Copy, Debug)]
+enum Runtime {
+    /// One thread: the reactor notices readiness only when the guest
+    /// waits in the host.
+    CurrentThread,
+    /// Worker threads, as wasmtime-wasi's own runtime for synchronous
+    /// embeddings has (`wasmtime_wasi::runtime`): the reactor also runs while
+    /// the guest computes, so a guest that checks readiness in a loop
+    /// (`receive-ready`) without waiting sees data arrive.
+    MultiThread,
 }
 
 /// A guest running under the [`PlainHost`], its stdout read line by line.
@@ -767,6 +788,191 @@ fn connect_timeout_fires_through_the_adapter() {
     drop(backlog);
 }
 
+/// `async-echo-server` adapted (tasks on the SDK's executor, its reactor
+/// an edge-triggered `poll-set` the adapter emulates over `wasi:io/poll`):
+/// three native clients at once, each echoed in turn for twenty rounds
+/// while the others stay connected and idle, then a large echo; the
+/// server exits by itself after the last.
+#[test]
+fn async_echo_server_adapted_serves_native_clients() {
+    let mut server = PlainHost::spawn(
+        &adapt("async-echo-server"),
+        &["127.0.0.1:0".to_owned(), "4".to_owned()],
+    );
+    let address = server.wait_for_listening(TIMEOUT);
+    let mut clients: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
+            stream
+                .set_read_timeout(Some(IO_TIMEOUT))
+                .expect("read timeout");
+            stream
+        })
+        .collect();
+    for round in 0..20u32 {
+        for index in [2usize, 0, 1] {
+            let message: Vec<u8> = (0..1000u32)
+                .map(|i| (i * 7 + round + index as u32) as u8)
+                .collect();
+            clients[index].write_all(&message).expect("send");
+            let mut echo = vec![0u8; message.len()];
+            if let Err(e) = clients[index].read_exact(&mut echo) {
+                panic!(
+                    "echo to client {index} in round {round}: {e}\n{}",
+                    output_text(&server.output_so_far(None))
+                );
+            }
+            assert_eq!(echo, message, "client {index} round {round}");
+        }
+    }
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(echo_through(address, &big), big, "the big echo");
+    drop(clients);
+    let output = server.wait(TIMEOUT);
+    assert_succeeded(&output, "async-echo-server adapted");
+}
+
+/// `async-echo-server` adapted serves two clients while a third never
+/// reads its echoes: the task sending to it waits for room (an
+/// edge-triggered writable re-armed by its would-block send) while the
+/// others' tasks run; once the third reads, every byte comes back; the
+/// server exits after the three.
+#[test]
+fn async_echo_server_adapted_serves_others_while_one_client_never_reads() {
+    let mut server = PlainHost::spawn(
+        &adapt("async-echo-server"),
+        &["127.0.0.1:0".to_owned(), "3".to_owned()],
+    );
+    let address = server.wait_for_listening(TIMEOUT);
+    crate::poll_set::one_never_reads_the_others_are_served("async-echo-server adapted", address);
+    let output = server.wait(TIMEOUT);
+    assert_succeeded(&output, "async-echo-server adapted");
+}
+
+/// A wasock async socket awaited inside `wstd::runtime::block_on`, adapted:
+/// the SDK's reactor is driven from wstd's through the poll set's
+/// `subscribe` pollable (as `poll_set::async_socket_runs_under_wstd_block_on`).
+#[test]
+fn async_socket_adapted_runs_under_wstd_block_on() {
+    let echo = crate::poll_set::native_echo();
+    let output = run_plain("poll_set_wstd", &[echo.to_string()]);
+    assert_succeeded(&output, "poll_set_wstd adapted");
+    assert!(
+        stdout(&output).contains("ok wstd"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// `Subscription` / `wait_any` over the thread's edge-triggered set keep
+/// `poll(2)`'s level-triggered contract through the adapter too (as
+/// `poll_set::subscriptions_and_wait_any_are_level_triggered`).
+#[test]
+fn subscriptions_and_wait_any_adapted_are_level_triggered() {
+    let peer = crate::poll_set::scripted_peer(2);
+    let output = run_plain("poll_set_subscriptions", &[peer.to_string()]);
+    assert_succeeded(&output, "poll_set_subscriptions adapted");
+    assert!(
+        stdout(&output).contains("ok subscriptions"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// The async SDK adapted, under its own executor: `connect_any` past a
+/// refused address, `futures-io` writes and `read_line`, a per-call
+/// `timeout` against a silent peer, UDP `send_to` / `receive_from`, and
+/// spawned tasks sleeping side by side (as
+/// `poll_set::async_sockets_timeouts_datagrams_and_tasks_under_block_on`).
+#[test]
+fn async_sockets_timeouts_datagrams_and_tasks_through_the_adapter() {
+    let echo = crate::poll_set::native_echo();
+    let refused = closed_port_address();
+    let silent_listener = TcpListener::bind("127.0.0.1:0").expect("silent listener");
+    let silent = silent_listener.local_addr().expect("address");
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let udp_address = udp.local_addr().expect("address");
+    udp.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    thread::spawn(move || {
+        let mut buffer = [0u8; 1500];
+        if let Ok((n, from)) = udp.recv_from(&mut buffer) {
+            let _ = udp.send_to(&buffer[..n], from);
+        }
+    });
+    let output = run_plain(
+        "poll_set_async",
+        &[
+            echo.to_string(),
+            refused.to_string(),
+            silent.to_string(),
+            udp_address.to_string(),
+        ],
+    );
+    drop(silent_listener);
+    assert_succeeded(&output, "poll_set_async adapted");
+    let text = stdout(&output);
+    for check in ["connect-any", "timeout", "datagram", "tasks"] {
+        assert!(
+            text.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(&output)
+        );
+    }
+}
+
+/// The poll set's refusals and bounds through the adapter, as under
+/// `wasock run` (`poll_set::refusals_max_events_fresh_hang_up_and_closed`):
+/// add twice, a socket not in the set, `max-events` 1 (the rest in turn),
+/// a fresh stream socket hung up, a closed socket.
+#[test]
+fn poll_set_refusals_through_the_adapter() {
+    let output = run_plain("poll_set_errors", &[]);
+    assert_succeeded(&output, "poll_set_errors adapted");
+    crate::poll_set::assert_all_ok(&output);
+}
+
+/// The `poll-set` semantics guest adapted, against the scripted native
+/// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
+/// level, edge (new data is a new edge, reported once), zero timeout,
+/// the set's pollable with a timer, hang-up and removal behave as on the
+/// host, and so does the limit of 64 sets; the limit of registrations
+/// (twice `--max-sockets`) does not exist in the adapter, which knows no
+/// socket limit, so the guest's `bounds` check stops there.
+#[test]
+fn poll_set_semantics_through_the_adapter() {
+    let peer = crate::poll_set::scripted_peer(2);
+    // The guest checks `receive-ready` in a loop without waiting in the
+    // host (its `zero-timeout` check), which only a runtime whose reactor
+    // runs meanwhile can answer.
+    let output = PlainHost::spawn_on(
+        &adapt("poll_set_semantics"),
+        &[peer.to_string()],
+        Runtime::MultiThread,
+    )
+    .wait(TIMEOUT);
+    let text = stdout(&output);
+    for check in [
+        "level",
+        "edge",
+        "zero-timeout",
+        "timer",
+        "hang-up",
+        "removal",
+    ] {
+        assert!(
+            text.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(&output)
+        );
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bounds: a ninth registration gave Ok(())"),
+        "{}",
+        output_text(&output)
+    );
+}
+
 /// The SDK's `Poller` over adapted sockets: a wait with nothing ready
 /// times out (a socket pollable and a timer in one `poll`), then three
 /// clients are served, the last first, from one thread.
@@ -804,18 +1010,24 @@ fn poller_mixes_adapted_sockets_and_timers() {
     );
 }
 
-/// Datagram truncation through the adapter: a 100-byte datagram received
-/// with length 10 gives its first 10 bytes and `truncated`, with the
-/// sender's address; 5 bytes with length 10 are whole (the spec's own
-/// truncation guest).
+/// Datagram truncation through the adapter, through every receive the
+/// spec's own truncation guest makes: a 100-byte datagram received with
+/// length 10 gives its first 10 bytes and `truncated`, with the sender's
+/// address; 5 bytes with length 10 are whole; `receive_from_into` with a
+/// 10-byte buffer and a port reader with a 10-byte buffer report the cut
+/// the same way.
 #[test]
 fn datagram_truncation_through_the_adapter() {
     let mut running = PlainHost::spawn(&adapt("spec_datagram"), &[]);
     let address = running.wait_for_listening(TIMEOUT);
     let sender = UdpSocket::bind("127.0.0.1:0").expect("a native UDP socket");
     let long: Vec<u8> = (0u8..100).collect();
-    sender.send_to(&long, address).expect("send 100");
-    sender.send_to(b"short", address).expect("send 5");
+    // What the guest reads, in order: long, short (receive_from), long
+    // (receive_from_into), long, short (the port reader).
+    for datagram in [&long[..], b"short", &long[..], &long[..], b"short"] {
+        let sent = sender.send_to(datagram, address).expect("send");
+        assert_eq!(sent, datagram.len());
+    }
     let output = running.wait(TIMEOUT);
     assert_succeeded(&output, "spec_datagram adapted");
     let from = sender.local_addr().expect("the sender's address");
@@ -823,6 +1035,9 @@ fn datagram_truncation_through_the_adapter() {
     for line in [
         format!("long: 10 bytes truncated=true from {from}"),
         "short: 5 bytes truncated=false".to_owned(),
+        format!("into: 10 bytes truncated=true from {from}"),
+        "port long: 10 bytes truncated=true".to_owned(),
+        "port short: 5 bytes truncated=false".to_owned(),
         "spec_datagram: ok".to_owned(),
     ] {
         assert!(

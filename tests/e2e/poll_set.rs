@@ -23,7 +23,7 @@ const IO_TIMEOUT: Duration = Duration::from_secs(30);
 /// A native peer for `poll_set_semantics`: on each of `connections`
 /// connections writes `abcd`, then obeys one-byte commands (`m`: write
 /// `more`, `b`: write `x`, `c`: close).
-fn scripted_peer(connections: usize) -> SocketAddr {
+pub(crate) fn scripted_peer(connections: usize) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
     let address = listener.local_addr().expect("listener address");
     thread::spawn(move || {
@@ -110,6 +110,19 @@ fn connect(address: SocketAddr) -> TcpStream {
 /// full both ways; meanwhile two other clients keep getting their echoes.
 fn serves_others_while_one_never_reads(name: &str) {
     let (server, address) = start_server(name);
+    one_never_reads_the_others_are_served(name, address);
+    let output = server.kill();
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// The clients of [`serves_others_while_one_never_reads`] against the echo
+/// server `name` at `address`: three connections, the first (the hog)
+/// closed last.
+pub(crate) fn one_never_reads_the_others_are_served(name: &str, address: SocketAddr) {
     // A small receive buffer, so the server's echoes to the hog fill it
     // and the server's sends to it would block soon.
     let hog =
@@ -173,14 +186,8 @@ fn serves_others_while_one_never_reads(name: &str) {
         }
     }
     assert_eq!(echoed, pushed, "{name}: the hog's echo");
-    drop(hog);
     drop(others);
-    let output = server.kill();
-    assert!(
-        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
-        "{}",
-        output_text(&output)
-    );
+    drop(hog);
 }
 
 /// `echo-server` (a `Registry` loop) serves everyone else while one
@@ -293,7 +300,7 @@ fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
 }
 
 /// A native TCP echo peer (a thread per connection).
-fn native_echo() -> SocketAddr {
+pub(crate) fn native_echo() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
     let address = listener.local_addr().expect("address");
     thread::spawn(move || {
@@ -373,6 +380,32 @@ fn async_socket_runs_under_wstd_block_on() {
         "{}",
         output_text(&output)
     );
+}
+
+/// The refusals and bounds that need no peer: add twice, reregister and
+/// deregister of a socket not in the set, `max-events` 1 (the rest in
+/// turn), a fresh stream socket hung up, a closed socket.
+#[test]
+fn refusals_max_events_fresh_hang_up_and_closed() {
+    let output = Wasock::new(WASOCK, guest("poll_set_errors")).run(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert_all_ok(&output);
+}
+
+/// The `ok` lines `poll_set_errors` prints, each checked.
+pub(crate) const ERRORS_CHECKS: &[&str] =
+    &["add-twice", "not-in-set", "max-events", "hang-up", "closed"];
+
+/// Every check of `poll_set_errors` passed.
+pub(crate) fn assert_all_ok(output: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for check in ERRORS_CHECKS {
+        assert!(
+            stdout.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(output)
+        );
+    }
 }
 
 /// `Subscription` / `wait_any` over a thread's edge-triggered set keep
