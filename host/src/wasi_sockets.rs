@@ -183,14 +183,12 @@ impl tcp::HostTcpSocket for WasockCtxView<'_> {
         // invalid-state otherwise); its address must be granted.
         if let Ok(local) =
             tcp::HostTcpSocket::local_address(&mut self.inner(), Resource::new_borrow(this.rep()))
-        {
-            if let Err(denial) = self
+            && let Err(denial) = self
                 .ctx
                 .policy
                 .check_listen(&SocketAddr::from(local), false)
-            {
-                return Err(self.refuse(denial));
-            }
+        {
+            return Err(self.refuse(denial));
         }
         tcp::HostTcpSocket::start_listen(&mut self.inner(), this).await
     }

@@ -10,7 +10,6 @@
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};

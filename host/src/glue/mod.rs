@@ -4,13 +4,13 @@
 //!
 //! - this module: the lookup and authorization helpers every interface
 //!   uses;
-//! - [`convert`]: every WIT ↔ host conversion (families, types, flags, the
+//! - `convert`: every WIT ↔ host conversion (families, types, flags, the
 //!   error record) and `types::Host`;
-//! - [`socket`]: `socket::Host` and `socket::HostSocket`;
-//! - [`options`]: the option calls, typed and low-level, through the
+//! - `socket`: `socket::Host` and `socket::HostSocket`;
+//! - `options`: the option calls, typed and low-level, through the
 //!   allow-list;
-//! - [`resolve`]: `resolve::Host`;
-//! - [`poll_set`]: `poll-set` (persistent interest sets).
+//! - `resolve`: `resolve::Host`;
+//! - `poll_set`: `poll-set` (persistent interest sets).
 //!
 //! A resource-table error traps (the guest broke the component model's
 //! rules); an OS or policy error goes back to the guest as the WIT `error`

@@ -290,7 +290,7 @@ impl Policy {
         let ip = canonical_ip(addr.ip());
         let also_ipv4 = (dual_stack && addr.is_ipv6() && ip.is_unspecified())
             .then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), addr.port()));
-        if covered(addr) && also_ipv4.as_ref().is_none_or(|v4| covered(v4)) {
+        if covered(addr) && also_ipv4.as_ref().is_none_or(covered) {
             return Ok(BindGrant::Granted);
         }
         if ip.is_unspecified() && addr.port() == 0 {

@@ -60,12 +60,15 @@ pub enum State {
     Closed,
 }
 
+/// What an [`InboundFilter`] calls at its first drop.
+type OnDrop = Box<dyn FnOnce(&SocketAddr) + Send + Sync>;
+
 /// Which datagram sources a socket hears: those `accept` takes. The rest
 /// are read from the OS and dropped; the first drop is reported through
 /// `on_drop` (once), and every drop counted.
 pub struct InboundFilter {
     accept: Box<dyn Fn(&SocketAddr) -> bool + Send + Sync>,
-    on_first_drop: Option<Box<dyn FnOnce(&SocketAddr) + Send + Sync>>,
+    on_first_drop: Option<OnDrop>,
     dropped: u64,
 }
 
