@@ -1,6 +1,8 @@
-//! What two of the example guests share: the poll loop of the stream echo
+//! What the example guests share: the poll loop of the stream echo
 //! servers ([`echo_loop`], used by `echo-server` over TCP and `unix-echo`
-//! over a unix-domain socket). The examples themselves are the
+//! over a unix-domain socket) and the HTTP client side of `http-get` and
+//! `async-http-get` ([`http`]). The examples themselves are the
 //! `src/bin/*.rs` programs.
 
 pub mod echo_loop;
+pub mod http;

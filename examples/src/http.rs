@@ -1,0 +1,186 @@
+//! The HTTP/1.1 client side the `http-get` examples share: the URL, the
+//! response head, chunked bodies, bounded lines.
+
+use std::error::Error;
+use std::io::{self, BufRead, Read, Write};
+
+/// The most header lines a response may have (and, below, the longest
+/// line).
+pub const MAX_HEADERS: usize = 200;
+/// The longest line (status, header, chunk size) read.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The parts of an `http://` URL a GET needs.
+pub struct Url<'a> {
+    /// `host[:port]` as written, for the `Host` header.
+    pub authority: &'a str,
+    /// The host, without the brackets of an IPv6 address.
+    pub host: &'a str,
+    /// The port, 80 unless given.
+    pub port: &'a str,
+    /// The path and query, `/` unless given.
+    pub path: String,
+}
+
+impl<'a> Url<'a> {
+    /// Parses `http://HOST[:PORT][/PATH][?QUERY]`.
+    pub fn parse(url: &'a str) -> Result<Self, String> {
+        let rest = url.strip_prefix("http://").ok_or_else(|| {
+            format!("{url:?} is not an http:// URL (only plain http is supported)")
+        })?;
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, ""),
+        };
+        let path = match path {
+            "" => "/".to_owned(),
+            query if query.starts_with('?') => format!("/{query}"),
+            path => path.to_owned(),
+        };
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(bracketed) => {
+                let (host, after) = bracketed
+                    .split_once(']')
+                    .ok_or_else(|| format!("{url:?}: unclosed '['"))?;
+                match after {
+                    "" => (host, "80"),
+                    _ => (
+                        host,
+                        after
+                            .strip_prefix(':')
+                            .ok_or_else(|| format!("{url:?}: bad port"))?,
+                    ),
+                }
+            }
+            None => authority.split_once(':').unwrap_or((authority, "80")),
+        };
+        if host.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{url:?}: bad host or port"));
+        }
+        Ok(Url {
+            authority,
+            host,
+            port,
+            path,
+        })
+    }
+}
+
+/// What the status line and headers said.
+pub struct Head {
+    pub status_line: String,
+    pub status: u16,
+    pub content_length: Option<u64>,
+    pub chunked: bool,
+}
+
+/// Reads the status line and the headers, skipping any interim `1xx`
+/// responses.
+pub fn read_head(reader: &mut impl BufRead) -> Result<Head, Box<dyn Error>> {
+    loop {
+        let status_line = read_line(reader)?.ok_or("the server closed without responding")?;
+        let mut parts = status_line.splitn(3, ' ');
+        let (Some(version), Some(code)) = (parts.next(), parts.next()) else {
+            return Err(format!("bad status line {status_line:?}").into());
+        };
+        if !version.starts_with("HTTP/1.") {
+            return Err(format!("not an HTTP/1.x response: {status_line:?}").into());
+        }
+        let status: u16 = code
+            .parse()
+            .map_err(|_| format!("bad status line {status_line:?}"))?;
+
+        let mut head = Head {
+            status_line,
+            status,
+            content_length: None,
+            chunked: false,
+        };
+        for _ in 0..=MAX_HEADERS {
+            let line =
+                read_line(reader)?.ok_or("the server closed in the middle of the headers")?;
+            if line.is_empty() {
+                if (100..200).contains(&status) {
+                    break; // An interim response: the real one follows.
+                }
+                return Ok(head);
+            }
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| format!("bad header line {line:?}"))?;
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                head.content_length = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad Content-Length {value:?}"))?,
+                );
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                head.chunked = value
+                    .rsplit(',')
+                    .next()
+                    .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+            }
+        }
+        if !(100..200).contains(&status) {
+            return Err(format!("more than {MAX_HEADERS} header lines").into());
+        }
+    }
+}
+
+/// Copies a `chunked` body: each chunk is its size in hex (perhaps with
+/// `;extensions`), CRLF, the data, CRLF; a zero size ends the body, followed
+/// by optional trailer lines and an empty line.
+pub fn copy_chunked(reader: &mut impl BufRead, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
+    loop {
+        let line = read_line(reader)?.ok_or("the body ended before its last chunk")?;
+        let size_text = line.split(';').next().unwrap_or_default().trim();
+        let size = u64::from_str_radix(size_text, 16)
+            .map_err(|_| format!("bad chunk size line {line:?}"))?;
+        if size == 0 {
+            break;
+        }
+        let copied = io::copy(&mut reader.by_ref().take(size), out)
+            .map_err(|error| format!("reading a chunk: {error}"))?;
+        if copied < size {
+            return Err(format!("a chunk ended after {copied} of {size} bytes").into());
+        }
+        match read_line(reader)? {
+            Some(empty) if empty.is_empty() => {}
+            _ => return Err("a chunk is not followed by CRLF".into()),
+        }
+    }
+    for _ in 0..=MAX_HEADERS {
+        match read_line(reader)? {
+            Some(trailer) if !trailer.is_empty() => continue,
+            _ => return Ok(()),
+        }
+    }
+    Err(format!("more than {MAX_HEADERS} trailer lines").into())
+}
+
+/// One line without its CRLF (or LF), or `None` at the end of the stream.
+pub fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, Box<dyn Error>> {
+    let mut line = Vec::new();
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 2)
+        .read_until(b'\n', &mut line)
+        .map_err(|error| format!("reading the response: {error}"))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() != Some(&b'\n') {
+        return Err(if n > MAX_LINE {
+            "a line of the response is too long"
+        } else {
+            "the response ended mid-line"
+        }
+        .into());
+    }
+    line.pop();
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
