@@ -7,11 +7,10 @@
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const TARGET: &str = "wasm32-wasip2";
 
-include!("../build-support/wasm_target.rs");
+include!("../build-support/wasm_build.rs");
 
 fn main() {
     let manifest_dir =
@@ -35,46 +34,14 @@ fn main() {
 
     ensure_wasm_target();
 
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(&workspace)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            TARGET,
-            "-p",
-            "wasock-adapter",
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // What is embedded into every adapted guest carries no debug info.
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false");
-    // The outer build's settings are for the host target, not for the adapter.
-    for var in [
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_MAKEFLAGS",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        build.env_remove(var);
-    }
-    let output = build
-        .output()
-        .expect("running the nested cargo build of the adapter");
-    if !output.status.success() {
-        panic!(
-            "building the wasock adapter for {TARGET} failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    // What is embedded into every adapted guest carries no debug info.
+    build_for_wasm(
+        &workspace,
+        &target_dir,
+        &["wasock-adapter"],
+        "the wasock adapter",
+        &[("CARGO_PROFILE_RELEASE_DEBUG", "false")],
+    );
 
     let built = target_dir
         .join(TARGET)

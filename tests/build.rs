@@ -7,9 +7,8 @@
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-include!("../build-support/wasm_target.rs");
+include!("../build-support/wasm_build.rs");
 
 const GUEST_PACKAGES: &[(&str, &str)] = &[
     ("wasock-examples", "examples"),
@@ -38,45 +37,8 @@ fn main() {
 
     ensure_wasm_target();
 
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(&workspace)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(&target_dir);
-    for (package, _) in GUEST_PACKAGES {
-        build.args(["-p", package]);
-    }
-    // The outer build's settings are for the host target, not for the guests.
-    for var in [
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_RUSTFLAGS",
-        "CARGO_MAKEFLAGS",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        build.env_remove(var);
-    }
-    let output = build
-        .output()
-        .expect("running the nested cargo build of the guests");
-    if !output.status.success() {
-        panic!(
-            "building the wasm guests failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let packages: Vec<&str> = GUEST_PACKAGES.iter().map(|(package, _)| *package).collect();
+    build_for_wasm(&workspace, &target_dir, &packages, "the wasm guests", &[]);
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
     let mut guests = Vec::new();

@@ -1,5 +1,6 @@
-// Shared by the build scripts that build wasm guests (`host/build.rs` for
-// the adapter, `tests/build.rs` for the test guests), through `include!`.
+// Shared by the build scripts that build wasm components (`host/build.rs`
+// for the adapter, `tests/build.rs` for the guests), through `include!`:
+// the target's presence, and the nested `cargo build` for it.
 //
 // rustup installs a `rust-toolchain.toml` target only when it installs the
 // toolchain itself: on a machine that already has Rust 1.95.0 without
@@ -60,5 +61,54 @@ fn ensure_wasm_target() {
     }
     if let Some(lock) = &lock {
         let _ = lock.unlock();
+    }
+}
+
+/// Builds `packages` for `wasm32-wasip2` in release with a nested `cargo
+/// build` into `target_dir` (the outer build holds the lock on the main
+/// target dir), with `envs` set; panics with cargo's output when it fails.
+/// The outer build's settings (flags, target, jobserver) are for the host,
+/// so they are not passed on.
+fn build_for_wasm(
+    workspace: &std::path::Path,
+    target_dir: &std::path::Path,
+    packages: &[&str],
+    what: &str,
+    envs: &[(&str, &str)],
+) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build
+        .current_dir(workspace)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .arg(target_dir);
+    for package in packages {
+        build.args(["-p", package]);
+    }
+    for (name, value) in envs {
+        build.env(name, value);
+    }
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        build.env_remove(var);
+    }
+    let output = build
+        .output()
+        .unwrap_or_else(|error| panic!("running the nested cargo build of {what}: {error}"));
+    if !output.status.success() {
+        panic!(
+            "building {what} for wasm32-wasip2 failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
