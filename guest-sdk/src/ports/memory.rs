@@ -42,6 +42,9 @@ pub(super) struct Memory {
     pub(super) room: Cell<Option<usize>>,
     /// Whether each send was non-blocking.
     pub(super) nonblocking_sends: RefCell<Vec<bool>>,
+    /// What every shutdown fails with once recorded (`None`: it succeeds),
+    /// like a connection the peer already finished or reset.
+    pub(super) shutdown_error: Option<ErrorCode>,
 }
 
 impl Memory {
@@ -116,7 +119,10 @@ impl Transport for Rc<Memory> {
     }
     fn shutdown(&self, how: Shutdown) -> Result<()> {
         self.calls.borrow_mut().push(Call::Shutdown(how));
-        Ok(())
+        match self.shutdown_error {
+            None => Ok(()),
+            Some(code) => Err(Error::new(ErrorClass::Fatal, code, "shutdown")),
+        }
     }
     fn close(&self) -> Result<()> {
         self.calls.borrow_mut().push(Call::Close);

@@ -119,11 +119,9 @@ pub(super) fn ports_over<T: Transport>(transport: T, config: PortConfig) -> (Rea
 
 #[cfg(test)]
 mod tests {
-    use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
     use super::*;
-    use crate::error::{Error, ErrorClass};
     use crate::ports::memory::{Call, Memory, ok, ports};
 
     #[test]
@@ -188,36 +186,15 @@ mod tests {
 
     #[test]
     fn closing_a_port_of_a_finished_connection_is_not_an_error() {
-        struct Finished(RefCell<Vec<Call>>);
-        impl Transport for Finished {
-            fn is_datagram(&self) -> bool {
-                false
-            }
-            fn receive_into(&self, _: &mut [u8], _: bool) -> Result<(usize, bool)> {
-                Ok((0, false))
-            }
-            fn send(&self, data: &[u8], _: bool) -> Result<usize> {
-                Ok(data.len())
-            }
-            fn shutdown(&self, how: Shutdown) -> Result<()> {
-                self.0.borrow_mut().push(Call::Shutdown(how));
-                Err(Error::new(
-                    ErrorClass::Fatal,
-                    ErrorCode::NotConnected,
-                    "shutdown",
-                ))
-            }
-            fn close(&self) -> Result<()> {
-                self.0.borrow_mut().push(Call::Close);
-                Ok(())
-            }
-        }
-        let (mut reader, mut writer) = ports_over(Finished(RefCell::default()), PortConfig::SPEC);
+        let memory = Rc::new(Memory {
+            shutdown_error: Some(ErrorCode::NotConnected),
+            ..Memory::default()
+        });
+        let (mut reader, mut writer) = ports(&memory, PortConfig::SPEC);
         assert_eq!(writer.close(), Ok(()));
         assert_eq!(reader.close(), Ok(()));
-        let calls = reader.shared.transport.0.borrow().clone();
         assert_eq!(
-            calls,
+            memory.calls(),
             [
                 Call::Shutdown(Shutdown::Write),
                 Call::Shutdown(Shutdown::Read),
@@ -228,30 +205,16 @@ mod tests {
 
     #[test]
     fn closing_reports_other_shutdown_errors_and_still_closes_the_socket() {
-        struct Broken(Cell<bool>);
-        impl Transport for Broken {
-            fn is_datagram(&self) -> bool {
-                false
-            }
-            fn receive_into(&self, _: &mut [u8], _: bool) -> Result<(usize, bool)> {
-                Ok((0, false))
-            }
-            fn send(&self, data: &[u8], _: bool) -> Result<usize> {
-                Ok(data.len())
-            }
-            fn shutdown(&self, _: Shutdown) -> Result<()> {
-                Err(Error::new(ErrorClass::Fatal, ErrorCode::Other, "shutdown"))
-            }
-            fn close(&self) -> Result<()> {
-                self.0.set(true);
-                Ok(())
-            }
-        }
-        let (mut reader, mut writer) = ports_over(Broken(Cell::new(false)), PortConfig::SPEC);
+        let memory = Rc::new(Memory {
+            shutdown_error: Some(ErrorCode::Other),
+            ..Memory::default()
+        });
+        let (mut reader, mut writer) = ports(&memory, PortConfig::SPEC);
         assert_eq!(writer.close().map_err(|e| e.code()), Err(ErrorCode::Other));
         assert_eq!(reader.close().map_err(|e| e.code()), Err(ErrorCode::Other));
-        assert!(
-            reader.shared.transport.0.get(),
+        assert_eq!(
+            memory.calls().last(),
+            Some(&Call::Close),
             "the socket was closed anyway"
         );
     }
