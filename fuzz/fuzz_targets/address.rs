@@ -11,6 +11,10 @@
 //!   inside the granted directory.
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+use common::real_path;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -38,21 +42,6 @@ struct Input<'a> {
 }
 
 /// A temporary directory granted with `--allow-unix DIR::/sockets`.
-/// Where `os` (a `/proc/self/fd/N[/NAME]` address) really is.
-fn real_path(os: &socket2::SockAddr) -> Option<PathBuf> {
-    let path = os.as_pathname()?;
-    let (fd_part, name) = match path.parent() {
-        Some(parent) if parent.starts_with("/proc/self/fd/") && parent != std::path::Path::new("/proc/self/fd") => {
-            (parent.to_path_buf(), path.file_name().map(PathBuf::from))
-        }
-        _ => (path.to_path_buf(), None),
-    };
-    let real = std::fs::read_link(fd_part).ok()?;
-    Some(match name {
-        Some(name) => real.join(name),
-        None => real,
-    })
-}
 
 fn sandbox() -> &'static (PathBuf, Policy) {
     static SANDBOX: OnceLock<(PathBuf, Policy)> = OnceLock::new();

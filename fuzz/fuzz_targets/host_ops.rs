@@ -23,6 +23,10 @@
 //! across inputs.
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+use common::real_path;
+
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -200,21 +204,6 @@ enum Keep {
     Connect(#[allow(dead_code)] UnixConnectTarget),
 }
 
-/// Where `os_path` (a `/proc/self/fd/N[/NAME]` path) really is.
-fn real_path(os_path: &socket2::SockAddr) -> Option<PathBuf> {
-    let path = os_path.as_pathname()?;
-    let (fd_part, name) = match path.parent() {
-        Some(parent) if parent.starts_with("/proc/self/fd/") && parent != std::path::Path::new("/proc/self/fd") => {
-            (parent.to_path_buf(), path.file_name().map(PathBuf::from))
-        }
-        _ => (path.to_path_buf(), None),
-    };
-    let real = std::fs::read_link(fd_part).ok()?;
-    Some(match name {
-        Some(name) => real.join(name),
-        None => real,
-    })
-}
 
 /// The OS address for `target` on a socket of `family`, loopback or
 /// sandboxed only; `None` where the policy refuses the unix path.

@@ -29,7 +29,7 @@ use wasmtime_wasi::cli::OutputFile;
 use wasmtime_wasi::p2::bindings::Command as WasiCommand;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
-use wasock_tests::{Wasock, guest, output_text};
+use wasock_tests::{Wasock, guest, output_text, stdout};
 
 use crate::WASOCK;
 
@@ -297,10 +297,6 @@ impl PlainRun {
 /// Runs the adapted `name` under the plain host to its end.
 fn run_plain(name: &str, args: &[String]) -> Output {
     PlainHost::spawn(&adapt(name), args).wait(TIMEOUT)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn assert_succeeded(output: &Output, what: &str) {

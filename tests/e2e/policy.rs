@@ -11,29 +11,14 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use wasock_tests::{TempDir, Wasock, guest, output_text};
+use wasock_tests::{TempDir, Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
-    let mut command = Wasock::new(WASOCK, guest(name));
-    for flag in flags {
-        command = command.flag(flag);
-    }
-    for arg in args {
-        command = command.arg(arg);
-    }
-    command.run(TIMEOUT)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    wasock_tests::run_guest(WASOCK, flags, name, args, TIMEOUT)
 }
 
 /// Asserts the guest ran to a clean exit and printed a line starting with

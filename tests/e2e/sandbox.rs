@@ -18,29 +18,14 @@ use std::time::Duration;
 
 use wasock_host::policy::{OptionRefusal, OptionTarget, Policy};
 use wasock_host::socket::{Family, Kind};
-use wasock_tests::{Namespace, TempDir, Wasock, guest, is_root, output_text, skip};
+use wasock_tests::{Namespace, TempDir, Wasock, guest, is_root, output_text, skip, stderr, stdout};
 
 use crate::WASOCK;
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 
 fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
-    let mut command = Wasock::new(WASOCK, guest(name));
-    for flag in flags {
-        command = command.flag(flag);
-    }
-    for arg in args {
-        command = command.arg(arg);
-    }
-    command.run(TIMEOUT)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    wasock_tests::run_guest(WASOCK, flags, name, args, TIMEOUT)
 }
 
 /// Runs `sandbox_probe` with `flags` and the operations `ops`; returns

@@ -272,6 +272,35 @@ impl Drop for Running {
     }
 }
 
+/// Runs guest `name` under the binary `wasock` with `flags` before it and
+/// `args` after it, for at most `timeout`.
+pub fn run_guest(
+    wasock: impl AsRef<OsStr>,
+    flags: &[&str],
+    name: &str,
+    args: &[&str],
+    timeout: Duration,
+) -> Output {
+    let mut command = Wasock::new(wasock, guest(name));
+    for flag in flags {
+        command = command.flag(flag);
+    }
+    for arg in args {
+        command = command.arg(arg);
+    }
+    command.run(timeout)
+}
+
+/// What a run printed on stdout, as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a run printed on stderr, as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// Status, stdout and stderr of a finished process, for assertion messages.
 pub fn output_text(output: &Output) -> String {
     format!(
