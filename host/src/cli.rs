@@ -147,27 +147,117 @@ pub struct RunArgs {
     #[arg(long = "timings")]
     pub timings: bool,
 
-    /// The component (a wasm32-wasip2 command), then the guest's arguments.
+    /// wasmtime's spelling of the WASI options wasock has:
+    /// `-S inherit-network`, `-S allow-ip-name-lookup` (= --allow-dns),
+    /// `-S tcp`, `-S udp`, `-S network` (on, as in wasmtime; reach still
+    /// needs grants); comma-separated or repeated. Others are refused by
+    /// name.
+    #[arg(short = 'S', value_name = "OPTION[=y|n]", value_delimiter = ',', value_parser = parse_wasi_option)]
+    pub wasi_options: Vec<WasiOption>,
+
+    /// wasmtime's spelling of the wasm options wasock has:
+    /// `-W max-memory-size=BYTES` (= --max-memory). Others are refused by
+    /// name.
+    #[arg(short = 'W', value_name = "OPTION=VALUE", value_delimiter = ',', value_parser = parse_wasm_option)]
+    pub wasm_options: Vec<WasmOption>,
+
+    /// The component (a wasm32-wasip2 command), then the guest's arguments
+    /// (after the component, every argument is the guest's, flags too).
     #[arg(
         value_name = "COMPONENT.wasm",
         required = true,
         num_args = 1..,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
+        trailing_var_arg = true
     )]
     pub component_and_args: Vec<String>,
+}
+
+/// One `-S` option in wasmtime's spelling that wasock serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasiOption {
+    /// `-S inherit-network[=y|n]`: `--inherit-network`.
+    InheritNetwork(bool),
+    /// `-S allow-ip-name-lookup[=y|n]`: `--allow-dns`.
+    AllowIpNameLookup(bool),
+    /// `-S tcp`, `-S udp`, `-S network`: on, as by default in wasmtime
+    /// (what a guest reaches is still the grants').
+    Enabled,
+}
+
+/// One `-W` option in wasmtime's spelling that wasock serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasmOption {
+    /// `-W max-memory-size=BYTES`: `--max-memory`.
+    MaxMemorySize(usize),
+}
+
+fn yes_no(option: &str, value: Option<&str>) -> Result<bool, String> {
+    match value {
+        None | Some("y" | "yes" | "true") => Ok(true),
+        Some("n" | "no" | "false") => Ok(false),
+        Some(other) => Err(format!("-S {option}={other}: the value is y or n")),
+    }
+}
+
+/// Parses one `-S` option (wasmtime's `-S KEY[=VALUE]`).
+pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
+    let (key, value) = match text.split_once('=') {
+        Some((key, value)) => (key, Some(value)),
+        None => (text, None),
+    };
+    match key {
+        "inherit-network" => Ok(WasiOption::InheritNetwork(yes_no(key, value)?)),
+        "allow-ip-name-lookup" => Ok(WasiOption::AllowIpNameLookup(yes_no(key, value)?)),
+        "tcp" | "udp" | "network" | "cli" => {
+            if yes_no(key, value)? {
+                Ok(WasiOption::Enabled)
+            } else {
+                Err(format!(
+                    "-S {key}=n: wasock cannot switch {key} off; a guest reaches no address unless granted, so leave out the --allow-* grants instead"
+                ))
+            }
+        }
+        _ => Err(format!(
+            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network; see --help for wasock's grants)"
+        )),
+    }
+}
+
+/// Parses one `-W` option (wasmtime's `-W KEY=VALUE`).
+pub fn parse_wasm_option(text: &str) -> Result<WasmOption, String> {
+    match text.split_once('=') {
+        Some(("max-memory-size", value)) => Ok(WasmOption::MaxMemorySize(parse_bytes(value)?)),
+        Some((key, _)) => Err(format!(
+            "wasmtime's `-W {key}` is not supported by wasock (it serves -W max-memory-size=BYTES)"
+        )),
+        None if text == "max-memory-size" => {
+            Err("-W max-memory-size needs a value: -W max-memory-size=BYTES".to_owned())
+        }
+        None => Err(format!(
+            "wasmtime's `-W {text}` is not supported by wasock (it serves -W max-memory-size=BYTES)"
+        )),
+    }
 }
 
 impl RunArgs {
     /// The grants as a [`Policy`]; fails when an `--allow-unix` directory
     /// cannot be resolved.
     pub fn policy(&self) -> Result<Policy, GrantError> {
+        let mut inherit_network = self.inherit_network;
+        let mut allow_dns = self.allow_dns;
+        for option in &self.wasi_options {
+            match *option {
+                WasiOption::InheritNetwork(on) => inherit_network |= on,
+                WasiOption::AllowIpNameLookup(on) => allow_dns |= on,
+                WasiOption::Enabled => {}
+            }
+        }
         let mut policy = Policy::new()
-            .allow_dns(self.allow_dns)
+            .allow_dns(allow_dns)
             .allow_raw(self.allow_raw)
-            .inherit_network(self.inherit_network)
+            .inherit_network(inherit_network)
             .max_sockets_limit(self.max_sockets)
-            .max_memory_limit(self.max_memory);
+            .max_memory_limit(self.max_memory());
         for grant in &self.allow_multicast {
             policy = policy.allow_multicast(*grant);
         }
@@ -181,6 +271,17 @@ impl RunArgs {
             policy = policy.allow_unix(grant.clone())?;
         }
         Ok(policy)
+    }
+
+    /// The memory limit: `-W max-memory-size` where given (the last one),
+    /// else `--max-memory`.
+    pub fn max_memory(&self) -> usize {
+        self.wasm_options
+            .iter()
+            .rev()
+            .map(|WasmOption::MaxMemorySize(bytes)| *bytes)
+            .next()
+            .unwrap_or(self.max_memory)
     }
 
     /// The guest's arguments, environment and directories.
@@ -439,6 +540,45 @@ mod tests {
             CliCommand::Run(args) => args,
             CliCommand::Adapt(_) => unreachable!("parsed `run`"),
         })
+    }
+
+    #[test]
+    fn unknown_flags_are_usage_errors_naming_the_flag() {
+        for flag in ["--bogus", "--version", "-x", "--fuel"] {
+            let error = parse(&[flag, "g.wasm"]).unwrap_err();
+            assert_eq!(error.exit_code(), USAGE_EXIT_CODE, "{flag}");
+            assert!(error.to_string().contains(flag), "{flag}: {error}");
+        }
+        // `wasock --version` itself prints the version.
+        let version = Cli::try_parse_from(["wasock", "--version"]).unwrap_err();
+        assert_eq!(version.kind(), clap::error::ErrorKind::DisplayVersion);
+    }
+
+    #[test]
+    fn wasmtime_spellings() {
+        let args = parse(&["-S", "inherit-network", "g.wasm"]).unwrap();
+        assert!(args.policy().unwrap().inherits_network());
+        let args = parse(&["-S", "allow-ip-name-lookup,tcp,udp=y", "g.wasm"]).unwrap();
+        let policy = args.policy().unwrap();
+        assert!(policy.dns_allowed());
+        assert!(!policy.inherits_network());
+        let args = parse(&["-S", "inherit-network=n", "g.wasm"]).unwrap();
+        assert!(!args.policy().unwrap().inherits_network());
+        let args = parse(&["-W", "max-memory-size=1048576", "g.wasm"]).unwrap();
+        assert_eq!(args.policy().unwrap().max_memory(), 1 << 20);
+        let args = parse(&["--max-memory", "8M", "-W", "max-memory-size=2M", "g.wasm"]).unwrap();
+        assert_eq!(args.max_memory(), 2 << 20);
+        for (flag, value, named) in [
+            ("-S", "http", "-S http"),
+            ("-S", "tcp=n", "-S tcp=n"),
+            ("-S", "inherit-network=maybe", "inherit-network=maybe"),
+            ("-W", "fuel=10", "-W fuel"),
+            ("-W", "max-memory-size=lots", "lots"),
+        ] {
+            let error = parse(&[flag, value, "g.wasm"]).unwrap_err();
+            assert_eq!(error.exit_code(), USAGE_EXIT_CODE, "{flag} {value}");
+            assert!(error.to_string().contains(named), "{flag} {value}: {error}");
+        }
     }
 
     #[test]

@@ -21,6 +21,14 @@
 //!   all this to its own wasmtime host, beside wasmtime-wasi;
 //! - [`run`] and [`cli`]: the `wasock run` runner and command line.
 //!
+//! # Running guests from Rust
+//!
+//! The simplest way is [`run::Runner`]: what `wasock run` does, as a
+//! library (one engine and linker, many guests at once, each with its own
+//! [`Policy`](policy::Policy) for both socket APIs, the exit code as
+//! [`run::Outcome::exit_code`], denials to a sink of yours through
+//! [`run::GuestConfig`]); its module documentation has the example.
+//!
 //! # Adding wasock to your own wasmtime host
 //!
 //! Keep a [`WasockCtx`] beside wasmtime-wasi's `WasiCtx` in your store
@@ -79,8 +87,15 @@
 //!     let command = Command::instantiate_async(&mut store, &component, &linker)
 //!         .await
 //!         ?;
-//!     let exit = command.wasi_cli_run().call_run(&mut store).await?;
-//!     std::process::exit(if exit.is_ok() { 0 } else { 1 })
+//!     // `exit(N)` in the guest ends the call with an `I32Exit` error.
+//!     let code = match command.wasi_cli_run().call_run(&mut store).await {
+//!         Ok(result) => i32::from(result.is_err()),
+//!         Err(error) => match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+//!             Some(exit) => exit.0,
+//!             None => return Err(error),
+//!         },
+//!     };
+//!     std::process::exit(code)
 //! }
 //! ```
 //!
