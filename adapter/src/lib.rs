@@ -32,9 +32,9 @@
 //! [`resolve`], [`socket`] and [`poll_set`].
 //!
 //! The crate is a wasm component only: built for any other target (as
-//! `cargo build --workspace` does) it is empty.
+//! `cargo build --workspace` does) it is empty, but for its unit tests.
 
-#![cfg(target_family = "wasm")]
+#![cfg(any(target_family = "wasm", test))]
 #![warn(unreachable_pub)]
 
 /// The generated bindings of the adapter's world: the four wasock
