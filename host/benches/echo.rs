@@ -309,7 +309,7 @@ impl InProcess {
             .block_on(async {
                 let runner = Runner::new(RunnerConfig::default())?;
                 runner.prepare(guest("echo-server").as_ref()).await?;
-                anyhow::Ok(runner)
+                Ok::<_, wasmtime::Error>(runner)
             })
             .expect("wasock runner");
         InProcess {

@@ -458,7 +458,7 @@ pub fn run_command(args: RunArgs) -> i32 {
         runner.run(&component, guest, policy).await
     });
     let outcome = runtime.block_on(guest_run).unwrap_or_else(|join_error| {
-        Err(anyhow::anyhow!(
+        Err(wasmtime::format_err!(
             "the guest's task ended abnormally: {join_error}"
         ))
     });

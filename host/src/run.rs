@@ -4,7 +4,7 @@
 //! wasock interfaces, able to run many guests at once in one process.
 //!
 //! ```no_run
-//! # async fn demo() -> anyhow::Result<()> {
+//! # async fn demo() -> wasmtime::Result<()> {
 //! use std::sync::Arc;
 //! use wasock_host::policy::Policy;
 //! use wasock_host::run::{GuestConfig, Runner, RunnerConfig};
@@ -34,8 +34,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use anyhow::{Context as _, Result};
+use wasmtime::Result;
 use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::error::Context as _;
 use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -348,14 +349,13 @@ impl Runner {
                 if let Some(dir) = std::env::var_os("WASOCK_CACHE_DIR") {
                     cache_config.with_directory(absolute(Path::new(&dir))?);
                 }
-                Some(Cache::new(cache_config).map_err(anyhow_from)?)
+                Some(Cache::new(cache_config)?)
             }
             CacheSetting::Directory(dir) => {
                 let mut cache_config = CacheConfig::new();
                 cache_config.with_directory(absolute(&dir)?);
                 Some(
                     Cache::new(cache_config)
-                        .map_err(anyhow_from)
                         .with_context(|| format!("cache directory {}", dir.display()))?,
                 )
             }
@@ -364,11 +364,11 @@ impl Runner {
         engine_config.wasm_component_model(true);
         engine_config.epoch_interruption(true);
         engine_config.cache(cache.clone());
-        let engine = Engine::new(&engine_config).map_err(anyhow_from)?;
+        let engine = Engine::new(&engine_config)?;
         start_epoch_ticker(&engine)?;
         let mut linker = Linker::<GuestState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow_from)?;
-        crate::add_to_linker(&mut linker).map_err(anyhow_from)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        crate::add_to_linker(&mut linker)?;
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 engine,
@@ -419,18 +419,14 @@ impl Runner {
                 async move {
                     tokio::task::spawn_blocking(move || -> Result<CommandPre<GuestState>> {
                         let component = Component::from_file(&inner.engine, &path)
-                            .map_err(anyhow_from)
                             .with_context(|| format!("cannot load component {}", path.display()))?;
                         let instance_pre = inner
                             .linker
                             .instantiate_pre(&component)
-                            .map_err(anyhow_from)
                             .with_context(|| format!("cannot link component {}", path.display()))?;
-                        CommandPre::new(instance_pre)
-                            .map_err(anyhow_from)
-                            .with_context(|| {
-                                format!("{} is not a wasi:cli command component", path.display())
-                            })
+                        CommandPre::new(instance_pre).with_context(|| {
+                            format!("{} is not a wasi:cli command component", path.display())
+                        })
                     })
                     .await
                     .context("component compilation task failed")?
@@ -516,7 +512,6 @@ fn wasi_ctx(path: &Path, guest: &GuestConfig) -> Result<WasiCtx> {
     for (host, guest_path) in &guest.dirs {
         builder
             .preopened_dir(host, guest_path, FsPerms::ReadWrite)
-            .map_err(anyhow_from)
             .with_context(|| format!("cannot open --dir {}", host.display()))?;
     }
     Ok(builder.build())
@@ -550,11 +545,6 @@ fn start_epoch_ticker(engine: &Engine) -> Result<()> {
 /// `path` made absolute against the current directory.
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("cannot make {} absolute", path.display()))
-}
-
-/// A wasmtime error as an `anyhow` one (the chain and message kept).
-fn anyhow_from(error: wasmtime::Error) -> anyhow::Error {
-    anyhow::Error::from_boxed(error.into_boxed_dyn_error())
 }
 
 #[cfg(test)]
