@@ -9,32 +9,33 @@
 //!
 //! What `wasi:sockets` can do is mapped onto it:
 //!
-//! - inet / inet6 stream sockets onto `wasi:sockets/tcp` ([`tcp`]) and
-//!   datagram sockets onto `wasi:sockets/udp` ([`udp`]), with their
+//! - inet / inet6 stream sockets onto `wasi:sockets/tcp` (`tcp`) and
+//!   datagram sockets onto `wasi:sockets/udp` (`udp`), with their
 //!   start/finish state machines and streams;
-//! - `address-information` onto `wasi:sockets/ip-name-lookup` ([`resolve`]);
+//! - `address-information` onto `wasi:sockets/ip-name-lookup` (`resolve`);
 //! - every per-call timeout onto `wasi:clocks/monotonic-clock` and
-//!   `wasi:io/poll` ([`wait`]);
+//!   `wasi:io/poll` (`wait`);
 //! - `subscribe` onto the pollables of the underlying socket or stream,
 //!   so a guest's `poll` mixes adapted sockets with its own timers;
 //! - the `poll-set` resource onto one `wasi:io/poll` of every
 //!   registration's pollables per wait, with edge triggering emulated
-//!   ([`poll_set`]);
-//! - the options `wasi:sockets` has ([`options`]).
+//!   (`poll_set`);
+//! - the options `wasi:sockets` has (`options`).
 //!
 //! Everything else (unix-domain and raw sockets, reverse lookups, canonical
 //! names, service names, `MSG_PEEK` / `MSG_OOB`, the options `wasi:sockets`
 //! lacks) answers an error of class `unsupported` naming the spec's
 //! procedure, never a trap. `docs/parity.md` lists every item.
 //!
-//! Each WIT interface is one module: [`types`] (the error record and
+//! Each WIT interface is one module: `types` (the error record and
 //! address conversions; the interface itself has no functions),
-//! [`resolve`], [`socket`] and [`poll_set`].
+//! `resolve`, `socket` and `poll_set`.
 //!
 //! The crate is a wasm component only: built for any other target (as
-//! `cargo build --workspace` does) it is empty, but for its unit tests.
+//! `cargo build --workspace` does) it is empty, but for its unit tests and
+//! its documentation.
 
-#![cfg(any(target_family = "wasm", test))]
+#![cfg(any(target_family = "wasm", test, doc))]
 #![warn(unreachable_pub)]
 
 /// The generated bindings of the adapter's world: the four wasock

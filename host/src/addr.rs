@@ -2,8 +2,8 @@
 //! `socket2::SockAddr` and unix paths.
 //!
 //! Unix paths cross the sandbox boundary here: a guest path goes through
-//! [`Policy::unix_path`] before it reaches the OS, and a host path comes
-//! back through [`Policy::guest_unix_path`], so the guest never sees where
+//! [`Policy::unix_bind`] / [`Policy::unix_connect`] before it reaches the OS, and a host path comes
+//! back through [`Policy::guest_unix_name`], so the guest never sees where
 //! its directory really is.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};

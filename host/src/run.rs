@@ -518,7 +518,7 @@ fn wasi_ctx(path: &Path, guest: &GuestConfig) -> Result<WasiCtx> {
 }
 
 /// How often running guests yield to the async executor (see
-/// [`start_epoch_ticker`]).
+/// `start_epoch_ticker`).
 pub const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Starts the thread that advances `engine`'s epoch every [`EPOCH_TICK`];

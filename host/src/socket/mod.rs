@@ -4,13 +4,13 @@
 //! This module knows nothing of WIT or of the policy: the glue
 //! (`crate::glue`) checks the policy, converts addresses and hands off
 //! here. Every operation that can block first tries the syscall and waits
-//! for readiness only when the OS says `EWOULDBLOCK` ([`io`]), so the hot
+//! for readiness only when the OS says `EWOULDBLOCK` (`io`), so the hot
 //! path costs one syscall; no task is spawned per call and no lock is held
 //! across a syscall.
 //!
 //! What the sandbox needs of a socket is stored here but decided by the
 //! glue: the guest's accounting [`Slot`] (given back only when the OS
-//! socket is really gone, lingering close included: [`close`]), an
+//! socket is really gone, lingering close included: `close`), an
 //! [`InboundFilter`] for datagram sources, and the unix socket file the
 //! socket bound ([`BoundFile`]).
 
@@ -460,7 +460,7 @@ impl HostSocket {
     ///
     /// With `SO_LINGER` on and data still unsent, close waits (this guest
     /// only; no host thread is held) until the data is out or the linger
-    /// time is up, as close(2) would: see [`close`].
+    /// time is up, as close(2) would: see the `close` module.
     pub async fn close(&mut self) -> Result<()> {
         const OP: &str = "close";
         let fd = self.fd.take().ok_or_else(|| Error::closed(OP))?;
