@@ -67,16 +67,16 @@ impl<'a> Url<'a> {
 }
 
 /// What the status line and headers said.
-pub struct Head {
-    pub status_line: String,
-    pub status: u16,
-    pub content_length: Option<u64>,
-    pub chunked: bool,
+struct Head {
+    status_line: String,
+    status: u16,
+    content_length: Option<u64>,
+    chunked: bool,
 }
 
 /// Reads the status line and the headers, skipping any interim `1xx`
 /// responses.
-pub fn read_head(reader: &mut impl BufRead) -> Result<Head, Box<dyn Error>> {
+fn read_head(reader: &mut impl BufRead) -> Result<Head, Box<dyn Error>> {
     loop {
         let status_line = read_line(reader)?.ok_or("the server closed without responding")?;
         let mut parts = status_line.splitn(3, ' ');
@@ -131,7 +131,7 @@ pub fn read_head(reader: &mut impl BufRead) -> Result<Head, Box<dyn Error>> {
 /// Copies a `chunked` body: each chunk is its size in hex (perhaps with
 /// `;extensions`), CRLF, the data, CRLF; a zero size ends the body, followed
 /// by optional trailer lines and an empty line.
-pub fn copy_chunked(reader: &mut impl BufRead, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
+fn copy_chunked(reader: &mut impl BufRead, out: &mut impl Write) -> Result<(), Box<dyn Error>> {
     loop {
         let line = read_line(reader)?.ok_or("the body ended before its last chunk")?;
         let size_text = line.split(';').next().unwrap_or_default().trim();
@@ -160,7 +160,7 @@ pub fn copy_chunked(reader: &mut impl BufRead, out: &mut impl Write) -> Result<(
 }
 
 /// One line without its CRLF (or LF), or `None` at the end of the stream.
-pub fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, Box<dyn Error>> {
+fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, Box<dyn Error>> {
     let mut line = Vec::new();
     let n = reader
         .by_ref()
@@ -183,4 +183,34 @@ pub fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, Box<dyn Er
         line.pop();
     }
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
+/// Reads a response from `reader` (its head, then the body as the head
+/// frames it: none for 204, chunked, `Content-Length`, or to the end) and
+/// writes the body, and only the body, to `out`. A status other than 2xx
+/// is an error carrying the status line.
+pub fn copy_response(
+    reader: &mut impl BufRead,
+    out: &mut impl Write,
+) -> Result<(), Box<dyn Error>> {
+    let head = read_head(reader)?;
+    if !(200..300).contains(&head.status) {
+        return Err(head.status_line.into());
+    }
+    if head.status == 204 {
+        // No body, whatever the headers say.
+    } else if head.chunked {
+        copy_chunked(reader, out)?;
+    } else if let Some(length) = head.content_length {
+        let copied = io::copy(&mut reader.by_ref().take(length), out)
+            .map_err(|error| format!("reading the body: {error}"))?;
+        if copied < length {
+            return Err(format!("the body ended after {copied} of {length} bytes").into());
+        }
+    } else {
+        io::copy(reader, out).map_err(|error| format!("reading the body: {error}"))?;
+    }
+    out.flush()
+        .map_err(|error| format!("writing the body: {error}"))?;
+    Ok(())
 }

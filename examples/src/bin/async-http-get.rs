@@ -13,12 +13,12 @@
 //! ```
 
 use std::error::Error;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter};
 use std::time::Duration;
 
 use wasock::AddrInfoHints;
 use wasock::async_io::{AsyncReader, AsyncSocket, block_on, timeout};
-use wasock_examples::http::{Url, copy_chunked, read_head};
+use wasock_examples::http::{Url, copy_response};
 
 /// The most of a response this client keeps.
 const MAX_RESPONSE: usize = 256 << 20;
@@ -60,26 +60,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .await?
         .map_err(|error| format!("reading the response: {error}"))?;
 
-    let mut reader = io::Cursor::new(response.as_slice());
-    let head = read_head(&mut reader)?;
-    if !(200..300).contains(&head.status) {
-        return Err(head.status_line.into());
-    }
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    if head.status == 204 {
-        // No body.
-    } else if head.chunked {
-        copy_chunked(&mut reader, &mut out)?;
-    } else if let Some(length) = head.content_length {
-        let copied = io::copy(&mut reader.by_ref().take(length), &mut out)
-            .map_err(|error| format!("reading the body: {error}"))?;
-        if copied < length {
-            return Err(format!("the body ended after {copied} of {length} bytes").into());
-        }
-    } else {
-        io::copy(&mut reader, &mut out).map_err(|error| format!("reading the body: {error}"))?;
-    }
-    out.flush()
-        .map_err(|error| format!("writing the body: {error}"))?;
+    copy_response(&mut io::Cursor::new(response.as_slice()), &mut out)?;
     Ok(())
 }

@@ -16,11 +16,11 @@
 //! status 1, as does any failed call (no grant, refused, timeout).
 
 use std::error::Error;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 
 use wasock::AddrInfoHints;
 use wasock::ports::io_ports;
-use wasock_examples::http::{Url, copy_chunked, read_head};
+use wasock_examples::http::{Url, copy_response};
 
 fn main() {
     if let Err(error) = run() {
@@ -51,27 +51,8 @@ fn run() -> Result<(), Box<dyn Error>> {
     .and_then(|()| writer.flush())
     .map_err(|error| format!("sending the request: {error}"))?;
 
-    let response = read_head(&mut reader)?;
-    if !(200..300).contains(&response.status) {
-        return Err(response.status_line.into());
-    }
-
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    if response.status == 204 {
-        // No body, whatever the headers say.
-    } else if response.chunked {
-        copy_chunked(&mut reader, &mut out)?;
-    } else if let Some(length) = response.content_length {
-        let copied = io::copy(&mut reader.by_ref().take(length), &mut out)
-            .map_err(|error| format!("reading the body: {error}"))?;
-        if copied < length {
-            return Err(format!("the body ended after {copied} of {length} bytes").into());
-        }
-    } else {
-        io::copy(&mut reader, &mut out).map_err(|error| format!("reading the body: {error}"))?;
-    }
-    out.flush()
-        .map_err(|error| format!("writing the body: {error}"))?;
+    copy_response(&mut reader, &mut out)?;
     // The writer is dropped here, after the whole response was read:
     // dropping it shuts the write side down, which some servers take as the
     // client going away.
