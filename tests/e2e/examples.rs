@@ -584,9 +584,16 @@ fn native_http_server(
             .write_all(response.as_bytes())
             .expect("sending the response head");
         match framing {
-            Framing::ContentLength | Framing::CloseDelimited => {
-                writer.write_all(&body).expect("sending the body")
+            // Bytes past Content-Length (as a connection kept open for a
+            // next response would carry) are not the body: a client that
+            // read to the end instead would print them.
+            Framing::ContentLength => {
+                writer.write_all(&body).expect("sending the body");
+                writer
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    .expect("sending what follows the body")
             }
+            Framing::CloseDelimited => writer.write_all(&body).expect("sending the body"),
             Framing::Chunked => {
                 // Chunk sizes cycle through tiny, odd, page-sized and large,
                 // some with a chunk extension, then a trailer.
