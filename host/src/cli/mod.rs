@@ -64,6 +64,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the larger variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
     /// Runs a wasm32-wasip2 command component under a deny-by-default
