@@ -2,7 +2,7 @@
 //! for `wasm32-wasip2` once per build of this crate, with a nested `cargo
 //! build` into its own target directory (the outer build holds the lock on
 //! the main one), and copies it to `OUT_DIR/wasock_adapter.wasm`, where
-//! `src/adapt.rs` embeds it: `wasock adapt` composes it into guests.
+//! the `adapt` module embeds it: `wasock adapt` composes it into guests.
 
 use std::env;
 use std::fs;

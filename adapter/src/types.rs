@@ -68,7 +68,7 @@ pub(crate) fn would_block(operation: &str) -> Error {
 
 /// A `wasi:sockets` error code as the contract's error: the one mapping.
 ///
-/// The classes follow the spec and the host (`host/src/error.rs`): a
+/// The classes follow the spec and the host (its error module, `wasock_host::error`): a
 /// refused or unreachable connect and the system's own time-out are
 /// transient, as are `would-block` and a temporary resolver failure.
 pub(crate) fn from_wasi(operation: &str, code: network::ErrorCode) -> Error {

@@ -1,5 +1,5 @@
 //! Fuzzes random sequences of host socket operations through the host
-//! library's socket-logic layer (`wasock_host::socket::HostSocket` and its
+//! library's socket-logic layer (`wasock_host::socket::Socket` and its
 //! options), with arbitrary arguments, on loopback only.
 //!
 //! Every address is forced onto 127.0.0.1 / ::1 (port 0, or the port of a
@@ -38,7 +38,7 @@ use wasock_host::error::ErrorCode;
 use wasock_host::options::{self, OPTION_BYTES_CAP};
 use wasock_host::policy::options::known_options;
 use wasock_host::policy::{OptionTarget, Policy, UnixBindTarget, UnixConnectTarget};
-use wasock_host::socket::{Family, HostSocket, Kind, RecvFlags, SendFlags, ShutdownHow, DATAGRAM_RECEIVE_CAP, RECEIVE_CAP};
+use wasock_host::socket::{Family, Socket, Kind, RecvFlags, SendFlags, ShutdownHow, DATAGRAM_RECEIVE_CAP, RECEIVE_CAP};
 
 const MAX_OPS: usize = 48;
 const MAX_SOCKETS: usize = 8;
@@ -209,7 +209,7 @@ enum Keep {
 /// sandboxed only; `None` where the policy refuses the unix path.
 fn address(
     sb: &Sandbox,
-    sockets: &[Option<HostSocket>],
+    sockets: &[Option<Socket>],
     family: Family,
     target: &Target,
     binding: bool,
@@ -266,7 +266,7 @@ fn is_known(level: i32, name: i32) -> bool {
 
 /// The allow-list's verdict on reading (level, name) from `s`; what it lets
 /// through must be a pair it knows.
-fn allowed_get(sb: &Sandbox, s: &HostSocket, level: i32, name: i32) -> Option<wasock_host::policy::GetFilter> {
+fn allowed_get(sb: &Sandbox, s: &Socket, level: i32, name: i32) -> Option<wasock_host::policy::GetFilter> {
     let target = OptionTarget { family: s.family(), kind: s.kind() };
     let filter = sb.policy.check_get_option(level, name, target).ok()?;
     assert!(is_known(level, name), "get {level}/{name} passed but is not in the allow-list");
@@ -275,7 +275,7 @@ fn allowed_get(sb: &Sandbox, s: &HostSocket, level: i32, name: i32) -> Option<wa
 
 /// The allow-list's verdict on writing `value` to (level, name) on `s`:
 /// the bytes to set.
-fn allowed_set(sb: &Sandbox, s: &HostSocket, level: i32, name: i32, value: &[u8]) -> Option<Vec<u8>> {
+fn allowed_set(sb: &Sandbox, s: &Socket, level: i32, name: i32, value: &[u8]) -> Option<Vec<u8>> {
     let target = OptionTarget { family: s.family(), kind: s.kind() };
     let bytes = sb.policy.check_set_option(level, name, target, value).ok()?.into_owned();
     assert!(is_known(level, name), "set {level}/{name} passed but is not in the allow-list");
@@ -292,7 +292,7 @@ fn check_closed<T: std::fmt::Debug>(closed: bool, result: &wasock_host::error::R
 }
 
 async fn run(sb: &Sandbox, ops: Vec<Op>) {
-    let mut sockets: Vec<Option<HostSocket>> = (0..MAX_SOCKETS).map(|_| None).collect();
+    let mut sockets: Vec<Option<Socket>> = (0..MAX_SOCKETS).map(|_| None).collect();
     let mut next = 0usize;
     for op in ops.into_iter().take(MAX_OPS) {
         let pick = |n: u8| usize::from(n) % MAX_SOCKETS;
@@ -312,7 +312,7 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
                 // Unusual protocols for stream/dgram are kept to ones that
                 // fail or stay on this host (no SCTP associations etc. can
                 // reach other hosts: every address is loopback).
-                if let Ok(socket) = HostSocket::create(family, kind, protocol) {
+                if let Ok(socket) = Socket::create(family, kind, protocol) {
                     sockets[next % MAX_SOCKETS] = Some(socket);
                 }
                 next += 1;

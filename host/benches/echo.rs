@@ -330,7 +330,7 @@ impl InProcess {
         let policy = Arc::new(
             Policy::new()
                 .allow_bind("127.0.0.1:*".parse().expect("grant"))
-                .max_sockets_limit(20_000),
+                .limit_sockets(20_000),
         );
         let runner = self.runner.clone();
         let run = async move {

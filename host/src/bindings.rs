@@ -4,7 +4,7 @@
 //! Every `wasi:*` interface is mapped onto wasmtime-wasi's own bindings, so
 //! `wasi:io/poll` pollables made here mix with wasmtime-wasi's (timers,
 //! stdin) in one `poll`, and the `socket` resource is the host's
-//! [`HostSocket`](crate::socket::HostSocket). The calls that can wait are
+//! [`Socket`](crate::socket::Socket). The calls that can wait are
 //! `async`; every function may trap (a resource-table error) and the
 //! guest-visible error is the WIT `error` record, produced from
 //! [`HostError`](crate::error::HostError).
@@ -35,7 +35,7 @@ wasmtime::component::bindgen!({
     },
     with: {
         "wasi": wasmtime_wasi::p2::bindings,
-        "wasock:socket/socket.socket": crate::socket::HostSocket,
+        "wasock:socket/socket.socket": crate::socket::Socket,
         "wasock:socket/poll-set.poll-set": crate::poll_set::PollSet,
     },
     additional_derives: [PartialEq, Eq],

@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn socket_slots_follow_max_sockets() {
-        let ctx = WasockCtx::new(Arc::new(Policy::new().max_sockets_limit(1)));
+        let ctx = WasockCtx::new(Arc::new(Policy::new().limit_sockets(1)));
         let held = ctx.socket_slot("socket").expect("one");
         let refused = ctx.socket_slot("socket").expect_err("over the limit");
         assert_eq!(refused.code, ErrorCode::TooManySockets);

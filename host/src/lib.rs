@@ -101,7 +101,8 @@
 //!
 //! Several guests may share one engine and linker, each with its own
 //! `Store`, `WasockCtx` and policy, and run concurrently on one runtime
-//! (see `host/tests/in_process.rs`).
+//! (the in-process tests do: two guests in one engine, one parked in
+//! `receive` while the other runs).
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]

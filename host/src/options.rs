@@ -12,7 +12,7 @@ use std::mem::size_of;
 use std::os::fd::AsRawFd;
 
 use crate::error::{Error, ErrorClass, ErrorCode, Result};
-use crate::socket::{HostSocket, Kind};
+use crate::socket::{Kind, Socket};
 use crate::sys::{getsockopt as getsockopt_raw, setsockopt as setsockopt_raw};
 
 /// The most bytes one low-level option call reads or writes.
@@ -191,7 +191,7 @@ fn non_negative(operation: &str, value: u32) -> Result<libc::c_int> {
         .map_err(|_| Error::invalid_argument(operation, format!("{value} is out of range")))
 }
 
-impl HostSocket {
+impl Socket {
     fn raw_fd(&self, operation: &str) -> Result<libc::c_int> {
         Ok(self.os_socket(operation)?.as_raw_fd())
     }

@@ -168,12 +168,12 @@ pub async fn address_information(
     hints: AddrInfoHints,
     timeout: Option<Duration>,
 ) -> Result<Vec<AddrInfo>> {
-    address_information_holding(node, service, hints, timeout, ()).await
+    address_information_with_slot(node, service, hints, timeout, ()).await
 }
 
 /// [`address_information`], with `slot` held by the resolver thread to its
 /// end (for the per-guest limit on resolutions in flight).
-pub(crate) async fn address_information_holding<S: Send + 'static>(
+pub(crate) async fn address_information_with_slot<S: Send + 'static>(
     node: Option<String>,
     service: Option<String>,
     hints: AddrInfoHints,
@@ -242,12 +242,12 @@ pub async fn name_information(
     flags: NameInfoFlags,
     timeout: Option<Duration>,
 ) -> Result<(String, Service)> {
-    name_information_holding(address, flags, timeout, ()).await
+    name_information_with_slot(address, flags, timeout, ()).await
 }
 
 /// [`name_information`], with `slot` held by the resolver thread to its
 /// end (for the per-guest limit on resolutions in flight).
-pub(crate) async fn name_information_holding<S: Send + 'static>(
+pub(crate) async fn name_information_with_slot<S: Send + 'static>(
     address: SocketAddr,
     flags: NameInfoFlags,
     timeout: Option<Duration>,

@@ -231,6 +231,18 @@ impl GuestLimits {
     }
 }
 
+/// Adds the growth from `current` to `desired` to `used` if the sum stays
+/// within `limit`; says whether it did.
+fn grow_within(used: &mut usize, limit: usize, current: usize, desired: usize) -> bool {
+    match used.checked_add(desired.saturating_sub(current)) {
+        Some(total) if total <= limit => {
+            *used = total;
+            true
+        }
+        _ => false,
+    }
+}
+
 impl wasmtime::ResourceLimiter for GuestLimits {
     fn memory_growing(
         &mut self,
@@ -238,14 +250,12 @@ impl wasmtime::ResourceLimiter for GuestLimits {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let more = desired.saturating_sub(current);
-        match self.memory_used.checked_add(more) {
-            Some(total) if total <= self.max_memory => {
-                self.memory_used = total;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(grow_within(
+            &mut self.memory_used,
+            self.max_memory,
+            current,
+            desired,
+        ))
     }
 
     fn table_growing(
@@ -254,14 +264,12 @@ impl wasmtime::ResourceLimiter for GuestLimits {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let more = desired.saturating_sub(current);
-        match self.table_elements_used.checked_add(more) {
-            Some(total) if total <= MAX_GUEST_TABLE_ELEMENTS => {
-                self.table_elements_used = total;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(grow_within(
+            &mut self.table_elements_used,
+            MAX_GUEST_TABLE_ELEMENTS,
+            current,
+            desired,
+        ))
     }
 
     fn instances(&self) -> usize {

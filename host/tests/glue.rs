@@ -18,7 +18,7 @@ use wasock_host::bindings::wasock::socket::types::{
     AddressFamily, ErrorClass, ErrorCode, Host as _, SocketAddress, SocketType,
 };
 use wasock_host::policy::Policy;
-use wasock_host::socket::HostSocket;
+use wasock_host::socket::Socket;
 use wasock_host::{HostError, WasockCtx, WasockCtxView};
 
 const GENEROUS: Option<u64> = Some(20_000_000_000);
@@ -64,14 +64,14 @@ fn open_network() -> Policy {
     Policy::new().inherit_network(true)
 }
 
-async fn tcp(view: &mut WasockCtxView<'_>) -> Result<Resource<HostSocket>, HostError> {
+async fn tcp(view: &mut WasockCtxView<'_>) -> Result<Resource<Socket>, HostError> {
     view.create(AddressFamily::Inet, SocketType::Stream, 0)
         .await
 }
 
 #[tokio::test]
 async fn max_sockets_counts_create_close_and_drop() {
-    let mut guest = Guest::new(open_network().max_sockets_limit(2));
+    let mut guest = Guest::new(open_network().limit_sockets(2));
     let mut view = guest.view();
     let first = tcp(&mut view).await.expect("first");
     let second = tcp(&mut view).await.expect("second");
@@ -97,7 +97,7 @@ async fn max_sockets_counts_create_close_and_drop() {
 
 #[tokio::test]
 async fn accept_counts_against_max_sockets() {
-    let mut guest = Guest::new(open_network().max_sockets_limit(1));
+    let mut guest = Guest::new(open_network().limit_sockets(1));
     let mut view = guest.view();
     let listener = tcp(&mut view).await.expect("listener");
     view.bind(

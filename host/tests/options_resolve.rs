@@ -9,19 +9,19 @@ use wasock_host::constants;
 use wasock_host::error::{ErrorClass, ErrorCode};
 use wasock_host::options::{self, SocketOption};
 use wasock_host::resolve::{self, AddrInfoFlags, AddrInfoHints, NameInfoFlags, Service};
-use wasock_host::socket::{Family, HostSocket, Kind};
+use wasock_host::socket::{Family, Kind, Socket};
 
 const GENEROUS: Option<Duration> = Some(Duration::from_secs(20));
 
-fn tcp(family: Family) -> HostSocket {
-    HostSocket::create(family, Kind::Stream, 0).expect("tcp socket")
+fn tcp(family: Family) -> Socket {
+    Socket::create(family, Kind::Stream, 0).expect("tcp socket")
 }
 
 /// Set the opposite of the initial value, read it back (the socket2 test
 /// pattern), on IPv4 and IPv6.
 fn bool_round_trip(option: &SocketOption, families: &[Family], kind: Kind) {
     for &family in families {
-        let socket = HostSocket::create(family, kind, 0).expect("socket");
+        let socket = Socket::create(family, kind, 0).expect("socket");
         let initial = socket
             .get_bool_option(option)
             .unwrap_or_else(|e| panic!("{} on {family:?}: {e}", option.name));
@@ -178,7 +178,7 @@ async fn read_only_options_read() {
     );
     assert_eq!(socket.os_type().expect("so-type"), Kind::Stream);
     assert_eq!(socket.take_error().expect("so-error"), None);
-    let udp = HostSocket::create(Family::Inet6, Kind::Dgram, 0).expect("udp");
+    let udp = Socket::create(Family::Inet6, Kind::Dgram, 0).expect("udp");
     assert_eq!(udp.os_type().expect("so-type"), Kind::Dgram);
 }
 

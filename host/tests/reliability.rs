@@ -1,4 +1,4 @@
-//! Reliability tests in-process, through the host library (issue 8):
+//! Reliability tests in-process, through the host library:
 //!
 //! - [`fds_return_to_baseline_after_trapping_guests`]: 1,000 guests open
 //!   sockets, connect to a native listener, send, and trap mid-connection;
@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wasock_host::error::ErrorCode;
 use wasock_host::policy::Policy;
 use wasock_host::run::{GuestConfig, Outcome, Runner, RunnerConfig};
-use wasock_host::socket::{Family, HostSocket, Kind};
+use wasock_host::socket::{Family, Kind, Socket};
 use wasock_tests::guest;
 
 /// The tests count the whole process's descriptors, so they run one at a
@@ -343,11 +343,11 @@ async fn soak_echo_round_trips() {
 async fn connect_twice_on_a_stream_is_already_connected() {
     let _serial = serial().await;
     let target = socket2::SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().expect("address"));
-    let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut listener = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     listener.bind(&target).expect("bind");
     listener.listen(4).expect("listen");
     let address = listener.local_address().expect("name");
-    let mut client = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut client = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     client
         .connect(&address, Some(Duration::from_secs(10)))
         .await
@@ -371,7 +371,7 @@ async fn connect_twice_on_a_stream_is_already_connected() {
         "{on_accepted}"
     );
 
-    let mut udp = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    let mut udp = Socket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
     udp.connect(&address, None)
         .await
         .expect("a datagram socket connects");
@@ -425,7 +425,7 @@ async fn blocked_receive_cpu() {
     {
         let native = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
         let address = socket2::SockAddr::from(native.local_addr().expect("address"));
-        let mut client = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+        let mut client = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
         // Let the reactor see the unconnected socket (as it does between
         // two guest calls), with its EPOLLHUP.
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -448,7 +448,7 @@ async fn blocked_receive_cpu() {
         };
         let pollable = tokio::time::timeout(
             Duration::from_millis(600),
-            HostSocket::wait_ready(&watch, readable),
+            Socket::wait_ready(&watch, readable),
         )
         .await;
         assert!(
@@ -472,7 +472,7 @@ async fn blocked_receive_cpu() {
 #[tokio::test]
 async fn typed_options_on_a_closed_socket_say_closed() {
     let _serial = serial().await;
-    let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut socket = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     socket.close().await.expect("close");
     use wasock_host::options::{SO_TYPE, TCP_NOOPT};
     for result in [

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use socket2::SockAddr;
 use wasock_host::error::{ErrorClass, ErrorCode};
-use wasock_host::socket::{
-    Family, HostSocket, Kind, RECEIVE_CAP, RecvFlags, SendFlags, ShutdownHow,
-};
+use wasock_host::socket::{Family, Kind, RECEIVE_CAP, RecvFlags, SendFlags, ShutdownHow, Socket};
 
 /// `MSG_WAITALL`: receive exactly the length asked for (or end of file).
 fn wait_all() -> RecvFlags {
@@ -38,10 +36,10 @@ fn family_of(address: &SocketAddr) -> Family {
 
 /// A host stream socket connected to a std listener on `loopback`, and the
 /// std end of the connection.
-async fn connected_pair(loopback: &str) -> (HostSocket, TcpStream) {
+async fn connected_pair(loopback: &str) -> (Socket, TcpStream) {
     let listener = TcpListener::bind(loopback).expect("std listener");
     let target = listener.local_addr().expect("listener address");
-    let mut socket = HostSocket::create(family_of(&target), Kind::Stream, 0).expect("socket");
+    let mut socket = Socket::create(family_of(&target), Kind::Stream, 0).expect("socket");
     socket
         .connect(&SockAddr::from(target), GENEROUS)
         .await
@@ -91,7 +89,7 @@ async fn stream_round_trip_ipv6() {
 async fn listen_and_accept(loopback: &str) {
     let local = sockaddr(loopback);
     let family = family_of(&local.as_socket().expect("inet"));
-    let mut listener = HostSocket::create(family, Kind::Stream, 0).expect("socket");
+    let mut listener = Socket::create(family, Kind::Stream, 0).expect("socket");
     listener.bind(&local).expect("bind");
     listener.listen(8).expect("listen");
     assert!(
@@ -137,7 +135,7 @@ async fn listen_accept_ipv6() {
 
 #[tokio::test]
 async fn accept_ready_sees_a_waiting_connection() {
-    let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut listener = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     listener.bind(&sockaddr("127.0.0.1:0")).expect("bind");
     listener.listen(8).expect("listen");
     let address = listener
@@ -161,7 +159,7 @@ async fn accept_ready_sees_a_waiting_connection() {
 
 #[tokio::test]
 async fn accept_on_a_socket_that_does_not_listen_is_invalid_state() {
-    let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut socket = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     let err = socket
         .accept(GENEROUS)
         .await
@@ -171,7 +169,7 @@ async fn accept_on_a_socket_that_does_not_listen_is_invalid_state() {
 
 #[tokio::test]
 async fn listen_on_a_datagram_socket_fails() {
-    let mut socket = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    let mut socket = Socket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
     let err = socket.listen(1).expect_err("listen on udp");
     assert_eq!(err.code, ErrorCode::OperationNotSupported);
 }
@@ -182,7 +180,7 @@ async fn connect_refused_is_transient() {
         let listener = TcpListener::bind("127.0.0.1:0").expect("std listener");
         listener.local_addr().expect("address").port()
     };
-    let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut socket = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     let err = socket
         .connect(&sockaddr(&format!("127.0.0.1:{port}")), GENEROUS)
         .await
@@ -196,7 +194,7 @@ async fn connect_refused_is_transient() {
 
 #[tokio::test]
 async fn accept_timeout_fires() {
-    let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let mut listener = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     listener.bind(&sockaddr("127.0.0.1:0")).expect("bind");
     listener.listen(1).expect("listen");
     let err = listener
@@ -368,7 +366,7 @@ async fn close_then_every_call_fails_with_closed() {
 
 #[tokio::test]
 async fn names_of_unbound_and_unconnected_sockets() {
-    let socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+    let socket = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
     assert_eq!(
         socket.peer_address().expect("peer-name"),
         None,
@@ -380,7 +378,7 @@ async fn names_of_unbound_and_unconnected_sockets() {
         .as_socket()
         .expect("inet");
     assert_eq!(local.port(), 0, "unbound: the glue reports this as none");
-    let mut bound = HostSocket::create(Family::Inet6, Kind::Dgram, 0).expect("socket");
+    let mut bound = Socket::create(Family::Inet6, Kind::Dgram, 0).expect("socket");
     bound.bind(&sockaddr("[::1]:0")).expect("bind");
     let local = bound
         .local_address()
@@ -396,7 +394,7 @@ async fn datagram_round_trip(loopback: &str) {
     peer.set_read_timeout(Some(Duration::from_secs(20)))
         .expect("read timeout");
     let peer_address = peer.local_addr().expect("address");
-    let mut socket = HostSocket::create(family_of(&peer_address), Kind::Dgram, 0).expect("socket");
+    let mut socket = Socket::create(family_of(&peer_address), Kind::Dgram, 0).expect("socket");
     socket.bind(&sockaddr(loopback)).expect("bind");
     let sent = socket
         .send_to(
@@ -433,7 +431,7 @@ async fn datagram_round_trip_ipv6() {
 
 #[tokio::test]
 async fn long_datagram_is_truncated_and_says_so() {
-    let mut socket = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    let mut socket = Socket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
     socket.bind(&sockaddr("127.0.0.1:0")).expect("bind");
     let address = socket
         .local_address()
@@ -462,7 +460,7 @@ async fn long_datagram_is_truncated_and_says_so() {
 async fn connected_datagram_send_and_receive() {
     let peer = UdpSocket::bind("127.0.0.1:0").expect("std udp");
     let peer_address = peer.local_addr().expect("address");
-    let mut socket = HostSocket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
+    let mut socket = Socket::create(Family::Inet, Kind::Dgram, 0).expect("socket");
     socket
         .connect(&SockAddr::from(peer_address), GENEROUS)
         .await
@@ -530,14 +528,14 @@ async fn wait_ready_wakes_on_data_and_not_before() {
     };
     let early = tokio::time::timeout(
         Duration::from_millis(50),
-        HostSocket::wait_ready(&watch, readable),
+        Socket::wait_ready(&watch, readable),
     )
     .await;
     assert!(early.is_err(), "ready with nothing to read");
     peer.write_all(b"x").expect("peer writes");
     tokio::time::timeout(
         Duration::from_secs(20),
-        HostSocket::wait_ready(&watch, readable),
+        Socket::wait_ready(&watch, readable),
     )
     .await
     .expect("ready once data is there");
@@ -547,7 +545,7 @@ async fn wait_ready_wakes_on_data_and_not_before() {
     };
     tokio::time::timeout(
         Duration::from_secs(20),
-        HostSocket::wait_ready(&watch, writable),
+        Socket::wait_ready(&watch, writable),
     )
     .await
     .expect("a fresh connection is writable");
@@ -559,7 +557,7 @@ async fn unix_stream_round_trip() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("echo.sock");
     let _ = std::fs::remove_file(&path);
-    let mut listener = HostSocket::create(Family::Unix, Kind::Stream, 0).expect("socket");
+    let mut listener = Socket::create(Family::Unix, Kind::Stream, 0).expect("socket");
     listener
         .bind(&SockAddr::unix(&path).expect("unix address"))
         .expect("bind");
@@ -590,10 +588,9 @@ async fn unix_stream_round_trip() {
 
 #[tokio::test]
 async fn unspecified_protocol_and_explicit_protocol_both_work() {
-    let tcp =
-        HostSocket::create(Family::Inet, Kind::Stream, libc::IPPROTO_TCP as u16).expect("tcp");
+    let tcp = Socket::create(Family::Inet, Kind::Stream, libc::IPPROTO_TCP as u16).expect("tcp");
     assert_eq!(tcp.protocol(), 6);
-    let err = HostSocket::create(Family::Inet, Kind::Stream, libc::IPPROTO_UDP as u16)
+    let err = Socket::create(Family::Inet, Kind::Stream, libc::IPPROTO_UDP as u16)
         .expect_err("udp stream");
     assert_eq!(err.class, ErrorClass::Unsupported, "{err}");
 }
@@ -740,7 +737,7 @@ fn receive_timeout_fires_on_a_stream_the_reactor_saw_before_connect() {
     within_20_seconds(async {
         let listener = TcpListener::bind("127.0.0.1:0").expect("std listener");
         let target = listener.local_addr().expect("listener address");
-        let mut socket = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+        let mut socket = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
         tokio::time::sleep(Duration::from_millis(50)).await;
         socket
             .connect(&SockAddr::from(target), GENEROUS)
@@ -763,7 +760,7 @@ fn receive_timeout_fires_on_a_stream_the_reactor_saw_before_connect() {
 #[test]
 fn accept_timeout_fires_on_a_listener_the_reactor_saw_before_listen() {
     within_20_seconds(async {
-        let mut listener = HostSocket::create(Family::Inet, Kind::Stream, 0).expect("socket");
+        let mut listener = Socket::create(Family::Inet, Kind::Stream, 0).expect("socket");
         tokio::time::sleep(Duration::from_millis(50)).await;
         listener.bind(&sockaddr("127.0.0.1:0")).expect("bind");
         listener.listen(8).expect("listen");

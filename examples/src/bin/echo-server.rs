@@ -6,7 +6,7 @@
 //! sockets at once with a persistent interest set on the host
 //! ([`wasock::poll::Registry`]), whose wait costs the same with ten
 //! thousand idle connections as with none: the loop (in
-//! `src/echo_loop.rs`, shared with `unix-echo`) receives only from sockets
+//! module `echo_loop`, shared with `unix-echo`) receives only from sockets
 //! that are readable, echoes at
 //! once without waiting, and keeps what a client's socket could not take
 //! yet until it is writable, so a client that connects and then says

@@ -3,7 +3,7 @@
 //!
 //! Shows unix-domain sockets: `unix-address`, and a `af/unix` stream socket
 //! bound to a path and listening, served by the same poll loop as
-//! `echo-server` (`src/echo_loop.rs`). The host maps PATH onto a directory
+//! `echo-server` (module `echo_loop`). The host maps PATH onto a directory
 //! granted with `--allow-unix`; nothing outside it can be bound or reached.
 //!
 //! Prints `listening on PATH` once bound. With MAX_CONNECTIONS it exits

@@ -258,8 +258,8 @@ impl RunArgs {
             .allow_dns(allow_dns)
             .allow_raw(self.allow_raw)
             .inherit_network(inherit_network)
-            .max_sockets_limit(self.max_sockets)
-            .max_memory_limit(self.max_memory());
+            .limit_sockets(self.max_sockets)
+            .limit_memory(self.max_memory());
         for grant in &self.allow_multicast {
             policy = policy.allow_multicast(*grant);
         }

@@ -33,7 +33,7 @@ use crate::addr::{self, GuestAddress};
 use crate::bindings::wasock::socket::types;
 use crate::error::{Error, ErrorClass, ErrorCode, HostError};
 use crate::policy::{Denied, Policy, Reporter, UnixConnectTarget, UnixRefusal};
-use crate::socket::{Family, HostSocket, InboundFilter};
+use crate::socket::{Family, InboundFilter, Socket};
 use convert::family_name;
 
 pub(crate) type HostResult<T> = Result<T, HostError>;
@@ -131,9 +131,9 @@ fn destination(
 /// in the context can be borrowed beside it).
 fn open_in<'t>(
     table: &'t mut ResourceTable,
-    this: &Resource<HostSocket>,
+    this: &Resource<Socket>,
     operation: &str,
-) -> HostResult<&'t mut HostSocket> {
+) -> HostResult<&'t mut Socket> {
     let socket = table.get_mut(this)?;
     ensure_open(socket, operation)?;
     Ok(socket)
@@ -141,7 +141,7 @@ fn open_in<'t>(
 
 /// Fails with `closed` for a closed socket: every call but drop does, before
 /// any policy check.
-fn ensure_open(socket: &HostSocket, operation: &str) -> Result<(), Error> {
+fn ensure_open(socket: &Socket, operation: &str) -> Result<(), Error> {
     if socket.is_closed() {
         Err(Error::closed(operation))
     } else {

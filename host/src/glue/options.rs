@@ -9,7 +9,7 @@ use crate::ctx::WasockCtxView;
 use crate::error::{Error, ErrorClass, ErrorCode};
 use crate::options::{self, SocketOption};
 use crate::policy::{OptionRefusal, OptionTarget};
-use crate::socket::HostSocket;
+use crate::socket::Socket;
 
 /// A typed option's value, carried as the `int` the OS uses.
 pub(super) trait OptionValue: Sized {
@@ -52,11 +52,11 @@ impl OptionValue for u8 {
 macro_rules! typed_options {
     ($($(#[$meta:meta])* $get:ident $(/ $set:ident)? : $ty:ty = $option:ident;)*) => {
         $(
-            fn $get(&mut self, this: Resource<HostSocket>) -> HostResult<$ty> {
+            fn $get(&mut self, this: Resource<Socket>) -> HostResult<$ty> {
                 self.get_typed(&this, &crate::options::$option)
             }
             $(
-                fn $set(&mut self, this: Resource<HostSocket>, value: $ty) -> HostResult<()> {
+                fn $set(&mut self, this: Resource<Socket>, value: $ty) -> HostResult<()> {
                     self.set_typed(&this, &crate::options::$option, value)
                 }
             )?
@@ -90,7 +90,7 @@ impl WasockCtxView<'_> {
     /// through the allow-list and its result filter.
     pub(super) fn get_checked(
         &mut self,
-        this: &Resource<HostSocket>,
+        this: &Resource<Socket>,
         operation: &str,
         level: i32,
         name: i32,
@@ -116,7 +116,7 @@ impl WasockCtxView<'_> {
     /// allow-list (which may cap the value).
     pub(super) fn set_checked(
         &mut self,
-        this: &Resource<HostSocket>,
+        this: &Resource<Socket>,
         operation: &str,
         level: i32,
         name: i32,
@@ -141,7 +141,7 @@ impl WasockCtxView<'_> {
     /// A typed option's `int` value.
     pub(super) fn get_int(
         &mut self,
-        this: &Resource<HostSocket>,
+        this: &Resource<Socket>,
         option: &SocketOption,
     ) -> HostResult<i32> {
         ensure_open(self.table.get(this)?, option.name)?;
@@ -153,7 +153,7 @@ impl WasockCtxView<'_> {
     /// Sets a typed option's `int` value.
     pub(super) fn set_int(
         &mut self,
-        this: &Resource<HostSocket>,
+        this: &Resource<Socket>,
         option: &SocketOption,
         value: i32,
     ) -> HostResult<()> {
@@ -166,7 +166,7 @@ impl WasockCtxView<'_> {
     /// A typed option's value (`bool`, `u32`, `u8`), read as an `int`.
     pub(super) fn get_typed<T: OptionValue>(
         &mut self,
-        this: &Resource<HostSocket>,
+        this: &Resource<Socket>,
         option: &SocketOption,
     ) -> HostResult<T> {
         let value = self.get_int(this, option)?;
@@ -182,7 +182,7 @@ impl WasockCtxView<'_> {
     /// Sets a typed option's value (`bool`, `u32`, `u8`) as an `int`.
     pub(super) fn set_typed<T: OptionValue + Copy + std::fmt::Display>(
         &mut self,
-        this: &Resource<HostSocket>,
+        this: &Resource<Socket>,
         option: &SocketOption,
         value: T,
     ) -> HostResult<()> {

@@ -16,14 +16,14 @@ use crate::bindings::wasock::socket::{poll_set, socket};
 use crate::ctx::WasockCtxView;
 use crate::error::HostError;
 use crate::poll_set::{PollSet, Ready, Registration, SetWatch, Trigger};
-use crate::socket::{HostSocket, Readiness};
+use crate::socket::{Readiness, Socket};
 
 type HostResult<T> = Result<T, HostError>;
 
 /// The descriptor of the open socket `socket` (fails with `closed`).
 fn descriptor(
     table: &ResourceTable,
-    socket: &Resource<HostSocket>,
+    socket: &Resource<Socket>,
     operation: &str,
 ) -> HostResult<RawFd> {
     Ok(table.get(socket)?.os_socket(operation)?.as_raw_fd())
@@ -69,7 +69,7 @@ fn readiness_to_wit(ready: Ready) -> poll_set::Readiness {
 /// whose close already did it.
 pub(crate) fn forget_socket(
     view: &mut WasockCtxView<'_>,
-    socket: &Resource<HostSocket>,
+    socket: &Resource<Socket>,
 ) -> wasmtime::Result<()> {
     if view.ctx.poll_sets.registrations() == 0 {
         return Ok(());
@@ -141,7 +141,7 @@ impl poll_set::HostPollSet for WasockCtxView<'_> {
     fn add(
         &mut self,
         this: Resource<PollSet>,
-        socket: Resource<HostSocket>,
+        socket: Resource<Socket>,
         interest: socket::Interest,
         trigger: poll_set::Trigger,
         token: u64,
@@ -163,7 +163,7 @@ impl poll_set::HostPollSet for WasockCtxView<'_> {
     fn modify(
         &mut self,
         this: Resource<PollSet>,
-        socket: Resource<HostSocket>,
+        socket: Resource<Socket>,
         interest: socket::Interest,
         trigger: poll_set::Trigger,
         token: u64,
@@ -174,7 +174,7 @@ impl poll_set::HostPollSet for WasockCtxView<'_> {
         Ok(set.modify(fd, registration(interest, trigger, token))?)
     }
 
-    fn remove(&mut self, this: Resource<PollSet>, socket: Resource<HostSocket>) -> HostResult<()> {
+    fn remove(&mut self, this: Resource<PollSet>, socket: Resource<Socket>) -> HostResult<()> {
         const OP: &str = "poll-set remove";
         let fd = descriptor(self.table, &socket, OP)?;
         let set = self.table.get_mut(&this)?;

@@ -37,7 +37,7 @@ impl resolve::Host for WasockCtxView<'_> {
             flags,
         };
         let slot = self.ctx.resolution_slot(OP)?;
-        let results = resolver::address_information_holding(
+        let results = resolver::address_information_with_slot(
             node,
             service,
             request,
@@ -90,7 +90,7 @@ impl resolve::Host for WasockCtxView<'_> {
         };
         let slot = self.ctx.resolution_slot(OP)?;
         let (node, service) =
-            resolver::name_information_holding(ip, request, timeout(timeout_nanos), slot).await?;
+            resolver::name_information_with_slot(ip, request, timeout(timeout_nanos), slot).await?;
         let service = match service {
             resolver::Service::Name(name) => resolve::ServiceName::Name(name),
             resolver::Service::Port(port) => resolve::ServiceName::Port(port),

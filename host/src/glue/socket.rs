@@ -24,7 +24,7 @@ use crate::ctx::WasockCtxView;
 use crate::error::{Error, ErrorCode, HostError};
 use crate::options;
 use crate::policy::BindGrant;
-use crate::socket::{Family, HostSocket, Kind, Readiness, ShutdownHow, State};
+use crate::socket::{Family, Kind, Readiness, ShutdownHow, Socket, State};
 
 impl socket::Host for WasockCtxView<'_> {
     fn constant_value(&mut self, name: String) -> wasmtime::Result<Option<i32>> {
@@ -52,7 +52,7 @@ struct SocketReadiness {
 #[wasmtime_wasi_io::async_trait]
 impl Pollable for SocketReadiness {
     async fn ready(&mut self) {
-        HostSocket::wait_ready(&self.watch, self.interest).await
+        Socket::wait_ready(&self.watch, self.interest).await
     }
 }
 
@@ -62,7 +62,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         family: types::AddressFamily,
         socket_type: types::SocketType,
         protocol: u16,
-    ) -> HostResult<Resource<HostSocket>> {
+    ) -> HostResult<Resource<Socket>> {
         const OP: &str = "socket";
         let Some(family) = family_from_wit(family) else {
             return Err(Error::unsupported(
@@ -78,7 +78,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
             .check_create(family, kind, protocol)
             .map_err(|refusal| denied(&self.ctx.reporter, OP, refusal))?;
         let slot = self.ctx.socket_slot(OP)?;
-        let mut socket = HostSocket::create(family, kind, protocol)?.with_slot(slot);
+        let mut socket = Socket::create(family, kind, protocol)?.with_slot(slot);
         // An inet datagram socket hears only from its connect grants until
         // a bind grant says otherwise.
         if kind == Kind::Dgram && family != Family::Unix && !self.ctx.policy.inherits_network() {
@@ -87,21 +87,21 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(self.table.push(socket)?)
     }
 
-    fn family(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<types::AddressFamily> {
+    fn family(&mut self, this: Resource<Socket>) -> wasmtime::Result<types::AddressFamily> {
         Ok(family_to_wit(self.table.get(&this)?.family()))
     }
 
-    fn socket_type(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<types::SocketType> {
+    fn socket_type(&mut self, this: Resource<Socket>) -> wasmtime::Result<types::SocketType> {
         Ok(kind_to_wit(self.table.get(&this)?.kind()))
     }
 
-    fn protocol(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<u16> {
+    fn protocol(&mut self, this: Resource<Socket>) -> wasmtime::Result<u16> {
         Ok(self.table.get(&this)?.protocol())
     }
 
     async fn connect(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         address: types::SocketAddress,
         timeout_nanos: Option<u64>,
     ) -> HostResult<()> {
@@ -127,11 +127,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(())
     }
 
-    fn bind(
-        &mut self,
-        this: Resource<HostSocket>,
-        address: types::SocketAddress,
-    ) -> HostResult<()> {
+    fn bind(&mut self, this: Resource<Socket>, address: types::SocketAddress) -> HostResult<()> {
         const OP: &str = "bind";
         let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
@@ -160,7 +156,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(())
     }
 
-    fn listen(&mut self, this: Resource<HostSocket>, backlog: u32) -> HostResult<()> {
+    fn listen(&mut self, this: Resource<Socket>, backlog: u32) -> HostResult<()> {
         const OP: &str = "listen";
         let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
@@ -199,9 +195,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     async fn accept(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         timeout_nanos: Option<u64>,
-    ) -> HostResult<Resource<HostSocket>> {
+    ) -> HostResult<Resource<Socket>> {
         const OP: &str = "accept";
         ensure_open(self.table.get(&this)?, OP)?;
         let slot = self.ctx.socket_slot(OP)?;
@@ -210,11 +206,11 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(self.table.push(accepted)?)
     }
 
-    fn accept_ready(&mut self, this: Resource<HostSocket>) -> HostResult<bool> {
+    fn accept_ready(&mut self, this: Resource<Socket>) -> HostResult<bool> {
         Ok(open_in(self.table, &this, "accept-ready")?.accept_ready()?)
     }
 
-    fn shutdown(&mut self, this: Resource<HostSocket>, how: socket::ShutdownHow) -> HostResult<()> {
+    fn shutdown(&mut self, this: Resource<Socket>, how: socket::ShutdownHow) -> HostResult<()> {
         let how = match how {
             socket::ShutdownHow::Receive => ShutdownHow::Read,
             socket::ShutdownHow::Send => ShutdownHow::Write,
@@ -223,12 +219,12 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(open_in(self.table, &this, "shutdown")?.shutdown(how)?)
     }
 
-    async fn close(&mut self, this: Resource<HostSocket>) -> HostResult<()> {
+    async fn close(&mut self, this: Resource<Socket>) -> HostResult<()> {
         super::poll_set::forget_socket(self, &this).map_err(HostError::Trap)?;
         Ok(self.table.get_mut(&this)?.close().await?)
     }
 
-    fn name(&mut self, this: Resource<HostSocket>) -> HostResult<Option<types::SocketAddress>> {
+    fn name(&mut self, this: Resource<Socket>) -> HostResult<Option<types::SocketAddress>> {
         let policy = &*self.ctx.policy;
         let socket = open_in(self.table, &this, "name")?;
         if socket.family() == Family::Unix {
@@ -242,10 +238,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok(addr::bound_name(&local, policy))
     }
 
-    fn peer_name(
-        &mut self,
-        this: Resource<HostSocket>,
-    ) -> HostResult<Option<types::SocketAddress>> {
+    fn peer_name(&mut self, this: Resource<Socket>) -> HostResult<Option<types::SocketAddress>> {
         let policy = &*self.ctx.policy;
         let socket = open_in(self.table, &this, "peer-name")?;
         let peer = socket.peer_address()?;
@@ -257,7 +250,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     async fn send(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         data: Vec<u8>,
         flags: socket::SendFlags,
         timeout_nanos: Option<u64>,
@@ -271,7 +264,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     async fn send_to(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         data: Vec<u8>,
         address: types::SocketAddress,
         flags: socket::SendFlags,
@@ -289,7 +282,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     async fn receive(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         max_length: u32,
         flags: socket::ReceiveFlags,
         timeout_nanos: Option<u64>,
@@ -302,7 +295,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     async fn receive_from(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         max_length: u32,
         flags: socket::ReceiveFlags,
         timeout_nanos: Option<u64>,
@@ -319,13 +312,13 @@ impl socket::HostSocket for WasockCtxView<'_> {
         })
     }
 
-    fn receive_ready(&mut self, this: Resource<HostSocket>) -> HostResult<bool> {
+    fn receive_ready(&mut self, this: Resource<Socket>) -> HostResult<bool> {
         Ok(open_in(self.table, &this, "receive-ready")?.receive_ready()?)
     }
 
     fn subscribe(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         interest: socket::Interest,
     ) -> wasmtime::Result<Resource<DynPollable>> {
         let watch = self.table.get(&this)?.watch();
@@ -367,12 +360,12 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     // The options with more than an integer to them.
 
-    fn so_error(&mut self, this: Resource<HostSocket>) -> HostResult<Option<types::Error>> {
+    fn so_error(&mut self, this: Resource<Socket>) -> HostResult<Option<types::Error>> {
         let pending = open_in(self.table, &this, "so-error")?.take_error()?;
         Ok(pending.map(error_to_wit))
     }
 
-    fn so_linger(&mut self, this: Resource<HostSocket>) -> HostResult<Option<u32>> {
+    fn so_linger(&mut self, this: Resource<Socket>) -> HostResult<Option<u32>> {
         const OP: &str = "so-linger";
         ensure_open(self.table.get(&this)?, OP)?;
         let bytes = self.get_checked(&this, OP, libc::SOL_SOCKET, libc::SO_LINGER, 8)?;
@@ -380,7 +373,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         Ok((on != 0).then(|| u32::try_from(seconds).unwrap_or(0)))
     }
 
-    fn set_so_linger(&mut self, this: Resource<HostSocket>, value: Option<u32>) -> HostResult<()> {
+    fn set_so_linger(&mut self, this: Resource<Socket>, value: Option<u32>) -> HostResult<()> {
         const OP: &str = "set so-linger";
         ensure_open(self.table.get(&this)?, OP)?;
         let (on, seconds) = match value {
@@ -396,7 +389,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         self.set_checked(&this, OP, libc::SOL_SOCKET, libc::SO_LINGER, &bytes)
     }
 
-    fn so_type(&mut self, this: Resource<HostSocket>) -> HostResult<types::SocketType> {
+    fn so_type(&mut self, this: Resource<Socket>) -> HostResult<types::SocketType> {
         let raw = self.get_int(&this, &options::SO_TYPE)?;
         let kind = Kind::from_raw(raw).ok_or_else(|| {
             Error::unsupported(
@@ -410,12 +403,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     // The low-level interface: every pair through the allow-list.
 
-    fn get_option_int(
-        &mut self,
-        this: Resource<HostSocket>,
-        level: i32,
-        name: i32,
-    ) -> HostResult<i32> {
+    fn get_option_int(&mut self, this: Resource<Socket>, level: i32, name: i32) -> HostResult<i32> {
         const OP: &str = "get-socket-option";
         ensure_open(self.table.get(&this)?, OP)?;
         let bytes = self.get_checked(&this, OP, level, name, 4)?;
@@ -424,7 +412,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     fn get_option_bytes(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         level: i32,
         name: i32,
         max_length: u32,
@@ -436,7 +424,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     fn set_option_int(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         level: i32,
         name: i32,
         value: i32,
@@ -448,7 +436,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
 
     fn set_option_bytes(
         &mut self,
-        this: Resource<HostSocket>,
+        this: Resource<Socket>,
         level: i32,
         name: i32,
         value: Vec<u8>,
@@ -469,7 +457,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         self.set_checked(&this, OP, level, name, &value)
     }
 
-    fn drop(&mut self, this: Resource<HostSocket>) -> wasmtime::Result<()> {
+    fn drop(&mut self, this: Resource<Socket>) -> wasmtime::Result<()> {
         super::poll_set::forget_socket(self, &this)?;
         // Deleting closes the OS socket (its last owner goes away); its
         // slot is given back when the descriptor is really closed.

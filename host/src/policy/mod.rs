@@ -69,7 +69,7 @@ pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
 ///     .allow_connect("127.0.0.1:8080".parse().unwrap())
 ///     .allow_bind("[::1]:*".parse().unwrap())
 ///     .allow_dns(true)
-///     .max_sockets_limit(16);
+///     .limit_sockets(16);
 /// assert!(policy.check_connect(&"127.0.0.1:8080".parse().unwrap()).is_ok());
 /// assert!(policy.check_connect(&"127.0.0.1:8081".parse().unwrap()).is_err());
 /// ```
@@ -179,14 +179,14 @@ impl Policy {
 
     /// `--max-sockets N`: how many sockets the guest may hold open at once
     /// (on both socket paths, lingering closes included).
-    pub fn max_sockets_limit(mut self, limit: usize) -> Self {
+    pub fn limit_sockets(mut self, limit: usize) -> Self {
         self.max_sockets = limit;
         self
     }
 
     /// `--max-memory BYTES`: how many bytes of linear memory (and table
     /// space) the guest may use.
-    pub fn max_memory_limit(mut self, bytes: usize) -> Self {
+    pub fn limit_memory(mut self, bytes: usize) -> Self {
         self.max_memory = bytes;
         self
     }

@@ -15,7 +15,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use socket2::Socket;
+use socket2::Socket as OsSocket;
 
 use super::Kind;
 use crate::accounting::Slot;
@@ -29,7 +29,7 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(50);
 
 /// How long a close of `socket` must linger: `SO_LINGER` on with a time
 /// (at most the ceiling), a stream socket, and data not yet acknowledged.
-fn linger_time(socket: &Socket, kind: Kind) -> Option<Duration> {
+fn linger_time(socket: &OsSocket, kind: Kind) -> Option<Duration> {
     if kind != Kind::Stream {
         return None;
     }
@@ -44,7 +44,7 @@ fn linger_time(socket: &Socket, kind: Kind) -> Option<Duration> {
 
 /// Closes `socket`, lingering first if its options say so; gives `slot`
 /// back once the descriptor is closed.
-pub(super) async fn close(socket: Socket, kind: Kind, slot: Option<Slot>) -> io::Result<()> {
+pub(super) async fn close(socket: OsSocket, kind: Kind, slot: Option<Slot>) -> io::Result<()> {
     if let Some(limit) = linger_time(&socket, kind) {
         linger(&socket, limit).await;
     }
@@ -55,7 +55,7 @@ pub(super) async fn close(socket: Socket, kind: Kind, slot: Option<Slot>) -> io:
 
 /// Closes `socket` now, or (lingering) in a task of its own that holds
 /// `slot` until it is done.
-pub(super) fn close_in_background(socket: Socket, kind: Kind, slot: Option<Slot>) {
+pub(super) fn close_in_background(socket: OsSocket, kind: Kind, slot: Option<Slot>) {
     if linger_time(&socket, kind).is_some()
         && let Ok(runtime) = tokio::runtime::Handle::try_current()
     {
@@ -73,7 +73,7 @@ pub(super) fn close_in_background(socket: Socket, kind: Kind, slot: Option<Slot>
 /// Lingering is turned off first (the close that follows must not block),
 /// and the write side shut down, so the peer gets its FIN right after the
 /// data, as close(2) would send it.
-async fn linger(socket: &Socket, limit: Duration) {
+async fn linger(socket: &OsSocket, limit: Duration) {
     let _ = socket.set_linger(None);
     let _ = socket.shutdown(std::net::Shutdown::Write);
     let deadline = Instant::now() + limit;

@@ -5,13 +5,13 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use socket2::{SockAddr, Socket};
+use socket2::{SockAddr, Socket as OsSocket};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::time::Instant;
 
 use super::readiness::{is_closed, yield_if_stale};
-use super::{HostSocket, Kind, RecvFlags, SendFlags, State, is_would_block};
+use super::{Kind, RecvFlags, SendFlags, Socket, State, is_would_block};
 use crate::error::{Error, Result};
 use crate::sys;
 
@@ -34,10 +34,10 @@ pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
 
 /// Waits for `interest` and retries `call` until it does not would-block.
 async fn until_ready<T>(
-    fd: &AsyncFd<Socket>,
+    fd: &AsyncFd<OsSocket>,
     interest: Interest,
     operation: &str,
-    mut call: impl FnMut(&Socket) -> io::Result<T>,
+    mut call: impl FnMut(&OsSocket) -> io::Result<T>,
 ) -> Result<T> {
     loop {
         let mut guard = fd
@@ -56,11 +56,11 @@ async fn until_ready<T>(
 /// waits for `interest` and tries again, until `deadline` (class
 /// `timeout` after it). The hot path is the one syscall.
 pub(super) async fn try_then_wait<T>(
-    fd: &AsyncFd<Socket>,
+    fd: &AsyncFd<OsSocket>,
     interest: Interest,
     operation: &str,
     dont_wait: bool,
-    mut call: impl FnMut(&Socket) -> io::Result<T>,
+    mut call: impl FnMut(&OsSocket) -> io::Result<T>,
 ) -> Result<T> {
     match call(fd.get_ref()) {
         Err(e) if is_would_block(&e) && !dont_wait => {
@@ -72,12 +72,12 @@ pub(super) async fn try_then_wait<T>(
 
 /// [`try_then_wait`] bounded by `deadline`.
 async fn try_until<T>(
-    fd: &AsyncFd<Socket>,
+    fd: &AsyncFd<OsSocket>,
     interest: Interest,
     operation: &str,
     dont_wait: bool,
     deadline: Option<Instant>,
-    call: impl FnMut(&Socket) -> io::Result<T>,
+    call: impl FnMut(&OsSocket) -> io::Result<T>,
 ) -> Result<T> {
     let attempt = try_then_wait(fd, interest, operation, dont_wait, call);
     match deadline {
@@ -95,7 +95,7 @@ struct Received {
     source: Option<SockAddr>,
 }
 
-impl HostSocket {
+impl Socket {
     /// `send(2)`: the spec's `socket-send`. Waits until at least some data
     /// is sent and returns how much was.
     pub async fn send(
@@ -193,7 +193,7 @@ impl HostSocket {
         timeout: Option<Duration>,
         want_source: bool,
     ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
-        let fd: Arc<AsyncFd<Socket>> = self.open(operation)?.clone();
+        let fd: Arc<AsyncFd<OsSocket>> = self.open(operation)?.clone();
         if max_length == 0 {
             // An empty result means end of file: a zero-length receive
             // could only say that falsely, or wait for nothing.

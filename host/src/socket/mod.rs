@@ -20,7 +20,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use socket2::{Protocol, SockAddr, Socket};
+use socket2::{Protocol, SockAddr, Socket as OsSocket};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
@@ -118,17 +118,17 @@ impl std::fmt::Debug for InboundFilter {
 /// One guest socket: the OS socket registered with the tokio reactor,
 /// plus what `create` was told and what the sandbox attached.
 #[derive(Debug)]
-pub struct HostSocket {
+pub struct Socket {
     family: Family,
     kind: Kind,
     protocol: u16,
     state: State,
     /// `None` once closed. An `Arc` so that a pollable can hold a `Weak`
     /// and never keep a closed socket's descriptor alive.
-    fd: Option<Arc<AsyncFd<Socket>>>,
+    fd: Option<Arc<AsyncFd<OsSocket>>>,
     /// What pollables hold: the current registration, updated when the
-    /// socket is registered again (see [`HostSocket::register_again`]).
-    watch: Arc<Mutex<Weak<AsyncFd<Socket>>>>,
+    /// socket is registered again (see [`Socket::register_again`]).
+    watch: Arc<Mutex<Weak<AsyncFd<OsSocket>>>>,
     /// The guest's accounting slot for this socket.
     slot: Option<Slot>,
     /// Which datagram sources the socket hears (`None`: every one).
@@ -140,7 +140,7 @@ pub struct HostSocket {
 }
 
 /// Wraps an owned non-blocking OS socket for the reactor.
-fn register(socket: Socket, operation: &str) -> Result<Arc<AsyncFd<Socket>>> {
+fn register(socket: OsSocket, operation: &str) -> Result<Arc<AsyncFd<OsSocket>>> {
     sys::register(socket)
         .map(Arc::new)
         .map_err(|e| Error::io(operation, &e))
@@ -161,20 +161,20 @@ pub(crate) async fn with_timeout<T>(
     }
 }
 
-impl HostSocket {
+impl Socket {
     /// `socket(2)`, non-blocking and close-on-exec: the spec's
     /// `(socket family type protocol)`.
     ///
     /// Must run inside a tokio runtime (the reactor registers the socket).
-    pub fn create(family: Family, kind: Kind, protocol: u16) -> Result<HostSocket> {
+    pub fn create(family: Family, kind: Kind, protocol: u16) -> Result<Socket> {
         let protocol_arg = (protocol != 0).then(|| Protocol::from(i32::from(protocol)));
-        let socket = Socket::new(
+        let socket = OsSocket::new(
             family.domain(),
             kind.socket_type().nonblocking(),
             protocol_arg,
         )
         .map_err(|e| Error::io("socket", &e))?;
-        Ok(HostSocket::new(
+        Ok(Socket::new(
             family,
             kind,
             protocol,
@@ -188,10 +188,10 @@ impl HostSocket {
         kind: Kind,
         protocol: u16,
         state: State,
-        fd: Arc<AsyncFd<Socket>>,
-    ) -> HostSocket {
+        fd: Arc<AsyncFd<OsSocket>>,
+    ) -> Socket {
         let watch = Arc::new(Mutex::new(Arc::downgrade(&fd)));
-        HostSocket {
+        Socket {
             family,
             kind,
             protocol,
@@ -303,12 +303,12 @@ impl HostSocket {
     }
 
     /// The open OS socket, or `closed`.
-    fn open(&self, operation: &str) -> Result<&Arc<AsyncFd<Socket>>> {
+    fn open(&self, operation: &str) -> Result<&Arc<AsyncFd<OsSocket>>> {
         self.fd.as_ref().ok_or_else(|| Error::closed(operation))
     }
 
     /// The OS socket, for the option layer.
-    pub(crate) fn os_socket(&self, operation: &str) -> Result<&Socket> {
+    pub(crate) fn os_socket(&self, operation: &str) -> Result<&OsSocket> {
         Ok(self.open(operation)?.get_ref())
     }
 
@@ -421,25 +421,25 @@ impl HostSocket {
     /// `accept(2)`: the spec's `socket-accept`. The new socket is
     /// non-blocking and close-on-exec, of the listener's family, type and
     /// protocol; it has no accounting slot yet (see [`Self::with_slot`]).
-    pub async fn accept(&mut self, timeout: Option<Duration>) -> Result<HostSocket> {
+    pub async fn accept(&mut self, timeout: Option<Duration>) -> Result<Socket> {
         const OP: &str = "accept";
         let fd = self.open(OP)?;
         if self.state != State::Listening {
             return Err(Error::invalid_state(OP, "the socket is not listening"));
         }
-        let accept = |socket: &Socket| sys::accept(socket.as_raw_fd());
+        let accept = |socket: &OsSocket| sys::accept(socket.as_raw_fd());
         let accepted: OwnedFd = with_timeout(
             OP,
             timeout,
             io::try_then_wait(fd, Interest::READABLE, OP, false, accept),
         )
         .await?;
-        Ok(HostSocket::new(
+        Ok(Socket::new(
             self.family,
             self.kind,
             self.protocol,
             State::Connected,
-            register(Socket::from(accepted), OP)?,
+            register(OsSocket::from(accepted), OP)?,
         ))
     }
 
@@ -517,7 +517,7 @@ impl HostSocket {
     }
 }
 
-impl Drop for HostSocket {
+impl Drop for Socket {
     /// Dropping the guest's resource closes the OS socket; a lingering
     /// close finishes in the background, holding the socket's slot.
     fn drop(&mut self) {

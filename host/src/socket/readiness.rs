@@ -4,26 +4,26 @@
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, Weak};
 
-use socket2::Socket;
+use socket2::Socket as OsSocket;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-use super::{HostSocket, Readiness};
+use super::{Readiness, Socket};
 use crate::error::{Error, Result};
 use crate::sys;
 
 /// What a pollable keeps of its socket: it follows the socket across
 /// registrations and never keeps a closed socket's descriptor alive.
 #[derive(Clone, Debug, Default)]
-pub struct Watch(Weak<Mutex<Weak<AsyncFd<Socket>>>>);
+pub struct Watch(Weak<Mutex<Weak<AsyncFd<OsSocket>>>>);
 
 impl Watch {
-    pub(super) fn new(cell: &Arc<Mutex<Weak<AsyncFd<Socket>>>>) -> Self {
+    pub(super) fn new(cell: &Arc<Mutex<Weak<AsyncFd<OsSocket>>>>) -> Self {
         Watch(Arc::downgrade(cell))
     }
 
     /// The socket's current registration, if it is still open.
-    fn current(&self) -> Option<Arc<AsyncFd<Socket>>> {
+    fn current(&self) -> Option<Arc<AsyncFd<OsSocket>>> {
         let cell = self.0.upgrade()?;
         cell.lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -49,7 +49,7 @@ fn events_of(interest: Readiness) -> Option<(libc::c_short, Interest)> {
     wanted.map(|wanted| (events, wanted | Interest::ERROR))
 }
 
-impl HostSocket {
+impl Socket {
     /// Whether the socket is ready for any of `interest` now, by `poll(2)`
     /// (a closed socket counts as ready: the next call says `closed`).
     pub fn ready_now(watch: &Watch, interest: Readiness) -> bool {
@@ -112,7 +112,7 @@ pub(super) async fn yield_if_stale(closed: bool) {
 }
 
 /// Waits for a non-blocking connect to finish: writable, then `SO_ERROR`.
-pub(super) async fn wait_connected(fd: &AsyncFd<Socket>) -> Result<()> {
+pub(super) async fn wait_connected(fd: &AsyncFd<OsSocket>) -> Result<()> {
     const OP: &str = "connect";
     loop {
         let mut guard = fd.writable().await.map_err(|e| Error::io(OP, &e))?;

@@ -278,10 +278,7 @@ fn numeric_resolution_needs_no_grant_and_hides_interfaces() {
 
 #[test]
 fn limits() {
-    assert_eq!(Policy::new().max_sockets_limit(3).max_sockets(), 3);
-    assert_eq!(Policy::new().max_sockets_limit(0).max_sockets(), 0);
-    assert_eq!(
-        Policy::new().max_memory_limit(1 << 20).max_memory(),
-        1 << 20
-    );
+    assert_eq!(Policy::new().limit_sockets(3).max_sockets(), 3);
+    assert_eq!(Policy::new().limit_sockets(0).max_sockets(), 0);
+    assert_eq!(Policy::new().limit_memory(1 << 20).max_memory(), 1 << 20);
 }

@@ -2,8 +2,8 @@
 //! sends COUNT numbered messages one at a time and checks each echo comes
 //! back whole; prints `echoed COUNT` on success.
 //!
-//! Used by `tests/e2e/host_ops.rs` (through the `wasock` binary) and by
-//! `host/tests/in_process.rs` (two guests in one engine).
+//! Run by an end-to-end test through the `wasock` binary, and by an
+//! in-process test that runs two guests in one engine.
 
 use std::process::exit;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! in one `receive` (30 s timeout) for the peer's `release\n` and prints
 //! `released`.
 //!
-//! Used by `host/tests/in_process.rs`: while this guest is parked in
+//! Used by an in-process test: while this guest is parked in
 //! `receive`, another guest in the same engine and on the same thread must
 //! keep running; the peer releases this one only after the other finished.
 
