@@ -605,6 +605,8 @@ async fn send_after_shutdown_is_broken_pipe_not_a_signal() {
         .await
         .expect_err("send after shut/wr");
     assert_eq!(err.code, ErrorCode::BrokenPipe, "{err}");
+    // Not worth retrying: the write side stays shut.
+    assert_eq!(err.class, ErrorClass::Fatal, "{err}");
 }
 
 #[tokio::test]
