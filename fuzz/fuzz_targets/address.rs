@@ -3,7 +3,7 @@
 //! - the guest SDK's `SockAddr` (`FromStr`, `SockAddr::inet` with text and
 //!   numeric ports, `Display`), compiled natively: no panic; an inet
 //!   address prints as text that parses back to the same address;
-//! - the host's WIT address ↔ OS address conversion (`wasock_host::addr`):
+//! - the host's WIT address ↔ OS address conversion (`wasock_host::convert`):
 //!   `from_wit` / `ip_to_wit` round-trip every inet / inet6 address (flow
 //!   info and scope id included), and unix paths go through the policy's
 //!   confinement (`Policy::unix_path` under one `--allow-unix` temporary
@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use wasock::SockAddr;
-use wasock_host::addr::{self, GuestAddress};
+use wasock_host::convert::{self, GuestAddress};
 use wasock_host::bindings::wasock::socket::types::{Ipv4SocketAddress, Ipv6SocketAddress, SocketAddress};
 use wasock_host::policy::Policy;
 
@@ -91,12 +91,12 @@ fuzz_target!(|data: &[u8]| {
         }),
         WitAddress::Unix(path) => SocketAddress::Unix(path.clone()),
     };
-    match addr::from_wit(&wit) {
+    match convert::from_wit(&wit) {
         GuestAddress::Ip(ip) => {
-            assert_eq!(addr::ip_to_wit(ip), wit, "{ip} does not round-trip");
+            assert_eq!(convert::ip_to_wit(ip), wit, "{ip} does not round-trip");
             let os = socket2::SockAddr::from(ip);
             let (_, policy) = sandbox();
-            assert_eq!(addr::to_wit(&os, policy), Some(wit.clone()));
+            assert_eq!(convert::to_wit(&os, policy), Some(wit.clone()));
         }
         GuestAddress::Unix(path) => {
             let (dir, policy) = sandbox();
@@ -107,9 +107,9 @@ fuzz_target!(|data: &[u8]| {
                 // where that really is must be inside the granted directory.
                 if let Some(real) = real_path(&os) {
                     assert!(real.starts_with(dir), "{path:?} escapes to {} (granted {})", real.display(), dir.display());
-                    if let Ok(os) = addr::unix_sockaddr(&real) {
+                    if let Ok(os) = convert::unix_sockaddr(&real) {
                         // The guest's name for it comes back inside /sockets.
-                        if let Some(SocketAddress::Unix(guest)) = addr::to_wit(&os, policy) {
+                        if let Some(SocketAddress::Unix(guest)) = convert::to_wit(&os, policy) {
                             assert!(guest.is_empty() || guest.starts_with("/sockets"), "{path:?} -> {guest:?}");
                         }
                     }

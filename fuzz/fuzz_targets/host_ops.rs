@@ -395,7 +395,7 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
                 if let Ok((data, from, _truncated)) = result {
                     assert!(data.len() <= max as usize && data.len() <= cap, "{} bytes for {max}", data.len());
                     if let Some(from) = from {
-                        let _ = wasock_host::addr::to_wit(&from, &sb.policy);
+                        let _ = wasock_host::convert::to_wit(&from, &sb.policy);
                     }
                 }
             }
@@ -426,8 +426,8 @@ async fn run(sb: &Sandbox, ops: Vec<Op>) {
                 let local = s.local_address();
                 check_closed(closed, &local);
                 if let Ok(local) = local {
-                    let _ = wasock_host::addr::bound_name(&local, &sb.policy);
-                    let _ = wasock_host::addr::to_wit(&local, &sb.policy);
+                    let _ = wasock_host::convert::bound_name(&local, &sb.policy);
+                    let _ = wasock_host::convert::to_wit(&local, &sb.policy);
                 }
                 let peer = s.peer_address();
                 check_closed(closed, &peer);

@@ -10,9 +10,11 @@
 //! - [`socket`]: one non-blocking OS socket (socket2) per guest socket,
 //!   registered with the tokio reactor, with per-call timeouts, so a guest
 //!   blocked in `receive` blocks only itself;
-//! - [`options`], [`resolve`], [`constants`], [`addr`], [`error`]: options,
-//!   `getaddrinfo`/`getnameinfo`, the spec's numbers, address conversion
-//!   and the one error mapping;
+//! - [`options`], [`resolve`], [`constants`], [`error`]: options,
+//!   `getaddrinfo`/`getnameinfo`, the spec's numbers and the one error
+//!   mapping;
+//! - [`convert`]: every conversion between the WIT's types and the host's
+//!   (addresses, with unix paths through the policy both ways);
 //! - [`poll_set`]: persistent interest sets over sockets (one `epoll(7)`
 //!   instance per set), whose wait costs O(ready), not O(registered);
 //! - [`policy`]: what a guest may reach (deny by default), checked before
@@ -109,7 +111,6 @@
 
 pub mod accounting;
 pub mod adapt;
-pub mod addr;
 pub mod bindings;
 pub mod cli;
 pub mod constants;
@@ -128,3 +129,4 @@ mod wasi_sockets;
 
 pub use ctx::{DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_to_linker};
 pub use error::HostError;
+pub use glue::convert;

@@ -57,7 +57,7 @@ fn guest_error<T: std::fmt::Debug>(
 }
 
 fn inet(address: SocketAddr) -> SocketAddress {
-    wasock_host::addr::ip_to_wit(address)
+    wasock_host::convert::ip_to_wit(address)
 }
 
 fn open_network() -> Policy {

@@ -4,7 +4,7 @@
 //!
 //! - this module: the lookup and authorization helpers every interface
 //!   uses;
-//! - `convert`: every WIT ↔ host conversion (families, types, flags, the
+//! - `convert`: every WIT ↔ host conversion (socket addresses, families, types, flags, the
 //!   error record) and `types::Host`;
 //! - `socket`: `socket::Host` and `socket::HostSocket`;
 //! - `options`: the option calls, typed and low-level, through the
@@ -17,7 +17,7 @@
 //! record. Every check runs before any syscall, and every refusal is
 //! reported to the guest's denial sink once.
 
-mod convert;
+pub mod convert;
 mod options;
 pub(crate) mod poll_set;
 mod resolve;
@@ -29,11 +29,11 @@ use std::time::Duration;
 use socket2::SockAddr;
 use wasmtime::component::{Resource, ResourceTable};
 
-use crate::addr::{self, GuestAddress};
 use crate::bindings::wasock::socket::types;
 use crate::error::{Error, ErrorClass, ErrorCode, HostError};
 use crate::policy::{Denied, Policy, Reporter, UnixConnectTarget, UnixRefusal};
 use crate::socket::{Family, InboundFilter, Socket};
+use convert::GuestAddress;
 use convert::family_name;
 
 pub(crate) type HostResult<T> = Result<T, HostError>;
@@ -65,7 +65,7 @@ fn guest_address(
     socket_family: Family,
     address: &types::SocketAddress,
 ) -> Result<GuestAddress, Error> {
-    let guest = addr::from_wit(address);
+    let guest = convert::from_wit(address);
     if guest.family() != socket_family {
         return Err(Error::new(
             ErrorClass::Fatal,

@@ -1,9 +1,9 @@
 //! `resolve::Host`: `address-information` and `name-information` through
 //! the policy and the host's resolver.
 
+use super::convert::{self, GuestAddress};
 use super::convert::{family_from_wit, family_to_wit, kind_from_wit, kind_to_wit};
 use super::{HostResult, denied, timeout};
-use crate::addr::{self, GuestAddress};
 use crate::bindings::wasock::socket::{resolve, types};
 use crate::ctx::WasockCtxView;
 use crate::error::{Error, ErrorCode};
@@ -51,7 +51,7 @@ impl resolve::Host for WasockCtxView<'_> {
                 family: family_to_wit(info.family),
                 socket_type: kind_to_wit(info.kind),
                 protocol: info.protocol,
-                address: addr::ip_to_wit(info.address),
+                address: convert::ip_to_wit(info.address),
                 canonical_name: info.canonical_name,
                 flags: hints.flags,
             })
@@ -65,7 +65,7 @@ impl resolve::Host for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<resolve::NameInfo> {
         const OP: &str = "name-information";
-        let ip = match addr::from_wit(&address) {
+        let ip = match convert::from_wit(&address) {
             GuestAddress::Ip(ip) => ip,
             GuestAddress::Unix(_) => {
                 return Err(Error::unsupported(

@@ -8,6 +8,7 @@ use socket2::SockAddr;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::{DynPollable, Pollable};
 
+use super::convert::{self, GuestAddress};
 use super::convert::{
     error_to_wit, family_from_wit, family_to_wit, kind_from_wit, kind_to_wit, receive_flags,
     send_flags,
@@ -17,7 +18,6 @@ use super::{
     HostResult, client_filter, denied, destination, ensure_open, guest_address, open_in, timeout,
     unix_refusal,
 };
-use crate::addr::{self, GuestAddress};
 use crate::bindings::wasock::socket::{socket, types};
 use crate::constants;
 use crate::ctx::WasockCtxView;
@@ -235,7 +235,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
                 .map(|file| types::SocketAddress::Unix(file.guest_path().to_owned())));
         }
         let local = socket.local_address()?;
-        Ok(addr::bound_name(&local, policy))
+        Ok(convert::bound_name(&local, policy))
     }
 
     fn peer_name(&mut self, this: Resource<Socket>) -> HostResult<Option<types::SocketAddress>> {
@@ -245,7 +245,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         if let (Some(_), Some(name)) = (&peer, socket.unix_peer()) {
             return Ok(Some(types::SocketAddress::Unix(name.to_owned())));
         }
-        Ok(peer.and_then(|peer| addr::to_wit(&peer, policy)))
+        Ok(peer.and_then(|peer| convert::to_wit(&peer, policy)))
     }
 
     async fn send(
@@ -307,7 +307,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
             .await?;
         Ok(socket::ReceivedFrom {
             data,
-            address: source.and_then(|source| addr::to_wit(&source, policy)),
+            address: source.and_then(|source| convert::to_wit(&source, policy)),
             truncated,
         })
     }

@@ -479,7 +479,7 @@ impl Socket {
     }
 
     /// `getsockname(2)`: the spec's `socket-name`, as the OS reports it.
-    /// Whether that means "unbound" is the caller's business (`crate::addr`).
+    /// Whether that means "unbound" is the caller's business (`crate::glue::convert`).
     pub fn local_address(&self) -> Result<SockAddr> {
         self.os_socket("name")?
             .local_addr()
