@@ -35,7 +35,7 @@ pub struct WasockCtx {
     pub(crate) sockets: Slots,
     /// Resolutions whose blocking thread is still running (including ones
     /// the guest's timeout abandoned).
-    resolutions: Slots,
+    pub(crate) resolutions: Slots,
     /// wasmtime-wasi's sockets state, which the `wasi:sockets` wrappers
     /// hand off to.
     pub(crate) wasi_sockets: WasiSocketsCtx,

@@ -69,13 +69,14 @@ pub struct RunnerConfig {
 /// What one guest is started with (besides its component and policy).
 #[derive(Clone, Debug, Default)]
 pub struct GuestConfig {
-    /// The guest's arguments after `argv[0]` (which is the component path).
+    /// The guest's arguments after `argv[0]` (the component's file name).
     pub args: Vec<String>,
     /// The guest's environment (nothing is inherited unless listed).
     pub env: Vec<(String, String)>,
     /// Preopened directories: (host path, guest path), read-write.
     pub dirs: Vec<(PathBuf, String)>,
-    /// `argv[0]`; the component path when `None`.
+    /// `argv[0]`; the component's file name (never its host path) when
+    /// `None`.
     pub program_name: Option<String>,
     /// Where the guest's stdout goes: the process's when `None`, else
     /// this in-memory pipe (keep a clone and read `contents()` after the
@@ -510,10 +511,13 @@ fn wasi_ctx(path: &Path, guest: &GuestConfig) -> Result<WasiCtx> {
     if let Some(stderr) = &guest.stderr {
         builder.stderr(stderr.clone());
     }
-    let program = guest
-        .program_name
-        .clone()
-        .unwrap_or_else(|| path.display().to_string());
+    // The file name only: where the component lies is the host's business.
+    let program = guest.program_name.clone().unwrap_or_else(|| {
+        path.file_name().map_or_else(
+            || "guest".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
+    });
     builder.arg(program);
     builder.args(&guest.args);
     builder.envs(&guest.env);

@@ -563,8 +563,30 @@ impl ip_name_lookup::Host for WasockCtxView<'_> {
         {
             return Err(self.refuse(denial));
         }
-        ip_name_lookup::Host::resolve_addresses(&mut self.inner(), network, name)
+        // The same per-guest limit on resolutions in flight as wasock's
+        // `address-information`: a lookup holds a slot until its resolver
+        // thread ends, however early the guest drops the stream.
+        let Some(slot) = self.ctx.resolutions.take() else {
+            return Err(ErrorCode::TemporaryResolverFailure.into());
+        };
+        let stream = ip_name_lookup::Host::resolve_addresses(&mut self.inner(), network, name)?;
+        let answered = {
+            let pending = self.table.get_mut(&stream)?;
+            resolved(pending)
+        };
+        if !answered {
+            self.ctx.wasi.resolutions.insert(stream.rep(), slot);
+        }
+        Ok(stream)
     }
+}
+
+/// Whether the lookup behind `stream` has finished (a numeric name is
+/// answered at once, without a resolver thread).
+fn resolved(stream: &mut ResolveAddressStream) -> bool {
+    let mut ready = std::pin::pin!(wasmtime_wasi_io::poll::Pollable::ready(stream));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    ready.as_mut().poll(&mut context).is_ready()
 }
 
 impl ip_name_lookup::HostResolveAddressStream for WasockCtxView<'_> {
@@ -572,7 +594,18 @@ impl ip_name_lookup::HostResolveAddressStream for WasockCtxView<'_> {
         &mut self,
         this: Resource<ResolveAddressStream>,
     ) -> SocketResult<Option<wasmtime_wasi::p2::bindings::sockets::network::IpAddress>> {
-        ip_name_lookup::HostResolveAddressStream::resolve_next_address(&mut self.inner(), this)
+        let rep = this.rep();
+        let next =
+            ip_name_lookup::HostResolveAddressStream::resolve_next_address(&mut self.inner(), this);
+        let still_running = matches!(
+            &next,
+            Err(error) if matches!(error.downcast_ref(), Some(ErrorCode::WouldBlock))
+        );
+        if !still_running {
+            // The resolver has answered: its thread is done.
+            self.ctx.wasi.resolutions.remove(&rep);
+        }
+        next
     }
 
     fn subscribe(

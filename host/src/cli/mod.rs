@@ -7,14 +7,15 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 
+use crate::policy::report::{escape_line, write_lines};
 use crate::policy::{
-    DEFAULT_MAX_MEMORY, DEFAULT_MAX_SOCKETS, GrantError, GrantSpec, MulticastGrant, Policy,
-    UnixGrantSpec,
+    DEFAULT_MAX_MEMORY, DEFAULT_MAX_SOCKETS, FileSink, GrantError, GrantSpec, MulticastGrant,
+    Policy, UnixGrantSpec,
 };
 use crate::run::{CacheSetting, GuestConfig, Outcome, Runner, RunnerConfig};
 
@@ -148,6 +149,13 @@ pub struct RunArgs {
     /// misses, on stderr.
     #[arg(long = "timings")]
     pub timings: bool,
+
+    /// Write the host's own lines (denials, a trap's report, errors while
+    /// running) to FILE, appended, instead of stderr. The guest writes to
+    /// stderr too, so a line there may be the guest's imitating the host's;
+    /// FILE holds only the host's.
+    #[arg(long = "log", value_name = "FILE")]
+    pub log: Option<PathBuf>,
 
     /// wasmtime's spelling of the WASI options wasock has:
     /// `-S inherit-network`, `-S allow-ip-name-lookup` (= --allow-dns),
@@ -417,6 +425,18 @@ pub fn run_command(args: RunArgs) -> i32 {
             return USAGE_EXIT_CODE;
         }
     };
+    // Opened before the capabilities go (root may need them to reach it).
+    let log = match args.log.as_deref().map(open_log).transpose() {
+        Ok(log) => log,
+        Err(error) => {
+            Cli::command()
+                .error(clap::error::ErrorKind::Io, error)
+                .print()
+                .ok();
+            return USAGE_EXIT_CODE;
+        }
+    };
+    let host_lines = HostLines(log.clone());
     // Least privilege, before any thread starts (capabilities belong to
     // threads, and the runtime's inherit this one's).
     let keep = crate::privileges::needed(&policy, !args.dirs.is_empty());
@@ -439,7 +459,10 @@ pub fn run_command(args: RunArgs) -> i32 {
         }
     };
     let component = PathBuf::from(&args.component_and_args[0]);
-    let guest = args.guest_config();
+    let mut guest = args.guest_config();
+    if let Some(log) = &log {
+        guest.denials = Some(Arc::new(FileSink::new(log.clone())));
+    }
     // The guest runs on a worker thread, beside the reactor, not on this
     // one: from here every readiness event would be a cross-thread wake-up
     // (measured in BENCHMARKS.md: variant D).
@@ -470,15 +493,92 @@ pub fn run_command(args: RunArgs) -> i32 {
         Ok(Outcome::Exited(code)) => code,
         Ok(trapped @ Outcome::Trapped(_)) => {
             if let Outcome::Trapped(error) = &trapped {
-                report(format_args!("wasock: guest trapped: {error:?}"));
+                host_lines.write(&trap_report(error));
             }
             trapped.exit_code()
         }
         Err(error) => {
-            report(format_args!("wasock: error: {error:#}"));
+            host_lines.write(&[format!(
+                "wasock: error: {}",
+                escape_line(&format!("{error:#}"), HOST_LINE_CAP)
+            )]);
             HOST_ERROR_EXIT_CODE
         }
     }
+}
+
+/// `--log FILE`, opened to append (and created if missing).
+fn open_log(path: &std::path::Path) -> Result<Arc<Mutex<std::fs::File>>, String> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(|file| Arc::new(Mutex::new(file)))
+        .map_err(|error| format!("cannot open --log {}: {error}", path.display()))
+}
+
+/// Where the host's own lines about a run go: the `--log` file, or stderr.
+struct HostLines(Option<Arc<Mutex<std::fs::File>>>);
+
+impl HostLines {
+    fn write(&self, lines: &[String]) {
+        match &self.0 {
+            Some(file) => {
+                let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+                write_lines(&mut *file, lines);
+            }
+            None => write_lines(&mut std::io::stderr().lock(), lines),
+        }
+    }
+}
+
+/// The most bytes of one line the host writes about a guest.
+const HOST_LINE_CAP: usize = 1024;
+/// The most backtrace frames a trap report lists.
+const TRAP_FRAMES: usize = 32;
+
+/// A trap as lines for the host's log: the trap's messages, then one line
+/// a wasm frame. The guest names its own modules and functions (the name
+/// section), so every name is escaped and cut on its own: a name with a
+/// newline or a terminal escape cannot start a line of its own or look
+/// like the host's.
+fn trap_report(error: &wasmtime::Error) -> Vec<String> {
+    let backtrace = error.downcast_ref::<wasmtime::WasmBacktrace>();
+    // The backtrace is a context of the error: its text is one of the
+    // chain's, left out here and listed frame by frame below.
+    let backtrace_text = backtrace.map(|backtrace| backtrace.to_string());
+    let messages: Vec<String> = error
+        .chain()
+        .map(|cause| cause.to_string())
+        .filter(|message| Some(message) != backtrace_text.as_ref())
+        .collect();
+    let mut lines = vec![format!(
+        "wasock: guest trapped: {}",
+        escape_line(&messages.join(": "), HOST_LINE_CAP)
+    )];
+    if let Some(backtrace) = backtrace {
+        let frames = backtrace.frames();
+        for (index, frame) in frames.iter().enumerate().take(TRAP_FRAMES) {
+            let module = frame.module().name().unwrap_or("<module>");
+            let function = frame.func_name().map_or("<function>".to_owned(), |name| {
+                format!("{:#}", rustc_demangle::demangle(name))
+            });
+            let offset = frame
+                .module_offset()
+                .map_or(String::new(), |offset| format!(" at 0x{offset:x}"));
+            lines.push(format!(
+                "wasock:   {index}: {}{offset}",
+                escape_line(&format!("{module}!{function}"), 256)
+            ));
+        }
+        if frames.len() > TRAP_FRAMES {
+            lines.push(format!(
+                "wasock:   ... {} more frames",
+                frames.len() - TRAP_FRAMES
+            ));
+        }
+    }
+    lines
 }
 
 /// One line on stderr, ignoring failure (a closed stderr must not change

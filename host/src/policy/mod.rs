@@ -44,7 +44,7 @@ pub mod unix;
 
 pub use grant::{AddrMatch, GrantError, GrantSpec, MulticastGrant, PortRange};
 pub use options::{GetFilter, OptionRefusal, OptionTarget};
-pub use report::{DenialSink, Denied, MemorySink, Operation, Reporter, StderrSink};
+pub use report::{DenialSink, Denied, FileSink, MemorySink, Operation, Reporter, StderrSink};
 pub use unix::{BoundFile, UnixBindTarget, UnixConnectTarget, UnixGrantSpec, UnixRefusal};
 
 use crate::socket::{Family, Kind};

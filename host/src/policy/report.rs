@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -296,10 +295,16 @@ fn write_stderr(lines: &[String]) {
     if lines.is_empty() {
         return;
     }
-    let mut err = std::io::stderr().lock();
+    write_lines(&mut std::io::stderr().lock(), lines);
+}
+
+/// Writes lines to `out`, ignoring failure (a full disk must not turn a
+/// refused call into a host panic either).
+pub fn write_lines(out: &mut impl std::io::Write, lines: &[String]) {
     for line in lines {
-        let _ = writeln!(err, "{line}");
+        let _ = writeln!(out, "{line}");
     }
+    let _ = out.flush();
 }
 
 impl DenialSink for StderrSink {
@@ -354,6 +359,44 @@ impl DenialSink for MemorySink {
 
     fn finish(&self, guest: &str) {
         self.keep(self.format.finish_lines(guest));
+    }
+}
+
+/// A sink that writes the lines a [`StderrSink`] would print to a log
+/// file of the host's (`wasock run --log FILE`), which the guest cannot
+/// write to: on stderr, which the guest shares, a guest could print lines
+/// that look like the host's.
+#[derive(Debug)]
+pub struct FileSink {
+    format: StderrSink,
+    file: Arc<Mutex<std::fs::File>>,
+}
+
+impl FileSink {
+    /// Writes to `file`, which the host may share with its own lines.
+    pub fn new(file: Arc<Mutex<std::fs::File>>) -> Self {
+        FileSink {
+            format: StderrSink::new(),
+            file,
+        }
+    }
+
+    fn write(&self, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        write_lines(&mut *file, lines);
+    }
+}
+
+impl DenialSink for FileSink {
+    fn denied(&self, guest: &str, denial: &Denied) {
+        self.write(&self.format.lines_for(guest, denial, Instant::now()));
+    }
+
+    fn finish(&self, guest: &str) {
+        self.write(&self.format.finish_lines(guest));
     }
 }
 
