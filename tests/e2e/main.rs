@@ -53,3 +53,139 @@ fn every_guest_is_run_by_a_test() {
         .collect();
     assert!(unused.is_empty(), "guests no test runs: {unused:?}");
 }
+
+/// Every end-to-end test the docs name as `module::name` (in backticks or
+/// not) is a test of `tests/e2e/MODULE.rs`, and every `tests/e2e/FILE.rs`
+/// they name exists; so are the tests the comments of these sources name.
+/// A test renamed or moved fails here, not silently in the docs. A name
+/// that is also a module of the host's (`policy::unix`, the host's
+/// `host/src/policy/unix.rs`) is the host's, not a test; `module::name`
+/// itself is a placeholder, and `module::prefix_...` names the tests that
+/// start so.
+#[test]
+fn every_test_named_in_the_docs_exists() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let e2e = workspace.join("tests/e2e");
+    let mut modules = std::collections::HashMap::new();
+    for entry in std::fs::read_dir(&e2e).expect("tests/e2e").flatten() {
+        let path = entry.path();
+        let Some(module) = path.file_stem().and_then(|stem| stem.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|ext| ext == "rs") && module != "main" {
+            let source = std::fs::read_to_string(&path).expect("a test source");
+            modules.insert(module.to_owned(), source);
+        }
+    }
+    let mut texts = Vec::new();
+    for doc in [
+        "docs/parity.md",
+        "SECURITY.md",
+        "RELIABILITY.md",
+        "README.md",
+        "BENCHMARKS.md",
+    ] {
+        let text = std::fs::read_to_string(workspace.join(doc)).expect("a doc");
+        texts.push((doc.to_owned(), text));
+    }
+    for (module, source) in &modules {
+        let comments: String = source
+            .lines()
+            .map(|line| match line.trim_start().starts_with("//") {
+                true => line,
+                false => "",
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        texts.push((format!("tests/e2e/{module}.rs"), comments));
+    }
+    let mut stale = Vec::new();
+    for (file, text) in &texts {
+        for (number, line) in text.lines().enumerate() {
+            let place = format!("{file}:{}", number + 1);
+            for (module, name, prefix) in paths_in(line) {
+                let Some(source) = modules.get(module) else {
+                    continue;
+                };
+                if name == "name" {
+                    continue;
+                }
+                let host_module = workspace.join("host/src").join(module).join(name);
+                if host_module.is_dir() || host_module.with_extension("rs").is_file() {
+                    continue;
+                }
+                if !is_test(source, name, prefix) {
+                    stale.push(format!("{place}: `{module}::{name}`"));
+                }
+            }
+            for (at, _) in line.match_indices("tests/e2e/") {
+                let rest = &line[at + "tests/e2e/".len()..];
+                let stem: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+                if !stem.is_empty()
+                    && rest[stem.len()..].starts_with(".rs")
+                    && !e2e.join(format!("{stem}.rs")).is_file()
+                {
+                    stale.push(format!("{place}: tests/e2e/{stem}.rs"));
+                }
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "named, but no such end-to-end test or file:\n{}",
+        stale.join("\n")
+    );
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The `module::name` paths of two parts in `line` (not part of a longer
+/// path), `name` lower case; with whether `name` is a prefix (`...` follows).
+fn paths_in(line: &str) -> Vec<(&str, &str, bool)> {
+    let mut paths = Vec::new();
+    for (at, _) in line.match_indices("::") {
+        let before = &line[..at];
+        let after = &line[at + 2..];
+        let module_start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_ident(*c))
+            .last()
+            .map_or(at, |(index, _)| index);
+        let module = &before[module_start..];
+        let name_end = after.find(|c| !is_ident(c)).unwrap_or(after.len());
+        let name = &after[..name_end];
+        let longer = before[..module_start].ends_with(':') || after[name_end..].starts_with(':');
+        if !module.is_empty()
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && !longer
+        {
+            paths.push((module, name, after[name_end..].starts_with("...")));
+        }
+    }
+    paths
+}
+
+/// Whether `source` has a test function `name` (`#[test]` or
+/// `#[tokio::test]` among the lines above its `fn`), or, for a `prefix`,
+/// one whose name starts with `name`.
+fn is_test(source: &str, name: &str, prefix: bool) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    lines.iter().enumerate().any(|(index, line)| {
+        let line = line.trim_start();
+        let line = line.strip_prefix("async ").unwrap_or(line);
+        let Some(function) = line.strip_prefix("fn ") else {
+            return false;
+        };
+        let function = &function[..function.find('(').unwrap_or(function.len())];
+        (function == name || prefix && function.starts_with(name))
+            && lines[..index]
+                .iter()
+                .rev()
+                .map(|line| line.trim_start())
+                .take_while(|line| line.starts_with("#[") || line.starts_with("//"))
+                .any(|line| line.starts_with("#[test]") || line.starts_with("#[tokio::test"))
+    })
+}
