@@ -32,9 +32,7 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 use wasock_tests::{Wasock, guest, output_text, stdout};
 
 use crate::WASOCK;
-
-const TIMEOUT: Duration = Duration::from_secs(60);
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::common::{IO_TIMEOUT, TIMEOUT};
 
 /// `wasock adapt GUEST -o OUT` with the real binary; panics unless it
 /// succeeds. The output goes to this test target's scratch directory.
@@ -840,17 +838,17 @@ fn async_echo_server_adapted_serves_others_while_one_client_never_reads() {
         &["127.0.0.1:0".to_owned(), "3".to_owned()],
     );
     let address = server.wait_for_listening(TIMEOUT);
-    crate::poll_set::one_never_reads_the_others_are_served("async-echo-server adapted", address);
+    crate::common::one_never_reads_the_others_are_served("async-echo-server adapted", address);
     let output = server.wait(TIMEOUT);
     assert_succeeded(&output, "async-echo-server adapted");
 }
 
 /// A wasock async socket awaited inside `wstd::runtime::block_on`, adapted:
 /// the SDK's reactor is driven from wstd's through the poll set's
-/// `subscribe` pollable (as `poll_set::async_socket_runs_under_wstd_block_on`).
+/// `subscribe` pollable (as `poll_and_ports::async_socket_runs_under_wstd_block_on`).
 #[test]
 fn async_socket_adapted_runs_under_wstd_block_on() {
-    let echo = crate::poll_set::native_echo();
+    let echo = crate::common::native_echo();
     let output = run_plain("poll_set_wstd", &[echo.to_string()]);
     assert_succeeded(&output, "poll_set_wstd adapted");
     assert!(
@@ -862,10 +860,10 @@ fn async_socket_adapted_runs_under_wstd_block_on() {
 
 /// `Subscription` / `wait_any` over the thread's edge-triggered set keep
 /// `poll(2)`'s level-triggered contract through the adapter too (as
-/// `poll_set::subscriptions_and_wait_any_are_level_triggered`).
+/// `poll_and_ports::subscriptions_and_wait_any_are_level_triggered`).
 #[test]
 fn subscriptions_and_wait_any_adapted_are_level_triggered() {
-    let peer = crate::poll_set::scripted_peer(2);
+    let peer = crate::common::scripted_peer(2);
     let output = run_plain("poll_set_subscriptions", &[peer.to_string()]);
     assert_succeeded(&output, "poll_set_subscriptions adapted");
     assert!(
@@ -879,10 +877,10 @@ fn subscriptions_and_wait_any_adapted_are_level_triggered() {
 /// refused address, `futures-io` writes and `read_line`, a per-call
 /// `timeout` against a silent peer, UDP `send_to` / `receive_from`, and
 /// spawned tasks sleeping side by side (as
-/// `poll_set::async_sockets_timeouts_datagrams_and_tasks_under_block_on`).
+/// `poll_and_ports::async_sockets_timeouts_datagrams_and_tasks_under_block_on`).
 #[test]
 fn async_sockets_timeouts_datagrams_and_tasks_through_the_adapter() {
-    let echo = crate::poll_set::native_echo();
+    let echo = crate::common::native_echo();
     let refused = closed_port_address();
     let silent_listener = TcpListener::bind("127.0.0.1:0").expect("silent listener");
     let silent = silent_listener.local_addr().expect("address");
@@ -917,18 +915,18 @@ fn async_sockets_timeouts_datagrams_and_tasks_through_the_adapter() {
 }
 
 /// The poll set's refusals and bounds through the adapter, as under
-/// `wasock run` (`poll_set::refusals_max_events_fresh_hang_up_and_closed`):
+/// `wasock run` (`poll_and_ports::refusals_max_events_fresh_hang_up_and_closed`):
 /// add twice, a socket not in the set, `max-events` 1 (the rest in turn),
 /// a fresh stream socket hung up, a closed socket.
 #[test]
 fn poll_set_refusals_through_the_adapter() {
     let output = run_plain("poll_set_errors", &[]);
     assert_succeeded(&output, "poll_set_errors adapted");
-    crate::poll_set::assert_all_ok(&output);
+    crate::common::assert_all_ok(&output);
 }
 
 /// The `poll-set` semantics guest adapted, against the scripted native
-/// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
+/// peer of `poll_and_ports::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
 /// level, edge (new data is a new edge, reported once), zero timeout,
 /// the set's pollable with a timer, hang-up and removal behave as on the
 /// host, and so does the limit of 64 sets; the limit of registrations
@@ -936,7 +934,7 @@ fn poll_set_refusals_through_the_adapter() {
 /// socket limit, so the guest's `bounds` check stops there.
 #[test]
 fn poll_set_semantics_through_the_adapter() {
-    let peer = crate::poll_set::scripted_peer(2);
+    let peer = crate::common::scripted_peer(2);
     // The guest checks `receive-ready` in a loop without waiting in the
     // host (its `zero-timeout` check), which only a runtime whose reactor
     // runs meanwhile can answer.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use wasock_tests::{Running, TempDir, Wasock, guest, output_text};
 
-use super::WASOCK;
+use crate::{WASOCK, common};
 
 /// How long a guest may take to start (compile and instantiate) and print
 /// its first line.
@@ -728,6 +728,78 @@ fn http_get_rejects_a_non_http_url() {
         .arg("https://127.0.0.1/")
         .run(FINISH);
     assert_clean_failure("http-get", &output);
+}
+
+// ---------------------------------------------------------------------------
+// async-http-get
+// ---------------------------------------------------------------------------
+
+/// A native HTTP/1.1 server answering one request with `response`, as it
+/// is.
+fn one_response_server(response: Vec<u8>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
+    let address = listener.local_addr().expect("address");
+    thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(common::IO_TIMEOUT));
+        let mut request = Vec::new();
+        let mut byte = [0u8; 1];
+        while !request.ends_with(b"\r\n\r\n") && request.len() < 64 * 1024 {
+            if stream.read_exact(&mut byte).is_err() {
+                return;
+            }
+            request.push(byte[0]);
+        }
+        let _ = stream.write_all(&response);
+    });
+    address
+}
+
+fn async_http_get(address: SocketAddr) -> std::process::Output {
+    Wasock::new(WASOCK, guest("async-http-get"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .arg(format!("http://{address}/file"))
+        .run(common::TIMEOUT)
+}
+
+/// `async-http-get` prints a `Content-Length` body and a chunked one
+/// byte for byte, and fails on a 404 with the status line.
+#[test]
+fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    let output = async_http_get(one_response_server(response));
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(output.stdout == body, "the Content-Length body differs");
+
+    let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for chunk in body.chunks(70_000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        chunked.extend_from_slice(chunk);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let output = async_http_get(one_response_server(chunked));
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(output.stdout == body, "the chunked body differs");
+
+    let output = async_http_get(one_response_server(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    ));
+    assert!(!output.status.success(), "{}", output_text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("404 Not Found"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-//! Hostile guests (issue 8): bad input on every WIT function. Each
+//! Hostile guests: bad input on every WIT function. Each
 //! `hostile_*` guest makes one class of bad call after another and prints
 //! the error class and code it got (`case: class/code (message)`); each
 //! test here checks them against the contract, that the guest kept running

@@ -1,24 +1,34 @@
 //! End-to-end tests: real wasm guests run under the real host (the `wasock`
 //! binary, or the host library in-process) against native peers on loopback.
 //!
-//! One test binary, so each guest is compiled once per run; each concern is
-//! one module, owned by the work that delivers it.
+//! One test binary, so each guest is compiled once per run. The modules are
+//! by what they test: setting sockets up and down, moving data, options,
+//! resolution, constants, readiness, poll sets and ports, the policy and
+//! the sandbox, the command line, the runner in-process, hostile guests,
+//! faults, the example programs and the adapter; what several of them use
+//! is in `common`. The tests here check the harness.
 
 use std::time::Duration;
 use wasock_tests::{Wasock, guest, output_text};
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 
+mod common;
+
 mod adapter;
+mod cli;
+mod constants;
 mod examples;
 mod faults;
-mod host_ops;
 mod hostile;
+mod options;
 mod policy;
-mod poll_set;
+mod poll_and_ports;
+mod resolve;
+mod runner;
 mod sandbox;
-mod sdk;
-mod spec;
+mod setup;
+mod transfer;
 
 /// The harness itself: a guest is built, the binary runs it, output comes back.
 #[test]
@@ -57,11 +67,12 @@ fn every_guest_is_run_by_a_test() {
 /// Every end-to-end test the docs name as `module::name` (in backticks or
 /// not) is a test of `tests/e2e/MODULE.rs`, and every `tests/e2e/FILE.rs`
 /// they name exists; so are the tests the comments of these sources name.
-/// A test renamed or moved fails here, not silently in the docs. A name
-/// that is also a module of the host's (`policy::unix`, the host's
-/// `host/src/policy/unix.rs`) is the host's, not a test; `module::name`
-/// itself is a placeholder, and `module::prefix_...` names the tests that
-/// start so.
+/// A test renamed or moved fails here, not silently in the docs. A path
+/// that is no test but names a module or function of the same-named module
+/// of the host, the SDK or the adapter (`policy::unix`, a module of the
+/// host's policy; `constants::name_of`, a function of the SDK's) is theirs;
+/// `module::name` itself is a placeholder, and `module::prefix_...` names
+/// the tests that start so.
 #[test]
 fn every_test_named_in_the_docs_exists() {
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -110,11 +121,7 @@ fn every_test_named_in_the_docs_exists() {
                 if name == "name" {
                     continue;
                 }
-                let host_module = workspace.join("host/src").join(module).join(name);
-                if host_module.is_dir() || host_module.with_extension("rs").is_file() {
-                    continue;
-                }
-                if !is_test(source, name, prefix) {
+                if !is_test(source, name, prefix) && !in_a_crate(&workspace, module, name) {
                     stale.push(format!("{place}: `{module}::{name}`"));
                 }
             }
@@ -135,6 +142,30 @@ fn every_test_named_in_the_docs_exists() {
         "named, but no such end-to-end test or file:\n{}",
         stale.join("\n")
     );
+}
+
+/// Whether `module` of the host, the SDK or the adapter (`CRATE/src/MODULE`)
+/// has a module or a function `name`.
+fn in_a_crate(workspace: &std::path::Path, module: &str, name: &str) -> bool {
+    ["host", "guest-sdk", "adapter"].iter().any(|krate| {
+        let dir = workspace.join(krate).join("src").join(module);
+        let mut files = vec![dir.with_extension("rs")];
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(entries.flatten().map(|entry| entry.path()));
+        }
+        dir.join(name).is_dir()
+            || files.iter().any(|file| {
+                let source = std::fs::read_to_string(file).unwrap_or_default();
+                file.file_stem().is_some_and(|stem| stem == name)
+                    || [
+                        format!("fn {name}("),
+                        format!("fn {name}<"),
+                        format!("mod {name}"),
+                    ]
+                    .iter()
+                    .any(|item| source.contains(item.as_str()))
+            })
+    })
 }
 
 fn is_ident(c: char) -> bool {

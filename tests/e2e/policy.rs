@@ -1,47 +1,23 @@
-//! The deny-by-default policy and the `wasock run` command line, through the
-//! real binary: what a grant allows reaches a native peer on loopback, what
-//! no grant allows never does (the guest gets `permission-denied`, stderr a
-//! `wasock: denied ...` line); bad flags exit 2; exit codes and traps.
+//! The deny-by-default policy, through guests under the real binary: what a
+//! grant allows reaches a native peer on loopback, what no grant allows
+//! never does (the guest gets `permission-denied`, stderr a `wasock:
+//! denied ...` line), for connect, send-to, bind, resolution, unix-domain
+//! paths, raw sockets and options, the socket limit and the denial log,
+//! through the SDK and `std::net` alike. The sandbox against an attacker
+//! is the `sandbox` module's.
 //!
 //! Run: `cargo test -p wasock-host --test e2e policy::`
 
 use std::io::{ErrorKind, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use wasock_tests::{TempDir, Wasock, guest, output_text, stderr, stdout};
+use wasock_tests::{TempDir, Wasock, guest, is_root, output_text, skip, stderr};
 
 use crate::WASOCK;
-
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
-    wasock_tests::run_guest(WASOCK, flags, name, args, TIMEOUT)
-}
-
-/// Asserts the guest ran to a clean exit and printed a line starting with
-/// `prefix`; returns that line.
-fn line_starting(output: &Output, prefix: &str) -> String {
-    assert!(
-        output.status.success(),
-        "guest failed\n{}",
-        output_text(output)
-    );
-    stdout(output)
-        .lines()
-        .find(|line| line.starts_with(prefix))
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no line starting with {prefix:?}\n{}", output_text(output)))
-}
-
-/// A native listener on an ephemeral loopback port.
-fn listener() -> (TcpListener, SocketAddr) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let address = listener.local_addr().expect("listener address");
-    (listener, address)
-}
+use crate::common::{TIMEOUT, after, closed_port, line_starting, listener, run, succeeded};
 
 /// The guest has exited: any connection it made is in the accept queue.
 fn assert_nothing_accepted(listener: &TcpListener, output: &Output) {
@@ -68,13 +44,6 @@ fn accept_and_read(listener: &TcpListener, output: &Output) -> Vec<u8> {
         .read_to_end(&mut data)
         .expect("read what the guest sent");
     data
-}
-
-/// A port that nothing listens on (bound and released).
-fn free_port() -> u16 {
-    let (listener, address) = listener();
-    drop(listener);
-    address.port()
 }
 
 fn exists(path: &Path) -> bool {
@@ -261,7 +230,7 @@ fn allowed_send_to_arrives() {
 
 #[test]
 fn denied_bind_never_listens() {
-    let port = free_port();
+    let port = closed_port();
     let target = format!("127.0.0.1:{port}");
     let other = format!("127.0.0.1:{}", port.wrapping_add(1).max(1));
     let mut running = Wasock::new(WASOCK, guest("policy_bind"))
@@ -535,7 +504,7 @@ fn unix_connect_outside_never_reaches_the_listener() {
     assert_no_unix_connection(&listener, &output);
 }
 
-// ---- socket limit and options ------------------------------------------------
+// ---- socket limit, options, raw sockets, the denial log -----------------------
 
 #[test]
 fn max_sockets_holds_and_the_guest_keeps_running() {
@@ -575,10 +544,48 @@ fn sandbox_escaping_option_needs_allow_raw() {
     );
 }
 
+/// `sock/raw` and `ip-header-included?` on a real raw socket: refused
+/// (`permission-denied`) without `--allow-raw`; with it, as root, an ICMP
+/// raw socket is created and `IP_HDRINCL` reads false, then true and false
+/// after setting each. Skipped, saying why, where the test is not root or
+/// the OS refuses raw sockets.
+#[test]
+fn raw_socket_and_ip_header_included_with_allow_raw() {
+    const TEST: &str = "raw_socket_and_ip_header_included_with_allow_raw";
+    let denied = Wasock::new(WASOCK, guest("spec_raw")).run(TIMEOUT);
+    let text = output_text(&denied);
+    assert!(denied.status.success(), "{text}");
+    let stdout = String::from_utf8_lossy(&denied.stdout);
+    assert!(
+        after(&stdout, "raw: ", &text).starts_with("fatal/permission-denied"),
+        "{text}"
+    );
+    if !is_root() {
+        skip(TEST, "not root: a raw socket needs CAP_NET_RAW");
+        return;
+    }
+    let output = Wasock::new(WASOCK, guest("spec_raw"))
+        .flag("--allow-raw")
+        .run(TIMEOUT);
+    let all = output_text(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let raw = after(&stdout, "raw: ", &all);
+    if raw.starts_with("fatal/") || raw.starts_with("unsupported/") {
+        skip(TEST, &format!("the OS refused a raw socket to root: {raw}"));
+        return;
+    }
+    let stdout = succeeded(&output, "spec_raw: ok");
+    assert_eq!(after(&stdout, "raw: ", &all), "sock/raw, protocol 1");
+    assert_eq!(
+        after(&stdout, "ip-header-included: ", &all),
+        "false true false"
+    );
+}
+
 #[test]
 fn denial_log_is_rate_limited() {
     const COUNT: usize = 200;
-    let port = free_port();
+    let port = closed_port();
     let output = run(
         &[],
         "policy_flood",
@@ -649,7 +656,7 @@ fn std_net_connect_allowed_with_grant() {
 
 #[test]
 fn std_net_bind_follows_allow_bind() {
-    let port = free_port();
+    let port = closed_port();
     let target = format!("127.0.0.1:{port}");
     let output = run(&[], "policy_std_net", &["bind", &target]);
     let line = line_starting(&output, "bind ");
@@ -754,380 +761,4 @@ fn std_net_resolution_follows_allow_dns() {
         line.contains("127.0.0.1:80") || line.contains("[::1]:80"),
         "{line}"
     );
-}
-
-// ---- the command line ------------------------------------------------------
-
-#[test]
-fn malformed_grant_exits_2_naming_the_bad_part() {
-    let cases: [(&str, &str, &str); 5] = [
-        ("--allow-connect", "10.0.0.1:99999", "port `99999`"),
-        ("--allow-connect", "::1:80", "must be in brackets"),
-        ("--allow-bind", "10.0.0.0/33:80", "prefix `/33`"),
-        (
-            "--allow-bind",
-            "localhost:80",
-            "`localhost` is not an IP address",
-        ),
-        (
-            "--allow-unix",
-            "/nonexistent/wasock-e2e-dir",
-            "HOST_DIR `/nonexistent/wasock-e2e-dir`",
-        ),
-    ];
-    for (flag, value, part) in cases {
-        let output = run(&[flag, value], "policy_exit", &["0"]);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{flag} {value}\n{}",
-            output_text(&output)
-        );
-        assert!(
-            stderr(&output).contains(part),
-            "{flag} {value}: no {part:?}\n{}",
-            output_text(&output)
-        );
-        assert!(
-            !stdout(&output).contains("exiting"),
-            "the guest ran despite {flag} {value}"
-        );
-    }
-}
-
-/// Unknown flags are usage errors naming the flag (not a component path);
-/// wasmtime's spellings wasock serves work, the others are refused by
-/// name; `wasock --version` prints the version.
-#[test]
-fn unknown_flags_exit_2_and_wasmtime_spellings_work() {
-    for (flags, named) in [
-        (&["--bogus"][..], "--bogus"),
-        (&["--version"][..], "--version"),
-        (&["-S", "http"][..], "-S http"),
-        (&["-W", "fuel=1"][..], "-W fuel"),
-    ] {
-        let output = run(flags, "policy_exit", &["0"]);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{flags:?}\n{}",
-            output_text(&output)
-        );
-        assert!(
-            stderr(&output).contains(named),
-            "{flags:?}: no {named:?}\n{}",
-            output_text(&output)
-        );
-        assert!(
-            !stderr(&output).contains("cannot read component"),
-            "{flags:?}"
-        );
-    }
-    // -S inherit-network and -W max-memory-size as wasmtime spells them:
-    // the guest runs.
-    let output = run(
-        &[
-            "-S",
-            "inherit-network,allow-ip-name-lookup",
-            "-W",
-            "max-memory-size=64M",
-        ],
-        "policy_exit",
-        &["0"],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
-    let version = std::process::Command::new(WASOCK)
-        .arg("--version")
-        .output()
-        .expect("wasock --version");
-    assert!(version.status.success());
-    assert!(
-        String::from_utf8_lossy(&version.stdout).starts_with("wasock "),
-        "{}",
-        output_text(&version)
-    );
-}
-
-#[test]
-fn guest_exit_code_propagates() {
-    let output = run(&[], "policy_exit", &["0"]);
-    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
-    let output = run(&[], "policy_exit", &["3"]);
-    // WASI 0.2's `exit` carries success or failure (Rust's std reports any
-    // non-zero code as failure, 1); `exit-with-code` would carry the 3.
-    let code = output.status.code();
-    assert!(
-        code == Some(1) || code == Some(3),
-        "{}",
-        output_text(&output)
-    );
-    assert!(stdout(&output).contains("exiting with 3"));
-}
-
-#[test]
-fn trapping_guest_exits_non_zero_with_the_trap() {
-    let output = run(&[], "policy_trap", &[]);
-    assert_eq!(output.status.code(), Some(134), "{}", output_text(&output));
-    let err = stderr(&output);
-    assert!(
-        err.contains("policy_trap: deliberate panic"),
-        "{}",
-        output_text(&output)
-    );
-    assert!(
-        err.contains("wasock: guest trapped"),
-        "{}",
-        output_text(&output)
-    );
-    assert!(err.contains("wasm trap"), "{}", output_text(&output));
-}
-
-#[test]
-fn guest_arguments_follow_the_component() {
-    // Flags after the component are the guest's, not wasock's.
-    let output = run(&[], "policy_exit", &["0", "--allow-raw", "--max-sockets"]);
-    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
-}
-
-#[test]
-fn env_and_dir_flags_reach_the_guest() {
-    let dir = TempDir::new("dir");
-    std::fs::write(dir.join("hello.txt"), "hello from the host\n").expect("write");
-    let preopen = format!("{}::/data", dir.as_str());
-    let output = Wasock::new(WASOCK, guest("policy_env_dir"))
-        .flag("--env")
-        .flag("GREETING=hi there")
-        .flag("--dir")
-        .flag(&preopen)
-        .arg("GREETING")
-        .arg("/data")
-        .run(TIMEOUT);
-    assert_eq!(
-        line_starting(&output, "env "),
-        "env GREETING=hi there",
-        "{}",
-        output_text(&output)
-    );
-    assert_eq!(line_starting(&output, "file "), "file hello from the host");
-    // NAME alone inherits the host's value; nothing else is inherited.
-    let output = Wasock::new(WASOCK, guest("policy_env_dir"))
-        .host_env("WASOCK_E2E_INHERITED", "from-host")
-        .flag("--env")
-        .flag("WASOCK_E2E_INHERITED")
-        .arg("WASOCK_E2E_INHERITED")
-        .arg("/data")
-        .run(TIMEOUT);
-    assert_eq!(
-        line_starting(&output, "env "),
-        "env WASOCK_E2E_INHERITED=from-host"
-    );
-    assert!(
-        line_starting(&output, "file ").starts_with("file error"),
-        "no --dir, no file"
-    );
-    let output = Wasock::new(WASOCK, guest("policy_env_dir"))
-        .host_env("WASOCK_E2E_INHERITED", "from-host")
-        .arg("WASOCK_E2E_INHERITED")
-        .arg("/data")
-        .run(TIMEOUT);
-    assert_eq!(
-        line_starting(&output, "env "),
-        "env WASOCK_E2E_INHERITED unset"
-    );
-}
-
-#[test]
-fn second_start_does_not_compile_again() {
-    let cache = TempDir::new("cache");
-    let start = |label: &str| {
-        let output = run(
-            &["--cache-dir", cache.as_str(), "--timings"],
-            "policy_exit",
-            &["0"],
-        );
-        assert!(output.status.success(), "{label}\n{}", output_text(&output));
-        stderr(&output)
-    };
-    let first = start("first start");
-    assert!(
-        first.contains("(disk cache: 0 hits, 1 misses)"),
-        "the first start compiles:\n{first}"
-    );
-    let second = start("second start");
-    assert!(
-        second.contains("(disk cache: 1 hits, 0 misses)"),
-        "the second start compiled again:\n{second}"
-    );
-}
-
-#[test]
-fn a_file_that_is_not_a_component_exits_1_naming_it() {
-    let dir = TempDir::new("not-a-component");
-    let path = dir.join("garbage.wasm");
-    std::fs::write(&path, b"this is not wasm").expect("write");
-    let output = Wasock::new(WASOCK, &path).run(TIMEOUT);
-    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
-    let err = stderr(&output);
-    assert!(
-        err.contains("wasock: error: cannot load component") && err.contains("garbage.wasm"),
-        "{err}"
-    );
-    let missing = dir.join("missing.wasm");
-    let output = Wasock::new(WASOCK, &missing).run(TIMEOUT);
-    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
-    assert!(
-        stderr(&output).contains("cannot read component"),
-        "{}",
-        output_text(&output)
-    );
-}
-
-#[test]
-fn help_lists_every_flag_with_examples() {
-    let output = std::process::Command::new(WASOCK)
-        .args(["run", "--help"])
-        .output()
-        .expect("wasock run --help");
-    assert!(output.status.success(), "{}", output_text(&output));
-    let help = stdout(&output);
-    for flag in [
-        "--allow-connect",
-        "--allow-bind",
-        "--allow-dns",
-        "--allow-unix",
-        "--allow-raw",
-        "--inherit-network",
-        "--max-sockets",
-        "--dir",
-        "--env",
-    ] {
-        assert!(
-            help.matches(flag).count() >= 2,
-            "{flag} lacks a line or an example:\n{help}"
-        );
-    }
-}
-
-// ---- the runner, in-process ---------------------------------------------------
-
-/// One `Runner` (one engine, one linker) runs many guests at once, each
-/// under its own policy: the allowed half reaches the listener, the denied
-/// half does not, and the component is compiled once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_runner_runs_many_guests_at_once_each_under_its_own_policy() {
-    use std::sync::Arc;
-    use wasock_host::policy::Policy;
-    use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
-
-    const GUESTS: usize = 16;
-    let runner = Runner::new(RunnerConfig {
-        cache: CacheSetting::Disabled,
-    })
-    .expect("runner");
-    let (listener, address) = listener();
-    let grant = address.to_string().parse().expect("grant");
-    let allowed = Arc::new(Policy::new().allow_connect(grant));
-    let denied = Arc::new(Policy::new());
-    let mut tasks = Vec::new();
-    for index in 0..GUESTS {
-        let policy = if index % 2 == 0 {
-            allowed.clone()
-        } else {
-            denied.clone()
-        };
-        let (config, stdout, stderr) = GuestConfig::new()
-            .arg(address.to_string())
-            .capture_output(1 << 16);
-        let runner = runner.clone();
-        tasks.push(tokio::spawn(async move {
-            let outcome = runner
-                .run(Path::new(guest("policy_connect")), config, policy)
-                .await;
-            (index, outcome, stdout, stderr)
-        }));
-    }
-    for task in tasks {
-        let (index, outcome, stdout, stderr) = task.await.expect("guest task");
-        let outcome = outcome.expect("the guest starts");
-        let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
-        let err = String::from_utf8_lossy(&stderr.contents()).into_owned();
-        assert_eq!(
-            outcome.exit_code(),
-            0,
-            "guest {index}: {outcome:?}\n{out}{err}"
-        );
-        if index % 2 == 0 {
-            assert_eq!(out.trim_end(), "connect ok", "guest {index}\n{err}");
-        } else {
-            assert!(
-                out.starts_with("connect error permission-denied"),
-                "guest {index}: {out}{err}"
-            );
-        }
-    }
-    listener.set_nonblocking(true).expect("nonblocking");
-    let mut accepted = 0;
-    for _ in 0..GUESTS * 2 {
-        match listener.accept() {
-            Ok(_) => accepted += 1,
-            Err(error) if error.kind() == ErrorKind::WouldBlock => break,
-            Err(error) => panic!("accept: {error}"),
-        }
-    }
-    assert_eq!(accepted, GUESTS / 2, "only the allowed guests connect");
-}
-
-/// A guest spinning in pure computation does not hold its thread: on a
-/// single-threaded runtime another guest runs to completion while the
-/// spinner is still spinning (epoch ticks make running guests yield).
-#[tokio::test(flavor = "current_thread")]
-async fn a_spinning_guest_does_not_starve_the_others() {
-    use std::sync::Arc;
-    use wasock_host::policy::Policy;
-    use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
-
-    let runner = Runner::new(RunnerConfig {
-        cache: CacheSetting::Disabled,
-    })
-    .expect("runner");
-    let policy = Arc::new(Policy::new());
-    // Compile both first, so the spinner is spinning while the other runs.
-    runner
-        .prepare(Path::new(guest("policy_spin")))
-        .await
-        .expect("spinner");
-    runner
-        .prepare(Path::new(guest("policy_exit")))
-        .await
-        .expect("policy_exit");
-    let (spin_config, _, _) = GuestConfig::new().arg("60").capture_output(1024);
-    let spinner = tokio::spawn({
-        let runner = runner.clone();
-        let policy = policy.clone();
-        async move {
-            runner
-                .run(Path::new(guest("policy_spin")), spin_config, policy)
-                .await
-        }
-    });
-    tokio::task::yield_now().await;
-    let (config, stdout, _) = GuestConfig::new().arg("0").capture_output(1024);
-    let other = tokio::time::timeout(
-        Duration::from_secs(50),
-        runner.run(Path::new(guest("policy_exit")), config, policy),
-    )
-    .await
-    .expect("the other guest was starved by the spinner")
-    .expect("the other guest starts");
-    assert_eq!(other.exit_code(), 0);
-    assert_eq!(
-        String::from_utf8_lossy(&stdout.contents()),
-        "exiting with 0\n"
-    );
-    assert!(
-        !spinner.is_finished(),
-        "the spinner should still be spinning"
-    );
-    spinner.abort();
-    assert!(spinner.await.expect_err("aborted").is_cancelled());
 }
