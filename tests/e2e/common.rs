@@ -9,7 +9,7 @@ use std::process::Output;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Wasock, guest, output_text, stdout};
+use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
 
@@ -88,6 +88,31 @@ pub fn line_starting(output: &Output, prefix: &str) -> String {
         .find(|line| line.starts_with(prefix))
         .map(str::to_owned)
         .unwrap_or_else(|| panic!("no line starting with {prefix:?}\n{}", output_text(output)))
+}
+
+/// Asserts that the policy refused a call and both sides said so: the
+/// guest ran to a clean exit and its line for the call (the first starting
+/// with the first word of `guest_says` and a space) starts with
+/// `guest_says` (`connect error permission-denied` from the SDK, `connect
+/// error PermissionDenied` from `std::net`, `raw: fatal/permission-denied`),
+/// and the host's stderr holds each of `host_says` (its `wasock: denied
+/// ...` line, or the part of it that matters).
+pub fn assert_denied(output: &Output, guest_says: &str, host_says: &[&str]) {
+    let call = guest_says.split(' ').next().unwrap_or_default();
+    let line = line_starting(output, &format!("{call} "));
+    assert!(
+        line.starts_with(guest_says),
+        "{line}\n{}",
+        output_text(output)
+    );
+    let stderr = stderr(output);
+    for said in host_says {
+        assert!(
+            stderr.contains(said),
+            "no {said:?} on stderr\n{}",
+            output_text(output)
+        );
+    }
 }
 
 // ---- Native listeners -------------------------------------------------------
