@@ -26,6 +26,16 @@ pub fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
     wasock_tests::run_guest(WASOCK, flags, name, args, TIMEOUT)
 }
 
+/// Guest `name` with a native peer at `peer`: a connect to it granted, its
+/// address the guest's first argument.
+pub fn connecting_to(name: &str, peer: impl std::fmt::Display) -> Wasock {
+    let peer = peer.to_string();
+    Wasock::new(WASOCK, guest(name))
+        .flag("--allow-connect")
+        .flag(&peer)
+        .arg(&peer)
+}
+
 /// Runs `command` for at most [`TIMEOUT`] and asserts it exited 0 and
 /// nothing panicked; returns its stdout and the whole output as text.
 pub fn run_ok(command: Wasock) -> (String, String) {
@@ -196,6 +206,22 @@ pub fn native_echo() -> SocketAddr {
         }
     });
     address
+}
+
+/// A native peer for one connection on a loopback port: a thread that
+/// accepts it, sets [`IO_TIMEOUT`] on its reads and hands it to `serve`.
+/// Returns the port's address and the thread, which yields what `serve`
+/// returned.
+pub fn one_peer<T: Send + 'static>(
+    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (SocketAddr, thread::JoinHandle<T>) {
+    let (listener, address) = listener();
+    let peer = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("the guest connects");
+        stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+        serve(stream)
+    });
+    (address, peer)
 }
 
 /// A native peer for `poll_set_semantics`: on each of `connections`

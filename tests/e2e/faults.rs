@@ -4,27 +4,19 @@
 //! Run: `cargo test -p wasock-host --test e2e faults::`
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::thread;
+use std::net::TcpStream;
 use std::time::Duration;
 
-use wasock_tests::{Wasock, guest, output_text};
+use wasock_tests::{Running, output_text};
 
-use crate::WASOCK;
-use crate::common::{after, run_ok};
+use crate::common::{after, connecting_to, listener, one_peer, run_ok};
 
 /// A peer that resets the connection mid-stream (SO_LINGER 0, then close)
 /// after reading the guest's line: the guest's receive fails with
 /// `connection-reset`, and a send after it fails too; the guest carries on.
 #[test]
 fn peer_reset_mid_stream_is_connection_reset() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
-    let address = listener.local_addr().expect("address");
-    let peer = thread::spawn(move || {
-        let (mut stream, _) = listener.accept().expect("the guest connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("timeout");
+    let (address, peer) = one_peer(|mut stream| {
         let mut line = [0u8; 9];
         stream.read_exact(&mut line).expect("the guest's line");
         assert_eq!(&line, b"reset me\n");
@@ -34,12 +26,7 @@ fn peer_reset_mid_stream_is_connection_reset() {
             .expect("SO_LINGER 0");
         drop(socket); // close(2) with linger 0: RST
     });
-    let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_peer_reset"))
-            .flag("--allow-connect")
-            .flag(address.to_string())
-            .arg(address.to_string()),
-    );
+    let (stdout, text) = run_ok(connecting_to("fault_peer_reset", address));
     peer.join().expect("the native peer");
     assert!(
         after(&stdout, "receive: ", &text).starts_with("fatal/connection-reset"),
@@ -53,21 +40,28 @@ fn peer_reset_mid_stream_is_connection_reset() {
     after(&stdout, "fault peer reset done", &text);
 }
 
+/// `fault_trap_while_sending ADDR ARGS` against a native peer that does
+/// not read yet, once the guest has filled the socket's buffers: the
+/// running guest and the peer's end of the connection.
+fn sending_until_the_buffers_are_full(args: &[&str]) -> (Running, TcpStream) {
+    let (listener, address) = listener();
+    let mut command = connecting_to("fault_trap_while_sending", address);
+    for arg in args {
+        command = command.arg(arg);
+    }
+    let mut running = command.spawn();
+    let (stream, _) = listener.accept().expect("the guest connects");
+    running.wait_for_line("buffers full", Duration::from_secs(30));
+    (running, stream)
+}
+
 /// A native peer that does not read yet, and a guest that fills the
 /// socket's buffers and traps with the data in flight: the host process
 /// exits (134) without hanging, and the peer then reads what was sent and
 /// end of file (or a reset).
 #[test]
 fn guest_trapping_with_data_in_flight_exits_and_peer_sees_the_end() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
-    let address = listener.local_addr().expect("address");
-    let mut running = Wasock::new(WASOCK, guest("fault_trap_while_sending"))
-        .flag("--allow-connect")
-        .flag(address.to_string())
-        .arg(address.to_string())
-        .spawn();
-    let (mut stream, _) = listener.accept().expect("the guest connects");
-    running.wait_for_line("buffers full", Duration::from_secs(30));
+    let (running, mut stream) = sending_until_the_buffers_are_full(&[]);
     let output = running.wait(Duration::from_secs(30));
     assert_eq!(output.status.code(), Some(134), "{}", output_text(&output));
     assert_peer_sees_the_end(&mut stream);
@@ -77,16 +71,7 @@ fn guest_trapping_with_data_in_flight_exits_and_peer_sees_the_end() {
 /// its data is in flight: the peer reads to end of file or a reset.
 #[test]
 fn guest_killed_with_data_in_flight_peer_sees_the_end() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
-    let address = listener.local_addr().expect("address");
-    let mut running = Wasock::new(WASOCK, guest("fault_trap_while_sending"))
-        .flag("--allow-connect")
-        .flag(address.to_string())
-        .arg(address.to_string())
-        .arg("hold")
-        .spawn();
-    let (mut stream, _) = listener.accept().expect("the guest connects");
-    running.wait_for_line("buffers full", Duration::from_secs(30));
+    let (running, mut stream) = sending_until_the_buffers_are_full(&["hold"]);
     let output = running.kill();
     assert!(!output.status.success(), "{}", output_text(&output));
     assert_peer_sees_the_end(&mut stream);

@@ -11,7 +11,7 @@ use std::thread;
 use wasock_tests::{Wasock, guest, output_text, skip};
 
 use crate::WASOCK;
-use crate::common::{TIMEOUT, after, assert_success, so_error_guest, succeeded};
+use crate::common::{TIMEOUT, after, assert_success, connecting_to, so_error_guest, succeeded};
 
 /// The typed options only tested at the host layer, through the WIT:
 /// `so-debug?` (a set gives ok or a typed error; get works), send and
@@ -23,11 +23,7 @@ fn typed_options_through_a_guest() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
     let address = listener.local_addr().expect("address");
     let acceptor = thread::spawn(move || listener.accept().map(|(stream, _)| stream));
-    let output = Wasock::new(WASOCK, guest("spec_options"))
-        .flag("--allow-connect")
-        .flag(address.to_string())
-        .arg(address.to_string())
-        .run(TIMEOUT);
+    let output = connecting_to("spec_options", address).run(TIMEOUT);
     let stdout = succeeded(&output, "spec_options: ok");
     let all = output_text(&output);
     let debug_set = after(&stdout, "so-debug set: ", &all);

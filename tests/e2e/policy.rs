@@ -48,6 +48,46 @@ fn accept_and_read(listener: &TcpListener, output: &Output) -> Vec<u8> {
     data
 }
 
+/// The guest's connect succeeded and what it sent (`hello`) reached
+/// `listener`.
+fn assert_connected(output: &Output, listener: &TcpListener) {
+    assert_eq!(
+        line_starting(output, "connect "),
+        "connect ok",
+        "{}",
+        output_text(output)
+    );
+    assert_eq!(accept_and_read(listener, output), b"hello");
+}
+
+/// The guest's send-to succeeded and its datagram (`ping`) reached
+/// `receiver` (within 10 s).
+fn assert_sent_ping(output: &Output, receiver: &UdpSocket) {
+    assert_eq!(
+        line_starting(output, "send-to "),
+        "send-to ok 4",
+        "{}",
+        output_text(output)
+    );
+    receiver.set_nonblocking(false).expect("blocking");
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    let mut buf = [0u8; 64];
+    let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
+    assert_eq!(&buf[..n], b"ping");
+}
+
+/// The guest has exited: nothing waits at `receiver`.
+fn assert_nothing_received(receiver: &UdpSocket, output: &Output) {
+    receiver.set_nonblocking(true).expect("nonblocking");
+    let mut buf = [0u8; 64];
+    match receiver.recv_from(&mut buf) {
+        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+        other => panic!("the receiver got {other:?}\n{}", output_text(output)),
+    }
+}
+
 fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
@@ -81,13 +121,7 @@ fn allowed_connect_reaches_the_listener() {
     let (listener, address) = listener();
     let grant = address.to_string();
     let output = run(&["--allow-connect", &grant], "policy_connect", &[&grant]);
-    assert_eq!(
-        line_starting(&output, "connect "),
-        "connect ok",
-        "{}",
-        output_text(&output)
-    );
-    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    assert_connected(&output, &listener);
     assert!(
         !stderr(&output).contains("denied"),
         "{}",
@@ -104,13 +138,7 @@ fn prefix_and_port_range_grants_allow_connect() {
         "policy_connect",
         &[&address.to_string()],
     );
-    assert_eq!(
-        line_starting(&output, "connect "),
-        "connect ok",
-        "{}",
-        output_text(&output)
-    );
-    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    assert_connected(&output, &listener);
 }
 
 #[test]
@@ -121,13 +149,7 @@ fn inherit_network_allows_connect() {
         "policy_connect",
         &[&address.to_string()],
     );
-    assert_eq!(
-        line_starting(&output, "connect "),
-        "connect ok",
-        "{}",
-        output_text(&output)
-    );
-    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    assert_connected(&output, &listener);
 }
 
 #[test]
@@ -154,13 +176,7 @@ fn ipv6_grant_allows_ipv6_connect() {
         "policy_connect",
         &[&address.to_string()],
     );
-    assert_eq!(
-        line_starting(&output, "connect "),
-        "connect ok",
-        "{}",
-        output_text(&output)
-    );
-    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    assert_connected(&output, &listener);
     // The IPv4 loopback grant does not cover it.
     let output = run(
         &["--allow-connect", "127.0.0.1:*"],
@@ -177,12 +193,7 @@ fn denied_send_to_sends_nothing() {
     let address = receiver.local_addr().expect("udp address");
     let output = run(&[], "policy_send_to", &[&address.to_string()]);
     assert_denied(&output, "send-to error permission-denied", &[]);
-    receiver.set_nonblocking(true).expect("nonblocking");
-    let mut buf = [0u8; 64];
-    match receiver.recv_from(&mut buf) {
-        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
-        other => panic!("the receiver got {other:?}\n{}", output_text(&output)),
-    }
+    assert_nothing_received(&receiver, &output);
 }
 
 #[test]
@@ -191,18 +202,7 @@ fn allowed_send_to_arrives() {
     let address = receiver.local_addr().expect("udp address");
     let grant = address.to_string();
     let output = run(&["--allow-connect", &grant], "policy_send_to", &[&grant]);
-    assert_eq!(
-        line_starting(&output, "send-to "),
-        "send-to ok 4",
-        "{}",
-        output_text(&output)
-    );
-    receiver
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("read timeout");
-    let mut buf = [0u8; 64];
-    let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
-    assert_eq!(&buf[..n], b"ping");
+    assert_sent_ping(&output, &receiver);
 }
 
 // ---- bind / listen ---------------------------------------------------------
@@ -564,13 +564,7 @@ fn std_net_connect_allowed_with_grant() {
         "policy_std_net",
         &["connect", &grant],
     );
-    assert_eq!(
-        line_starting(&output, "connect "),
-        "connect ok",
-        "{}",
-        output_text(&output)
-    );
-    assert_eq!(accept_and_read(&listener, &output), b"hello");
+    assert_connected(&output, &listener);
 }
 
 #[test]
@@ -615,31 +609,15 @@ fn std_net_bind_follows_allow_bind() {
 fn std_net_send_to_follows_allow_connect() {
     let receiver = UdpSocket::bind("127.0.0.1:0").expect("native udp socket");
     let address = receiver.local_addr().expect("udp address").to_string();
-    receiver.set_nonblocking(true).expect("nonblocking");
     let output = run(&[], "policy_std_net", &["send-to", &address]);
     assert_denied(&output, "send-to error PermissionDenied", &[]);
-    let mut buf = [0u8; 64];
-    match receiver.recv_from(&mut buf) {
-        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
-        other => panic!("the receiver got {other:?}\n{}", output_text(&output)),
-    }
+    assert_nothing_received(&receiver, &output);
     let output = run(
         &["--allow-connect", &address],
         "policy_std_net",
         &["send-to", &address],
     );
-    assert_eq!(
-        line_starting(&output, "send-to "),
-        "send-to ok 4",
-        "{}",
-        output_text(&output)
-    );
-    receiver.set_nonblocking(false).expect("blocking");
-    receiver
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("read timeout");
-    let (n, _) = receiver.recv_from(&mut buf).expect("the datagram");
-    assert_eq!(&buf[..n], b"ping");
+    assert_sent_ping(&output, &receiver);
 }
 
 #[test]

@@ -20,8 +20,9 @@ use wasock_tests::{Running, Wasock, guest, output_text};
 
 use crate::WASOCK;
 use crate::common::{
-    IO_TIMEOUT, TIMEOUT, accept_within, after, assert_all_ok, assert_success, connect, listener,
-    native_echo, one_never_reads_the_others_are_served, scripted_peer, so_error_guest, succeeded,
+    IO_TIMEOUT, TIMEOUT, accept_within, after, assert_all_ok, assert_success, connect,
+    connecting_to, listener, native_echo, one_never_reads_the_others_are_served, scripted_peer,
+    so_error_guest, succeeded,
 };
 
 /// Level and edge triggering, zero-timeout waits, the set's pollable with
@@ -71,11 +72,7 @@ fn refusals_max_events_fresh_hang_up_and_closed() {
 #[test]
 fn subscriptions_and_wait_any_are_level_triggered() {
     let peer = scripted_peer(2);
-    let output = Wasock::new(WASOCK, guest("poll_set_subscriptions"))
-        .flag("--allow-connect")
-        .flag(peer.to_string())
-        .arg(peer.to_string())
-        .run(TIMEOUT);
+    let output = connecting_to("poll_set_subscriptions", peer).run(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("ok subscriptions"),
@@ -282,11 +279,7 @@ fn async_sockets_timeouts_datagrams_and_tasks_under_block_on() {
 #[test]
 fn async_socket_runs_under_wstd_block_on() {
     let echo = native_echo();
-    let output = Wasock::new(WASOCK, guest("poll_set_wstd"))
-        .flag("--allow-connect")
-        .flag(echo.to_string())
-        .arg(echo.to_string())
-        .run(TIMEOUT);
+    let output = connecting_to("poll_set_wstd", echo).run(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("ok wstd"),
@@ -303,11 +296,7 @@ fn async_socket_runs_under_wstd_block_on() {
 #[test]
 fn ports_over_tcp_buffered_writer_and_reader_lines() {
     let (listener, address) = listener();
-    let guest = Wasock::new(WASOCK, guest("sdk_ports_tcp"))
-        .flag("--allow-connect")
-        .flag(address.to_string())
-        .arg(address.to_string())
-        .spawn();
+    let guest = connecting_to("sdk_ports_tcp", address).spawn();
     let Some(mut stream) = accept_within(&listener, TIMEOUT, IO_TIMEOUT) else {
         panic!("the guest never connected\n{}", output_text(&guest.kill()));
     };

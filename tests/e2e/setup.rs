@@ -12,15 +12,14 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::Output;
-use std::thread;
 use std::time::Duration;
 
 use wasock_tests::{Namespace, Wasock, guest, output_text, skip};
 
 use crate::WASOCK;
 use crate::common::{
-    TIMEOUT, accepted, after, assert_success, closed_port, listener, queued_connections, run_ok,
-    succeeded,
+    TIMEOUT, accepted, after, assert_success, closed_port, connecting_to, listener, one_peer,
+    queued_connections, run_ok, succeeded,
 };
 
 /// `socket-fileno` (distinct for live sockets, stable for one),
@@ -89,26 +88,38 @@ fn connect_any_moves_on_after_refused_and_stops_at_fatal() {
     );
 }
 
+/// Runs `fault_connect TARGET MILLIS` (one connect with that timeout) under
+/// a grant for `target` and asserts it ran to its end; returns what its
+/// connect gave (`ok` or `class/code ...`) and the whole output as text.
+fn fault_connect(target: &str, millis: &str) -> (String, String) {
+    let (stdout, text) = run_ok(connecting_to("fault_connect", target).arg(millis));
+    after(&stdout, "fault connect done", &text);
+    (after(&stdout, "connect: ", &text).to_owned(), text)
+}
+
+/// A network namespace of the test's own where 10.200.0.2 is routed to
+/// `lo` but is no local address: SYNs to it go nowhere (no forwarding),
+/// and nothing leaves the namespace. `None`, having said why, where the
+/// test cannot make namespaces (not root, no `ip`).
+fn namespace_dropping_syns(test: &str) -> Option<Namespace> {
+    let namespace = Namespace::create(test)?;
+    assert!(
+        namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]),
+        "route in {}",
+        namespace.name()
+    );
+    Some(namespace)
+}
+
 /// A closed port: refused, class transient.
 #[test]
 fn connect_to_a_closed_port_is_transient_refused() {
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
-        listener.local_addr().expect("address").port()
-    };
-    let target = format!("127.0.0.1:{port}");
-    let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_connect"))
-            .flag("--allow-connect")
-            .flag(&target)
-            .arg(&target)
-            .arg("5000"),
-    );
+    let target = format!("127.0.0.1:{}", closed_port());
+    let (connect, text) = fault_connect(&target, "5000");
     assert!(
-        after(&stdout, "connect: ", &text).starts_with("transient/connection-refused"),
+        connect.starts_with("transient/connection-refused"),
         "{text}"
     );
-    after(&stdout, "fault connect done", &text);
 }
 
 /// Loopback, no privileges: a native listener with backlog 0 whose queue
@@ -118,20 +129,8 @@ fn connect_to_a_closed_port_is_transient_refused() {
 fn connect_timeout_against_a_full_backlog() {
     let backlog =
         wasock_tests::full_backlog(0).expect("64 connections fitted in a backlog-0 queue");
-    let address = backlog.address;
-    let target = address.to_string();
-    let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_connect"))
-            .flag("--allow-connect")
-            .flag(&target)
-            .arg(&target)
-            .arg("500"),
-    );
-    assert!(
-        after(&stdout, "connect: ", &text).starts_with("timeout/timed-out"),
-        "{text}"
-    );
-    after(&stdout, "fault connect done", &text);
+    let (connect, text) = fault_connect(&backlog.address.to_string(), "500");
+    assert!(connect.starts_with("timeout/timed-out"), "{text}");
     drop(backlog);
 }
 
@@ -143,15 +142,10 @@ fn connect_timeout_against_a_full_backlog() {
 #[test]
 fn connect_timeout_in_a_namespace_where_syns_are_dropped() {
     let Some(namespace) =
-        Namespace::create("connect_timeout_in_a_namespace_where_syns_are_dropped")
+        namespace_dropping_syns("connect_timeout_in_a_namespace_where_syns_are_dropped")
     else {
         return;
     };
-    assert!(
-        namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]),
-        "route in {}",
-        namespace.name()
-    );
     let output = namespace.run(
         WASOCK,
         &["--allow-connect", "10.200.0.2:80"],
@@ -202,14 +196,9 @@ fn connect_timeout_as_socket_and_program_default_against_a_full_backlog() {
 #[test]
 fn connect_timeout_as_socket_and_program_default_in_a_namespace() {
     const TEST: &str = "connect_timeout_as_socket_and_program_default_in_a_namespace";
-    let Some(namespace) = Namespace::create(TEST) else {
+    let Some(namespace) = namespace_dropping_syns(TEST) else {
         return;
     };
-    assert!(
-        namespace.ip(&["route", "add", "10.200.0.2/32", "dev", "lo"]),
-        "route in {}",
-        namespace.name()
-    );
     let output = namespace.run(
         WASOCK,
         &["--allow-connect", "10.200.0.2:80"],
@@ -257,13 +246,7 @@ fn assert_connect_timeouts(test: &str, output: &Output, may_connect: bool) {
 /// receives that reply to the end.
 #[test]
 fn half_close_peer_reads_eof_and_still_sends() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
-    let address = listener.local_addr().expect("address");
-    let peer = thread::spawn(move || {
-        let (mut stream, _) = listener.accept().expect("the guest connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("timeout");
+    let (address, peer) = one_peer(|mut stream| {
         let mut request = Vec::new();
         stream
             .read_to_end(&mut request)
@@ -274,12 +257,7 @@ fn half_close_peer_reads_eof_and_still_sends() {
         stream.shutdown(Shutdown::Write).expect("peer shutdown");
         request
     });
-    let (stdout, text) = run_ok(
-        Wasock::new(WASOCK, guest("fault_half_close"))
-            .flag("--allow-connect")
-            .flag(address.to_string())
-            .arg(address.to_string()),
-    );
+    let (stdout, text) = run_ok(connecting_to("fault_half_close", address));
     let request = peer.join().expect("the native peer");
     assert_eq!(request, b"request", "the peer got the request, then EOF");
     assert!(after(&stdout, "send after shutdown: ", &text).starts_with("fatal/broken-pipe"));

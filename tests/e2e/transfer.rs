@@ -15,7 +15,9 @@ use std::time::Duration;
 use wasock_tests::{TempDir, Wasock, guest, output_text};
 
 use crate::WASOCK;
-use crate::common::{IO_TIMEOUT, TIMEOUT, after, assert_success, closed_port, listener, succeeded};
+use crate::common::{
+    IO_TIMEOUT, TIMEOUT, after, assert_success, closed_port, connecting_to, listener, succeeded,
+};
 
 /// A native echo server for one client, line by line; returns how many
 /// lines it echoed.
@@ -49,10 +51,7 @@ fn native_echo_server() -> (String, thread::JoinHandle<usize>) {
 #[test]
 fn echo_round_trips_with_a_native_peer() {
     let (address, server) = native_echo_server();
-    let output = Wasock::new(WASOCK, guest("host_echo_client"))
-        .flag("--allow-connect")
-        .flag(&address)
-        .arg(&address)
+    let output = connecting_to("host_echo_client", &address)
         .arg("50")
         .run(Duration::from_secs(120));
     assert!(output.status.success(), "{}", output_text(&output));
@@ -75,10 +74,7 @@ fn echo_over_ipv6() {
             .expect("read");
         stream.write_all(line.as_bytes()).expect("echo");
     });
-    let output = Wasock::new(WASOCK, guest("host_echo_client"))
-        .flag("--allow-connect")
-        .flag(&address)
-        .arg(&address)
+    let output = connecting_to("host_echo_client", &address)
         .arg("1")
         .run(Duration::from_secs(120));
     assert!(output.status.success(), "{}", output_text(&output));
@@ -95,11 +91,7 @@ fn send_all_chunks_a_connected_udp_socket_into_send_size_datagrams() {
     peer.set_read_timeout(Some(IO_TIMEOUT))
         .expect("read timeout");
     let address = peer.local_addr().expect("udp address");
-    let output = Wasock::new(WASOCK, guest("sdk_udp_send_all"))
-        .flag("--allow-connect")
-        .flag(address.to_string())
-        .arg(address.to_string())
-        .run(TIMEOUT);
+    let output = connecting_to("sdk_udp_send_all", address).run(TIMEOUT);
     assert_success(&output, "sdk_udp_send_all: ok");
 
     let expected: [(usize, u8); 11] = [
