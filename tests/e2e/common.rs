@@ -4,8 +4,9 @@
 //! the echo servers.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::Output;
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -134,9 +135,59 @@ pub fn listener() -> (TcpListener, SocketAddr) {
     (listener, address)
 }
 
-/// A loopback port nothing listens on (a probe listener's, closed again).
+/// A loopback address nothing listens on (a probe listener's, closed
+/// again).
+pub fn closed_address() -> SocketAddr {
+    listener().1
+}
+
+/// The port of a [`closed_address`].
 pub fn closed_port() -> u16 {
-    listener().1.port()
+    closed_address().port()
+}
+
+/// A native listener on an ephemeral loopback port with `backlog`, whose
+/// connections get a 4096-byte receive buffer (set before listening, so
+/// the accepted sockets inherit it): a sender to a peer that stops reading
+/// stalls soon.
+pub fn small_buffer_listener(backlog: i32) -> (TcpListener, SocketAddr) {
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    listener.bind(&loopback.into()).expect("bind");
+    listener.listen(backlog).expect("listen");
+    let listener: TcpListener = listener.into();
+    let address = listener.local_addr().expect("address");
+    (listener, address)
+}
+
+/// Accepts `listener`'s connections on a thread and holds them, never
+/// reading, until told to stop through the sender (or [`TIMEOUT`] has
+/// passed); the thread yields them, blocking again.
+pub fn hold_connections(
+    listener: TcpListener,
+) -> (mpsc::Sender<()>, thread::JoinHandle<Vec<TcpStream>>) {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let holder = thread::spawn(move || {
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let mut held = Vec::new();
+        let deadline = Instant::now() + TIMEOUT;
+        // Bounded: until told to stop, or the deadline.
+        while Instant::now() < deadline && stopped.try_recv().is_err() {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).expect("blocking stream");
+                    held.push(stream);
+                }
+                Err(_) => thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        held
+    });
+    (stop, holder)
 }
 
 /// Accepts one connection within `timeout` (the listener is made
@@ -189,8 +240,7 @@ pub fn queued_connections(listener: &TcpListener) -> usize {
 
 /// A native TCP echo peer (a thread per connection).
 pub fn native_echo() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let address = listener.local_addr().expect("address");
+    let (listener, address) = listener();
     thread::spawn(move || {
         for stream in listener.incoming().take(16) {
             let Ok(mut stream) = stream else { continue };
@@ -228,8 +278,7 @@ pub fn one_peer<T: Send + 'static>(
 /// connections writes `abcd`, then obeys one-byte commands (`m`: write
 /// `more`, `b`: write `x`, `c`: close).
 pub fn scripted_peer(connections: usize) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let address = listener.local_addr().expect("listener address");
+    let (listener, address) = listener();
     thread::spawn(move || {
         for _ in 0..connections {
             let Ok((mut stream, _)) = listener.accept() else {
@@ -261,14 +310,44 @@ pub fn scripted_peer(connections: usize) -> SocketAddr {
     address
 }
 
+/// The native peers of `poll_set_async`, named by [`AsyncPeers::args`] in
+/// the order the guest takes them: an echo peer, a port nothing listens
+/// on, a listener that never accepts (silent while this lives) and a UDP
+/// socket that sends one datagram back.
+pub struct AsyncPeers {
+    /// The guest's arguments.
+    pub args: Vec<String>,
+    _silent: TcpListener,
+}
+
+/// Starts the [`AsyncPeers`].
+pub fn async_peers() -> AsyncPeers {
+    let echo = native_echo();
+    let refused = closed_address();
+    let (silent_listener, silent) = listener();
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let udp_address = udp.local_addr().expect("address");
+    udp.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    thread::spawn(move || {
+        let mut buffer = [0u8; 1500];
+        if let Ok((n, from)) = udp.recv_from(&mut buffer) {
+            let _ = udp.send_to(&buffer[..n], from);
+        }
+    });
+    AsyncPeers {
+        args: [echo, refused, silent, udp_address]
+            .iter()
+            .map(SocketAddr::to_string)
+            .collect(),
+        _silent: silent_listener,
+    }
+}
+
 /// Runs `spec_so_error` against a closed loopback port (UDP) and a native
 /// peer that resets the guest's TCP connection as soon as it is made.
 pub fn so_error_guest() -> Output {
-    let closed = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let resetting = listener.local_addr().expect("address");
+    let closed = closed_address();
+    let (listener, resetting) = listener();
     let resetter = thread::spawn(move || {
         let stream = accepted(&listener);
         let socket = socket2::Socket::from(stream);
@@ -293,10 +372,59 @@ pub fn so_error_guest() -> Output {
 
 /// A TCP client of `address` with [`IO_TIMEOUT`] on its reads and writes.
 pub fn connect(address: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
-    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
-    stream.set_write_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    connect_within(address, IO_TIMEOUT)
+}
+
+/// A TCP client of `address`, `timeout` bounding the connect and each read
+/// and write.
+pub fn connect_within(address: SocketAddr, timeout: Duration) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&address, timeout)
+        .unwrap_or_else(|error| panic!("connecting to {address}: {error}"));
     stream
+        .set_read_timeout(Some(timeout))
+        .expect("read timeout");
+    stream
+        .set_write_timeout(Some(timeout))
+        .expect("write timeout");
+    stream
+}
+
+/// Each of three `clients` of an echo server, the last first, sends a line
+/// and reads it back; the first echo that does not come, as text.
+pub fn hello_in_turn(clients: &mut [TcpStream]) -> Result<(), String> {
+    for i in [2, 0, 1] {
+        let message = format!("hello from client {i}\n");
+        clients[i].write_all(message.as_bytes()).expect("send");
+        let mut echo = vec![0u8; message.len()];
+        if let Err(e) = clients[i].read_exact(&mut echo) {
+            return Err(format!("echo to client {i}: {e}"));
+        }
+        assert_eq!(echo, message.as_bytes());
+    }
+    Ok(())
+}
+
+/// Twenty rounds over three `clients` of an echo server: in each, every
+/// client in turn, the last first, sends 1000 bytes (its own for each
+/// round) and reads them back while the others wait, connected. A failed
+/// read panics with `context()` (what the server printed so far, say).
+pub fn echo_in_rounds(clients: &mut [TcpStream], context: impl Fn() -> String) {
+    for round in 0..20u32 {
+        for index in [2usize, 0, 1] {
+            let message: Vec<u8> = (0..1000u32)
+                .map(|i| (i * 7 + round + index as u32) as u8)
+                .collect();
+            clients[index].write_all(&message).expect("send");
+            let mut echo = vec![0u8; message.len()];
+            if let Err(e) = clients[index].read_exact(&mut echo) {
+                panic!(
+                    "echo to client {index} in round {round}: {e}\n{}",
+                    context()
+                );
+            }
+            assert_eq!(echo, message, "client {index} round {round}");
+        }
+    }
 }
 
 /// The clients of an echo server `name` at `address` of which one never
@@ -372,15 +500,27 @@ pub fn one_never_reads_the_others_are_served(name: &str, address: SocketAddr) {
     drop(hog);
 }
 
-// ---- The poll set's refusals ---------------------------------------------------
+// ---- Guests that check things themselves -----------------------------------------
 
-/// The `ok` lines `poll_set_errors` prints, each checked.
+/// The checks `poll_set_semantics` makes, but for its `bounds` (which
+/// depend on the host's socket limit).
+pub const SEMANTICS_CHECKS: &[&str] = &[
+    "level",
+    "edge",
+    "zero-timeout",
+    "timer",
+    "hang-up",
+    "removal",
+];
+
+/// The checks `poll_set_errors` makes.
 pub const ERRORS_CHECKS: &[&str] = &["add-twice", "not-in-set", "max-events", "hang-up", "closed"];
 
-/// Every check of `poll_set_errors` passed.
-pub fn assert_all_ok(output: &Output) {
+/// The guest printed a line `ok CHECK` for each of `checks` (it prints one
+/// for each check that passed).
+pub fn assert_ok_lines(output: &Output, checks: &[&str]) {
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for check in ERRORS_CHECKS {
+    for check in checks {
         assert!(
             stdout.lines().any(|line| line == format!("ok {check}")),
             "no `ok {check}`\n{}",

@@ -45,11 +45,9 @@ fn peer_reset_mid_stream_is_connection_reset() {
 /// running guest and the peer's end of the connection.
 fn sending_until_the_buffers_are_full(args: &[&str]) -> (Running, TcpStream) {
     let (listener, address) = listener();
-    let mut command = connecting_to("fault_trap_while_sending", address);
-    for arg in args {
-        command = command.arg(arg);
-    }
-    let mut running = command.spawn();
+    let mut running = connecting_to("fault_trap_while_sending", address)
+        .args(args)
+        .spawn();
     let (stream, _) = listener.accept().expect("the guest connects");
     running.wait_for_line("buffers full", Duration::from_secs(30));
     (running, stream)

@@ -5,13 +5,14 @@
 //!
 //! Run: `cargo test -p wasock-host --test e2e options::`
 
-use std::net::TcpListener;
 use std::thread;
 
 use wasock_tests::{Wasock, guest, output_text, skip};
 
 use crate::WASOCK;
-use crate::common::{TIMEOUT, after, assert_success, connecting_to, so_error_guest, succeeded};
+use crate::common::{
+    TIMEOUT, after, assert_success, connecting_to, listener, so_error_guest, succeeded,
+};
 
 /// The typed options only tested at the host layer, through the WIT:
 /// `so-debug?` (a set gives ok or a typed error; get works), send and
@@ -20,8 +21,7 @@ use crate::common::{TIMEOUT, after, assert_success, connecting_to, so_error_gues
 /// setting 1200, before and after connecting).
 #[test]
 fn typed_options_through_a_guest() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let address = listener.local_addr().expect("address");
+    let (listener, address) = listener();
     let acceptor = thread::spawn(move || listener.accept().map(|(stream, _)| stream));
     let output = connecting_to("spec_options", address).run(TIMEOUT);
     let stdout = succeeded(&output, "spec_options: ok");

@@ -11,17 +11,17 @@
 //! Run: `cargo test -p wasock-host --test e2e poll_and_ports::`
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::Output;
-use std::thread;
 use std::time::Duration;
 
 use wasock_tests::{Running, Wasock, guest, output_text};
 
 use crate::WASOCK;
 use crate::common::{
-    IO_TIMEOUT, TIMEOUT, accept_within, after, assert_all_ok, assert_success, connect,
-    connecting_to, listener, native_echo, one_never_reads_the_others_are_served, scripted_peer,
+    ERRORS_CHECKS, IO_TIMEOUT, SEMANTICS_CHECKS, TIMEOUT, accept_within, after, assert_ok_lines,
+    assert_success, async_peers, connect, connecting_to, echo_in_rounds, hello_in_turn, listener,
+    native_echo, one_never_reads_the_others_are_served, scripted_peer, small_buffer_listener,
     so_error_guest, succeeded,
 };
 
@@ -38,23 +38,9 @@ fn level_edge_zero_timeout_timer_hang_up_removal_and_bounds() {
         .flag("4")
         .arg(peer.to_string())
         .run(TIMEOUT);
-    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", output_text(&output));
-    for check in [
-        "level",
-        "edge",
-        "zero-timeout",
-        "timer",
-        "hang-up",
-        "removal",
-        "bounds",
-    ] {
-        assert!(
-            stdout.lines().any(|line| line == format!("ok {check}")),
-            "no `ok {check}`\n{}",
-            output_text(&output)
-        );
-    }
+    assert_ok_lines(&output, SEMANTICS_CHECKS);
+    assert_ok_lines(&output, &["bounds"]);
 }
 
 /// The refusals and bounds that need no peer: add twice, reregister and
@@ -64,7 +50,7 @@ fn level_edge_zero_timeout_timer_hang_up_removal_and_bounds() {
 fn refusals_max_events_fresh_hang_up_and_closed() {
     let output = Wasock::new(WASOCK, guest("poll_set_errors")).run(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
-    assert_all_ok(&output);
+    assert_ok_lines(&output, ERRORS_CHECKS);
 }
 
 /// `Subscription` / `wait_any` over a thread's edge-triggered set keep
@@ -141,25 +127,8 @@ fn poller_serves_several_connections_without_threads() {
         .arg("3")
         .spawn();
     let address = server.wait_for_listening(TIMEOUT);
-    let mut clients: Vec<TcpStream> = (0..3)
-        .map(|_| {
-            let stream =
-                TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect to the guest");
-            stream
-                .set_read_timeout(Some(IO_TIMEOUT))
-                .expect("read timeout");
-            stream
-        })
-        .collect();
-    for i in [2, 0, 1] {
-        let message = format!("hello from client {i}\n");
-        clients[i].write_all(message.as_bytes()).expect("send");
-        let mut echo = vec![0u8; message.len()];
-        clients[i]
-            .read_exact(&mut echo)
-            .unwrap_or_else(|e| panic!("echo to client {i}: {e}"));
-        assert_eq!(echo, message.as_bytes());
-    }
+    let mut clients: Vec<TcpStream> = (0..3).map(|_| connect(address)).collect();
+    hello_in_turn(&mut clients).unwrap_or_else(|failed| panic!("{failed}"));
     drop(clients);
     let output = server.wait(TIMEOUT);
     assert_success(&output, "sdk_poll: ok, served 3 clients");
@@ -214,17 +183,7 @@ fn async_echo_server_serves_several_clients_and_ends_after_the_last() {
         .spawn();
     let address = server.wait_for_listening(TIMEOUT);
     let mut clients: Vec<TcpStream> = (0..3).map(|_| connect(address)).collect();
-    for round in 0..20u32 {
-        for index in [2usize, 0, 1] {
-            let message: Vec<u8> = (0..1000u32)
-                .map(|i| (i * 7 + round + index as u32) as u8)
-                .collect();
-            clients[index].write_all(&message).expect("write");
-            let mut echo = vec![0u8; message.len()];
-            clients[index].read_exact(&mut echo).expect("echo");
-            assert_eq!(echo, message, "client {index} round {round}");
-        }
-    }
+    echo_in_rounds(&mut clients, String::new);
     drop(clients);
     let output = server.wait(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
@@ -236,42 +195,17 @@ fn async_echo_server_serves_several_clients_and_ends_after_the_last() {
 /// spawned tasks sleeping side by side.
 #[test]
 fn async_sockets_timeouts_datagrams_and_tasks_under_block_on() {
-    let echo = native_echo();
-    let refused = {
-        let probe = TcpListener::bind("127.0.0.1:0").expect("probe");
-        probe.local_addr().expect("address")
-    };
-    let silent_listener = TcpListener::bind("127.0.0.1:0").expect("silent listener");
-    let silent = silent_listener.local_addr().expect("address");
-    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-    let udp_address = udp.local_addr().expect("address");
-    udp.set_read_timeout(Some(TIMEOUT)).expect("timeout");
-    thread::spawn(move || {
-        let mut buffer = [0u8; 1500];
-        if let Ok((n, from)) = udp.recv_from(&mut buffer) {
-            let _ = udp.send_to(&buffer[..n], from);
-        }
-    });
+    let peers = async_peers();
     let output = Wasock::new(WASOCK, guest("poll_set_async"))
         .flag("--allow-connect")
         .flag("127.0.0.1:*")
         .flag("--allow-bind")
         .flag("127.0.0.1:0")
-        .arg(echo.to_string())
-        .arg(refused.to_string())
-        .arg(silent.to_string())
-        .arg(udp_address.to_string())
+        .args(&peers.args)
         .run(TIMEOUT);
-    drop(silent_listener);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    drop(peers);
     assert!(output.status.success(), "{}", output_text(&output));
-    for check in ["connect-any", "timeout", "datagram", "tasks"] {
-        assert!(
-            stdout.lines().any(|line| line == format!("ok {check}")),
-            "no `ok {check}`\n{}",
-            output_text(&output)
-        );
-    }
+    assert_ok_lines(&output, &["connect-any", "timeout", "datagram", "tasks"]);
 }
 
 /// A wasock async socket awaited inside `wstd::runtime::block_on`, beside
@@ -342,15 +276,7 @@ fn stream_byte(i: usize) -> u8 {
 /// (a failed send used to leave bytes that had gone out in the buffer, for
 /// the close to send again), nothing lost. Returns the guest's output.
 fn writer_against_a_stalled_peer(mode: &str, stalled: &str) -> Output {
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    listener
-        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
-        .expect("bind");
-    listener.listen(1).expect("listen");
-    let listener: TcpListener = listener.into();
-    let address = listener.local_addr().expect("address");
+    let (listener, address) = small_buffer_listener(1);
     let mut guest = Wasock::new(WASOCK, guest("ports_stalled_peer"))
         .flag("--allow-connect")
         .flag(address.to_string())

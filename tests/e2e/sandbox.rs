@@ -23,6 +23,7 @@ use wasock_tests::{
 };
 
 use crate::WASOCK;
+use crate::common::{hold_connections, small_buffer_listener};
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -78,10 +79,9 @@ fn hex(bytes: &[u8]) -> String {
 /// output.
 fn inbound(flags: &[&str], mode: &str, granted: &UdpSocket) -> Output {
     let granted_address = granted.local_addr().expect("granted address").to_string();
-    let mut command = Wasock::new(WASOCK, guest("sandbox_udp_inbound")).arg(mode);
-    for flag in flags {
-        command = command.flag(flag);
-    }
+    let mut command = Wasock::new(WASOCK, guest("sandbox_udp_inbound"))
+        .flags(flags)
+        .arg(mode);
     if mode == "sdk" {
         command = command.arg(&granted_address);
     }
@@ -500,37 +500,8 @@ fn threads_of(pid: u32) -> usize {
 #[test]
 fn lingering_closes_hold_their_slots_without_threads() {
     const COUNT: usize = 40;
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener
-        .set_recv_buffer_size(4096)
-        .expect("small receive buffer");
-    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
-    listener.bind(&loopback.into()).expect("bind");
-    listener.listen(128).expect("listen");
-    let address = listener
-        .local_addr()
-        .ok()
-        .and_then(|a| a.as_socket())
-        .expect("an inet address");
-    let stop = Arc::new(AtomicBool::new(false));
-    let accepted = {
-        let stop = Arc::clone(&stop);
-        let listener: TcpListener = listener.into();
-        listener.set_nonblocking(true).expect("nonblocking");
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stop.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => held.push(stream),
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
-            // Dropped with data unread: the guest's lingering sockets get a
-            // reset and their closes finish.
-            drop(held);
-        })
-    };
+    let (listener, address) = small_buffer_listener(128);
+    let (stop, holder) = hold_connections(listener);
     let grant = address.to_string();
     let mut running = Wasock::new(WASOCK, guest("sandbox_linger"))
         .flag("--allow-connect")
@@ -551,8 +522,10 @@ fn lingering_closes_hold_their_slots_without_threads() {
         threads < 24,
         "{threads} host threads while {COUNT} closes linger (a blocking thread each?)"
     );
-    stop.store(true, Ordering::SeqCst);
-    accepted.join().expect("the peer thread");
+    let _ = stop.send(());
+    // Dropped with data unread: the guest's lingering sockets get a reset
+    // and their closes finish.
+    drop(holder.join().expect("the peer thread"));
     let back = running.wait_for_line("slot back after", TIMEOUT);
     let output = running.wait(TIMEOUT);
     assert!(output.status.success(), "{back}\n{}", output_text(&output));
@@ -757,11 +730,10 @@ fn capabilities_no_grant_needs_are_dropped() {
     const NET_ADMIN: u64 = 1 << 12;
     const NET_RAW: u64 = 1 << 13;
     for (flags, raw_kept) in [(&[][..], false), (&["--allow-raw"][..], true)] {
-        let mut command = Wasock::new(WASOCK, guest("sandbox_idle")).arg("2000");
-        for flag in flags {
-            command = command.flag(flag);
-        }
-        let mut running = command.spawn();
+        let mut running = Wasock::new(WASOCK, guest("sandbox_idle"))
+            .flags(flags)
+            .arg("2000")
+            .spawn();
         running.wait_for_line("idle", TIMEOUT);
         let pid = running.id();
         let tasks: Vec<PathBuf> = std::fs::read_dir(format!("/proc/{pid}/task"))

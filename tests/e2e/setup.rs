@@ -10,7 +10,7 @@
 //! Run: `cargo test -p wasock-host --test e2e setup::`
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::process::Output;
 use std::time::Duration;
 
@@ -272,8 +272,7 @@ fn half_close_peer_reads_eof_and_still_sends() {
 /// `spec_teardown MODE`: the accepted stream (reads and writes time out
 /// after 10 s) and the running guest.
 fn teardown(mode: &str) -> (TcpStream, wasock_tests::Running) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let address = listener.local_addr().expect("address");
+    let (listener, address) = listener();
     let running = Wasock::new(WASOCK, guest("spec_teardown"))
         .flag("--allow-connect")
         .flag(address.to_string())
@@ -353,8 +352,7 @@ fn shutdown_write_ends_sending_and_keeps_receiving() {
 /// socket.
 #[test]
 fn an_abandoned_writer_leaves_the_connection_open_until_the_reader_closes() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
-    let address = listener.local_addr().expect("address");
+    let (listener, address) = listener();
     let running = Wasock::new(WASOCK, guest("spec_teardown"))
         .flag("--allow-connect")
         .flag(address.to_string())

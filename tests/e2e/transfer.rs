@@ -8,7 +8,7 @@
 //! Run: `cargo test -p wasock-host --test e2e transfer::`
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::thread;
 use std::time::Duration;
 
@@ -16,7 +16,8 @@ use wasock_tests::{TempDir, Wasock, guest, output_text};
 
 use crate::WASOCK;
 use crate::common::{
-    IO_TIMEOUT, TIMEOUT, after, assert_success, closed_port, connecting_to, listener, succeeded,
+    IO_TIMEOUT, TIMEOUT, after, assert_success, closed_port, connecting_to, hold_connections,
+    listener, small_buffer_listener, succeeded,
 };
 
 /// A native echo server for one client, line by line; returns how many
@@ -167,8 +168,7 @@ fn datagram_truncation_is_reported_by_the_sdk() {
 /// comes back whole or cut with `truncated`.
 #[test]
 fn wait_all_timeout_connected_datagrams_and_long_unix_datagrams() {
-    let dribbler = TcpListener::bind("127.0.0.1:0").expect("listener");
-    let address = dribbler.local_addr().expect("address");
+    let (dribbler, address) = listener();
     let peer = thread::spawn(move || {
         let (mut stream, _) = dribbler.accept().expect("accept");
         for _ in 0..50 {
@@ -229,39 +229,9 @@ fn timeouts_fire_with_class_timeout() {
 /// fails with class timeout, each time.
 #[test]
 fn send_timeout_fires_against_a_peer_that_never_reads() {
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    listener
-        .bind(&"127.0.0.1:0".parse::<SocketAddr>().expect("address").into())
-        .expect("bind");
-    listener.listen(4).expect("listen");
-    let address = listener
-        .local_addr()
-        .expect("address")
-        .as_socket()
-        .expect("inet");
-    let listener: TcpListener = listener.into();
+    let (listener, address) = small_buffer_listener(4);
     // Accepts and holds both connections, never reading, until told to stop.
-    let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    let holder = thread::spawn(move || {
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let mut held = Vec::new();
-        let deadline = std::time::Instant::now() + TIMEOUT;
-        // Bounded: until told to stop, or the deadline.
-        while std::time::Instant::now() < deadline && stopped.try_recv().is_err() {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    stream.set_nonblocking(false).expect("blocking stream");
-                    held.push(stream);
-                }
-                Err(_) => thread::sleep(Duration::from_millis(10)),
-            }
-        }
-        held
-    });
+    let (stop, holder) = hold_connections(listener);
     let output = Wasock::new(WASOCK, guest("spec_timeouts"))
         .flag("--allow-connect")
         .flag(address.to_string())
@@ -297,13 +267,9 @@ fn send_timeout_fires_against_a_peer_that_never_reads() {
 
 #[test]
 fn error_classes_reach_the_guest() {
-    let closed_port = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
-        listener.local_addr().expect("address").port()
-    };
     let output = Wasock::new(WASOCK, guest("host_errors"))
         .flag("--inherit-network")
-        .arg(closed_port.to_string())
+        .arg(closed_port().to_string())
         .run(Duration::from_secs(120));
     assert!(output.status.success(), "{}", output_text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "errors ok\n");
