@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -32,9 +32,11 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 use wasock_tests::{Wasock, guest, output_text, stdout};
 
 use crate::WASOCK;
-
-const TIMEOUT: Duration = Duration::from_secs(60);
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::common::{
+    ERRORS_CHECKS, IO_TIMEOUT, SEMANTICS_CHECKS, TIMEOUT, assert_ok_lines, async_peers,
+    closed_address, connect, echo_in_rounds, hello_in_turn, hold_connections, listener,
+    native_echo, one_never_reads_the_others_are_served, scripted_peer, small_buffer_listener,
+};
 
 /// `wasock adapt GUEST -o OUT` with the real binary; panics unless it
 /// succeeds. The output goes to this test target's scratch directory.
@@ -309,17 +311,10 @@ fn assert_succeeded(output: &Output, what: &str) {
 
 // Native peers.
 
-/// A loopback address nothing listens on (a probe listener's, closed again).
-fn closed_port_address() -> SocketAddr {
-    let probe = TcpListener::bind("127.0.0.1:0").expect("a probe listener");
-    probe.local_addr().expect("its address")
-}
-
 /// A native TCP echo server for `connections` clients, one after another:
 /// echoes until the client's end of stream, then closes.
 fn native_echo_server(connections: usize) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a native listener");
-    let address = listener.local_addr().expect("its address");
+    let (listener, address) = listener();
     thread::spawn(move || {
         for _ in 0..connections {
             let Ok((mut stream, _)) = listener.accept() else {
@@ -337,8 +332,7 @@ fn native_echo_server(connections: usize) -> SocketAddr {
 
 /// A native HTTP/1.1 server answering `connections` GETs with `body`.
 fn native_http_server(connections: usize, body: Arc<Vec<u8>>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a native listener");
-    let address = listener.local_addr().expect("its address");
+    let (listener, address) = listener();
     thread::spawn(move || {
         for _ in 0..connections {
             let Ok((stream, _)) = listener.accept() else {
@@ -370,10 +364,7 @@ fn native_http_server(connections: usize, body: Arc<Vec<u8>>) -> SocketAddr {
 /// A native client of a TCP echo server: sends `message`, half-closes,
 /// reads the echo to its end.
 fn echo_through(address: SocketAddr, message: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
-    stream
-        .set_read_timeout(Some(IO_TIMEOUT))
-        .expect("read timeout");
+    let mut stream = connect(address);
     stream.write_all(message).expect("send");
     stream.shutdown(Shutdown::Write).expect("half-close");
     let mut echo = Vec::new();
@@ -389,6 +380,32 @@ fn without_addresses(text: &str, addresses: &[SocketAddr]) -> String {
         text = text.replace(&address.to_string(), "ADDR");
     }
     text
+}
+
+/// The server example `name` with `ADDR 3` (port 0 on 127.0.0.1, three
+/// clients), under `wasock run` with host `flags` and adapted under the
+/// plain host, each served by `serve` at the address it listens on: both
+/// exit 0 and print the same but for that address.
+fn serves_as_under_wasock(name: &str, flags: &[&str], serve: impl Fn(SocketAddr)) {
+    let args = ["127.0.0.1:0".to_owned(), "3".to_owned()];
+    let mut server = Wasock::new(WASOCK, guest(name))
+        .flags(flags)
+        .args(&args)
+        .spawn();
+    let wasock_address = server.wait_for_listening(TIMEOUT);
+    serve(wasock_address);
+    let under_wasock = server.wait(TIMEOUT);
+    assert_succeeded(&under_wasock, &format!("{name} under wasock run"));
+
+    let mut adapted = PlainHost::spawn(&adapt(name), &args);
+    let adapted_address = adapted.wait_for_listening(TIMEOUT);
+    serve(adapted_address);
+    let adapted = adapted.wait(TIMEOUT);
+    assert_succeeded(&adapted, &format!("{name} adapted"));
+    assert_eq!(
+        without_addresses(&stdout(&adapted), &[adapted_address]),
+        without_addresses(&stdout(&under_wasock), &[wasock_address]),
+    );
 }
 
 // `wasock adapt` itself.
@@ -498,9 +515,7 @@ fn echo_server_adapted_serves_native_clients() {
     let serve = |address: SocketAddr| {
         // Two connections open at once: the idle one must not hold up the
         // other.
-        let mut idle = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
-        idle.set_read_timeout(Some(IO_TIMEOUT))
-            .expect("read timeout");
+        let mut idle = connect(address);
         let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         assert_eq!(echo_through(address, &big), big, "the big echo");
         idle.write_all(b"late").expect("send");
@@ -510,30 +525,7 @@ fn echo_server_adapted_serves_native_clients() {
         assert_eq!(echo, b"late");
         assert_eq!(echo_through(address, b"third"), b"third");
     };
-
-    let mut server = Wasock::new(WASOCK, guest("echo-server"))
-        .flag("--allow-bind")
-        .flag("127.0.0.1:0")
-        .arg("127.0.0.1:0")
-        .arg("3")
-        .spawn();
-    let wasock_address = server.wait_for_listening(TIMEOUT);
-    serve(wasock_address);
-    let under_wasock = server.wait(TIMEOUT);
-    assert_succeeded(&under_wasock, "echo-server under wasock run");
-
-    let mut adapted = PlainHost::spawn(
-        &adapt("echo-server"),
-        &["127.0.0.1:0".to_owned(), "3".to_owned()],
-    );
-    let adapted_address = adapted.wait_for_listening(TIMEOUT);
-    serve(adapted_address);
-    let adapted = adapted.wait(TIMEOUT);
-    assert_succeeded(&adapted, "echo-server adapted");
-    assert_eq!(
-        without_addresses(&stdout(&adapted), &[adapted_address]),
-        without_addresses(&stdout(&under_wasock), &[wasock_address]),
-    );
+    serves_as_under_wasock("echo-server", &["--allow-bind", "127.0.0.1:0"], serve);
 }
 
 /// `udp-echo` adapted: binds port 0 and sends each datagram back to its
@@ -553,31 +545,15 @@ fn udp_echo_adapted_echoes_native_datagrams() {
             assert_eq!(from, address);
         }
     };
-
-    let mut server = Wasock::new(WASOCK, guest("udp-echo"))
-        .flag("--allow-bind")
-        .flag("127.0.0.1:0")
-        .flag("--allow-connect")
-        .flag("127.0.0.1:*")
-        .arg("127.0.0.1:0")
-        .arg("3")
-        .spawn();
-    let wasock_address = server.wait_for_listening(TIMEOUT);
-    serve(wasock_address);
-    let under_wasock = server.wait(TIMEOUT);
-    assert_succeeded(&under_wasock, "udp-echo under wasock run");
-
-    let mut adapted = PlainHost::spawn(
-        &adapt("udp-echo"),
-        &["127.0.0.1:0".to_owned(), "3".to_owned()],
-    );
-    let adapted_address = adapted.wait_for_listening(TIMEOUT);
-    serve(adapted_address);
-    let adapted = adapted.wait(TIMEOUT);
-    assert_succeeded(&adapted, "udp-echo adapted");
-    assert_eq!(
-        without_addresses(&stdout(&adapted), &[adapted_address]),
-        without_addresses(&stdout(&under_wasock), &[wasock_address]),
+    serves_as_under_wasock(
+        "udp-echo",
+        &[
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ],
+        serve,
     );
 }
 
@@ -612,11 +588,10 @@ fn http_get_adapted_fetches_the_body() {
 /// that says what (never a trap), beside what it can do.
 #[test]
 fn what_wasi_sockets_lacks_is_unsupported() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a native listener");
-    let address = listener.local_addr().expect("its address");
+    let (_listener, address) = listener();
     let output = run_plain(
         "adapter_unsupported",
-        &[address.to_string(), closed_port_address().to_string()],
+        &[address.to_string(), closed_address().to_string()],
     );
     assert_succeeded(&output, "adapter_unsupported adapted");
     let expected = "\
@@ -681,8 +656,7 @@ done
 /// `wasi:io/poll`), as on the host (the SDK's own timeout guest).
 #[test]
 fn timeouts_fire_with_class_timeout_through_the_adapter() {
-    let silent = TcpListener::bind("127.0.0.1:0").expect("a native listener");
-    let address = silent.local_addr().expect("its address");
+    let (_silent, address) = listener();
     let output = run_plain("sdk_timeouts", &[address.to_string()]);
     assert_succeeded(&output, "sdk_timeouts adapted");
     assert!(
@@ -699,36 +673,10 @@ fn timeouts_fire_with_class_timeout_through_the_adapter() {
 /// whose peer never reads does not wait for it (as `close(2)` does not).
 #[test]
 fn send_timeout_fires_through_the_adapter() {
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    listener
-        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .expect("bind");
-    listener.listen(4).expect("listen");
-    let address = listener
-        .local_addr()
-        .ok()
-        .and_then(|address| address.as_socket())
-        .expect("an inet address");
-    let listener: TcpListener = listener.into();
+    let (listener, address) = small_buffer_listener(4);
     // Accepts and holds the connections, never reading, until told to stop
     // (bounded by the deadline).
-    let (stop, stopped) = mpsc::channel::<()>();
-    let holder = thread::spawn(move || {
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let mut held = Vec::new();
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline && stopped.try_recv().is_err() {
-            match listener.accept() {
-                Ok((stream, _)) => held.push(stream),
-                Err(_) => thread::sleep(Duration::from_millis(10)),
-            }
-        }
-        held
-    });
+    let (stop, holder) = hold_connections(listener);
     let output = run_plain("spec_timeouts", &["send".to_owned(), address.to_string()]);
     let _ = stop.send(());
     let held = holder.join().expect("the holder");
@@ -796,31 +744,8 @@ fn async_echo_server_adapted_serves_native_clients() {
         &["127.0.0.1:0".to_owned(), "4".to_owned()],
     );
     let address = server.wait_for_listening(TIMEOUT);
-    let mut clients: Vec<TcpStream> = (0..3)
-        .map(|_| {
-            let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
-            stream
-                .set_read_timeout(Some(IO_TIMEOUT))
-                .expect("read timeout");
-            stream
-        })
-        .collect();
-    for round in 0..20u32 {
-        for index in [2usize, 0, 1] {
-            let message: Vec<u8> = (0..1000u32)
-                .map(|i| (i * 7 + round + index as u32) as u8)
-                .collect();
-            clients[index].write_all(&message).expect("send");
-            let mut echo = vec![0u8; message.len()];
-            if let Err(e) = clients[index].read_exact(&mut echo) {
-                panic!(
-                    "echo to client {index} in round {round}: {e}\n{}",
-                    output_text(&server.output_so_far(None))
-                );
-            }
-            assert_eq!(echo, message, "client {index} round {round}");
-        }
-    }
+    let mut clients: Vec<TcpStream> = (0..3).map(|_| connect(address)).collect();
+    echo_in_rounds(&mut clients, || output_text(&server.output_so_far(None)));
     let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     assert_eq!(echo_through(address, &big), big, "the big echo");
     drop(clients);
@@ -840,17 +765,17 @@ fn async_echo_server_adapted_serves_others_while_one_client_never_reads() {
         &["127.0.0.1:0".to_owned(), "3".to_owned()],
     );
     let address = server.wait_for_listening(TIMEOUT);
-    crate::poll_set::one_never_reads_the_others_are_served("async-echo-server adapted", address);
+    one_never_reads_the_others_are_served("async-echo-server adapted", address);
     let output = server.wait(TIMEOUT);
     assert_succeeded(&output, "async-echo-server adapted");
 }
 
 /// A wasock async socket awaited inside `wstd::runtime::block_on`, adapted:
 /// the SDK's reactor is driven from wstd's through the poll set's
-/// `subscribe` pollable (as `poll_set::async_socket_runs_under_wstd_block_on`).
+/// `subscribe` pollable (as `poll_and_ports::async_socket_runs_under_wstd_block_on`).
 #[test]
 fn async_socket_adapted_runs_under_wstd_block_on() {
-    let echo = crate::poll_set::native_echo();
+    let echo = native_echo();
     let output = run_plain("poll_set_wstd", &[echo.to_string()]);
     assert_succeeded(&output, "poll_set_wstd adapted");
     assert!(
@@ -862,10 +787,10 @@ fn async_socket_adapted_runs_under_wstd_block_on() {
 
 /// `Subscription` / `wait_any` over the thread's edge-triggered set keep
 /// `poll(2)`'s level-triggered contract through the adapter too (as
-/// `poll_set::subscriptions_and_wait_any_are_level_triggered`).
+/// `poll_and_ports::subscriptions_and_wait_any_are_level_triggered`).
 #[test]
 fn subscriptions_and_wait_any_adapted_are_level_triggered() {
-    let peer = crate::poll_set::scripted_peer(2);
+    let peer = scripted_peer(2);
     let output = run_plain("poll_set_subscriptions", &[peer.to_string()]);
     assert_succeeded(&output, "poll_set_subscriptions adapted");
     assert!(
@@ -879,56 +804,29 @@ fn subscriptions_and_wait_any_adapted_are_level_triggered() {
 /// refused address, `futures-io` writes and `read_line`, a per-call
 /// `timeout` against a silent peer, UDP `send_to` / `receive_from`, and
 /// spawned tasks sleeping side by side (as
-/// `poll_set::async_sockets_timeouts_datagrams_and_tasks_under_block_on`).
+/// `poll_and_ports::async_sockets_timeouts_datagrams_and_tasks_under_block_on`).
 #[test]
 fn async_sockets_timeouts_datagrams_and_tasks_through_the_adapter() {
-    let echo = crate::poll_set::native_echo();
-    let refused = closed_port_address();
-    let silent_listener = TcpListener::bind("127.0.0.1:0").expect("silent listener");
-    let silent = silent_listener.local_addr().expect("address");
-    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
-    let udp_address = udp.local_addr().expect("address");
-    udp.set_read_timeout(Some(TIMEOUT)).expect("timeout");
-    thread::spawn(move || {
-        let mut buffer = [0u8; 1500];
-        if let Ok((n, from)) = udp.recv_from(&mut buffer) {
-            let _ = udp.send_to(&buffer[..n], from);
-        }
-    });
-    let output = run_plain(
-        "poll_set_async",
-        &[
-            echo.to_string(),
-            refused.to_string(),
-            silent.to_string(),
-            udp_address.to_string(),
-        ],
-    );
-    drop(silent_listener);
+    let peers = async_peers();
+    let output = run_plain("poll_set_async", &peers.args);
+    drop(peers);
     assert_succeeded(&output, "poll_set_async adapted");
-    let text = stdout(&output);
-    for check in ["connect-any", "timeout", "datagram", "tasks"] {
-        assert!(
-            text.lines().any(|line| line == format!("ok {check}")),
-            "no `ok {check}`\n{}",
-            output_text(&output)
-        );
-    }
+    assert_ok_lines(&output, &["connect-any", "timeout", "datagram", "tasks"]);
 }
 
 /// The poll set's refusals and bounds through the adapter, as under
-/// `wasock run` (`poll_set::refusals_max_events_fresh_hang_up_and_closed`):
+/// `wasock run` (`poll_and_ports::refusals_max_events_fresh_hang_up_and_closed`):
 /// add twice, a socket not in the set, `max-events` 1 (the rest in turn),
 /// a fresh stream socket hung up, a closed socket.
 #[test]
 fn poll_set_refusals_through_the_adapter() {
     let output = run_plain("poll_set_errors", &[]);
     assert_succeeded(&output, "poll_set_errors adapted");
-    crate::poll_set::assert_all_ok(&output);
+    assert_ok_lines(&output, ERRORS_CHECKS);
 }
 
 /// The `poll-set` semantics guest adapted, against the scripted native
-/// peer of `poll_set::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
+/// peer of `poll_and_ports::level_edge_zero_timeout_timer_hang_up_removal_and_bounds`:
 /// level, edge (new data is a new edge, reported once), zero timeout,
 /// the set's pollable with a timer, hang-up and removal behave as on the
 /// host, and so does the limit of 64 sets; the limit of registrations
@@ -936,7 +834,7 @@ fn poll_set_refusals_through_the_adapter() {
 /// socket limit, so the guest's `bounds` check stops there.
 #[test]
 fn poll_set_semantics_through_the_adapter() {
-    let peer = crate::poll_set::scripted_peer(2);
+    let peer = scripted_peer(2);
     // The guest checks `receive-ready` in a loop without waiting in the
     // host (its `zero-timeout` check), which only a runtime whose reactor
     // runs meanwhile can answer.
@@ -946,21 +844,7 @@ fn poll_set_semantics_through_the_adapter() {
         Runtime::MultiThread,
     )
     .wait(TIMEOUT);
-    let text = stdout(&output);
-    for check in [
-        "level",
-        "edge",
-        "zero-timeout",
-        "timer",
-        "hang-up",
-        "removal",
-    ] {
-        assert!(
-            text.lines().any(|line| line == format!("ok {check}")),
-            "no `ok {check}`\n{}",
-            output_text(&output)
-        );
-    }
+    assert_ok_lines(&output, SEMANTICS_CHECKS);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("bounds: a ninth registration gave Ok(())"),
@@ -976,25 +860,11 @@ fn poll_set_semantics_through_the_adapter() {
 fn poller_mixes_adapted_sockets_and_timers() {
     let mut server = PlainHost::spawn(&adapt("sdk_poll"), &["3".to_owned()]);
     let address = server.wait_for_listening(TIMEOUT);
-    let mut clients: Vec<TcpStream> = (0..3)
-        .map(|_| {
-            let stream = TcpStream::connect_timeout(&address, IO_TIMEOUT).expect("connect");
-            stream
-                .set_read_timeout(Some(IO_TIMEOUT))
-                .expect("read timeout");
-            stream
-        })
-        .collect();
-    for i in [2, 0, 1] {
-        let message = format!("hello from client {i}\n");
-        clients[i].write_all(message.as_bytes()).expect("send");
-        let mut echo = vec![0u8; message.len()];
-        if let Err(e) = clients[i].read_exact(&mut echo) {
-            drop(clients);
-            let output = server.wait(TIMEOUT);
-            panic!("echo to client {i}: {e}\n{}", output_text(&output));
-        }
-        assert_eq!(echo, message.as_bytes());
+    let mut clients: Vec<TcpStream> = (0..3).map(|_| connect(address)).collect();
+    if let Err(failed) = hello_in_turn(&mut clients) {
+        drop(clients);
+        let output = server.wait(TIMEOUT);
+        panic!("{failed}\n{}", output_text(&output));
     }
     drop(clients);
     let output = server.wait(TIMEOUT);
@@ -1059,7 +929,7 @@ fn constants_are_the_hosts() {
 /// contract's classes).
 #[test]
 fn a_refused_connect_is_transient_through_the_adapter() {
-    let refused = closed_port_address();
+    let refused = closed_address();
     let output = run_plain("echo-client", &[refused.to_string(), "x".to_owned()]);
     assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);

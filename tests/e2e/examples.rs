@@ -12,11 +12,12 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::net::UnixStream;
 use std::process::Output;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wasock_tests::{Running, TempDir, Wasock, guest, output_text};
 
-use super::WASOCK;
+use crate::WASOCK;
+use crate::common::{self, accept_within, closed_port, connect_within, listener};
 
 /// How long a guest may take to start (compile and instantiate) and print
 /// its first line.
@@ -98,19 +99,6 @@ fn is_permission_denied(line: &str) -> bool {
     line.to_lowercase()
         .replace('-', " ")
         .contains("permission denied")
-}
-
-/// A TCP client with bounded reads and writes.
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)
-        .unwrap_or_else(|error| panic!("connecting to {addr}: {error}"));
-    stream
-        .set_read_timeout(Some(IO_TIMEOUT))
-        .expect("read timeout");
-    stream
-        .set_write_timeout(Some(IO_TIMEOUT))
-        .expect("write timeout");
-    stream
 }
 
 /// Reads until end of stream, failing past `limit` bytes.
@@ -199,12 +187,6 @@ fn round_trip(stream: &mut (impl Read + Write), message: &[u8], what: &str) {
     assert_eq!(echo, message, "{what}: wrong echo");
 }
 
-/// A port on 127.0.0.1 where nothing listens (bound, then released).
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a probe listener");
-    listener.local_addr().expect("probe address").port()
-}
-
 // ---------------------------------------------------------------------------
 // echo-server
 // ---------------------------------------------------------------------------
@@ -233,7 +215,7 @@ fn echo_server_serves_many_clients_at_once_while_one_idles() {
     const SIZE: usize = 2 * 1024 * 1024;
     let (server, addr) = start_echo_server(BUSY + 1);
 
-    let mut idle = connect(addr);
+    let mut idle = connect_within(addr, IO_TIMEOUT);
     round_trip(&mut idle, b"hello, I will wait", "idle client");
 
     let busy: Vec<_> = (0..BUSY)
@@ -241,7 +223,7 @@ fn echo_server_serves_many_clients_at_once_while_one_idles() {
             thread::spawn(move || {
                 let data = pattern(SIZE, index as u8);
                 let what = format!("busy client {index}");
-                let echo = echo_through(connect(addr), data.clone(), &what);
+                let echo = echo_through(connect_within(addr, IO_TIMEOUT), data.clone(), &what);
                 assert_same_bytes(&what, &data, &echo);
             })
         })
@@ -275,7 +257,7 @@ fn echo_server_serves_many_clients_at_once_while_one_idles() {
 fn echo_server_echoes_every_byte_value() {
     let (server, addr) = start_echo_server(3);
     for round in 0..3u8 {
-        let mut client = connect(addr);
+        let mut client = connect_within(addr, IO_TIMEOUT);
         let message: Vec<u8> = (0..=255u8).map(|b| b.wrapping_add(round)).collect();
         round_trip(&mut client, &message, "client");
     }
@@ -289,7 +271,9 @@ fn echo_server_echoes_every_byte_value() {
 fn echo_server_holds_many_connections_at_once() {
     const CLIENTS: usize = 40;
     let (server, addr) = start_echo_server(CLIENTS);
-    let mut clients: Vec<TcpStream> = (0..CLIENTS).map(|_| connect(addr)).collect();
+    let mut clients: Vec<TcpStream> = (0..CLIENTS)
+        .map(|_| connect_within(addr, IO_TIMEOUT))
+        .collect();
     for (index, client) in clients.iter_mut().enumerate() {
         round_trip(
             client,
@@ -329,7 +313,7 @@ fn echo_server_listens_on_ipv6_loopback() {
         addr.is_ipv6() && addr.ip().is_loopback() && addr.port() != 0,
         "echo-server reported {addr}"
     );
-    let mut client = connect(addr);
+    let mut client = connect_within(addr, IO_TIMEOUT);
     round_trip(&mut client, b"over IPv6", "IPv6 client");
     drop(client);
     let output = server.wait(FINISH);
@@ -353,30 +337,10 @@ fn echo_server_without_a_grant_fails_cleanly() {
 /// A native echo server for one connection; returns its address and a
 /// handle that yields what it received.
 fn native_echo_server() -> (SocketAddr, thread::JoinHandle<Vec<u8>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binding the native echo server");
-    let addr = listener.local_addr().expect("native echo server address");
+    let (listener, addr) = listener();
     let handle = thread::spawn(move || {
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let deadline = Instant::now() + FINISH;
-        let mut stream = loop {
-            match listener.accept() {
-                Ok((stream, _)) => break stream,
-                Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                    assert!(
-                        Instant::now() < deadline,
-                        "native echo server: nobody connected"
-                    );
-                    thread::sleep(Duration::from_millis(10));
-                }
-                Err(error) => panic!("native echo server: accept: {error}"),
-            }
-        };
-        stream.set_nonblocking(false).expect("blocking stream");
-        stream
-            .set_read_timeout(Some(IO_TIMEOUT))
-            .expect("read timeout");
+        let mut stream = accept_within(&listener, FINISH, IO_TIMEOUT)
+            .expect("native echo server: nobody connected");
         let mut received = Vec::new();
         let mut chunk = [0u8; 4096];
         loop {
@@ -530,33 +494,10 @@ fn native_http_server(
     body: Vec<u8>,
     framing: Framing,
 ) -> (SocketAddr, thread::JoinHandle<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binding the native HTTP server");
-    let addr = listener.local_addr().expect("native HTTP server address");
+    let (listener, addr) = listener();
     let handle = thread::spawn(move || {
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let deadline = Instant::now() + FINISH;
-        let stream = loop {
-            match listener.accept() {
-                Ok((stream, _)) => break stream,
-                Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                    assert!(
-                        Instant::now() < deadline,
-                        "native HTTP server: nobody connected"
-                    );
-                    thread::sleep(Duration::from_millis(10));
-                }
-                Err(error) => panic!("native HTTP server: accept: {error}"),
-            }
-        };
-        stream.set_nonblocking(false).expect("blocking stream");
-        stream
-            .set_read_timeout(Some(IO_TIMEOUT))
-            .expect("read timeout");
-        stream
-            .set_write_timeout(Some(IO_TIMEOUT))
-            .expect("write timeout");
+        let stream = accept_within(&listener, FINISH, IO_TIMEOUT)
+            .expect("native HTTP server: nobody connected");
 
         let mut reader = BufReader::new(stream.try_clone().expect("cloning the HTTP stream"));
         let mut head = String::new();
@@ -728,6 +669,77 @@ fn http_get_rejects_a_non_http_url() {
         .arg("https://127.0.0.1/")
         .run(FINISH);
     assert_clean_failure("http-get", &output);
+}
+
+// ---------------------------------------------------------------------------
+// async-http-get
+// ---------------------------------------------------------------------------
+
+/// A native HTTP/1.1 server answering one request with `response`, as it
+/// is.
+fn one_response_server(response: Vec<u8>) -> SocketAddr {
+    let (listener, address) = listener();
+    thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(common::IO_TIMEOUT));
+        let mut request = Vec::new();
+        let mut byte = [0u8; 1];
+        while !request.ends_with(b"\r\n\r\n") && request.len() < 64 * 1024 {
+            if stream.read_exact(&mut byte).is_err() {
+                return;
+            }
+            request.push(byte[0]);
+        }
+        let _ = stream.write_all(&response);
+    });
+    address
+}
+
+fn async_http_get(address: SocketAddr) -> std::process::Output {
+    Wasock::new(WASOCK, guest("async-http-get"))
+        .flag("--allow-connect")
+        .flag(address.to_string())
+        .arg(format!("http://{address}/file"))
+        .run(common::TIMEOUT)
+}
+
+/// `async-http-get` prints a `Content-Length` body and a chunked one
+/// byte for byte, and fails on a 404 with the status line.
+#[test]
+fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    let output = async_http_get(one_response_server(response));
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(output.stdout == body, "the Content-Length body differs");
+
+    let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for chunk in body.chunks(70_000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        chunked.extend_from_slice(chunk);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let output = async_http_get(one_response_server(chunked));
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(output.stdout == body, "the chunked body differs");
+
+    let output = async_http_get(one_response_server(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    ));
+    assert!(!output.status.success(), "{}", output_text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("404 Not Found"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -1,36 +1,16 @@
-//! Hostile guests (issue 8): bad input on every WIT function. Each
+//! Hostile guests: bad input on every WIT function. Each
 //! `hostile_*` guest makes one class of bad call after another and prints
 //! the error class and code it got (`case: class/code (message)`); each
 //! test here checks them against the contract, that the guest kept running
 //! to its end (exit 0, its `done` line), and that the host did not panic.
 
-use std::time::Duration;
-
-use wasock_tests::{Wasock, guest, output_text};
-
-use crate::WASOCK;
+use crate::common::{run, succeeded};
 
 /// Runs `guest_name` with host `flags` and returns its stdout, after
 /// checking that it ran to `done_line`, exited 0 and the host did not
 /// panic.
 fn run_hostile(guest_name: &str, flags: &[&str], done_line: &str) -> String {
-    let mut command = Wasock::new(WASOCK, guest(guest_name));
-    for flag in flags {
-        command = command.flag(flag);
-    }
-    let output = command.run(Duration::from_secs(60));
-    let text = output_text(&output);
-    assert!(
-        output.status.success(),
-        "{guest_name} did not exit 0: {text}"
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        stdout.lines().any(|l| l == done_line),
-        "{guest_name} did not run to its end: {text}"
-    );
-    assert!(!text.contains("panicked"), "the host panicked: {text}");
-    stdout
+    succeeded(&run(flags, guest_name, &[]), done_line)
 }
 
 /// Asserts that each `(case, expected)` has a line `case: expected...`.

@@ -72,6 +72,24 @@ impl Wasock {
         self
     }
 
+    /// Adds host flags (or their values), in order.
+    pub fn flags<I>(self, flags: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OsStr>,
+    {
+        flags.into_iter().fold(self, Self::flag)
+    }
+
+    /// Adds arguments for the guest, in order.
+    pub fn args<I>(self, args: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<OsStr>,
+    {
+        args.into_iter().fold(self, Self::arg)
+    }
+
     /// Sets an environment variable of the host process.
     pub fn host_env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env
@@ -281,14 +299,10 @@ pub fn run_guest(
     args: &[&str],
     timeout: Duration,
 ) -> Output {
-    let mut command = Wasock::new(wasock, guest(name));
-    for flag in flags {
-        command = command.flag(flag);
-    }
-    for arg in args {
-        command = command.arg(arg);
-    }
-    command.run(timeout)
+    Wasock::new(wasock, guest(name))
+        .flags(flags)
+        .args(args)
+        .run(timeout)
 }
 
 /// What a run printed on stdout, as text.

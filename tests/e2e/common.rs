@@ -1,0 +1,530 @@
+//! What several of the end-to-end modules share: running a guest under the
+//! binary and reading what it printed, the assertions on that (a clean run,
+//! a denial), native listeners and peers on loopback, and the clients of
+//! the echo servers.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::Output;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
+
+use crate::WASOCK;
+
+/// How long a guest may run, or a native peer wait for it.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one native read or write may take.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---- Running guests and reading their output ---------------------------------
+
+/// Runs guest `name` with host `flags` before it and `args` after it, for
+/// at most [`TIMEOUT`].
+pub fn run(flags: &[&str], name: &str, args: &[&str]) -> Output {
+    wasock_tests::run_guest(WASOCK, flags, name, args, TIMEOUT)
+}
+
+/// Guest `name` with a native peer at `peer`: a connect to it granted, its
+/// address the guest's first argument.
+pub fn connecting_to(name: &str, peer: impl std::fmt::Display) -> Wasock {
+    let peer = peer.to_string();
+    Wasock::new(WASOCK, guest(name))
+        .flag("--allow-connect")
+        .flag(&peer)
+        .arg(&peer)
+}
+
+/// Runs `command` for at most [`TIMEOUT`] and asserts it exited 0 and
+/// nothing panicked; returns its stdout and the whole output as text.
+pub fn run_ok(command: Wasock) -> (String, String) {
+    let output = command.run(TIMEOUT);
+    let text = output_text(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(!text.contains("panicked"), "the host panicked: {text}");
+    (String::from_utf8_lossy(&output.stdout).into_owned(), text)
+}
+
+/// The output's text, after asserting the guest succeeded, printed its
+/// final `ok_line`, and the host did not panic.
+pub fn succeeded(output: &Output, ok_line: &str) -> String {
+    let text = output_text(output);
+    assert!(output.status.success(), "guest failed\n{text}");
+    assert!(!text.contains("panicked"), "a panic\n{text}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        stdout.lines().any(|l| l == ok_line),
+        "no {ok_line:?} line\n{text}"
+    );
+    stdout
+}
+
+/// Asserts the guest exited 0 and printed `last_line` (somewhere in its
+/// stdout).
+pub fn assert_success(output: &Output, last_line: &str) {
+    assert!(
+        output.status.success(),
+        "guest failed\n{}",
+        output_text(output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(last_line),
+        "no {last_line:?} in the output\n{}",
+        output_text(output)
+    );
+}
+
+/// The text after `prefix` on the first stdout line starting with it, or a
+/// panic showing the whole output.
+pub fn after<'a>(stdout: &'a str, prefix: &str, all: &str) -> &'a str {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?}\n{all}"))
+}
+
+/// Asserts the guest ran to a clean exit and printed a line starting with
+/// `prefix`; returns that line.
+pub fn line_starting(output: &Output, prefix: &str) -> String {
+    assert!(
+        output.status.success(),
+        "guest failed\n{}",
+        output_text(output)
+    );
+    stdout(output)
+        .lines()
+        .find(|line| line.starts_with(prefix))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?}\n{}", output_text(output)))
+}
+
+/// Asserts that the policy refused a call and both sides said so: the
+/// guest ran to a clean exit and its line for the call (the first starting
+/// with the first word of `guest_says` and a space) starts with
+/// `guest_says` (`connect error permission-denied` from the SDK, `connect
+/// error PermissionDenied` from `std::net`, `raw: fatal/permission-denied`),
+/// and the host's stderr holds each of `host_says` (its `wasock: denied
+/// ...` line, or the part of it that matters).
+pub fn assert_denied(output: &Output, guest_says: &str, host_says: &[&str]) {
+    let call = guest_says.split(' ').next().unwrap_or_default();
+    let line = line_starting(output, &format!("{call} "));
+    assert!(
+        line.starts_with(guest_says),
+        "{line}\n{}",
+        output_text(output)
+    );
+    let stderr = stderr(output);
+    for said in host_says {
+        assert!(
+            stderr.contains(said),
+            "no {said:?} on stderr\n{}",
+            output_text(output)
+        );
+    }
+}
+
+// ---- Native listeners -------------------------------------------------------
+
+/// A native listener on an ephemeral loopback port.
+pub fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("native listener");
+    let address = listener.local_addr().expect("listener address");
+    (listener, address)
+}
+
+/// A loopback address nothing listens on (a probe listener's, closed
+/// again).
+pub fn closed_address() -> SocketAddr {
+    listener().1
+}
+
+/// The port of a [`closed_address`].
+pub fn closed_port() -> u16 {
+    closed_address().port()
+}
+
+/// A native listener on an ephemeral loopback port with `backlog`, whose
+/// connections get a 4096-byte receive buffer (set before listening, so
+/// the accepted sockets inherit it): a sender to a peer that stops reading
+/// stalls soon.
+pub fn small_buffer_listener(backlog: i32) -> (TcpListener, SocketAddr) {
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    listener.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    listener.bind(&loopback.into()).expect("bind");
+    listener.listen(backlog).expect("listen");
+    let listener: TcpListener = listener.into();
+    let address = listener.local_addr().expect("address");
+    (listener, address)
+}
+
+/// Accepts `listener`'s connections on a thread and holds them, never
+/// reading, until told to stop through the sender (or [`TIMEOUT`] has
+/// passed); the thread yields them, blocking again.
+pub fn hold_connections(
+    listener: TcpListener,
+) -> (mpsc::Sender<()>, thread::JoinHandle<Vec<TcpStream>>) {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let holder = thread::spawn(move || {
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let mut held = Vec::new();
+        let deadline = Instant::now() + TIMEOUT;
+        // Bounded: until told to stop, or the deadline.
+        while Instant::now() < deadline && stopped.try_recv().is_err() {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).expect("blocking stream");
+                    held.push(stream);
+                }
+                Err(_) => thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        held
+    });
+    (stop, holder)
+}
+
+/// Accepts one connection within `timeout` (the listener is made
+/// non-blocking so a guest that never connects fails the test, not hangs
+/// it), blocking again, with `io_timeout` on its reads and writes.
+pub fn accept_within(
+    listener: &TcpListener,
+    timeout: Duration,
+    io_timeout: Duration,
+) -> Option<TcpStream> {
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking stream");
+                stream
+                    .set_read_timeout(Some(io_timeout))
+                    .expect("read timeout");
+                stream
+                    .set_write_timeout(Some(io_timeout))
+                    .expect("write timeout");
+                return Some(stream);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    None
+}
+
+/// The next connection of `listener`, within [`TIMEOUT`], with 10 s i/o
+/// timeouts.
+pub fn accepted(listener: &TcpListener) -> TcpStream {
+    accept_within(listener, TIMEOUT, Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("the guest did not connect within {TIMEOUT:?}"))
+}
+
+/// How many connections wait in `listener`'s queue now.
+pub fn queued_connections(listener: &TcpListener) -> usize {
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
+    (0..100).take_while(|_| listener.accept().is_ok()).count()
+}
+
+// ---- Native peers -------------------------------------------------------------
+
+/// A native TCP echo peer (a thread per connection).
+pub fn native_echo() -> SocketAddr {
+    let (listener, address) = listener();
+    thread::spawn(move || {
+        for stream in listener.incoming().take(16) {
+            let Ok(mut stream) = stream else { continue };
+            thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(TIMEOUT));
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 || stream.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
+
+/// A native peer for one connection on a loopback port: a thread that
+/// accepts it, sets [`IO_TIMEOUT`] on its reads and hands it to `serve`.
+/// Returns the port's address and the thread, which yields what `serve`
+/// returned.
+pub fn one_peer<T: Send + 'static>(
+    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (SocketAddr, thread::JoinHandle<T>) {
+    let (listener, address) = listener();
+    let peer = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("the guest connects");
+        stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+        serve(stream)
+    });
+    (address, peer)
+}
+
+/// A native peer for `poll_set_semantics`: on each of `connections`
+/// connections writes `abcd`, then obeys one-byte commands (`m`: write
+/// `more`, `b`: write `x`, `c`: close).
+pub fn scripted_peer(connections: usize) -> SocketAddr {
+    let (listener, address) = listener();
+    thread::spawn(move || {
+        for _ in 0..connections {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(TIMEOUT));
+                if stream.write_all(b"abcd").is_err() {
+                    return;
+                }
+                let mut command = [0u8; 1];
+                // Bounded by the commands the guest sends (a few hundred).
+                for _ in 0..10_000 {
+                    if stream.read_exact(&mut command).is_err() {
+                        return;
+                    }
+                    let reply: &[u8] = match &command {
+                        b"m" => b"more",
+                        b"b" => b"x",
+                        _ => return,
+                    };
+                    if stream.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
+
+/// The native peers of `poll_set_async`, named by [`AsyncPeers::args`] in
+/// the order the guest takes them: an echo peer, a port nothing listens
+/// on, a listener that never accepts (silent while this lives) and a UDP
+/// socket that sends one datagram back.
+pub struct AsyncPeers {
+    /// The guest's arguments.
+    pub args: Vec<String>,
+    _silent: TcpListener,
+}
+
+/// Starts the [`AsyncPeers`].
+pub fn async_peers() -> AsyncPeers {
+    let echo = native_echo();
+    let refused = closed_address();
+    let (silent_listener, silent) = listener();
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let udp_address = udp.local_addr().expect("address");
+    udp.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    thread::spawn(move || {
+        let mut buffer = [0u8; 1500];
+        if let Ok((n, from)) = udp.recv_from(&mut buffer) {
+            let _ = udp.send_to(&buffer[..n], from);
+        }
+    });
+    AsyncPeers {
+        args: [echo, refused, silent, udp_address]
+            .iter()
+            .map(SocketAddr::to_string)
+            .collect(),
+        _silent: silent_listener,
+    }
+}
+
+/// Runs `spec_so_error` against a closed loopback port (UDP) and a native
+/// peer that resets the guest's TCP connection as soon as it is made.
+pub fn so_error_guest() -> Output {
+    let closed = closed_address();
+    let (listener, resetting) = listener();
+    let resetter = thread::spawn(move || {
+        let stream = accepted(&listener);
+        let socket = socket2::Socket::from(stream);
+        socket
+            .set_linger(Some(Duration::ZERO))
+            .expect("SO_LINGER 0");
+        drop(socket); // close(2) with linger 0: RST
+    });
+    let output = Wasock::new(WASOCK, guest("spec_so_error"))
+        .flag("--allow-connect")
+        .flag(closed.to_string())
+        .flag("--allow-connect")
+        .flag(resetting.to_string())
+        .arg(closed.to_string())
+        .arg(resetting.to_string())
+        .run(TIMEOUT);
+    resetter.join().expect("the resetting peer");
+    output
+}
+
+// ---- Clients of the echo servers ------------------------------------------------
+
+/// A TCP client of `address` with [`IO_TIMEOUT`] on its reads and writes.
+pub fn connect(address: SocketAddr) -> TcpStream {
+    connect_within(address, IO_TIMEOUT)
+}
+
+/// A TCP client of `address`, `timeout` bounding the connect and each read
+/// and write.
+pub fn connect_within(address: SocketAddr, timeout: Duration) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&address, timeout)
+        .unwrap_or_else(|error| panic!("connecting to {address}: {error}"));
+    stream
+        .set_read_timeout(Some(timeout))
+        .expect("read timeout");
+    stream
+        .set_write_timeout(Some(timeout))
+        .expect("write timeout");
+    stream
+}
+
+/// Each of three `clients` of an echo server, the last first, sends a line
+/// and reads it back; the first echo that does not come, as text.
+pub fn hello_in_turn(clients: &mut [TcpStream]) -> Result<(), String> {
+    for i in [2, 0, 1] {
+        let message = format!("hello from client {i}\n");
+        clients[i].write_all(message.as_bytes()).expect("send");
+        let mut echo = vec![0u8; message.len()];
+        if let Err(e) = clients[i].read_exact(&mut echo) {
+            return Err(format!("echo to client {i}: {e}"));
+        }
+        assert_eq!(echo, message.as_bytes());
+    }
+    Ok(())
+}
+
+/// Twenty rounds over three `clients` of an echo server: in each, every
+/// client in turn, the last first, sends 1000 bytes (its own for each
+/// round) and reads them back while the others wait, connected. A failed
+/// read panics with `context()` (what the server printed so far, say).
+pub fn echo_in_rounds(clients: &mut [TcpStream], context: impl Fn() -> String) {
+    for round in 0..20u32 {
+        for index in [2usize, 0, 1] {
+            let message: Vec<u8> = (0..1000u32)
+                .map(|i| (i * 7 + round + index as u32) as u8)
+                .collect();
+            clients[index].write_all(&message).expect("send");
+            let mut echo = vec![0u8; message.len()];
+            if let Err(e) = clients[index].read_exact(&mut echo) {
+                panic!(
+                    "echo to client {index} in round {round}: {e}\n{}",
+                    context()
+                );
+            }
+            assert_eq!(echo, message, "client {index} round {round}");
+        }
+    }
+}
+
+/// The clients of an echo server `name` at `address` of which one never
+/// reads: three connections, the first (the hog) sends until the server's
+/// socket to it is full both ways and is closed last; meanwhile the two
+/// others keep getting their echoes, and once the hog reads, every byte
+/// comes back to it.
+pub fn one_never_reads_the_others_are_served(name: &str, address: SocketAddr) {
+    // A small receive buffer, so the server's echoes to the hog fill it
+    // and the server's sends to it would block soon.
+    let hog =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    hog.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    hog.connect_timeout(&address.into(), IO_TIMEOUT)
+        .expect("connect");
+    let mut hog: TcpStream = hog.into();
+    hog.set_nonblocking(true).expect("non-blocking");
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut pushed = 0usize;
+    let mut stalled_since: Option<Instant> = None;
+    let start = Instant::now();
+    // Write until the writes have been refused for half a second: the
+    // server's echo to the hog can go nowhere (the hog never reads), so
+    // it stopped receiving from it. Bounded: 256 MiB, 60 s.
+    while pushed < 256 << 20 && start.elapsed() < TIMEOUT {
+        match hog.write(&chunk) {
+            Ok(n) => {
+                pushed += n;
+                stalled_since = None;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_millis(500) {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("{name}: the never-reading client's write failed: {e}"),
+        }
+    }
+    assert!(
+        stalled_since.is_some(),
+        "{name}: {pushed} bytes went in and the server still took more"
+    );
+    let mut others: Vec<TcpStream> = (0..2).map(|_| connect(address)).collect();
+    for round in 0..100u32 {
+        for (index, other) in others.iter_mut().enumerate() {
+            let message = format!("round {round} client {index}\n");
+            other.write_all(message.as_bytes()).expect("write");
+            let mut echo = vec![0u8; message.len()];
+            other.read_exact(&mut echo).unwrap_or_else(|e| {
+                panic!("{name}: client {index} got no echo in round {round} while one client never reads: {e}")
+            });
+            assert_eq!(echo, message.as_bytes());
+        }
+    }
+    // The hog is still served: once it reads, every byte comes back.
+    hog.set_nonblocking(false).expect("blocking");
+    hog.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    let mut echoed = 0usize;
+    let mut buffer = vec![0u8; 1 << 20];
+    while echoed < pushed {
+        match hog.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => echoed += n,
+            Err(e) => {
+                panic!("{name}: the hog's echo stopped after {echoed} of {pushed} bytes: {e}")
+            }
+        }
+    }
+    assert_eq!(echoed, pushed, "{name}: the hog's echo");
+    drop(others);
+    drop(hog);
+}
+
+// ---- Guests that check things themselves -----------------------------------------
+
+/// The checks `poll_set_semantics` makes, but for its `bounds` (which
+/// depend on the host's socket limit).
+pub const SEMANTICS_CHECKS: &[&str] = &[
+    "level",
+    "edge",
+    "zero-timeout",
+    "timer",
+    "hang-up",
+    "removal",
+];
+
+/// The checks `poll_set_errors` makes.
+pub const ERRORS_CHECKS: &[&str] = &["add-twice", "not-in-set", "max-events", "hang-up", "closed"];
+
+/// The guest printed a line `ok CHECK` for each of `checks` (it prints one
+/// for each check that passed).
+pub fn assert_ok_lines(output: &Output, checks: &[&str]) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for check in checks {
+        assert!(
+            stdout.lines().any(|line| line == format!("ok {check}")),
+            "no `ok {check}`\n{}",
+            output_text(output)
+        );
+    }
+}
