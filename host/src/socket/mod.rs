@@ -253,7 +253,7 @@ impl Socket {
     /// receive or accept would spin and its timeout never fire. A fresh
     /// registration starts from the socket's real state. (Tests:
     /// socket_logic `receive_timeout_fires_on_a_connected_stream_*`, e2e
-    /// `sdk::timeouts_fire_with_class_timeout`.)
+    /// `transfer::timeouts_fire_with_class_timeout`.)
     fn register_again(&mut self, operation: &str) -> Result<()> {
         if self.kind != Kind::Stream {
             return Ok(());
