@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
+use wasock_tests::{Namespace, Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
 
@@ -527,4 +527,19 @@ pub fn assert_ok_lines(output: &Output, checks: &[&str]) {
             output_text(output)
         );
     }
+}
+
+/// A network namespace of the test's own whose resolver never answers: its
+/// `resolv.conf` names 192.0.2.53 (a documentation address), routed to
+/// `lo`, where nothing is and packets are dropped without a word. A lookup
+/// there runs until the resolver's own time-out (seconds). `None` where
+/// the test cannot make namespaces (having said why).
+pub fn silent_resolver_namespace(test: &str) -> Option<Namespace> {
+    let namespace = Namespace::create(test)?;
+    namespace.etc_file("resolv.conf", "nameserver 192.0.2.53\n");
+    assert!(
+        namespace.ip(&["route", "add", "192.0.2.53/32", "dev", "lo"]),
+        "a route for the silent name server"
+    );
+    Some(namespace)
 }

@@ -682,6 +682,131 @@ fn denials_name_the_guests_paths_only() {
     );
 }
 
+/// A trap's report names the guest's functions, which the guest names
+/// itself: a name holding a newline, a terminal escape and an imitation
+/// of the host's denial line must reach the host's log escaped, inside
+/// its frame's line, never as a line of its own.
+#[test]
+fn a_trap_report_escapes_the_names_the_guest_chose() {
+    let output = run_guest(WASOCK, &[], "sandbox_trap_names", &[], TIMEOUT);
+    let all = output_text(&output);
+    assert_eq!(output.status.code(), Some(134), "a trap exits 134\n{all}");
+    let err = stderr(&output);
+    assert!(
+        err.lines()
+            .any(|line| line.starts_with("wasock: guest trapped: ")),
+        "{all}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "a raw escape reached the log\n{all}"
+    );
+    for line in err.lines() {
+        assert!(
+            !line.starts_with("wasock: denied") && !line.starts_with("wasock: guest exited"),
+            "the guest wrote a line of the host's: {line:?}\n{all}"
+        );
+    }
+    let frame = err
+        .lines()
+        .find(|line| line.contains("forged by the guest"))
+        .unwrap_or_else(|| panic!("the trapping frame is listed\n{all}"));
+    assert!(
+        frame.starts_with("wasock:   ") && frame.contains("\\n") && frame.contains("\\u{1b}"),
+        "the name is escaped inside its frame's line: {frame:?}\n{all}"
+    );
+}
+
+/// The host's own lines can be kept apart from the guest's: the guest
+/// writes an imitation of a denial (and escapes that would erase lines) to
+/// its stderr, which is the process's; with `--log FILE` the host's real
+/// denial goes to FILE, the imitation stays on stderr, and FILE holds
+/// nothing the guest wrote. The guest's `argv[0]` is the component's file
+/// name, not where it lies on the host.
+#[test]
+fn host_lines_go_to_the_log_and_argv0_hides_the_host_path() {
+    let dir = TempDir::new("host-lines");
+    let log = dir.join("wasock.log");
+    let target = crate::common::closed_address().to_string();
+    let log_flag = format!("--log={}", log.display());
+    let output = run_guest(
+        WASOCK,
+        &[&log_flag],
+        "sandbox_host_lines",
+        &[&target],
+        TIMEOUT,
+    );
+    let all = output_text(&output);
+    assert!(output.status.success(), "{all}");
+    let out = stdout(&output);
+    assert!(
+        out.contains("connect error permission-denied"),
+        "the connect is denied\n{all}"
+    );
+    let argv0 = out
+        .lines()
+        .find_map(|line| line.strip_prefix("argv0 "))
+        .unwrap_or_else(|| panic!("argv0 line\n{all}"));
+    assert_eq!(argv0, "sandbox_host_lines.wasm", "{all}");
+    let logged = std::fs::read_to_string(&log).expect("the log file");
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(lines.len(), 1, "one denial, nothing else:\n{logged}");
+    assert!(
+        lines[0].starts_with(&format!("wasock: denied connect to {target}"))
+            && lines[0].contains("no --allow-connect grant"),
+        "the real denial:\n{logged}"
+    );
+    assert!(
+        !logged.contains("forged"),
+        "the guest reached the log:\n{logged}"
+    );
+    let err = stderr(&output);
+    assert!(
+        err.contains("forged by the guest"),
+        "the guest's own stderr\n{all}"
+    );
+    assert!(
+        !err.contains("no --allow-connect grant"),
+        "the host's line went to stderr too\n{all}"
+    );
+}
+
+/// Name lookups through `wasi:sockets` (what `std::net` uses) count
+/// against the same limit on resolutions in flight as wasock's calls:
+/// against a name server that never answers, 16 start and the rest are
+/// refused at once (`temporary-resolver-failure`), however many the guest
+/// asks for, so a guest cannot fill the host's blocking threads.
+#[test]
+fn wasi_lookups_count_against_resolutions_in_flight() {
+    const TEST: &str = "wasi_lookups_count_against_resolutions_in_flight";
+    let Some(namespace) = crate::common::silent_resolver_namespace(TEST) else {
+        return;
+    };
+    let output = namespace.run(
+        WASOCK,
+        &["--allow-dns"],
+        "sandbox_lookups",
+        &["wasock-never-answered.invalid", "40"],
+        TIMEOUT,
+    );
+    let all = output_text(&output);
+    assert!(output.status.success(), "{all}");
+    let out = stdout(&output);
+    assert!(out.contains("sandbox lookups done"), "{all}");
+    for i in 0..40 {
+        let expected = if i < 16 {
+            "started"
+        } else {
+            "temporary-resolver-failure"
+        };
+        assert!(
+            out.lines()
+                .any(|line| line == format!("lookup {i}: {expected}")),
+            "lookup {i} should be {expected}\n{all}"
+        );
+    }
+}
+
 /// `--max-memory` bounds the guest's memory, and the resource table
 /// bounds what its host calls can make: past it the guest traps; the host
 /// stays up.
