@@ -805,6 +805,28 @@ fn wasi_lookups_count_against_resolutions_in_flight() {
             "lookup {i} should be {expected}\n{all}"
         );
     }
+    // A lookup that has answered holds no slot, even while the guest
+    // keeps its stream.
+    let output = run_guest(
+        WASOCK,
+        &["--allow-dns"],
+        "sandbox_lookups",
+        &["localhost", "40", "wait"],
+        TIMEOUT,
+    );
+    let all = output_text(&output);
+    let out = stdout(&output);
+    assert!(
+        output.status.success() && out.contains("sandbox lookups done"),
+        "{all}"
+    );
+    for i in 0..40 {
+        assert!(
+            out.lines()
+                .any(|line| line == format!("lookup {i}: started")),
+            "lookup {i} should start\n{all}"
+        );
+    }
 }
 
 /// `--max-memory` bounds the guest's memory, and the resource table
