@@ -49,6 +49,7 @@ Examples:
   --max-memory 256M                      at most 256 MiB of guest memory
   --dir ./data::/data                    preopen ./data as /data (wasi:filesystem)
   --env RUST_LOG=debug --env HOME        set a variable; inherit HOME from the host
+  --log wasock.log                       denials and trap reports to wasock.log, not stderr
 
   wasock run --allow-bind 127.0.0.1:7000 echo-server.wasm 127.0.0.1:7000
   wasock run --allow-connect 127.0.0.1:7000 echo-client.wasm 127.0.0.1:7000 hello

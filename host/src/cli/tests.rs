@@ -208,6 +208,7 @@ fn help_lists_every_flag_with_an_example() {
         "--max-memory",
         "--dir",
         "--env",
+        "--log",
     ] {
         assert!(
             help.matches(flag).count() >= 2,
