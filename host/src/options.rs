@@ -255,29 +255,75 @@ impl Socket {
 
     /// `SO_LINGER` in whole seconds: `None` when lingering is off.
     pub fn linger(&self) -> Result<Option<u32>> {
-        let fd = self.raw_fd(SO_LINGER.name)?;
-        let mut bytes = [0u8; size_of::<libc::linger>()];
-        getsockopt_raw(fd, libc::SOL_SOCKET, libc::SO_LINGER, &mut bytes)
-            .map_err(|e| Error::io(SO_LINGER.name, &e))?;
+        let bytes = self.get_option_bytes_as(
+            SO_LINGER.name,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            size_of::<libc::linger>() as u32,
+        )?;
         let (on, seconds) = decode_linger(&bytes);
         Ok((on != 0).then(|| u32::try_from(seconds).unwrap_or(0)))
     }
 
     /// Sets `SO_LINGER`: `Some(seconds)` turns lingering on, `None` off.
+    ///
+    /// A time above 0 is kept by the host, not the kernel: the kernel's
+    /// close(2) would block the closing host thread for up to that long,
+    /// so the host's close lingers on a timer instead (`socket::close`).
+    /// The guest reads back what it set; the peer sees what close(2) with
+    /// lingering would give it. `Some(0)` (an abortive close: a reset) and
+    /// `None` go to the kernel, which does not block for them.
     pub fn set_linger(&self, seconds: Option<u32>) -> Result<()> {
         const OP: &str = "set so-linger";
-        let fd = self.raw_fd(OP)?; // `closed` first
+        self.raw_fd(OP)?; // `closed` first
         let (on, time) = match seconds {
             Some(seconds) => (1, non_negative(OP, seconds)?),
             None => (0, 0),
         };
-        setsockopt_raw(
-            fd,
+        self.set_option_bytes_as(
+            OP,
             libc::SOL_SOCKET,
             libc::SO_LINGER,
             &encode_linger(on, time),
         )
-        .map_err(|e| Error::io(OP, &e))
+    }
+
+    /// `SO_LINGER` as the guest set it, where the host keeps it (see
+    /// [`Socket::set_linger`]).
+    fn host_linger_bytes(&self, level: i32, name: i32) -> Option<Vec<u8>> {
+        if (level, name) != (libc::SOL_SOCKET, libc::SO_LINGER) {
+            return None;
+        }
+        let seconds = self.host_linger()?.as_secs();
+        Some(encode_linger(1, i32::try_from(seconds).unwrap_or(i32::MAX)))
+    }
+
+    /// Handles a set of `SO_LINGER` with a time above 0: the host keeps the
+    /// time and the kernel's lingering stays off. Any other value of it
+    /// clears the host's time and goes to the kernel (`false`).
+    fn set_host_linger_from(
+        &self,
+        fd: libc::c_int,
+        level: i32,
+        name: i32,
+        value: &[u8],
+    ) -> Result<bool> {
+        if (level, name) != (libc::SOL_SOCKET, libc::SO_LINGER) {
+            return Ok(false);
+        }
+        let (on, seconds) = if value.len() < size_of::<libc::linger>() {
+            (0, 0)
+        } else {
+            decode_linger(value)
+        };
+        if on == 0 || seconds <= 0 {
+            self.set_host_linger(0);
+            return Ok(false);
+        }
+        setsockopt_raw(fd, level, name, &encode_linger(0, 0))
+            .map_err(|e| option_error("set so-linger", &e))?;
+        self.set_host_linger(seconds.unsigned_abs());
+        Ok(true)
     }
 
     /// `SO_ERROR`: reads and clears the pending error; `None` if none.
@@ -327,6 +373,10 @@ impl Socket {
         let length = usize::try_from(max_length)
             .unwrap_or(OPTION_BYTES_CAP)
             .min(OPTION_BYTES_CAP);
+        if let Some(mut kept) = self.host_linger_bytes(level, name) {
+            kept.truncate(length);
+            return Ok(kept);
+        }
         let mut buffer = vec![0u8; length];
         let written = getsockopt_raw(fd, level, name, &mut buffer)
             .map_err(|e| option_error(operation, &e))?;
@@ -363,6 +413,9 @@ impl Socket {
                 operation,
                 format!("{} bytes is more than {OPTION_BYTES_CAP}", value.len()),
             ));
+        }
+        if self.set_host_linger_from(fd, level, name, value)? {
+            return Ok(());
         }
         setsockopt_raw(fd, level, name, value).map_err(|e| option_error(operation, &e))
     }

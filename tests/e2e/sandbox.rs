@@ -531,6 +531,48 @@ fn lingering_closes_hold_their_slots_without_threads() {
     assert!(output.status.success(), "{back}\n{}", output_text(&output));
 }
 
+/// A lingering close whose peer acknowledged the data but will never
+/// acknowledge the FIN (the namespace's loopback goes down) holds no host
+/// thread: dropping the socket returns at once, and the guest's exit with
+/// another such socket open ends the process at once, not after the 30 s
+/// linger (the kernel never holds a linger time; the host lingers on its
+/// timer).
+#[test]
+fn a_lingering_close_never_blocks_a_thread_or_the_exit() {
+    const TEST: &str = "a_lingering_close_never_blocks_a_thread_or_the_exit";
+    let Some(namespace) = Namespace::create(TEST) else {
+        return;
+    };
+    let mut running = Wasock::new(WASOCK, guest("sandbox_linger_exit"))
+        .flags([
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ])
+        .in_namespace(&namespace)
+        .spawn();
+    running.wait_for_line("acked", TIMEOUT);
+    assert!(namespace.ip(&["link", "set", "lo", "down"]), "lo down");
+    let acked = std::time::Instant::now();
+    let dropped = running.wait_for_line("dropped in ", TIMEOUT);
+    let output = running.wait(Duration::from_secs(20));
+    let exited = acked.elapsed();
+    let all = output_text(&output);
+    assert!(output.status.success(), "{all}");
+    let ms: u64 = dropped
+        .trim_start_matches("dropped in ")
+        .trim_end_matches(" ms")
+        .parse()
+        .unwrap_or(u64::MAX);
+    assert!(ms < 1000, "the drop took {ms} ms\n{all}");
+    // 2 s of the guest's own sleep, then the exit.
+    assert!(
+        exited < Duration::from_secs(10),
+        "the host took {exited:?} to exit\n{all}"
+    );
+}
+
 /// Every socket file a guest binds is removed when its socket closes (or
 /// the guest ends): the granted directory does not fill up.
 #[test]

@@ -45,6 +45,7 @@ pub struct Wasock {
     flags: Vec<OsString>,
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
+    namespace: Option<String>,
 }
 
 impl Wasock {
@@ -57,7 +58,15 @@ impl Wasock {
             flags: Vec::new(),
             args: Vec::new(),
             env: Vec::new(),
+            namespace: None,
         }
+    }
+
+    /// Runs it inside `namespace` (`ip netns exec`, which execs the
+    /// binary: the process id is still wasock's).
+    pub fn in_namespace(mut self, namespace: &Namespace) -> Self {
+        self.namespace = Some(namespace.name().to_owned());
+        self
     }
 
     /// Adds a host flag (or a flag's value), placed before the component.
@@ -99,7 +108,14 @@ impl Wasock {
 
     /// The command this describes, with stdin closed and stdout/stderr piped.
     pub fn command(&self) -> Command {
-        let mut command = Command::new(&self.binary);
+        let mut command = match &self.namespace {
+            Some(name) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", name]).arg(&self.binary);
+                command
+            }
+            None => Command::new(&self.binary),
+        };
         command
             .arg("run")
             .args(&self.flags)

@@ -17,6 +17,7 @@
 use std::io as std_io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -137,6 +138,12 @@ pub struct Socket {
     bound_file: Option<BoundFile>,
     /// The guest's name for the unix peer this socket connected to.
     unix_peer: Option<String>,
+    /// `SO_LINGER`'s time in seconds when the guest turned lingering on
+    /// with a time (0: no such lingering). The kernel never holds it: its
+    /// close(2) would block the calling host thread for up to that long,
+    /// so the host lingers on its own timer instead (`close` module) and
+    /// keeps the kernel's lingering off.
+    linger_seconds: AtomicU32,
 }
 
 /// Wraps an owned non-blocking OS socket for the reactor.
@@ -202,7 +209,22 @@ impl Socket {
             inbound: None,
             bound_file: None,
             unix_peer: None,
+            linger_seconds: AtomicU32::new(0),
         }
+    }
+
+    /// The lingering the host does for this socket's close (see
+    /// [`Socket::set_linger`]); `None` when the close does not linger.
+    pub(crate) fn host_linger(&self) -> Option<Duration> {
+        match self.linger_seconds.load(Ordering::Relaxed) {
+            0 => None,
+            seconds => Some(Duration::from_secs(u64::from(seconds))),
+        }
+    }
+
+    /// Sets the lingering the host does on close (0: none).
+    pub(crate) fn set_host_linger(&self, seconds: u32) {
+        self.linger_seconds.store(seconds, Ordering::Relaxed);
     }
 
     /// Gives the socket the guest's accounting slot: it is given back
@@ -434,13 +456,17 @@ impl Socket {
             io::try_then_wait(fd, Interest::READABLE, OP, false, accept),
         )
         .await?;
-        Ok(Socket::new(
+        let accepted = Socket::new(
             self.family,
             self.kind,
             self.protocol,
             State::Connected,
             register(OsSocket::from(accepted), OP)?,
-        ))
+        );
+        // An accepted socket inherits the listener's options, lingering
+        // included (the kernel's copy is off: see `linger_seconds`).
+        accepted.set_host_linger(self.linger_seconds.load(Ordering::Relaxed));
+        Ok(accepted)
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
@@ -458,17 +484,18 @@ impl Socket {
     /// `close(2)`: the spec's `socket-close`. Every later call fails with
     /// `closed`; closing twice fails with `closed`.
     ///
-    /// With `SO_LINGER` on and data still unsent, close waits (this guest
-    /// only; no host thread is held) until the data is out or the linger
-    /// time is up, as close(2) would: see the `close` module.
+    /// With `SO_LINGER` on (and a time), close waits (this guest only; no
+    /// host thread is held) until the data and the FIN are acknowledged or
+    /// the linger time is up, as close(2) would: see the `close` module.
     pub async fn close(&mut self) -> Result<()> {
         const OP: &str = "close";
         let fd = self.fd.take().ok_or_else(|| Error::closed(OP))?;
         self.state = State::Closed;
         self.bound_file = None;
         let slot = self.slot.take();
+        let linger = self.host_linger();
         match Arc::try_unwrap(fd) {
-            Ok(fd) => close::close(fd.into_inner(), self.kind, slot)
+            Ok(fd) => close::close(fd.into_inner(), linger, slot)
                 .await
                 .map_err(|e| Error::io(OP, &e)),
             // A pollable is being awaited right now (it only upgrades its
@@ -524,7 +551,7 @@ impl Drop for Socket {
         let Some(fd) = self.fd.take() else { return };
         let slot = self.slot.take();
         let Ok(fd) = Arc::try_unwrap(fd) else { return };
-        close::close_in_background(fd.into_inner(), self.kind, slot);
+        close::close_in_background(fd.into_inner(), self.host_linger(), slot);
     }
 }
 
