@@ -153,9 +153,10 @@ pub struct UnixBindTarget {
 
 impl UnixBindTarget {
     /// The address to hand to `bind(2)`: the checked directory through
-    /// `/proc/self/fd`, and the file name.
+    /// `/proc/PID/fd` (this process's id: the socket keeps this path as
+    /// its name, see [`UnixGrants::guest_name`]), and the file name.
     pub fn os_address(&self) -> io::Result<SockAddr> {
-        SockAddr::unix(sys::proc_path(self.parent.as_fd()).join(&self.name))
+        SockAddr::unix(sys::proc_pid_path(self.parent.as_fd()).join(&self.name))
     }
 
     /// The guest's name for the socket.
@@ -349,13 +350,22 @@ impl UnixGrants {
 
     /// The guest's name for a unix address the OS reported (a peer's or a
     /// datagram's source), or `None` when it lies outside every granted
-    /// directory. Names made by binds through `/proc/self/fd/N/NAME` (this
-    /// host's own, for every guest) are followed to their directory first.
+    /// directory.
+    ///
+    /// A socket's name is the path its bind was given, and this host binds
+    /// through `/proc/PID/fd/N/NAME`: such a name is followed to its
+    /// directory only when PID is this process, whose descriptor N it
+    /// names. Any other process's descriptor numbers mean nothing here
+    /// (another wasock host binds with its own id; `/proc/self/...` names
+    /// would read this process's table), so those names are unnamed: a
+    /// guest in another process could otherwise pick N to pose as a
+    /// socket in a directory only this guest reaches.
     pub(crate) fn guest_name(&self, os_path: &Path) -> Option<String> {
         let host_path = match proc_fd_path(os_path) {
-            Some((fd, rest)) => std::fs::read_link(format!("/proc/self/fd/{fd}"))
+            Some(ProcName::Own { fd, name }) => std::fs::read_link(format!("/proc/self/fd/{fd}"))
                 .ok()?
-                .join(rest),
+                .join(name),
+            Some(ProcName::Foreign) => return None,
             None => os_path.to_path_buf(),
         };
         let normal = normalize_lexically(&host_path);
@@ -378,19 +388,37 @@ impl UnixGrants {
     }
 }
 
-/// `/proc/self/fd/N/REST` → (N, REST), for a one-component REST.
-fn proc_fd_path(path: &Path) -> Option<(u32, PathBuf)> {
-    let rest = path.strip_prefix("/proc/self/fd").ok()?;
-    let mut components = rest.components();
-    let fd = match components.next()? {
-        Component::Normal(n) => n.to_str()?.parse::<u32>().ok()?,
-        _ => return None,
+/// A socket name under `/proc`.
+enum ProcName {
+    /// `/proc/PID/fd/N/NAME` with this process's id.
+    Own { fd: u32, name: PathBuf },
+    /// Anything else under `/proc` (another process's id, `self`, other
+    /// shapes): not to be followed.
+    Foreign,
+}
+
+/// Sorts a socket name under `/proc` (`None`: not under `/proc`).
+fn proc_fd_path(path: &Path) -> Option<ProcName> {
+    let rest = path.strip_prefix("/proc").ok()?;
+    let parts: Vec<Component<'_>> = rest.components().collect();
+    let own = match parts.as_slice() {
+        [
+            Component::Normal(pid),
+            Component::Normal(fd_dir),
+            Component::Normal(fd),
+            Component::Normal(name),
+        ] if *fd_dir == "fd" => pid
+            .to_str()
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .filter(|&pid| pid == std::process::id())
+            .and(fd.to_str().and_then(|fd| fd.parse::<u32>().ok()))
+            .map(|fd| ProcName::Own {
+                fd,
+                name: PathBuf::from(name),
+            }),
+        _ => None,
     };
-    let name = match components.next()? {
-        Component::Normal(n) => PathBuf::from(n),
-        _ => return None,
-    };
-    components.next().is_none().then_some((fd, name))
+    Some(own.unwrap_or(ProcName::Foreign))
 }
 
 fn refusal(use_: Use, guest_path: &str, why: &str) -> UnixRefusal {

@@ -228,6 +228,18 @@ pub fn proc_path(fd: BorrowedFd<'_>) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
 }
 
+/// The same path with this process's id for `self`: what a bind through
+/// it leaves as the socket's name (`bind(2)` records the path as given),
+/// so that the name says which process's descriptor it goes through and
+/// another process cannot make one that reads as this process's.
+pub fn proc_pid_path(fd: BorrowedFd<'_>) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!(
+        "/proc/{}/fd/{}",
+        std::process::id(),
+        fd.as_raw_fd()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -261,15 +261,34 @@ fn unix_guest_dir_mapping_both_ways_and_no_host_path_in_messages() {
         p.guest_unix_name(&dir.0.join("a.sock")).as_deref(),
         Some("/run/socks/a.sock")
     );
-    // Names made by binds through /proc/self/fd are followed back.
+    // Names made by binds through /proc/PID/fd (this process's id) are
+    // followed back.
     let target = p.unix_bind("/run/socks/c.sock").unwrap();
     let os = target.os_address().unwrap();
     let proc_name = os.as_pathname().unwrap().to_path_buf();
-    assert!(proc_name.starts_with("/proc/self/fd"));
+    let own = format!("/proc/{}/fd", std::process::id());
+    assert!(proc_name.starts_with(&own), "{}", proc_name.display());
     assert_eq!(
         p.guest_unix_name(&proc_name).as_deref(),
         Some("/run/socks/c.sock")
     );
+    // The same descriptor number through `self` or another process's id is
+    // another process's name (its descriptor table): never this guest's.
+    let fd = proc_name
+        .parent()
+        .and_then(|dir| dir.file_name())
+        .and_then(|fd| fd.to_str())
+        .unwrap()
+        .to_owned();
+    for foreign in [
+        format!("/proc/self/fd/{fd}/c.sock"),
+        format!("/proc/{}/fd/{fd}/c.sock", std::process::id() + 1),
+        format!("/proc/1/fd/{fd}/c.sock"),
+        format!("/proc/{}/fd/{fd}/x/c.sock", std::process::id()),
+        format!("/proc/{}/cwd/c.sock", std::process::id()),
+    ] {
+        assert_eq!(p.guest_unix_name(Path::new(&foreign)), None, "{foreign}");
+    }
     // The host path itself is not a guest name when GUEST_DIR is given.
     let host_name = format!("{}/a.sock", s(&dir.0));
     let e = denied_reason(p.unix_bind(&host_name));
