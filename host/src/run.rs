@@ -459,6 +459,9 @@ impl Runner {
         policy: Arc<Policy>,
     ) -> Result<Outcome> {
         let pre = self.prepare(path).await?;
+        for (host_dir, _) in &guest.dirs {
+            policy.check_dir_grant(host_dir)?;
+        }
         let wasi = wasi_ctx(path, &guest)?;
         let name = guest.name.clone().unwrap_or_else(|| {
             path.file_name()

@@ -573,6 +573,33 @@ fn a_lingering_close_never_blocks_a_thread_or_the_exit() {
     );
 }
 
+/// A `--dir` preopen overlapping an `--allow-unix` directory is refused
+/// before the guest runs (exit 2, naming both): through it a guest could
+/// rename or link a socket from elsewhere into its unix directory and
+/// connect to it, or move its own sockets out over other programs'.
+#[test]
+fn a_dir_grant_overlapping_a_unix_directory_is_refused() {
+    let root = TempDir::new("overlap");
+    let socks = root.join("socks");
+    std::fs::create_dir(&socks).expect("socks");
+    let unix_grant = socks.display().to_string();
+    for dir in [root.as_str().to_owned(), unix_grant.clone()] {
+        let output = run_guest(
+            WASOCK,
+            &["--allow-unix", &unix_grant, "--dir", &dir],
+            "policy_exit",
+            &["0"],
+            TIMEOUT,
+        );
+        let all = output_text(&output);
+        assert_eq!(output.status.code(), Some(2), "{all}");
+        assert!(
+            stderr(&output).contains("overlaps the --allow-unix directory"),
+            "{all}"
+        );
+    }
+}
+
 /// Every socket file a guest binds is removed when its socket closes (or
 /// the guest ends): the granted directory does not fill up.
 #[test]

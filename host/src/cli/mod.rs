@@ -281,6 +281,9 @@ impl RunArgs {
         for grant in &self.allow_unix {
             policy = policy.allow_unix(grant.clone())?;
         }
+        for dir in &self.dirs {
+            policy.check_dir_grant(&dir.host)?;
+        }
         Ok(policy)
     }
 

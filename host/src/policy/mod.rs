@@ -177,6 +177,14 @@ impl Policy {
         Ok(self)
     }
 
+    /// Refuses a `--dir HOST_DIR` preopen that overlaps one of this
+    /// policy's `--allow-unix` directories (see `UnixGrants`): through it a
+    /// guest could move sockets into or out of its unix directory. The
+    /// runner checks every preopen of a guest with it.
+    pub fn check_dir_grant(&self, host_dir: &std::path::Path) -> Result<(), GrantError> {
+        self.unix.check_dir_grant(host_dir)
+    }
+
     /// `--max-sockets N`: how many sockets the guest may hold open at once
     /// (on both socket paths, lingering closes included).
     pub fn limit_sockets(mut self, limit: usize) -> Self {

@@ -348,6 +348,34 @@ impl UnixGrants {
         Ok((grant, relative, guest))
     }
 
+    /// Refuses a `--dir HOST_DIR` grant that overlaps an `--allow-unix`
+    /// directory (the same directory, inside one, or around one). Through
+    /// such a preopen a guest could rename or link sockets from elsewhere
+    /// into its unix directory and connect to them, or move the sockets it
+    /// bound out over other programs' sockets: the two grants together
+    /// would give more than either. Symbolic links are resolved; a bind
+    /// mount of one inside the other is not seen.
+    pub(crate) fn check_dir_grant(&self, host_dir: &Path) -> Result<(), GrantError> {
+        let shown = host_dir.display().to_string();
+        let dir = host_dir
+            .canonicalize()
+            .map_err(|e| GrantError::new(&shown, format!("--dir `{shown}`: {e}")))?;
+        match self
+            .grants
+            .iter()
+            .find(|g| g.host_dir.starts_with(&dir) || dir.starts_with(&g.host_dir))
+        {
+            Some(grant) => Err(GrantError::new(
+                &shown,
+                format!(
+                    "--dir `{shown}` overlaps the --allow-unix directory `{}`: through it a guest could move sockets into or out of that directory; grant directories apart from each other",
+                    grant.host_dir.display()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The guest's name for a unix address the OS reported (a peer's or a
     /// datagram's source), or `None` when it lies outside every granted
     /// directory.

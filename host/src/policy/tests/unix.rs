@@ -347,3 +347,33 @@ fn unix_grant_holds_its_directory_even_if_renamed() {
     assert!(parent.0.join("moved/x.sock").exists());
     assert!(!dir.join("x.sock").exists());
 }
+
+#[test]
+fn unix_directories_cannot_also_be_preopened() {
+    let root = TempDir::new("overlap");
+    let socks = root.0.join("socks");
+    let data = root.0.join("data");
+    std::fs::create_dir_all(socks.join("inner")).unwrap();
+    std::fs::create_dir(&data).unwrap();
+    std::os::unix::fs::symlink(&socks, root.0.join("alias")).unwrap();
+    let p = Policy::new().allow_unix(unix_grant(s(&socks))).unwrap();
+    // The directory itself, one around it, one inside it, and the same
+    // directory by another name: a guest could move sockets in or out.
+    for overlapping in [
+        socks.clone(),
+        root.0.clone(),
+        socks.join("inner"),
+        root.0.join("alias"),
+    ] {
+        let e = p.check_dir_grant(&overlapping).unwrap_err();
+        assert!(
+            e.message.contains("overlaps the --allow-unix directory"),
+            "{}: {}",
+            overlapping.display(),
+            e.message
+        );
+    }
+    // A directory beside it is fine, and so is any without unix grants.
+    p.check_dir_grant(&data).unwrap();
+    Policy::new().check_dir_grant(&socks).unwrap();
+}
