@@ -42,7 +42,7 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::policy::{DenialSink, MemorySink, Policy, StderrSink};
+use crate::policy::{DenialSink, MemorySink, Policy, StderrSink, paths_overlap};
 use crate::{WasockCtx, WasockCtxView, WasockView};
 
 /// Where compiled components are cached on disk.
@@ -461,6 +461,24 @@ impl Runner {
         let pre = self.prepare(path).await?;
         for (host_dir, _) in &guest.dirs {
             policy.check_dir_grant(host_dir)?;
+        }
+        if let Some(cache) = &self.inner.cache {
+            // Its entries are native code the engine loads without checking
+            // their contents: a guest that can write there runs code here.
+            let cache_dir = cache.directory();
+            const WHY: &str = "a guest could replace compiled code that the host runs";
+            policy.check_apart(cache_dir, "the compile cache", WHY)?;
+            if let Some((host_dir, _)) = guest
+                .dirs
+                .iter()
+                .find(|(host_dir, _)| paths_overlap(host_dir, cache_dir))
+            {
+                wasmtime::bail!(
+                    "--dir {} overlaps the compile cache {}: {WHY}; keep them apart (or --no-cache)",
+                    host_dir.display(),
+                    cache_dir.display()
+                );
+            }
         }
         let wasi = wasi_ctx(path, &guest)?;
         let name = guest.name.clone().unwrap_or_else(|| {

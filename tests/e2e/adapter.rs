@@ -452,21 +452,62 @@ fn every_example_adapts_to_wasi_imports_only() {
     }
 }
 
+/// A component whose one import (an empty instance) is named `name`:
+/// the smallest file `wasock adapt` reads far enough to quote the name.
+fn component_importing(name: &[u8]) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            out.push(if n == 0 { byte } else { byte | 0x80 });
+            if n == 0 {
+                return;
+            }
+        }
+    }
+    fn section(id: u8, body: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(body.len(), out);
+        out.extend_from_slice(body);
+    }
+    let mut file = b"\0asm\x0d\x00\x01\x00".to_vec();
+    // One type: an instance with no exports.
+    section(7, &[0x01, 0x42, 0x00], &mut file);
+    let mut import = vec![0x01, 0x00];
+    leb(name.len(), &mut import);
+    import.extend_from_slice(name);
+    import.extend_from_slice(&[0x05, 0x00]);
+    section(10, &import, &mut file);
+    file
+}
+
 /// What cannot be adapted is refused with a clear message and exit 1: a
-/// file that is no component, and a component with no wasock imports
-/// (a guest on `std::net` alone).
+/// file that is no component, a component with no wasock imports (a guest
+/// on `std::net` alone), and a component whose import name would forge a
+/// host line (a newline, a terminal escape, a line separator), which the
+/// message quotes escaped, on one line.
 #[test]
 fn adapt_refuses_what_it_cannot_adapt() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adapted");
     std::fs::create_dir_all(&dir).expect("the scratch directory");
     let text = dir.join("not-a-component.wasm");
     std::fs::write(&text, "hello").expect("a scratch file");
+    let forged = dir.join("forged-name.wasm");
+    std::fs::write(
+        &forged,
+        component_importing(
+            "url=X\nwasock: denied connect 192.0.2.1:22: forged\u{1b}[31m\u{2028}wasock: x"
+                .as_bytes(),
+        ),
+    )
+    .expect("a scratch file");
     for (input, expected) in [
         (text.clone(), "not a WebAssembly component"),
         (
             PathBuf::from(guest("bench_std_echo_server")),
             "imports no wasock:socket interface",
         ),
+        (forged.clone(), "not a WebAssembly component"),
     ] {
         let out = dir.join("refused.wasm");
         // (A file left by an earlier run would hide a write.)
@@ -481,6 +522,11 @@ fn adapt_refuses_what_it_cannot_adapt() {
         assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{}", output_text(&output));
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+        assert!(
+            !stderr.contains(['\u{1b}', '\u{2028}']),
+            "raw component text: {stderr:?}"
+        );
         assert!(!out.exists(), "nothing is written on failure");
     }
 }

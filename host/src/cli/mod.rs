@@ -15,7 +15,7 @@ use clap::{CommandFactory as _, Parser, Subcommand};
 use crate::policy::report::{escape_line, write_lines};
 use crate::policy::{
     DEFAULT_MAX_MEMORY, DEFAULT_MAX_SOCKETS, FileSink, GrantError, GrantSpec, MulticastGrant,
-    Policy, UnixGrantSpec,
+    Policy, UnixGrantSpec, paths_overlap,
 };
 use crate::run::{CacheSetting, GuestConfig, Outcome, Runner, RunnerConfig};
 
@@ -283,6 +283,20 @@ impl RunArgs {
         }
         for dir in &self.dirs {
             policy.check_dir_grant(&dir.host)?;
+        }
+        if let Some(log) = &self.log {
+            const WHY: &str = "a guest could write lines there that look like the host's";
+            policy.check_apart(log, "--log", WHY)?;
+            if let Some(dir) = self.dirs.iter().find(|dir| paths_overlap(&dir.host, log)) {
+                let shown = log.display().to_string();
+                return Err(GrantError::new(
+                    &shown,
+                    format!(
+                        "--log `{shown}` lies in --dir `{}`: {WHY}; keep them apart",
+                        dir.host.display()
+                    ),
+                ));
+            }
         }
         Ok(policy)
     }
@@ -629,7 +643,12 @@ pub fn adapt_command(args: &AdaptArgs) -> i32 {
     match outcome {
         Ok(()) => 0,
         Err(message) => {
-            report(format_args!("wasock: error: {message}"));
+            // The component names its own imports and exports, which the
+            // errors quote.
+            report(format_args!(
+                "wasock: error: {}",
+                escape_line(&message, HOST_LINE_CAP)
+            ));
             HOST_ERROR_EXIT_CODE
         }
     }

@@ -45,7 +45,9 @@ pub mod unix;
 pub use grant::{AddrMatch, GrantError, GrantSpec, MulticastGrant, PortRange};
 pub use options::{GetFilter, OptionRefusal, OptionTarget};
 pub use report::{DenialSink, Denied, FileSink, MemorySink, Operation, Reporter, StderrSink};
-pub use unix::{BoundFile, UnixBindTarget, UnixConnectTarget, UnixGrantSpec, UnixRefusal};
+pub use unix::{
+    BoundFile, UnixBindTarget, UnixConnectTarget, UnixGrantSpec, UnixRefusal, paths_overlap,
+};
 
 use crate::socket::{Family, Kind};
 use grant::canonical_ip;
@@ -183,6 +185,19 @@ impl Policy {
     /// runner checks every preopen of a guest with it.
     pub fn check_dir_grant(&self, host_dir: &std::path::Path) -> Result<(), GrantError> {
         self.unix.check_dir_grant(host_dir)
+    }
+
+    /// Refuses `path`, a place the host itself writes (its log, its
+    /// compile cache), where it overlaps one of this policy's
+    /// `--allow-unix` directories; `what` names it and `why` says what a
+    /// guest could do there.
+    pub fn check_apart(
+        &self,
+        path: &std::path::Path,
+        what: &str,
+        why: &str,
+    ) -> Result<(), GrantError> {
+        self.unix.check_apart(path, what, why)
     }
 
     /// `--max-sockets N`: how many sockets the guest may hold open at once

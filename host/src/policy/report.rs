@@ -162,16 +162,21 @@ pub const BYTES_PER_WINDOW: usize = 4096;
 /// The rate limiter's window.
 pub const REPORT_WINDOW: Duration = Duration::from_secs(1);
 
-/// `text` with every control character (C0, DEL, C1) escaped, so a
-/// guest's text cannot move the cursor, colour a terminal or start a new
-/// line that looks like the host's, cut at `cap` bytes.
+/// `text` with every character that is not printable escaped (`\n`,
+/// `\u{1b}`): controls (C0, DEL, C1), line and paragraph separators
+/// (U+2028, U+2029), format characters such as the bidirectional overrides
+/// (U+202E) and zero-width ones, and unassigned code points. So a guest's
+/// text cannot move the cursor, colour a terminal, start a line that looks
+/// like the host's, or reorder what is shown; cut at `cap` bytes.
 pub fn escape_line(text: &str, cap: usize) -> String {
     let mut out = String::with_capacity(text.len().min(cap));
     for c in text.chars() {
-        let piece: String = if c.is_control() {
-            c.escape_default().collect()
-        } else {
+        // `escape_debug` leaves printable characters as they are, but for
+        // quotes and the backslash, which are printable here.
+        let piece: String = if matches!(c, '\\' | '\'' | '"') {
             c.to_string()
+        } else {
+            c.escape_debug().collect()
         };
         if out.len() + piece.len() > cap.saturating_sub('…'.len_utf8()) {
             out.push('…');
@@ -425,6 +430,17 @@ mod tests {
         let line = escape_line("a\u{1b}[31mred\nwasock: forged\r\u{7f}\u{9b}é", 512);
         assert!(!line.chars().any(char::is_control), "{line:?}");
         assert_eq!(line, "a\\u{1b}[31mred\\nwasock: forged\\r\\u{7f}\\u{9b}é");
+        // Separators, bidirectional overrides and zero-width characters are
+        // not printable either: a log reader would break the line there, or
+        // show the text reordered.
+        let line = escape_line(
+            "x\u{2028}wasock: denied\u{2029}\u{202e}dlrow\u{200b}\"q\"",
+            512,
+        );
+        assert_eq!(
+            line,
+            "x\\u{2028}wasock: denied\\u{2029}\\u{202e}dlrow\\u{200b}\"q\""
+        );
     }
 
     #[test]

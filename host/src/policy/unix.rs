@@ -357,18 +357,29 @@ impl UnixGrants {
     /// mount of one inside the other is not seen.
     pub(crate) fn check_dir_grant(&self, host_dir: &Path) -> Result<(), GrantError> {
         let shown = host_dir.display().to_string();
-        let dir = host_dir
+        host_dir
             .canonicalize()
             .map_err(|e| GrantError::new(&shown, format!("--dir `{shown}`: {e}")))?;
+        self.check_apart(
+            host_dir,
+            &format!("--dir `{shown}`"),
+            "through it a guest could move sockets into or out of that directory",
+        )
+    }
+
+    /// Refuses `path` (a place the host writes: its log, its compile
+    /// cache) where it overlaps an `--allow-unix` directory, in which a
+    /// guest can make files.
+    pub(crate) fn check_apart(&self, path: &Path, what: &str, why: &str) -> Result<(), GrantError> {
         match self
             .grants
             .iter()
-            .find(|g| g.host_dir.starts_with(&dir) || dir.starts_with(&g.host_dir))
+            .find(|g| paths_overlap(&g.host_dir, path))
         {
             Some(grant) => Err(GrantError::new(
-                &shown,
+                &path.display().to_string(),
                 format!(
-                    "--dir `{shown}` overlaps the --allow-unix directory `{}`: through it a guest could move sockets into or out of that directory; grant directories apart from each other",
+                    "{what} overlaps the --allow-unix directory `{}`: {why}; keep them apart",
                     grant.host_dir.display()
                 ),
             )),
@@ -414,6 +425,31 @@ impl UnixGrants {
         };
         guest.to_str().map(str::to_owned)
     }
+}
+
+/// `path` absolute, with symbolic links resolved as far as it exists (what
+/// does not exist yet is joined, lexically, to its resolved parent).
+pub fn resolved(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let normal = normalize_lexically(&absolute);
+    match (normal.parent(), normal.file_name()) {
+        (Some(parent), Some(name)) if parent != normal => resolved(parent).join(name),
+        _ => normal,
+    }
+}
+
+/// Whether one of two host paths lies in the other (or they are the same),
+/// symbolic links resolved: a guest granted one could reach into the other.
+pub fn paths_overlap(a: &Path, b: &Path) -> bool {
+    let (a, b) = (resolved(a), resolved(b));
+    a.starts_with(&b) || b.starts_with(&a)
 }
 
 /// A socket name under `/proc`.
