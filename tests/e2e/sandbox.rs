@@ -576,7 +576,9 @@ fn a_lingering_close_never_blocks_a_thread_or_the_exit() {
 /// A `--dir` preopen overlapping an `--allow-unix` directory is refused
 /// before the guest runs (exit 2, naming both): through it a guest could
 /// rename or link a socket from elsewhere into its unix directory and
-/// connect to it, or move its own sockets out over other programs'.
+/// connect to it, or move its own sockets out over other programs'. The
+/// host's compile cache and log are kept apart from the guest's
+/// directories likewise.
 #[test]
 fn a_dir_grant_overlapping_a_unix_directory_is_refused() {
     let root = TempDir::new("overlap");
@@ -598,6 +600,56 @@ fn a_dir_grant_overlapping_a_unix_directory_is_refused() {
             "{all}"
         );
     }
+    // What the host itself writes is kept apart too: its compile cache
+    // (native code it loads; a guest writing there would run code in the
+    // host) and its log (a guest could write lines that look like the
+    // host's).
+    let data = root.join("data");
+    std::fs::create_dir(&data).expect("data");
+    let data_grant = data.display().to_string();
+    let cache = data.join("cache").display().to_string();
+    let output = run_guest(
+        WASOCK,
+        &["--dir", &data_grant, "--cache-dir", &cache],
+        "policy_exit",
+        &["0"],
+        TIMEOUT,
+    );
+    let all = output_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        stderr(&output).contains("overlaps the compile cache"),
+        "{all}"
+    );
+    let log = data.join("host.log").display().to_string();
+    for grant in [["--dir", &data_grant], ["--allow-unix", &data_grant]] {
+        let output = run_guest(
+            WASOCK,
+            &[grant[0], grant[1], "--log", &log],
+            "policy_exit",
+            &["0"],
+            TIMEOUT,
+        );
+        let all = output_text(&output);
+        assert_eq!(output.status.code(), Some(2), "{all}");
+        assert!(stderr(&output).contains("--log"), "{all}");
+    }
+    // Apart, all run.
+    let output = run_guest(
+        WASOCK,
+        &[
+            "--dir",
+            &data_grant,
+            "--log",
+            &root.join("host.log").display().to_string(),
+            "--cache-dir",
+            &root.join("cache").display().to_string(),
+        ],
+        "policy_exit",
+        &["0"],
+        TIMEOUT,
+    );
+    assert!(output.status.success(), "{}", output_text(&output));
 }
 
 /// Every socket file a guest binds is removed when its socket closes (or
