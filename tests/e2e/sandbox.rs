@@ -652,6 +652,25 @@ fn a_dir_grant_overlapping_a_unix_directory_is_refused() {
     assert!(output.status.success(), "{}", output_text(&output));
 }
 
+/// A relative `--allow-unix` directory is named from `/` in the guest
+/// (`socks` is `/socks`): the directory wasock was started in, a host
+/// path, never reaches the guest.
+#[test]
+fn a_relative_unix_grant_hides_the_working_directory() {
+    let root = TempDir::new("relative-unix");
+    std::fs::create_dir(root.join("socks")).expect("socks");
+    let output = Wasock::new(WASOCK, guest("policy_unix"))
+        .flags(["--allow-unix", "socks"])
+        .arg("x.sock")
+        .command()
+        .current_dir(root.path())
+        .output()
+        .expect("wasock run");
+    let all = output_text(&output);
+    assert_eq!(stdout(&output).trim(), "bind ok /socks/x.sock", "{all}");
+    assert!(!all.contains(root.as_str()), "{all}");
+}
+
 /// Every socket file a guest binds is removed when its socket closes (or
 /// the guest ends): the granted directory does not fill up.
 #[test]

@@ -98,7 +98,7 @@ pub struct RunArgs {
     pub allow_dns: bool,
 
     /// Allow unix-domain sockets under HOST_DIR only, named GUEST_DIR in
-    /// the guest (default: HOST_DIR itself) (repeatable).
+    /// the guest (default: HOST_DIR as written, made absolute from `/`) (repeatable).
     #[arg(long = "allow-unix", value_name = "HOST_DIR[::GUEST_DIR]")]
     pub allow_unix: Vec<UnixGrantSpec>,
 

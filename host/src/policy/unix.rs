@@ -112,15 +112,10 @@ impl UnixGrant {
             Some(g) => g,
             None => {
                 // The guest names the host directory as it was given, made
-                // absolute; symlinks in it are resolved only on the host.
-                let absolute = if spec.host_dir.is_absolute() {
-                    spec.host_dir.clone()
-                } else {
-                    std::env::current_dir()
-                        .map_err(|e| err(format!("cannot read the current directory: {e}")))?
-                        .join(&spec.host_dir)
-                };
-                normalize_lexically(&absolute)
+                // absolute from `/` (a relative one never shows the host's
+                // working directory); symlinks in it are resolved only on
+                // the host.
+                normalize_lexically(&Path::new("/").join(&spec.host_dir))
             }
         };
         Ok(UnixGrant {
