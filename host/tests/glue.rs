@@ -476,6 +476,35 @@ async fn unix_paths_go_through_the_grant_both_ways() {
         Some(SocketAddress::Unix(String::new())),
         "an unbound client is the unnamed address"
     );
+    // A client bound in the grant: the kernel says it is this process's
+    // (SO_PEERCRED), so its name comes back as the guest's.
+    let bound_client = view
+        .create(AddressFamily::Unix, SocketType::Stream, 0)
+        .await
+        .expect("client");
+    let client_path = SocketAddress::Unix("/run/client.sock".into());
+    view.bind(
+        Resource::new_borrow(bound_client.rep()),
+        client_path.clone(),
+    )
+    .expect("bind the client");
+    view.connect(
+        Resource::new_borrow(bound_client.rep()),
+        path.clone(),
+        GENEROUS,
+    )
+    .await
+    .expect("connect");
+    let accepted_bound = view
+        .accept(Resource::new_borrow(server.rep()), GENEROUS)
+        .await
+        .expect("accept");
+    assert_eq!(
+        view.peer_name(Resource::new_borrow(accepted_bound.rep()))
+            .expect("peer-name"),
+        Some(client_path),
+        "a bound client of this process has the guest's name"
+    );
     let outside = view
         .create(AddressFamily::Unix, SocketType::Stream, 0)
         .await

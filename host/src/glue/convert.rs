@@ -96,6 +96,21 @@ pub fn unix_sockaddr(host_path: &std::path::Path) -> Result<SockAddr> {
 /// or an unnamed address is the unnamed `unix("")`). `None` for families
 /// wasock does not speak.
 pub fn to_wit(address: &SockAddr, policy: &Policy) -> Option<SocketAddress> {
+    address_to_wit(address, policy, false)
+}
+
+/// [`to_wit`] for the peer of a connection the kernel says is a socket of
+/// this process (`SO_PEERCRED`): a unix name this host bound is followed
+/// back (see [`Policy::guest_unix_name_in_process`]).
+pub fn peer_to_wit(
+    address: &SockAddr,
+    policy: &Policy,
+    peer_in_this_process: bool,
+) -> Option<SocketAddress> {
+    address_to_wit(address, policy, peer_in_this_process)
+}
+
+fn address_to_wit(address: &SockAddr, policy: &Policy, in_process: bool) -> Option<SocketAddress> {
     if let Some(ip) = address.as_socket() {
         return Some(ip_to_wit(ip));
     }
@@ -103,7 +118,13 @@ pub fn to_wit(address: &SockAddr, policy: &Policy) -> Option<SocketAddress> {
         let guest = address
             .as_pathname()
             .filter(|path| !path.as_os_str().is_empty())
-            .and_then(|path| policy.guest_unix_name(path))
+            .and_then(|path| {
+                if in_process {
+                    policy.guest_unix_name_in_process(path)
+                } else {
+                    policy.guest_unix_name(path)
+                }
+            })
             .unwrap_or_default();
         return Some(SocketAddress::Unix(guest));
     }

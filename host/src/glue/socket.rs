@@ -245,7 +245,8 @@ impl socket::HostSocket for WasockCtxView<'_> {
         if let (Some(_), Some(name)) = (&peer, socket.unix_peer()) {
             return Ok(Some(types::SocketAddress::Unix(name.to_owned())));
         }
-        Ok(peer.and_then(|peer| convert::to_wit(&peer, policy)))
+        let in_process = socket.family() == Family::Unix && socket.peer_in_this_process();
+        Ok(peer.and_then(|peer| convert::peer_to_wit(&peer, policy, in_process)))
     }
 
     async fn send(

@@ -422,11 +422,19 @@ impl Policy {
         self.unix.connect(guest_path)
     }
 
-    /// The guest's name for a unix path the OS reported (a peer's, a
-    /// datagram's source), or `None` when it lies outside every granted
-    /// directory (the guest then sees an unnamed address).
+    /// The guest's name for a unix address the OS reported (a datagram's
+    /// source, a peer's), `None` outside every granted directory. Names of
+    /// sockets this host bound (`/proc/PID/fd/N/NAME`) are unnamed here:
+    /// their text could come from any process.
     pub fn guest_unix_name(&self, os_path: &std::path::Path) -> Option<String> {
-        self.unix.guest_name(os_path)
+        self.unix.guest_name(os_path, false)
+    }
+
+    /// [`Policy::guest_unix_name`] for the peer of a connection the kernel
+    /// says is a socket of this very process (`SO_PEERCRED`): a name this
+    /// host bound is then followed back to its directory.
+    pub fn guest_unix_name_in_process(&self, os_path: &std::path::Path) -> Option<String> {
+        self.unix.guest_name(os_path, true)
     }
 }
 

@@ -387,19 +387,23 @@ impl UnixGrants {
     /// directory.
     ///
     /// A socket's name is the path its bind was given, and this host binds
-    /// through `/proc/PID/fd/N/NAME`: such a name is followed to its
-    /// directory only when PID is this process, whose descriptor N it
-    /// names. Any other process's descriptor numbers mean nothing here
-    /// (another wasock host binds with its own id; `/proc/self/...` names
-    /// would read this process's table), so those names are unnamed: a
-    /// guest in another process could otherwise pick N to pose as a
-    /// socket in a directory only this guest reaches.
-    pub(crate) fn guest_name(&self, os_path: &Path) -> Option<String> {
+    /// through `/proc/PID/fd/N/NAME`. Such a name is followed to its
+    /// directory only with `from_this_process`: when the kernel has said
+    /// the peer is a socket of this process (`SO_PEERCRED`), so that N is
+    /// a descriptor of this process's table, and PID is this process's id.
+    /// Otherwise the text proves nothing: process ids repeat across pid
+    /// namespaces (two hosts in two containers are both 1), and a guest in
+    /// another process could choose N to pose as a socket in a directory
+    /// only this guest reaches. Those names, and every other `/proc` name,
+    /// are unnamed.
+    pub(crate) fn guest_name(&self, os_path: &Path, from_this_process: bool) -> Option<String> {
         let host_path = match proc_fd_path(os_path) {
-            Some(ProcName::Own { fd, name }) => std::fs::read_link(format!("/proc/self/fd/{fd}"))
-                .ok()?
-                .join(name),
-            Some(ProcName::Foreign) => return None,
+            Some(ProcName::Own { fd, name }) if from_this_process => {
+                std::fs::read_link(format!("/proc/self/fd/{fd}"))
+                    .ok()?
+                    .join(name)
+            }
+            Some(_) => return None,
             None => os_path.to_path_buf(),
         };
         let normal = normalize_lexically(&host_path);

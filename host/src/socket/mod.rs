@@ -523,6 +523,33 @@ impl Socket {
         }
     }
 
+    /// Whether the connected peer is a socket of this process: the pid of
+    /// `SO_PEERCRED` (as this process's pid namespace sees it; 0 where it
+    /// cannot) is this process's. False when it cannot be told.
+    pub fn peer_in_this_process(&self) -> bool {
+        let Ok(fd) = self.open("peer-name") else {
+            return false;
+        };
+        let mut credentials = [0u8; 12];
+        match sys::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            &mut credentials,
+        ) {
+            Ok(12) => {
+                let pid = i32::from_ne_bytes([
+                    credentials[0],
+                    credentials[1],
+                    credentials[2],
+                    credentials[3],
+                ]);
+                u32::try_from(pid).is_ok_and(|pid| pid == std::process::id())
+            }
+            _ => false,
+        }
+    }
+
     /// The spec's `socket-accept-ready?`: `poll(2)` for `POLLIN`, no wait.
     pub fn accept_ready(&self) -> Result<bool> {
         self.poll_in("accept-ready")

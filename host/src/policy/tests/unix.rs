@@ -119,10 +119,14 @@ fn unix_bind_and_connect_inside_and_the_file_goes_with_the_socket() {
     client.connect(&target.os_address().unwrap()).unwrap();
     // The peer's name comes back as the guest's path.
     let peer = client.peer_addr().unwrap();
+    // (The listener is this process's; from anywhere else, or with no
+    // word from the kernel on who the peer is, the name is unnamed.)
     assert_eq!(
-        p.guest_unix_name(peer.as_pathname().unwrap()).as_deref(),
+        p.guest_unix_name_in_process(peer.as_pathname().unwrap())
+            .as_deref(),
         Some(guest.as_str())
     );
+    assert_eq!(p.guest_unix_name(peer.as_pathname().unwrap()), None);
     // A subdirectory that exists is fine; `.` and `..` that stay inside too.
     std::fs::create_dir(dir.0.join("sub")).unwrap();
     let (_sub, sub_bound) = bind_through(&p, &format!("{}/sub/./x/../a.sock", s(&dir.0)));
@@ -269,9 +273,12 @@ fn unix_guest_dir_mapping_both_ways_and_no_host_path_in_messages() {
     let own = format!("/proc/{}/fd", std::process::id());
     assert!(proc_name.starts_with(&own), "{}", proc_name.display());
     assert_eq!(
-        p.guest_unix_name(&proc_name).as_deref(),
+        p.guest_unix_name_in_process(&proc_name).as_deref(),
         Some("/run/socks/c.sock")
     );
+    // Without the kernel's word that the peer is this process, the text
+    // proves nothing: pids repeat across pid namespaces.
+    assert_eq!(p.guest_unix_name(&proc_name), None);
     // The same descriptor number through `self` or another process's id is
     // another process's name (its descriptor table): never this guest's.
     let fd = proc_name
@@ -288,6 +295,11 @@ fn unix_guest_dir_mapping_both_ways_and_no_host_path_in_messages() {
         format!("/proc/{}/cwd/c.sock", std::process::id()),
     ] {
         assert_eq!(p.guest_unix_name(Path::new(&foreign)), None, "{foreign}");
+        assert_eq!(
+            p.guest_unix_name_in_process(Path::new(&foreign)),
+            None,
+            "{foreign}"
+        );
     }
     // The host path itself is not a guest name when GUEST_DIR is given.
     let host_name = format!("{}/a.sock", s(&dir.0));
