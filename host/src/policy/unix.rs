@@ -149,7 +149,9 @@ pub struct UnixBindTarget {
 impl UnixBindTarget {
     /// The address to hand to `bind(2)`: the checked directory through
     /// `/proc/PID/fd` (this process's id: the socket keeps this path as
-    /// its name, see [`UnixGrants::guest_name`]), and the file name.
+    /// its name, see
+    /// [`Policy::guest_unix_name`](crate::policy::Policy::guest_unix_name)),
+    /// and the file name.
     pub fn os_address(&self) -> io::Result<SockAddr> {
         SockAddr::unix(sys::proc_pid_path(self.parent.as_fd()).join(&self.name))
     }
