@@ -42,7 +42,7 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::policy::{DenialSink, MemorySink, Policy, StderrSink, paths_overlap};
+use crate::policy::{DenialSink, MemorySink, Policy, StderrSink};
 use crate::{WasockCtx, WasockCtxView, WasockView};
 
 /// Where compiled components are cached on disk.
@@ -466,19 +466,12 @@ impl Runner {
             // Its entries are native code the engine loads without checking
             // their contents: a guest that can write there runs code here.
             let cache_dir = cache.directory();
-            const WHY: &str = "a guest could replace compiled code that the host runs";
-            policy.check_apart(cache_dir, "the compile cache", WHY)?;
-            if let Some((host_dir, _)) = guest
-                .dirs
-                .iter()
-                .find(|(host_dir, _)| paths_overlap(host_dir, cache_dir))
-            {
-                wasmtime::bail!(
-                    "--dir {} overlaps the compile cache {}: {WHY}; keep them apart (or --no-cache)",
-                    host_dir.display(),
-                    cache_dir.display()
-                );
-            }
+            policy.check_apart(
+                cache_dir,
+                guest.dirs.iter().map(|(host_dir, _)| host_dir.as_path()),
+                &format!("the compile cache `{}`", cache_dir.display()),
+                "a guest could replace compiled code that the host runs (or use --no-cache)",
+            )?;
         }
         let wasi = wasi_ctx(path, &guest)?;
         let name = guest.name.clone().unwrap_or_else(|| {

@@ -15,7 +15,7 @@ use clap::{CommandFactory as _, Parser, Subcommand};
 use crate::policy::report::{escape_line, write_lines};
 use crate::policy::{
     DEFAULT_MAX_MEMORY, DEFAULT_MAX_SOCKETS, FileSink, GrantError, GrantSpec, MulticastGrant,
-    Policy, UnixGrantSpec, paths_overlap,
+    Policy, UnixGrantSpec,
 };
 use crate::run::{CacheSetting, GuestConfig, Outcome, Runner, RunnerConfig};
 
@@ -285,18 +285,12 @@ impl RunArgs {
             policy.check_dir_grant(&dir.host)?;
         }
         if let Some(log) = &self.log {
-            const WHY: &str = "a guest could write lines there that look like the host's";
-            policy.check_apart(log, "--log", WHY)?;
-            if let Some(dir) = self.dirs.iter().find(|dir| paths_overlap(&dir.host, log)) {
-                let shown = log.display().to_string();
-                return Err(GrantError::new(
-                    &shown,
-                    format!(
-                        "--log `{shown}` lies in --dir `{}`: {WHY}; keep them apart",
-                        dir.host.display()
-                    ),
-                ));
-            }
+            policy.check_apart(
+                log,
+                self.dirs.iter().map(|dir| dir.host.as_path()),
+                &format!("--log `{}`", log.display()),
+                "a guest could write lines there that look like the host's",
+            )?;
         }
         Ok(policy)
     }

@@ -189,15 +189,27 @@ impl Policy {
 
     /// Refuses `path`, a place the host itself writes (its log, its
     /// compile cache), where it overlaps one of this policy's
-    /// `--allow-unix` directories; `what` names it and `why` says what a
-    /// guest could do there.
-    pub fn check_apart(
+    /// `--allow-unix` directories or one of the guest's preopened
+    /// `guest_dirs`; `what` names it and `why` says what a guest could do
+    /// there.
+    pub fn check_apart<'a>(
         &self,
         path: &std::path::Path,
+        guest_dirs: impl IntoIterator<Item = &'a std::path::Path>,
         what: &str,
         why: &str,
     ) -> Result<(), GrantError> {
-        self.unix.check_apart(path, what, why)
+        self.unix.check_apart(path, what, why)?;
+        match guest_dirs.into_iter().find(|dir| paths_overlap(dir, path)) {
+            Some(dir) => Err(GrantError::new(
+                &path.display().to_string(),
+                format!(
+                    "--dir `{}` overlaps {what}: {why}; keep them apart",
+                    dir.display()
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// `--max-sockets N`: how many sockets the guest may hold open at once

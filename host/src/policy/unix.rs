@@ -33,7 +33,8 @@ use crate::sys;
 /// opened on the host; [`Policy::allow_unix`](super::Policy::allow_unix)
 /// does that).
 ///
-/// Without GUEST_DIR the guest names sockets by their host path; with it,
+/// Without GUEST_DIR the guest names sockets by the host path as written
+/// (a relative one from `/`, never from the working directory); with it,
 /// the guest's `GUEST_DIR/x` is the host's `HOST_DIR/x`. GUEST_DIR must be
 /// absolute.
 #[derive(Clone, Debug, PartialEq, Eq)]

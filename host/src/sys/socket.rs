@@ -162,16 +162,6 @@ pub fn recv_append(
     Ok((n, from))
 }
 
-/// How many bytes of a stream socket's send queue the peer has not yet
-/// acknowledged (`TIOCOUTQ`, alias `SIOCOUTQ`).
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub fn unsent_bytes(fd: RawFd) -> io::Result<usize> {
-    let mut queued: libc::c_int = 0;
-    // SAFETY: TIOCOUTQ on a socket writes one int.
-    check(unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut queued) })?;
-    Ok(usize::try_from(queued).unwrap_or(0))
-}
-
 /// Whether a TCP socket still has a close in progress that close(2) with
 /// `SO_LINGER` would wait for: its state (`TCP_INFO`'s `tcpi_state`) is
 /// FIN-WAIT-1, CLOSING or LAST-ACK (data or the FIN not yet acknowledged).
@@ -190,11 +180,4 @@ pub fn closing_in_progress(fd: RawFd) -> io::Result<bool> {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn closing_in_progress(_fd: RawFd) -> io::Result<bool> {
     Ok(false)
-}
-
-/// How many bytes of a stream socket's send queue are unsent: not known
-/// on this OS, so nothing is assumed queued.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub fn unsent_bytes(_fd: RawFd) -> io::Result<usize> {
-    Ok(0)
 }
