@@ -459,4 +459,41 @@ mod tests {
         assert_eq!(size_of::<libc::linger>(), 8);
         assert_eq!(decode_linger(&encode_linger(1, 100)), (1, 100));
     }
+
+    /// `SO_LINGER` with a time reads back as set, is kept by the host (the
+    /// kernel's copy stays off, so no close(2) can block a thread), and an
+    /// accepted socket inherits the listener's, as the kernel's
+    /// inheritance would give it; an abortive linger (0 s) goes to the
+    /// kernel.
+    #[tokio::test]
+    async fn linger_is_kept_by_the_host_and_inherited_on_accept() {
+        use crate::socket::Family;
+        let kernel_linger = |socket: &Socket| {
+            socket2::SockRef::from(socket.os_socket("test").unwrap())
+                .linger()
+                .unwrap()
+        };
+        let mut listener = Socket::create(Family::Inet, Kind::Stream, 0).unwrap();
+        listener.set_linger(Some(9)).unwrap();
+        assert_eq!(listener.linger().unwrap(), Some(9));
+        assert_eq!(kernel_linger(&listener), None, "the kernel holds no time");
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        listener.bind(&any.into()).unwrap();
+        listener.listen(8).unwrap();
+        let address = listener.local_address().unwrap().as_socket().unwrap();
+        let _client = std::net::TcpStream::connect(address).unwrap();
+        let accepted = listener
+            .accept(Some(std::time::Duration::from_secs(10)))
+            .await
+            .unwrap();
+        assert_eq!(accepted.linger().unwrap(), Some(9), "inherited");
+        assert_eq!(kernel_linger(&accepted), None);
+        accepted.set_linger(Some(0)).unwrap();
+        assert_eq!(accepted.linger().unwrap(), Some(0));
+        assert_eq!(
+            kernel_linger(&accepted),
+            Some(std::time::Duration::ZERO),
+            "an abortive close is the kernel's"
+        );
+    }
 }

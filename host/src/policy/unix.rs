@@ -435,12 +435,8 @@ pub fn resolved(path: &Path) -> PathBuf {
     if let Ok(real) = path.canonicalize() {
         return real;
     }
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let normal = normalize_lexically(&absolute);
+    let normal =
+        normalize_lexically(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
     match (normal.parent(), normal.file_name()) {
         (Some(parent), Some(name)) if parent != normal => resolved(parent).join(name),
         _ => normal,
