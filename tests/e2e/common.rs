@@ -348,22 +348,29 @@ pub fn async_peers() -> AsyncPeers {
 pub fn so_error_guest() -> Output {
     let closed = closed_address();
     let (listener, resetting) = listener();
+    let (connected, reset_now) = mpsc::channel::<()>();
     let resetter = thread::spawn(move || {
         let stream = accepted(&listener);
+        // Only after the guest's connect has completed: a reset during it
+        // would fail the connect instead of leaving an error pending.
+        let _ = reset_now.recv_timeout(TIMEOUT);
         let socket = socket2::Socket::from(stream);
         socket
             .set_linger(Some(Duration::ZERO))
             .expect("SO_LINGER 0");
         drop(socket); // close(2) with linger 0: RST
     });
-    let output = Wasock::new(WASOCK, guest("spec_so_error"))
+    let mut running = Wasock::new(WASOCK, guest("spec_so_error"))
         .flag("--allow-connect")
         .flag(closed.to_string())
         .flag("--allow-connect")
         .flag(resetting.to_string())
         .arg(closed.to_string())
         .arg(resetting.to_string())
-        .run(TIMEOUT);
+        .spawn();
+    running.wait_for_line("tcp connected", TIMEOUT);
+    let _ = connected.send(());
+    let output = running.wait(TIMEOUT);
     resetter.join().expect("the resetting peer");
     output
 }

@@ -9,7 +9,7 @@
 //!   after: none`.
 //! - TCP: a connection to RESETTING, a native peer that resets it at once:
 //!   the reset leaves `connection-reset` pending. Prints `tcp fresh: none`
-//!   (before the reset), `tcp subscription readable: BOOL`, `tcp pending:
+//!   (before the reset), `tcp connected` (the peer resets after it), `tcp subscription readable: BOOL`, `tcp pending:
 //!   CLASS/CODE` and `tcp after: none`.
 //!
 //! (A refused connect on loopback cannot leave its error pending: the
@@ -85,6 +85,10 @@ fn main() {
     println!("tcp fresh: {}", pending(&tcp));
     tcp.connect(&resetting)
         .unwrap_or_else(|e| fail("tcp connect", e));
+    // The peer resets the connection only once it has read this line: a
+    // reset that came first would fail the connect itself.
+    println!("tcp connected");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     let subscription = wait_for_error(&tcp);
     println!("tcp subscription readable: {subscription}");
     println!("tcp pending: {}", pending(&tcp));
