@@ -41,6 +41,8 @@ pub struct WasockCtx {
     pub(crate) wasi_sockets: WasiSocketsCtx,
     /// What the `wasi:sockets` wrappers keep per resource.
     pub(crate) wasi: WasiSocketBook,
+    /// What the WASI 0.3 `wasi:sockets` wrappers keep.
+    pub(crate) wasi_p3: crate::wasi_sockets_p3::P3Book,
     /// The guest's poll sets and registrations, for their limits and for
     /// removing a closing socket from its sets.
     pub(crate) poll_sets: crate::poll_set::Memberships,
@@ -75,12 +77,15 @@ impl WasockCtx {
     /// A context under `policy`, holding nothing yet, reporting denials on
     /// stderr as the guest `guest`.
     pub fn new(policy: Arc<Policy>) -> Self {
+        let sockets = Slots::new(policy.max_sockets());
+        let reporter = Reporter::default();
         WasockCtx {
-            sockets: Slots::new(policy.max_sockets()),
             resolutions: Slots::new(DEFAULT_MAX_RESOLUTIONS),
             wasi_sockets: crate::wasi_sockets::wasi_sockets_ctx(&policy),
             wasi: WasiSocketBook::default(),
-            reporter: Reporter::default(),
+            wasi_p3: crate::wasi_sockets_p3::P3Book::new(&policy, &reporter, &sockets),
+            sockets,
+            reporter,
             policy,
             poll_sets: Default::default(),
         }
@@ -93,6 +98,9 @@ impl WasockCtx {
         sink: Arc<dyn DenialSink>,
     ) -> Self {
         self.reporter = Reporter::new(guest, sink);
+        // The WASI 0.3 address checks report to it too.
+        self.wasi_p3 =
+            crate::wasi_sockets_p3::P3Book::new(&self.policy, &self.reporter, &self.sockets);
         self
     }
 
@@ -190,6 +198,23 @@ pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     socket::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     poll_set::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     crate::wasi_sockets::add_to_linker(linker)?;
+    Ok(())
+}
+
+/// Adds wasmtime-wasi's WASI 0.3 interfaces (`wasi:cli@0.3.0` and what
+/// it includes) to `linker`, with `wasi:sockets@0.3.0` under the same
+/// policy and accounting as the 0.2 interfaces and wasock's.
+///
+/// Call it beside [`add_to_linker`], on an engine with the component
+/// model's async on (`Config::wasm_component_model_async`, the default
+/// when wasmtime's `component-model-async` feature is built in), and run
+/// a 0.3 command's `run` inside `Store::run_concurrent`.
+pub fn add_p3_to_linker<T>(linker: &mut Linker<T>) -> wasmtime::Result<()>
+where
+    T: WasockView + wasmtime_wasi::WasiView + 'static,
+{
+    wasmtime_wasi::p3::add_to_linker(linker)?;
+    crate::wasi_sockets_p3::add_to_linker(linker)?;
     Ok(())
 }
 

@@ -126,7 +126,10 @@ pub mod run;
 pub mod socket;
 pub mod sys;
 mod wasi_sockets;
+mod wasi_sockets_p3;
 
-pub use ctx::{DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_to_linker};
+pub use ctx::{
+    DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_p3_to_linker, add_to_linker,
+};
 pub use error::HostError;
 pub use glue::convert;

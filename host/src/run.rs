@@ -60,10 +60,58 @@ pub enum CacheSetting {
 }
 
 /// How to build a [`Runner`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RunnerConfig {
     /// The compiled-component cache.
     pub cache: CacheSetting,
+    /// Serve WASI 0.3 (`wasi:cli@0.3.0`, `wasi:sockets@0.3.0` under the
+    /// same policy): a component exporting `wasi:cli/run@0.3.0` runs
+    /// through it. On by default (`-S p3`), as in wasmtime 48.
+    pub wasi_p3: bool,
+    /// The component model's async (`-W component-model-async`): async
+    /// functions, streams and futures. On by default, as in wasmtime 48;
+    /// WASI 0.3 needs it.
+    pub component_model_async: bool,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            cache: CacheSetting::Default,
+            wasi_p3: true,
+            component_model_async: true,
+        }
+    }
+}
+
+/// A component compiled and linked, ready to instantiate: a WASI 0.3
+/// command (its `wasi:cli/run@0.3.0` export, preferred where the runner
+/// serves 0.3) or a WASI 0.2 one.
+#[derive(Clone)]
+pub enum Prepared {
+    /// Exports `wasi:cli/run@0.2.x`.
+    P2(CommandPre<GuestState>),
+    /// Exports `wasi:cli/run@0.3.0`.
+    P3(wasmtime_wasi::p3::bindings::CommandPre<GuestState>),
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Prepared::P2(_) => "Prepared::P2",
+            Prepared::P3(_) => "Prepared::P3",
+        })
+    }
+}
+
+impl Prepared {
+    /// The WASI version whose `run` the guest exports: 2 or 3.
+    pub fn wasi_version(&self) -> u32 {
+        match self {
+            Prepared::P2(_) => 2,
+            Prepared::P3(_) => 3,
+        }
+    }
 }
 
 /// What one guest is started with (besides its component and policy).
@@ -319,11 +367,12 @@ struct ComponentKey {
     modified: Option<SystemTime>,
 }
 
-type PreCell = Arc<tokio::sync::OnceCell<CommandPre<GuestState>>>;
+type PreCell = Arc<tokio::sync::OnceCell<Prepared>>;
 
 struct RunnerInner {
     engine: Engine,
     linker: Linker<GuestState>,
+    wasi_p3: bool,
     cache: Option<Cache>,
     components: Mutex<HashMap<ComponentKey, PreCell>>,
 }
@@ -346,10 +395,11 @@ impl std::fmt::Debug for Runner {
 }
 
 impl Runner {
-    /// Builds the engine (async, component model, on-disk cache as
-    /// configured) and the linker (`wasi:cli` imports through
+    /// Builds the engine (async, component model and its async, on-disk
+    /// cache as configured) and the linker (`wasi:cli` imports through
     /// `wasmtime_wasi::p2::add_to_linker_async`, then
-    /// `wasock_host::add_to_linker`).
+    /// `wasock_host::add_to_linker`, and for WASI 0.3
+    /// `wasock_host::add_p3_to_linker`).
     pub fn new(config: RunnerConfig) -> Result<Runner> {
         let cache = match config.cache {
             CacheSetting::Disabled => None,
@@ -371,6 +421,7 @@ impl Runner {
         };
         let mut engine_config = Config::new();
         engine_config.wasm_component_model(true);
+        engine_config.wasm_component_model_async(config.component_model_async);
         engine_config.epoch_interruption(true);
         engine_config.cache(cache.clone());
         let engine = Engine::new(&engine_config)?;
@@ -378,10 +429,15 @@ impl Runner {
         let mut linker = Linker::<GuestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         crate::add_to_linker(&mut linker)?;
+        let wasi_p3 = config.wasi_p3 && config.component_model_async;
+        if wasi_p3 {
+            crate::add_p3_to_linker(&mut linker)?;
+        }
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 engine,
                 linker,
+                wasi_p3,
                 cache,
                 components: Mutex::new(HashMap::new()),
             }),
@@ -405,7 +461,7 @@ impl Runner {
     /// Compiles (or fetches from the caches) the component at `path` and
     /// pre-instantiates it against the linker. A component is compiled at
     /// most once per process, however many guests run it at once.
-    pub async fn prepare(&self, path: &Path) -> Result<CommandPre<GuestState>> {
+    pub async fn prepare(&self, path: &Path) -> Result<Prepared> {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read component {}", path.display()))?;
         let key = ComponentKey {
@@ -426,16 +482,25 @@ impl Runner {
                 let inner = self.inner.clone();
                 let path = path.to_path_buf();
                 async move {
-                    tokio::task::spawn_blocking(move || -> Result<CommandPre<GuestState>> {
+                    tokio::task::spawn_blocking(move || -> Result<Prepared> {
                         let component = Component::from_file(&inner.engine, &path)
                             .with_context(|| format!("cannot load component {}", path.display()))?;
                         let instance_pre = inner
                             .linker
                             .instantiate_pre(&component)
                             .with_context(|| format!("cannot link component {}", path.display()))?;
-                        CommandPre::new(instance_pre).with_context(|| {
+                        // As wasmtime's CLI: a 0.3 `run` where 0.3 is served,
+                        // else a 0.2 one.
+                        if inner.wasi_p3
+                            && let Ok(pre) =
+                                wasmtime_wasi::p3::bindings::CommandPre::new(instance_pre.clone())
+                        {
+                            return Ok(Prepared::P3(pre));
+                        }
+                        let pre = CommandPre::new(instance_pre).with_context(|| {
                             format!("{} is not a wasi:cli command component", path.display())
-                        })
+                        })?;
+                        Ok(Prepared::P2(pre))
                     })
                     .await
                     .context("component compilation task failed")?
@@ -493,12 +558,30 @@ impl Runner {
         };
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|state| &mut state.limits);
+        // The component model's own tables (handles, and with its async the
+        // tasks, streams and futures a guest has in flight, each holding
+        // host memory) get the same bound as the resource table.
+        let handles = resource_table_limit(policy.max_sockets());
+        store.set_max_component_handles(handles);
+        if let Some(table) = store.concurrent_resource_table() {
+            table.set_max_capacity(handles);
+        }
         // A guest that computes without calling the host yields to the
         // executor at every epoch tick, so it cannot starve the others.
         store.epoch_deadline_async_yield_and_update(1);
         let outcome = async {
-            let command = pre.instantiate_async(&mut store).await?;
-            command.wasi_cli_run().call_run(&mut store).await
+            match &pre {
+                Prepared::P2(pre) => {
+                    let command = pre.instantiate_async(&mut store).await?;
+                    command.wasi_cli_run().call_run(&mut store).await
+                }
+                Prepared::P3(pre) => {
+                    let command = pre.instantiate_async(&mut store).await?;
+                    store
+                        .run_concurrent(async |store| command.wasi_cli_run().call_run(store).await)
+                        .await?
+                }
+            }
         }
         .await;
         store.data().wasock.reporter().finish();

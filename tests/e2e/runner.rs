@@ -24,6 +24,7 @@ async fn one_runner_runs_many_guests_at_once_each_under_its_own_policy() {
     const GUESTS: usize = 16;
     let runner = Runner::new(RunnerConfig {
         cache: CacheSetting::Disabled,
+        ..RunnerConfig::default()
     })
     .expect("runner");
     let (listener, address) = listener();
@@ -90,6 +91,7 @@ async fn a_spinning_guest_does_not_starve_the_others() {
 
     let runner = Runner::new(RunnerConfig {
         cache: CacheSetting::Disabled,
+        ..RunnerConfig::default()
     })
     .expect("runner");
     let policy = Arc::new(Policy::new());

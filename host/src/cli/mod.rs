@@ -161,14 +161,15 @@ pub struct RunArgs {
     /// wasmtime's spelling of the WASI options wasock has:
     /// `-S inherit-network`, `-S allow-ip-name-lookup` (= --allow-dns),
     /// `-S tcp`, `-S udp`, `-S network` (on, as in wasmtime; reach still
-    /// needs grants); comma-separated or repeated. Others are refused by
-    /// name.
+    /// needs grants), `-S p3[=n]` (WASI 0.3, on by default); comma-separated
+    /// or repeated. Others are refused by name.
     #[arg(short = 'S', value_name = "OPTION[=y|n]", value_delimiter = ',', value_parser = parse_wasi_option)]
     pub wasi_options: Vec<WasiOption>,
 
     /// wasmtime's spelling of the wasm options wasock has:
-    /// `-W max-memory-size=BYTES` (= --max-memory). Others are refused by
-    /// name.
+    /// `-W max-memory-size=BYTES` (= --max-memory),
+    /// `-W component-model-async[=n]` (on by default; WASI 0.3 needs it).
+    /// Others are refused by name.
     #[arg(short = 'W', value_name = "OPTION=VALUE", value_delimiter = ',', value_parser = parse_wasm_option)]
     pub wasm_options: Vec<WasmOption>,
 
@@ -193,6 +194,8 @@ pub enum WasiOption {
     /// `-S tcp`, `-S udp`, `-S network`: on, as by default in wasmtime
     /// (what a guest reaches is still the grants').
     Enabled,
+    /// `-S p3[=y|n]`: serve WASI 0.3 (on by default, as in wasmtime 48).
+    P3(bool),
 }
 
 /// One `-W` option in wasmtime's spelling that wasock serves.
@@ -200,7 +203,12 @@ pub enum WasiOption {
 pub enum WasmOption {
     /// `-W max-memory-size=BYTES`: `--max-memory`.
     MaxMemorySize(usize),
+    /// `-W component-model-async[=y|n]`: the component model's async (on
+    /// by default, as in wasmtime 48; WASI 0.3 needs it).
+    ComponentModelAsync(bool),
 }
+
+const SERVED_WASM_OPTIONS: &str = "-W max-memory-size=BYTES, -W component-model-async[=y|n]";
 
 fn yes_no(option: &str, value: Option<&str>) -> Result<bool, String> {
     match value {
@@ -218,6 +226,7 @@ pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
     };
     match key {
         "inherit-network" => Ok(WasiOption::InheritNetwork(yes_no(key, value)?)),
+        "p3" => Ok(WasiOption::P3(yes_no(key, value)?)),
         "allow-ip-name-lookup" => Ok(WasiOption::AllowIpNameLookup(yes_no(key, value)?)),
         "tcp" | "udp" | "network" | "cli" => {
             if yes_no(key, value)? {
@@ -229,23 +238,27 @@ pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
             }
         }
         _ => Err(format!(
-            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network; see --help for wasock's grants)"
+            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network, -S p3; see --help for wasock's grants)"
         )),
     }
 }
 
 /// Parses one `-W` option (wasmtime's `-W KEY=VALUE`).
 pub fn parse_wasm_option(text: &str) -> Result<WasmOption, String> {
-    match text.split_once('=') {
-        Some(("max-memory-size", value)) => Ok(WasmOption::MaxMemorySize(parse_bytes(value)?)),
-        Some((key, _)) => Err(format!(
-            "wasmtime's `-W {key}` is not supported by wasock (it serves -W max-memory-size=BYTES)"
-        )),
-        None if text == "max-memory-size" => {
+    let (key, value) = match text.split_once('=') {
+        Some((key, value)) => (key, Some(value)),
+        None => (text, None),
+    };
+    match (key, value) {
+        ("max-memory-size", Some(value)) => Ok(WasmOption::MaxMemorySize(parse_bytes(value)?)),
+        ("max-memory-size", None) => {
             Err("-W max-memory-size needs a value: -W max-memory-size=BYTES".to_owned())
         }
-        None => Err(format!(
-            "wasmtime's `-W {text}` is not supported by wasock (it serves -W max-memory-size=BYTES)"
+        ("component-model-async", value) => Ok(WasmOption::ComponentModelAsync(
+            yes_no(key, value).map_err(|e| e.replacen("-S", "-W", 1))?,
+        )),
+        _ => Err(format!(
+            "wasmtime's `-W {key}` is not supported by wasock (it serves {SERVED_WASM_OPTIONS})"
         )),
     }
 }
@@ -260,7 +273,7 @@ impl RunArgs {
             match *option {
                 WasiOption::InheritNetwork(on) => inherit_network |= on,
                 WasiOption::AllowIpNameLookup(on) => allow_dns |= on,
-                WasiOption::Enabled => {}
+                WasiOption::Enabled | WasiOption::P3(_) => {}
             }
         }
         let mut policy = Policy::new()
@@ -301,8 +314,10 @@ impl RunArgs {
         self.wasm_options
             .iter()
             .rev()
-            .map(|WasmOption::MaxMemorySize(bytes)| *bytes)
-            .next()
+            .find_map(|option| match option {
+                WasmOption::MaxMemorySize(bytes) => Some(*bytes),
+                _ => None,
+            })
             .unwrap_or(self.max_memory)
     }
 
@@ -326,8 +341,28 @@ impl RunArgs {
         guest
     }
 
-    /// The runner configuration (the cache).
+    /// The runner configuration (the cache, WASI 0.3 and the component
+    /// model's async; the last `-S p3` / `-W component-model-async` wins).
     pub fn runner_config(&self) -> RunnerConfig {
+        let defaults = RunnerConfig::default();
+        let wasi_p3 = self
+            .wasi_options
+            .iter()
+            .rev()
+            .find_map(|option| match option {
+                WasiOption::P3(on) => Some(*on),
+                _ => None,
+            })
+            .unwrap_or(defaults.wasi_p3);
+        let component_model_async = self
+            .wasm_options
+            .iter()
+            .rev()
+            .find_map(|option| match option {
+                WasmOption::ComponentModelAsync(on) => Some(*on),
+                _ => None,
+            })
+            .unwrap_or(defaults.component_model_async);
         let cache = if self.no_cache {
             CacheSetting::Disabled
         } else if let Some(dir) = &self.cache_dir {
@@ -335,7 +370,11 @@ impl RunArgs {
         } else {
             CacheSetting::Default
         };
-        RunnerConfig { cache }
+        RunnerConfig {
+            cache,
+            wasi_p3,
+            component_model_async,
+        }
     }
 }
 
