@@ -1,0 +1,282 @@
+//! The sandbox on the WASI 0.3 path: a guest exporting
+//! `wasi:cli/run@0.3.0` (`p3_sandbox`) reaches through
+//! `wasi:sockets@0.3.0` only what its grants allow, with the standard's
+//! error codes where the standard names one, its denials reported as on
+//! the other paths, and its sockets counted in the one `--max-sockets`
+//! pool with wasock's and `std::net`'s.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::process::Output;
+use std::thread;
+use std::time::Duration;
+
+use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
+
+use crate::WASOCK;
+use crate::common::{IO_TIMEOUT, TIMEOUT, line_starting, listener, run};
+
+/// Runs `p3_sandbox` with `flags` and `args`.
+fn p3(flags: &[&str], args: &[&str]) -> Output {
+    run(flags, "p3_sandbox", args)
+}
+
+/// Asserts the guest exited 0 and printed `line`.
+fn printed(output: &Output, line: &str) {
+    assert!(
+        output.status.success(),
+        "guest failed\n{}",
+        output_text(output)
+    );
+    assert!(
+        stdout(output).lines().any(|l| l == line),
+        "no {line:?}\n{}",
+        output_text(output)
+    );
+}
+
+/// How many of the host's denial lines contain `needle`.
+fn denials(output: &Output, needle: &str) -> usize {
+    stderr(output)
+        .lines()
+        .filter(|l| l.starts_with("wasock: denied") && l.contains(needle))
+        .count()
+}
+
+#[test]
+fn p3_connect_needs_a_connect_grant_and_is_reported() {
+    let (_listener, address) = listener();
+    let target = address.to_string();
+    let output = p3(&[], &["connect", &target]);
+    printed(
+        &output,
+        &format!("connect {target}: error ErrorCode::AccessDenied"),
+    );
+    assert_eq!(
+        denials(&output, &format!("connect to {target}")),
+        1,
+        "{}",
+        output_text(&output)
+    );
+
+    let output = p3(&["--allow-connect", &target], &["connect", &target]);
+    printed(&output, &format!("connect {target}: ok"));
+    assert_eq!(denials(&output, ""), 0, "{}", output_text(&output));
+}
+
+/// The standard's answer for an unspecified remote address is
+/// `invalid-argument`, checked before the policy (which would refuse it).
+#[test]
+fn p3_unspecified_destination_answers_the_standard_code() {
+    for target in ["0.0.0.0:47", "[::]:47"] {
+        let output = p3(&[], &["connect", target]);
+        printed(
+            &output,
+            &format!("connect {target}: error ErrorCode::InvalidArgument"),
+        );
+        assert_eq!(denials(&output, ""), 0, "{}", output_text(&output));
+    }
+}
+
+#[test]
+fn p3_bind_and_listen_need_a_bind_grant() {
+    let output = p3(&[], &["listen", "127.0.0.1:0"]);
+    printed(&output, "bind: error ErrorCode::AccessDenied");
+    assert_eq!(denials(&output, "bind to 127.0.0.1:0"), 1);
+
+    // Listening unbound binds `0.0.0.0:0` implicitly: allowed for a
+    // client, but listening there needs a grant.
+    let output = p3(&[], &["listen", "unbound"]);
+    printed(&output, "listen: error ErrorCode::AccessDenied");
+    assert_eq!(
+        denials(&output, "listen on 0.0.0.0:0"),
+        1,
+        "{}",
+        output_text(&output)
+    );
+
+    let output = p3(&["--allow-bind", "127.0.0.1:0"], &["listen", "127.0.0.1:0"]);
+    printed(&output, "bind: ok");
+    printed(&output, "listen: ok");
+}
+
+#[test]
+fn p3_lookups_need_allow_dns() {
+    let output = p3(&[], &["lookup", "localhost"]);
+    printed(&output, "lookup localhost: error ErrorCode::AccessDenied");
+    assert_eq!(denials(&output, "localhost"), 1, "{}", output_text(&output));
+
+    let output = p3(&["--allow-dns"], &["lookup", "localhost"]);
+    let line = line_starting(&output, "lookup localhost: ");
+    assert!(line.starts_with("lookup localhost: ok "), "{line}");
+    // A name that is not one is the standard's invalid-argument.
+    let output = p3(&["--allow-dns"], &["lookup", "a b"]);
+    printed(&output, "lookup a b: error ErrorCode::InvalidArgument");
+}
+
+#[test]
+fn p3_sockets_count_against_max_sockets() {
+    let output = p3(&["--max-sockets", "4"], &["sockets", "10"]);
+    printed(&output, "created 4");
+    printed(
+        &output,
+        "error ErrorCode::Other(Some(\"new-socket-limit\"))",
+    );
+}
+
+/// One guest mixing wasock, `std::net` (WASI 0.2) and WASI 0.3 sockets
+/// has one `--max-sockets` pool: each path's sockets leave fewer for the
+/// others, and a 0.3 socket dropped gives its slot back to wasock.
+#[test]
+fn p3_mixed_guest_shares_one_socket_limit() {
+    let output = p3(&["--max-sockets", "6"], &["mixed", "2", "2"]);
+    printed(&output, "wasock 2 std 2 p3 2");
+    printed(
+        &output,
+        "error ErrorCode::Other(Some(\"new-socket-limit\"))",
+    );
+    printed(&output, "wasock then TooManySockets");
+    printed(&output, "after a 0.3 drop: ok");
+}
+
+/// A 0.3 receive buffer is capped at the host's ceiling (4 MiB, which
+/// Linux reports doubled).
+#[test]
+fn p3_receive_buffer_is_capped() {
+    let output = p3(&[], &["buffer", "1073741824"]);
+    let line = line_starting(&output, "receive-buffer ");
+    let value: u64 = line
+        .trim_start_matches("receive-buffer ")
+        .parse()
+        .unwrap_or_else(|_| panic!("{line}\n{}", output_text(&output)));
+    assert!(value <= 8 << 20, "{value}: past the ceiling");
+}
+
+/// Runs `p3_sandbox udp-inbound` under `flags`, sends `evil` from an
+/// ungranted socket and `good` then `stop` from `granted`.
+fn inbound(flags: &[&str], granted: &UdpSocket) -> Output {
+    let mut running = Wasock::new(WASOCK, guest("p3_sandbox"))
+        .flags(flags)
+        .arg("udp-inbound")
+        .spawn();
+    let line = running.wait_for_line("bound ", TIMEOUT);
+    let port: u16 = line
+        .trim_start_matches("bound ")
+        .trim()
+        .parse()
+        .expect("a port");
+    let target: SocketAddr = format!("127.0.0.1:{port}").parse().expect("target");
+    let evil = UdpSocket::bind("127.0.0.1:0").expect("evil socket");
+    for _ in 0..3 {
+        evil.send_to(b"evil", target).expect("evil send");
+    }
+    thread::sleep(Duration::from_millis(100));
+    granted.send_to(b"good", target).expect("good send");
+    thread::sleep(Duration::from_millis(50));
+    granted.send_to(b"stop", target).expect("stop send");
+    running.wait(TIMEOUT)
+}
+
+/// A 0.3 UDP socket bound without a bind grant (`0.0.0.0:0`) hears only
+/// from peers its connect grants cover, the first drop reported; bound
+/// under a bind grant it hears from everyone.
+#[test]
+fn p3_client_udp_socket_hears_only_its_connect_grants() {
+    let granted = UdpSocket::bind("127.0.0.1:0").expect("granted peer");
+    let grant = granted.local_addr().expect("address").to_string();
+    let output = inbound(&["--allow-connect", &grant], &granted);
+    let text = stdout(&output);
+    assert!(text.contains(": good"), "{}", output_text(&output));
+    assert!(
+        !text.contains("evil"),
+        "an ungranted peer got through\n{}",
+        output_text(&output)
+    );
+    assert_eq!(
+        denials(&output, "datagram from"),
+        1,
+        "one report per socket\n{}",
+        output_text(&output)
+    );
+
+    let output = inbound(
+        &["--allow-connect", &grant, "--allow-bind", "0.0.0.0:0"],
+        &granted,
+    );
+    assert!(
+        stdout(&output).contains(": evil"),
+        "under a bind grant it hears everyone\n{}",
+        output_text(&output)
+    );
+}
+
+/// Connects to `port` and reads: returns whether the host reset the
+/// connection (a connection the host kept would time the read out, after
+/// [`IO_TIMEOUT`]; a reset comes at once).
+fn reset_by_host(port: u16) -> bool {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    let mut byte = [0u8; 1];
+    match stream.read(&mut byte) {
+        Ok(0) => true,
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => true,
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => false,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// A 0.3 listener at `--max-sockets` resets the connections it cannot
+/// hold and goes on: once a connection is dropped, the next is accepted.
+#[test]
+fn p3_accepts_past_the_socket_limit_are_reset_and_the_listener_goes_on() {
+    // The listener and two connections.
+    let mut running = Wasock::new(WASOCK, guest("p3_sandbox"))
+        .flags(["--max-sockets", "3", "--allow-bind", "127.0.0.1:0"])
+        .args(["accept", "127.0.0.1:0"])
+        .spawn();
+    let line = running.wait_for_line("listening ", TIMEOUT);
+    let port: u16 = line
+        .trim_start_matches("listening ")
+        .trim()
+        .parse()
+        .expect("a port");
+    let mut first = TcpStream::connect(("127.0.0.1", port)).expect("first");
+    running.wait_for_line("accepted 1", TIMEOUT);
+    let _second = TcpStream::connect(("127.0.0.1", port)).expect("second");
+    running.wait_for_line("accepted 2", TIMEOUT);
+
+    // At the limit: the host takes the connection from the kernel and
+    // resets it (bounded: a host that held it would time the read out).
+    assert!(reset_by_host(port), "a connection past the limit was kept");
+
+    // The first connection's peer closes; the guest drops it, and the
+    // slot is free again.
+    first.write_all(b"x").expect("write");
+    drop(first);
+    running.wait_for_line("dropped 1", TIMEOUT);
+    let _third = TcpStream::connect(("127.0.0.1", port)).expect("third");
+    running.wait_for_line("accepted 3", TIMEOUT);
+    let output = running.wait(TIMEOUT);
+    printed(&output, "done");
+}
+
+/// `-S p3=n` serves WASI 0.2 only, as in wasmtime: a component that
+/// imports WASI 0.3 is refused at link, naming the 0.3 import; and
+/// `-W component-model-async=n` refuses it at load.
+#[test]
+fn p3_off_refuses_a_wasi_0_3_component() {
+    let output = p3(&["-S", "p3=n"], &["sockets", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+    assert!(
+        stderr(&output).contains("@0.3.0"),
+        "{}",
+        output_text(&output)
+    );
+    let output = p3(&["-W", "component-model-async=n"], &["sockets", "1"]);
+    assert_ne!(output.status.code(), Some(0), "{}", output_text(&output));
+    assert!(
+        stderr(&output).contains("async"),
+        "{}",
+        output_text(&output)
+    );
+}
