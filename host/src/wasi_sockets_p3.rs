@@ -662,10 +662,10 @@ impl<T: WasockView + 'static> ip_name_lookup::HostWithStore<T> for HasWasock {
             drop(slot);
             let _ = answer.send(result);
         });
-        let addresses = answered
+        // An answer (or error) for the guest, never a trap.
+        Ok(answered
             .await
-            .unwrap_or(Err(ip_name_lookup::ErrorCode::TemporaryResolverFailure))?;
-        Ok(Ok(addresses))
+            .unwrap_or(Err(ip_name_lookup::ErrorCode::TemporaryResolverFailure)))
     }
 }
 
@@ -673,6 +673,10 @@ impl<T: WasockView + 'static> ip_name_lookup::HostWithStore<T> for HasWasock {
 /// without brackets) at once, a domain name (punycoded) through the
 /// system resolver, anything else `invalid-argument`.
 async fn lookup(name: String) -> Result<Vec<IpAddress>, ip_name_lookup::ErrorCode> {
+    // A name longer than any is refused before it is parsed (and copied).
+    if name.len() > crate::resolve::NAME_BYTES_MAX {
+        return Err(ip_name_lookup::ErrorCode::InvalidArgument);
+    }
     let domain = match url::Host::parse(&name) {
         Ok(url::Host::Domain(domain)) => domain,
         Ok(url::Host::Ipv4(addr)) => return Ok(vec![IpAddr::V4(addr).into()]),

@@ -280,3 +280,80 @@ fn p3_off_refuses_a_wasi_0_3_component() {
         output_text(&output)
     );
 }
+
+/// 0.3 lookups take the same resolution slots as the other paths: against
+/// a name server that never answers, 16 start and the rest are refused at
+/// once (`temporary-resolver-failure`); a lookup that answered holds none.
+#[test]
+fn p3_lookups_count_against_resolutions_in_flight() {
+    const TEST: &str = "p3_lookups_count_against_resolutions_in_flight";
+    if let Some(namespace) = crate::common::silent_resolver_namespace(TEST) {
+        let output = namespace.run(
+            WASOCK,
+            &["--allow-dns"],
+            "p3_sandbox",
+            &["lookups", "wasock-never-answered.invalid", "40"],
+            TIMEOUT,
+        );
+        let all = output_text(&output);
+        assert!(output.status.success(), "{all}");
+        let out = stdout(&output);
+        assert!(out.contains("lookups done"), "{all}");
+        for i in 0..40 {
+            let expected = if i < 16 {
+                "started".to_owned()
+            } else {
+                "error ErrorCode::TemporaryResolverFailure".to_owned()
+            };
+            assert!(
+                out.lines()
+                    .any(|line| line == format!("lookup {i}: {expected}")),
+                "lookup {i} should be {expected}\n{all}"
+            );
+        }
+    }
+    // Answered lookups give their slot back: 40 in a row all answer.
+    let output = p3(&["--allow-dns"], &["lookups", "localhost", "40", "seq"]);
+    printed(&output, "lookups done");
+    for i in 0..40 {
+        printed(&output, &format!("lookup {i}: ok"));
+    }
+}
+
+/// The peak resident size of the process `pid`, in bytes.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("a size");
+    kib * 1024
+}
+
+/// wasmtime-wasi gives every pending 0.3 UDP `receive` its own 64 KiB
+/// buffer; a guest starting 20,000 at once on one socket must not make the
+/// host hold 20,000 of them (receives on a socket are taken one at a
+/// time). Without that the host peaked at about 225 MB here, with it
+/// about 60 MB.
+#[test]
+fn p3_pending_receives_do_not_grow_the_host() {
+    let mut running = Wasock::new(WASOCK, guest("p3_sandbox"))
+        .args(["receives", "20000"])
+        .spawn();
+    running.wait_for_line("receiving 20000", TIMEOUT);
+    let peak = peak_rss(running.id());
+    let output = running.wait(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(
+        peak < 150 << 20,
+        "the host peaked at {} MiB with 20,000 receives pending",
+        peak >> 20
+    );
+}

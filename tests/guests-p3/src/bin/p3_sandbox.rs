@@ -17,6 +17,12 @@
 //!   `accepted K` as connections come; when the first connection's peer
 //!   closes it drops that connection (`dropped 1`), and it ends at the
 //!   third accepted connection (`done`);
+//! - `lookups NAME N [seq]`: starts N lookups of NAME at once (or one
+//!   after another with `seq`); prints `lookup I: …` for each as it
+//!   answered at once, or `started` if it was still running 2 s later;
+//!   then `lookups done`;
+//! - `receives N`: starts N receives at once on one UDP socket, prints
+//!   `receiving N`, waits 3 s;
 //! - `mixed A B`: holds A wasock sockets and B `std::net` sockets, then
 //!   creates 0.3 TCP sockets until one is refused: `wasock A std B p3 K`,
 //!   then `error CODE`; then tries one more wasock socket: `wasock then
@@ -24,6 +30,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::task::Poll;
 
 use futures::FutureExt as _;
 use wasock_test_guests_p3::wasi::clocks::monotonic_clock;
@@ -215,6 +222,53 @@ async fn accept(text: &str) {
     println!("done");
 }
 
+async fn lookups(name: &str, count: usize, sequential: bool) {
+    if sequential {
+        for i in 0..count {
+            match ip_name_lookup::resolve_addresses(name.to_owned()).await {
+                Ok(_) => println!("lookup {i}: ok"),
+                Err(code) => println!("lookup {i}: error {code:?}"),
+            }
+        }
+        println!("lookups done");
+        return;
+    }
+    let mut pending = Vec::new();
+    for i in 0..count {
+        let mut lookup = Box::pin(ip_name_lookup::resolve_addresses(name.to_owned()));
+        match futures::poll!(lookup.as_mut()) {
+            Poll::Ready(Ok(_)) => println!("lookup {i}: ok"),
+            Poll::Ready(Err(code)) => println!("lookup {i}: error {code:?}"),
+            Poll::Pending => pending.push((i, lookup)),
+        }
+    }
+    monotonic_clock::wait_for(2_000_000_000).await;
+    for (i, mut lookup) in pending {
+        match futures::poll!(lookup.as_mut()) {
+            Poll::Pending => println!("lookup {i}: started"),
+            Poll::Ready(Ok(_)) => println!("lookup {i}: ok later"),
+            Poll::Ready(Err(code)) => println!("lookup {i}: error later {code:?}"),
+        }
+    }
+    println!("lookups done");
+}
+
+async fn receives(count: usize) {
+    let socket = UdpSocket::create(IpAddressFamily::Ipv4).expect("create");
+    socket
+        .bind(parse_address("0.0.0.0:0"))
+        .expect("bind 0.0.0.0:0");
+    let mut pending = Vec::new();
+    for _ in 0..count {
+        let mut receive = Box::pin(socket.receive());
+        if futures::poll!(receive.as_mut()).is_pending() {
+            pending.push(receive);
+        }
+    }
+    println!("receiving {}", pending.len());
+    monotonic_clock::wait_for(3_000_000_000).await;
+}
+
 async fn mixed(wasock_count: usize, std_count: usize) {
     let mut wasock_sockets = Vec::new();
     for _ in 0..wasock_count {
@@ -279,6 +333,15 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "buffer" => buffer(arg(&args, 2).parse().expect("a size")),
             "udp-inbound" => udp_inbound().await,
             "accept" => accept(arg(&args, 2)).await,
+            "lookups" => {
+                lookups(
+                    arg(&args, 2),
+                    arg(&args, 3).parse().expect("a count"),
+                    args.get(4).is_some_and(|a| a == "seq"),
+                )
+                .await
+            }
+            "receives" => receives(arg(&args, 2).parse().expect("a count")).await,
             "mixed" => {
                 mixed(
                     arg(&args, 2).parse().expect("a count"),
