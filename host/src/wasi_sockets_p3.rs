@@ -693,3 +693,26 @@ async fn lookup(name: String) -> Result<Vec<IpAddress>, ip_name_lookup::ErrorCod
         .map(|address| IpAddress::from(address.ip().to_canonical()))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_udp_sends_hold_at_most_the_budget() {
+        let pool = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut held = Vec::new();
+        while let Some(budget) = Budget::take(pool.clone(), MAX_DATAGRAM) {
+            held.push(budget);
+        }
+        assert_eq!(held.len(), UDP_SEND_BUDGET / MAX_DATAGRAM);
+        // What is left still takes a smaller datagram, not a larger one.
+        let left = UDP_SEND_BUDGET - held.len() * MAX_DATAGRAM;
+        assert!(Budget::take(pool.clone(), left + 1).is_none());
+        let last = Budget::take(pool.clone(), left).expect("the rest");
+        assert_eq!(pool.load(Ordering::SeqCst), UDP_SEND_BUDGET);
+        drop(held);
+        drop(last);
+        assert_eq!(pool.load(Ordering::SeqCst), 0, "given back on drop");
+    }
+}
