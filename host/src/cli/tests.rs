@@ -43,11 +43,43 @@ fn wasmtime_spellings() {
         ("-S", "inherit-network=maybe", "inherit-network=maybe"),
         ("-W", "fuel=10", "-W fuel"),
         ("-W", "max-memory-size=lots", "lots"),
+        ("-S", "p3=later", "-S p3=later"),
+        (
+            "-W",
+            "component-model-async=soon",
+            "-W component-model-async=soon",
+        ),
     ] {
         let error = parse(&[flag, value, "g.wasm"]).unwrap_err();
         assert_eq!(error.exit_code(), USAGE_EXIT_CODE, "{flag} {value}");
         assert!(error.to_string().contains(named), "{flag} {value}: {error}");
     }
+}
+
+/// WASI 0.3 and the component model's async are on unless switched off,
+/// the last of each flag winning, as in wasmtime 48.
+#[test]
+fn wasi_p3_and_component_model_async() {
+    let config = parse(&["g.wasm"]).unwrap().runner_config();
+    assert!(config.wasi_p3 && config.component_model_async);
+    let config = parse(&["-S", "p3=n", "g.wasm"]).unwrap().runner_config();
+    assert!(!config.wasi_p3 && config.component_model_async);
+    let config = parse(&["-S", "p3=n,p3", "g.wasm"]).unwrap().runner_config();
+    assert!(config.wasi_p3);
+    let config = parse(&[
+        "-W",
+        "component-model-async=n",
+        "-W",
+        "max-memory-size=2M",
+        "g.wasm",
+    ])
+    .unwrap();
+    assert_eq!(config.max_memory(), 2 << 20);
+    let config = config.runner_config();
+    assert!(config.wasi_p3 && !config.component_model_async);
+    // They are engine settings, not grants: the policy is the same.
+    let policy = parse(&["-S", "p3=n", "g.wasm"]).unwrap().policy().unwrap();
+    assert!(!policy.inherits_network() && !policy.dns_allowed());
 }
 
 #[test]
