@@ -148,8 +148,29 @@ async fn off_thread<T: Send + 'static, S: Send + 'static>(
     })?
 }
 
+/// The longest host or service name handed to the resolver:
+/// `NI_MAXHOST` (1025) less its NUL. A DNS name has at most 253 bytes, a
+/// service name far fewer; a longer text names nothing, and is refused
+/// before the host copies it or starts a resolver thread for it.
+pub const NAME_BYTES_MAX: usize = 1024;
+
+/// Refuses a `what` (node, service) longer than [`NAME_BYTES_MAX`].
+pub(crate) fn check_name_length(operation: &str, what: &str, text: &str) -> Result<()> {
+    if text.len() > NAME_BYTES_MAX {
+        return Err(Error::invalid_argument(
+            operation,
+            format!(
+                "the {what} is {} bytes long; names have at most {NAME_BYTES_MAX}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn c_string(operation: &str, what: &str, text: Option<String>) -> Result<Option<CString>> {
     text.map(|text| {
+        check_name_length(operation, what, &text)?;
         CString::new(text).map_err(|_| {
             Error::invalid_argument(operation, format!("the {what} contains a NUL byte"))
         })

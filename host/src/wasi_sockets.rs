@@ -563,6 +563,12 @@ impl ip_name_lookup::Host for WasockCtxView<'_> {
         {
             return Err(self.refuse(denial));
         }
+        // WIT: "invalid-argument: `name` is a syntactically invalid domain
+        // name": a name longer than any is refused before wasmtime-wasi
+        // parses (and copies) it.
+        if name.len() > crate::resolve::NAME_BYTES_MAX {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
         // The same per-guest limit on resolutions in flight as wasock's
         // `address-information`: a lookup holds a slot until its resolver
         // thread ends, however early the guest drops the stream.

@@ -1158,3 +1158,111 @@ fn parse_number(text: &str) -> i32 {
         None => text.parse().unwrap_or(i32::MIN),
     }
 }
+
+// ---- Long texts in refused calls --------------------------------------------------------
+
+/// A line of `/proc/PID/status` in KiB (`VmHWM`, `VmRSS`).
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the host's status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in\n{status}"))
+}
+
+/// A guest that hands the host a text of many MiB in a call the policy
+/// refuses (a host name to `address-information` and to `wasi:sockets`
+/// `resolve-addresses`, a zone, a unix path to connect, bind and send-to;
+/// and option bytes) costs the host what it sent, not a multiple: the
+/// refusal, its report and the error the guest gets name a few hundred
+/// bytes of the text and say how long it was. Under `--max-memory 64M`,
+/// the host's peak memory over the calls grows by at most the guest's
+/// 64 MiB, one host copy of the longest text (48 MiB: a string crosses
+/// into the host as a copy) and a fixed allowance; escaping the text whole
+/// (up to 6 bytes a byte, made three times) grew it by over 500 MiB.
+#[test]
+fn refused_calls_with_long_texts_cost_the_host_a_bounded_amount() {
+    const MIB: u64 = 1024;
+    /// The guest's memory, the one copy of its longest text, and room
+    /// for the allocator and the runtime.
+    const GROWTH_KIB: u64 = (64 + 48 + 48) * MIB;
+    let (listener, address) = crate::common::listener();
+    let mut running = Wasock::new(WASOCK, guest("sandbox_long_subjects"))
+        .flags([
+            "--max-memory",
+            "64M",
+            "--allow-connect",
+            &address.to_string(),
+        ])
+        .arg(address.to_string())
+        .arg("30000")
+        .spawn();
+    let (mut control, _) = listener.accept().expect("the guest connects");
+    running.wait_for_line("ready", TIMEOUT);
+    // The peak from here on: compiling the guest is behind us.
+    let pid = running.id();
+    let before = status_kib(pid, "VmRSS");
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("resetting the peak");
+    std::io::Write::write_all(&mut control, b"g").expect("starting the guest");
+    running.wait_for_line("long subjects done", TIMEOUT);
+    let peak = status_kib(pid, "VmHWM");
+    let output = running.kill();
+    let all = output_text(&output);
+    let growth = peak.saturating_sub(before);
+    eprintln!("host RSS {before} KiB before the calls, peak {peak} KiB: {growth} KiB more");
+    assert!(
+        growth < GROWTH_KIB,
+        "the host grew by {} MiB over the refused calls (at most {} MiB)\n{all}",
+        growth / MIB,
+        GROWTH_KIB / MIB
+    );
+    // Each call was refused, with a message of a few hundred bytes that
+    // says how long the text was.
+    let out = stdout(&output);
+    let outcome = |case: &str| {
+        out.lines()
+            .find_map(|line| line.strip_prefix(&format!("{case} => ")))
+            .unwrap_or_else(|| panic!("no outcome for {case}\n{all}"))
+            .to_owned()
+    };
+    for (case, text_bytes) in [
+        ("address-information", 48 << 20),
+        ("address-information-zone", 48 << 20),
+        ("unix-connect", 24 << 20),
+        ("unix-bind", 24 << 20),
+        ("unix-send-to", 24 << 20),
+    ] {
+        let outcome = outcome(case);
+        let (code, message) = outcome
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("{case}: {outcome}"));
+        assert_eq!(code, DENIED, "{case}: {outcome}");
+        let length: usize = message
+            .split(':')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{case}: {outcome}"));
+        assert!(length < 1024, "{case}: a message of {length} bytes");
+        assert!(
+            message.contains(&format!("({text_bytes} bytes, cut)")),
+            "{case}: {outcome}"
+        );
+    }
+    assert_eq!(outcome("resolve-addresses"), "access-denied", "{all}");
+    // Option bytes are measured before the allow-list looks at them: past
+    // the 4096 an option may have, the value is refused unseen.
+    let option = outcome("set-option-bytes");
+    assert!(
+        option.starts_with("fatal/invalid-argument") && option.len() < 1024,
+        "{option}"
+    );
+    // The log has the same bounded lines.
+    let err = stderr(&output);
+    let denials: Vec<&str> = err
+        .lines()
+        .filter(|line| line.starts_with("wasock: denied"))
+        .collect();
+    assert_eq!(denials.len(), 6, "{err}");
+    assert!(denials.iter().all(|line| line.len() <= 512), "{err}");
+}

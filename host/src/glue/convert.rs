@@ -40,12 +40,13 @@ impl GuestAddress {
     }
 }
 
-/// The WIT address as a [`GuestAddress`].
-pub fn from_wit(address: &SocketAddress) -> GuestAddress {
+/// The WIT address as a [`GuestAddress`] (a unix path moved, not
+/// copied: a guest's path may be as long as its memory).
+pub fn from_wit(address: SocketAddress) -> GuestAddress {
     match address {
-        SocketAddress::Inet(v4) => GuestAddress::Ip(SocketAddr::V4(ipv4_from_wit(v4))),
-        SocketAddress::Inet6(v6) => GuestAddress::Ip(SocketAddr::V6(ipv6_from_wit(v6))),
-        SocketAddress::Unix(path) => GuestAddress::Unix(path.clone()),
+        SocketAddress::Inet(v4) => GuestAddress::Ip(SocketAddr::V4(ipv4_from_wit(&v4))),
+        SocketAddress::Inet6(v6) => GuestAddress::Ip(SocketAddr::V6(ipv6_from_wit(&v6))),
+        SocketAddress::Unix(path) => GuestAddress::Unix(path),
     }
 }
 
@@ -250,7 +251,7 @@ mod tests {
     fn inet_round_trips() {
         for text in ["127.0.0.1:80", "[::1]:8080", "[fe80::1%3]:1"] {
             let ip: SocketAddr = text.parse().unwrap();
-            assert_eq!(from_wit(&ip_to_wit(ip)), GuestAddress::Ip(ip), "{text}");
+            assert_eq!(from_wit(ip_to_wit(ip)), GuestAddress::Ip(ip), "{text}");
         }
     }
 

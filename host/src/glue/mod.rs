@@ -63,7 +63,7 @@ fn unix_refusal(reporter: &Reporter, operation: &str, refusal: UnixRefusal) -> E
 fn guest_address(
     operation: &str,
     socket_family: Family,
-    address: &types::SocketAddress,
+    address: types::SocketAddress,
 ) -> Result<GuestAddress, Error> {
     let guest = convert::from_wit(address);
     if guest.family() != socket_family {
@@ -100,7 +100,7 @@ fn destination(
     reporter: &Reporter,
     operation: &str,
     socket_family: Family,
-    address: &types::SocketAddress,
+    address: types::SocketAddress,
 ) -> Result<Destination, Error> {
     match guest_address(operation, socket_family, address)? {
         GuestAddress::Ip(ip) => {

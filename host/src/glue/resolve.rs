@@ -65,7 +65,7 @@ impl resolve::Host for WasockCtxView<'_> {
         timeout_nanos: Option<u64>,
     ) -> HostResult<resolve::NameInfo> {
         const OP: &str = "name-information";
-        let ip = match convert::from_wit(&address) {
+        let ip = match convert::from_wit(address) {
             GuestAddress::Ip(ip) => ip,
             GuestAddress::Unix(_) => {
                 return Err(Error::unsupported(

@@ -108,7 +108,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         const OP: &str = "connect";
         let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        let target = destination(policy, reporter, OP, socket.family(), &address)?;
+        let target = destination(policy, reporter, OP, socket.family(), address)?;
         let fd = socket
             .os_socket(OP)
             .ok()
@@ -131,7 +131,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         const OP: &str = "bind";
         let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        match guest_address(OP, socket.family(), &address)? {
+        match guest_address(OP, socket.family(), address)? {
             GuestAddress::Ip(ip) => {
                 let dual_stack = socket.is_dual_stack()?;
                 let grant = policy
@@ -274,7 +274,7 @@ impl socket::HostSocket for WasockCtxView<'_> {
         const OP: &str = "send-to";
         let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
         let socket = open_in(self.table, &this, OP)?;
-        let target = destination(policy, reporter, OP, socket.family(), &address)?;
+        let target = destination(policy, reporter, OP, socket.family(), address)?;
         let sent = socket
             .send_to(&data, &target.os, send_flags(flags), timeout(timeout_nanos))
             .await?;

@@ -44,7 +44,9 @@ pub mod unix;
 
 pub use grant::{AddrMatch, GrantError, GrantSpec, MulticastGrant, PortRange};
 pub use options::{GetFilter, OptionRefusal, OptionTarget};
-pub use report::{DenialSink, Denied, FileSink, MemorySink, Operation, Reporter, StderrSink};
+pub use report::{
+    DenialSink, Denied, FileSink, MemorySink, Operation, Reporter, StderrSink, Subject,
+};
 pub use unix::{
     BoundFile, UnixBindTarget, UnixConnectTarget, UnixGrantSpec, UnixRefusal, paths_overlap,
 };
@@ -320,40 +322,86 @@ impl Policy {
     /// socket that also takes IPv4 (`IPV6_V6ONLY` off): bound to `::`, it
     /// is checked as `0.0.0.0` too.
     pub fn check_bind(&self, addr: &SocketAddr, dual_stack: bool) -> Result<BindGrant, Denied> {
-        let covered =
-            |a: &SocketAddr| self.inherit_network || self.bind.iter().any(|g| g.matches(a));
-        let ip = canonical_ip(addr.ip());
-        let also_ipv4 = (dual_stack && addr.is_ipv6() && ip.is_unspecified())
-            .then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), addr.port()));
-        if covered(addr) && also_ipv4.as_ref().is_none_or(covered) {
+        if self.bind_covered(addr, dual_stack) {
             return Ok(BindGrant::Granted);
         }
-        if ip.is_unspecified() && addr.port() == 0 {
+        if canonical_ip(addr.ip()).is_unspecified() && addr.port() == 0 {
             return Ok(BindGrant::ClientOnly);
         }
-        let reason = if covered(addr) {
-            "the socket is dual-stack (IPV6_V6ONLY off), and no --allow-bind grant matches 0.0.0.0 on that port"
-        } else {
-            "no --allow-bind grant matches"
-        };
-        Err(Denied::new(Operation::Bind, addr.to_string(), reason))
+        Err(Denied::new(
+            Operation::Bind,
+            addr.to_string(),
+            self.bind_refusal(addr, dual_stack),
+        ))
     }
 
     /// listen(2) on a socket bound to `local`: a bind grant must cover the
     /// address, or (for a port the OS chose) the address with port 0.
     pub fn check_listen(&self, local: &SocketAddr, dual_stack: bool) -> Result<(), Denied> {
-        let granted = |a: &SocketAddr| self.check_bind(a, dual_stack) == Ok(BindGrant::Granted);
-        if granted(local) || (local.port() != 0 && granted(&SocketAddr::new(local.ip(), 0))) {
-            Ok(())
-        } else {
-            Err(Denied::new(
-                Operation::Listen,
-                local.to_string(),
-                "no --allow-bind grant matches",
-            ))
+        let any_port = SocketAddr::new(local.ip(), 0);
+        if self.bind_covered(local, dual_stack)
+            || (local.port() != 0 && self.bind_covered(&any_port, dual_stack))
+        {
+            return Ok(());
         }
+        // Explain the address a grant was meant for: the port the OS chose
+        // if a grant names port 0 there.
+        let matched = |a: &SocketAddr| self.bind.iter().any(|g| g.matches(a));
+        let reason = if local.port() != 0 && !matched(local) && matched(&any_port) {
+            self.bind_refusal(&any_port, dual_stack)
+        } else if local.port() != 0 {
+            let mut reason = self.bind_refusal(local, dual_stack);
+            reason.push_str(" (port 0 in a grant covers any port the OS chose)");
+            reason
+        } else {
+            self.bind_refusal(local, dual_stack)
+        };
+        Err(Denied::new(Operation::Listen, local.to_string(), reason))
     }
 
+    /// Whether bind grants (or `--inherit-network`) cover `addr`, and, on
+    /// a dual-stack socket bound to `::`, `0.0.0.0` on that port too.
+    fn bind_covered(&self, addr: &SocketAddr, dual_stack: bool) -> bool {
+        let covered =
+            |a: &SocketAddr| self.inherit_network || self.bind.iter().any(|g| g.matches(a));
+        covered(addr)
+            && dual_stack_ipv4(addr, dual_stack)
+                .as_ref()
+                .is_none_or(covered)
+    }
+
+    /// Why no bind grant covers `addr`, naming the grants that would.
+    fn bind_refusal(&self, addr: &SocketAddr, dual_stack: bool) -> String {
+        let covered = |a: &SocketAddr| self.bind.iter().any(|g| g.matches(a));
+        let ipv4 = dual_stack_ipv4(addr, dual_stack);
+        if let Some(ipv4) = ipv4.filter(|_| covered(addr)) {
+            return format!(
+                "no --allow-bind grant matches: a dual-stack socket (ipv6/v6only off) bound to [::] also listens on IPv4, so it needs {} too (or set ipv6/v6only before the bind)",
+                grant_for(&ipv4)
+            );
+        }
+        let mut reason = format!(
+            "no --allow-bind grant matches; {} would allow it",
+            grant_for(addr)
+        );
+        if let Some(ipv4) = ipv4.filter(|ipv4| !covered(ipv4)) {
+            reason.push_str(&format!(
+                ", with {} too (the socket is dual-stack: set ipv6/v6only for IPv6 alone)",
+                grant_for(&ipv4)
+            ));
+        }
+        let ip = canonical_ip(addr.ip());
+        let unspecified = match ip {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        };
+        if !ip.is_unspecified() && covered(&SocketAddr::new(unspecified, addr.port())) {
+            reason.push_str(&format!(
+                " (a grant for {unspecified} covers a bind to {unspecified} itself, not to each of the host's addresses)"
+            ));
+        }
+        reason
+    }
     /// address-information / name-information that looks names up
     /// (`--allow-dns`).
     pub fn check_dns(&self, operation: Operation, subject: &str) -> Result<(), Denied> {
@@ -362,7 +410,7 @@ impl Policy {
         } else {
             Err(Denied::new(
                 operation,
-                format!("{}", unix::Escaped(subject)),
+                Subject::quoted(subject),
                 "no --allow-dns (or --inherit-network) grant",
             ))
         }
@@ -394,7 +442,7 @@ impl Policy {
         {
             return Err(Denied::new(
                 Operation::AddressInformation,
-                format!("{}", unix::Escaped(text)),
+                Subject::quoted(text),
                 "a zone that names an interface is host information; use its number, or --allow-raw",
             ));
         }
@@ -448,6 +496,21 @@ impl Policy {
     pub fn guest_unix_name_in_process(&self, os_path: &std::path::Path) -> Option<String> {
         self.unix.guest_name(os_path, true)
     }
+}
+
+/// `0.0.0.0` on `addr`'s port, for a dual-stack socket bound to `::`
+/// (which also takes IPv4).
+fn dual_stack_ipv4(addr: &SocketAddr, dual_stack: bool) -> Option<SocketAddr> {
+    (dual_stack && addr.is_ipv6() && canonical_ip(addr.ip()).is_unspecified())
+        .then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), addr.port()))
+}
+
+/// The `--allow-bind` flag that covers exactly `addr`.
+fn grant_for(addr: &SocketAddr) -> String {
+    format!(
+        "--allow-bind {}",
+        SocketAddr::new(canonical_ip(addr.ip()), addr.port())
+    )
 }
 
 fn kind_name(kind: Kind) -> &'static str {

@@ -6,6 +6,13 @@
 //! [`StderrSink`] is the command line's: every control character escaped,
 //! each line capped, at most a few lines and bytes a second per guest, and
 //! a count of what was held back when the guest ends.
+//!
+//! What a refusal names is a [`Subject`], made only by constructors that
+//! read at most [`SUBJECT_BYTES_CAP`] bytes' worth of the text they are
+//! given, escape it and say how long it was where they cut it: a guest
+//! that hands the host a text of many MiB in a refused call costs the host
+//! a few hundred bytes to refuse it, report it and answer it, never a
+//! multiple of the text.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -59,17 +66,20 @@ impl Operation {
 pub struct Denied {
     /// What was refused.
     pub operation: Operation,
-    /// Of what: an address, a quoted path, an option name.
-    pub subject: String,
-    /// Why, naming the grant that would allow it.
+    /// Of what: an address, a quoted path, an option name; bounded.
+    pub subject: Subject,
+    /// Why, naming the grant that would allow it (the host's own text).
     pub reason: String,
 }
 
 impl Denied {
-    /// A refusal of `operation` on `subject`, because `reason`.
+    /// A refusal of `operation` on `subject`, because `reason`. A text
+    /// given as the subject is bounded and escaped ([`Subject::new`]);
+    /// the guest's own text goes through [`Subject::quoted`] or
+    /// [`Subject::named`], never through `format!` first.
     pub fn new(
         operation: Operation,
-        subject: impl Into<String>,
+        subject: impl Into<Subject>,
         reason: impl Into<String>,
     ) -> Self {
         Denied {
@@ -93,6 +103,87 @@ impl fmt::Display for Denied {
 }
 
 impl std::error::Error for Denied {}
+
+/// The most bytes a [`Subject`] shows of the text it names (escaped, so
+/// fewer of the text's own when it needs escapes); the rest is cut, and
+/// the subject says how long the text was.
+pub const SUBJECT_BYTES_CAP: usize = 256;
+
+/// What a refusal names: an address, an option's name, a guest's path or
+/// host name. Every constructor reads at most [`SUBJECT_BYTES_CAP`]
+/// bytes' worth of its text, escapes it as [`escape_line`] does and, where
+/// it cut, says how many bytes the text had: `unix path "/run/\u{1}…"
+/// (50331648 bytes, cut)`. So however long a text a guest hands the host,
+/// a refusal is a few hundred bytes to make, report and return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject(String);
+
+impl Subject {
+    /// `text` as it is (an address the host formatted, an option's
+    /// name), bounded and escaped all the same.
+    pub fn new(text: &str) -> Self {
+        Subject::bounded(None, text)
+    }
+
+    /// A text the guest chose, quoted: `"example.com"`. Quotes and
+    /// backslashes in it are escaped too, so the quoted text is the
+    /// guest's whole (shown) text.
+    pub fn quoted(text: &str) -> Self {
+        Subject::bounded(Some(""), text)
+    }
+
+    /// A text the guest chose, quoted after what it is: `unix path
+    /// "/run/x.sock"`.
+    pub fn named(what: &'static str, text: &str) -> Self {
+        Subject::bounded(Some(what), text)
+    }
+
+    /// The subject's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn bounded(quoted_after: Option<&'static str>, text: &str) -> Self {
+        let (shown, cut) = escape(text, SUBJECT_BYTES_CAP, quoted_after.is_some());
+        let mut subject = String::with_capacity(shown.len() + 64);
+        match quoted_after {
+            Some("") => subject.push('"'),
+            Some(what) => {
+                subject.push_str(what);
+                subject.push_str(" \"");
+            }
+            None => {}
+        }
+        subject.push_str(&shown);
+        if quoted_after.is_some() {
+            subject.push('"');
+        }
+        if cut {
+            subject.push_str(&format!(" ({} bytes, cut)", text.len()));
+        }
+        Subject(subject)
+    }
+}
+
+impl From<&str> for Subject {
+    fn from(text: &str) -> Self {
+        Subject::new(text)
+    }
+}
+
+impl From<String> for Subject {
+    /// The host's own text ([`Subject::new`]): an address or an option
+    /// name it formatted.
+    fn from(text: String) -> Self {
+        Subject::new(&text)
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Where denials go: implemented by the embedder (or [`StderrSink`],
 /// [`MemorySink`]). Called from the guest's host calls, so it must not
@@ -169,22 +260,38 @@ pub const REPORT_WINDOW: Duration = Duration::from_secs(1);
 /// text cannot move the cursor, colour a terminal, start a line that looks
 /// like the host's, or reorder what is shown; cut at `cap` bytes.
 pub fn escape_line(text: &str, cap: usize) -> String {
+    escape(text, cap, false).0
+}
+
+/// The one escaper: [`escape_line`]'s escaping of `text`, cut at `cap`
+/// bytes (ending `…`), and whether it was cut. It reads `text` only as
+/// far as it shows it. `quoting` escapes the backslash and the double
+/// quote as well, for a text shown between double quotes.
+fn escape(text: &str, cap: usize, quoting: bool) -> (String, bool) {
+    let room = cap.saturating_sub('…'.len_utf8());
     let mut out = String::with_capacity(text.len().min(cap));
     for c in text.chars() {
         // `escape_debug` leaves printable characters as they are, but for
-        // quotes and the backslash, which are printable here.
-        let piece: String = if matches!(c, '\\' | '\'' | '"') {
-            c.to_string()
-        } else {
-            c.escape_debug().collect()
+        // quotes and the backslash, which are printable here (unless the
+        // text is quoted).
+        let plain = match c {
+            '\'' => true,
+            '\\' | '"' => !quoting,
+            _ => false,
         };
-        if out.len() + piece.len() > cap.saturating_sub('…'.len_utf8()) {
+        let piece = c.escape_debug();
+        let len = if plain { c.len_utf8() } else { piece.len() };
+        if out.len() + len > room {
             out.push('…');
-            return out;
+            return (out, true);
         }
-        out.push_str(&piece);
+        if plain {
+            out.push(c);
+        } else {
+            out.extend(piece);
+        }
     }
-    out
+    (out, false)
 }
 
 /// One guest's rate limiter.
@@ -197,27 +304,42 @@ struct Window {
 }
 
 impl Window {
-    /// The lines to print for `line` at `now`: the pending suppressed
-    /// count when a new window starts, then the line if it fits.
-    fn admit(&mut self, prefix: &str, line: String, now: Instant) -> Vec<String> {
+    /// The lines to print at `now` for a denial whose line `line` makes:
+    /// the pending suppressed count when a new window starts (one of that
+    /// window's lines and bytes), then the denial's line if the window has
+    /// room for it. `line` is called only while the window has lines and
+    /// bytes left, so a suppressed denial costs no formatting (and a line
+    /// is at most [`LINE_BYTES_CAP`] bytes to make).
+    fn admit(&mut self, prefix: &str, now: Instant, line: impl FnOnce() -> String) -> Vec<String> {
         let mut out = Vec::new();
         let expired = self
             .start
             .is_none_or(|start| now.saturating_duration_since(start) >= REPORT_WINDOW);
         if expired {
-            out.extend(self.take_suppressed(prefix));
             self.start = Some(now);
             self.lines = 0;
             self.bytes = 0;
+            if let Some(summary) = self.take_suppressed(prefix) {
+                self.count(&summary);
+                out.push(summary);
+            }
         }
-        if self.lines < LINES_PER_WINDOW && self.bytes + line.len() <= BYTES_PER_WINDOW {
-            self.lines += 1;
-            self.bytes += line.len();
-            out.push(line);
-        } else {
-            self.suppressed += 1;
+        if self.lines < LINES_PER_WINDOW && self.bytes < BYTES_PER_WINDOW {
+            let line = line();
+            if self.bytes + line.len() <= BYTES_PER_WINDOW {
+                self.count(&line);
+                out.push(line);
+                return out;
+            }
         }
+        self.suppressed += 1;
         out
+    }
+
+    /// Counts `line` against the window.
+    fn count(&mut self, line: &str) {
+        self.lines += 1;
+        self.bytes += line.len();
     }
 
     fn take_suppressed(&mut self, prefix: &str) -> Option<String> {
@@ -268,18 +390,15 @@ impl StderrSink {
     /// prints).
     pub fn lines_for(&self, guest: &str, denial: &Denied, now: Instant) -> Vec<String> {
         let prefix = self.prefix(guest);
-        let line = format!(
-            "{prefix}{}",
-            escape_line(
-                &denial.to_string(),
-                LINE_BYTES_CAP - prefix.len().min(LINE_BYTES_CAP)
-            )
-        );
+        let line = || {
+            let cap = LINE_BYTES_CAP - prefix.len().min(LINE_BYTES_CAP);
+            format!("{prefix}{}", escape_line(&denial.to_string(), cap))
+        };
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         windows
             .entry(guest.to_owned())
             .or_default()
-            .admit(&prefix, line, now)
+            .admit(&prefix, now, line)
     }
 
     /// The closing line for `guest` (what [`DenialSink::finish`] prints).
@@ -408,6 +527,7 @@ impl DenialSink for FileSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn connect_denial() -> Denied {
         Denied::new(
@@ -453,6 +573,44 @@ mod tests {
         assert!(escape_line(&escapes, 100).len() <= 100);
     }
 
+    /// A subject shows at most [`SUBJECT_BYTES_CAP`] bytes of its text,
+    /// escaped, and says how long the text was where it cut it; the
+    /// denial's whole text stays a few hundred bytes, whatever the guest
+    /// sent.
+    #[test]
+    fn subjects_are_bounded_escaped_and_say_what_was_cut() {
+        let text = "\u{1}".repeat(8 << 20);
+        let subject = Subject::named("unix path", &text);
+        let shown = subject.as_str();
+        assert!(
+            shown.len() <= SUBJECT_BYTES_CAP + 64,
+            "{} bytes",
+            shown.len()
+        );
+        assert!(shown.starts_with("unix path \"\\u{1}\\u{1}"), "{shown}");
+        assert!(shown.ends_with("…\" (8388608 bytes, cut)"), "{shown}");
+        assert!(!shown.chars().any(char::is_control), "{shown}");
+        let denial = Denied::new(Operation::Connect, subject, "no --allow-unix grant");
+        assert!(denial.to_string().len() < 2 * SUBJECT_BYTES_CAP);
+        assert!(Error::denied("connect", &denial).message.len() < 2 * SUBJECT_BYTES_CAP);
+        // Whatever the way in: a host-made text, a quoted name.
+        for subject in [
+            Subject::new(&"x".repeat(1 << 20)),
+            Subject::quoted(&"é\u{202e}".repeat(1 << 20)),
+            Subject::from("y".repeat(1 << 20)),
+        ] {
+            assert!(subject.as_str().len() <= SUBJECT_BYTES_CAP + 64);
+            assert!(subject.as_str().ends_with("bytes, cut)"), "{subject}");
+        }
+        // Short texts are whole; quoted ones have their quotes escaped.
+        assert_eq!(Subject::new("10.0.0.1:80").as_str(), "10.0.0.1:80");
+        assert_eq!(
+            Subject::named("unix path", "/run/a\"b\\c\n").as_str(),
+            "unix path \"/run/a\\\"b\\\\c\\n\""
+        );
+        assert_eq!(Subject::quoted("example.com").as_str(), "\"example.com\"");
+    }
+
     #[test]
     fn rate_limit_by_lines_then_count() {
         let sink = StderrSink::new();
@@ -470,17 +628,84 @@ mod tests {
         let next = sink.lines_for("g", &d, t0 + Duration::from_millis(1500));
         assert_eq!(next.len(), 2);
         assert_eq!(next[0], "wasock: 15 more denials suppressed");
-        for i in 0..10u64 {
-            sink.lines_for("g", &d, t0 + Duration::from_millis(1600 + i));
-        }
-        assert_eq!(sink.finish_lines("g"), ["wasock: 1 more denial suppressed"]);
+        // The count is one of the new window's lines: 1 + 1 + 8 more.
+        let more: usize = (0..10u64)
+            .map(|i| {
+                sink.lines_for("g", &d, t0 + Duration::from_millis(1600 + i))
+                    .len()
+            })
+            .sum();
+        assert_eq!(more, LINES_PER_WINDOW as usize - 2);
+        assert_eq!(
+            sink.finish_lines("g"),
+            ["wasock: 2 more denials suppressed"]
+        );
         assert!(sink.finish_lines("g").is_empty());
+    }
+
+    /// However the denials fall, no window prints more than
+    /// [`LINES_PER_WINDOW`] lines or [`BYTES_PER_WINDOW`] bytes, the count
+    /// of the suppressed ones included: a window opening with that count
+    /// has one line fewer left for denials.
+    #[test]
+    fn no_window_prints_more_than_its_lines_counts_included() {
+        let sink = StderrSink::new();
+        let d = connect_denial();
+        let t0 = Instant::now();
+        let mut printed: Vec<(Duration, String)> = Vec::new();
+        // Bursts of 25 in every window, then a quiet spell, then more.
+        for ms in (0..5_000u64).step_by(40).chain(7_000..7_020) {
+            let at = Duration::from_millis(ms);
+            for line in sink.lines_for("g", &d, t0 + at) {
+                printed.push((at, line));
+            }
+        }
+        assert!(
+            printed.iter().any(|(_, l)| l.contains("suppressed")),
+            "the bursts were cut"
+        );
+        // Each window, as the limiter counts them: from the first denial
+        // after the last one ended (always a printed line).
+        let mut per_window: HashMap<u128, (usize, usize)> = HashMap::new();
+        let mut window_start = Duration::ZERO;
+        for (at, line) in &printed {
+            if *at >= window_start + REPORT_WINDOW {
+                window_start = *at;
+            }
+            let entry = per_window.entry(window_start.as_millis()).or_default();
+            entry.0 += 1;
+            entry.1 += line.len();
+        }
+        for (start, (lines, bytes)) in per_window {
+            assert!(
+                lines <= LINES_PER_WINDOW as usize,
+                "{lines} lines in the window from {start} ms"
+            );
+            assert!(bytes <= BYTES_PER_WINDOW, "{bytes} bytes from {start} ms");
+        }
+    }
+
+    /// A suppressed denial is not formatted: the sink asks for its line
+    /// only while the window has room.
+    #[test]
+    fn a_suppressed_denial_is_not_formatted() {
+        let mut window = Window::default();
+        let t0 = Instant::now();
+        let mut made = 0;
+        for _ in 0..100 {
+            window.admit("wasock: ", t0, || {
+                made += 1;
+                "wasock: denied".to_owned()
+            });
+        }
+        assert_eq!(made, LINES_PER_WINDOW);
+        assert_eq!(window.suppressed, 100 - u64::from(LINES_PER_WINDOW));
     }
 
     #[test]
     fn rate_limit_by_bytes() {
         let sink = StderrSink::new();
-        let long = Denied::new(Operation::Bind, "x".repeat(2000), "no");
+        let long = Denied::new(Operation::Bind, "[::1]:80", "x".repeat(2000));
         let t0 = Instant::now();
         let printed: usize = (0..10).map(|_| sink.lines_for("g", &long, t0).len()).sum();
         let per_line = LINE_BYTES_CAP;

@@ -16,7 +16,6 @@
 //! ([`BoundFile`]). Messages name the guest's path only, never the host's.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
@@ -26,7 +25,7 @@ use std::sync::Arc;
 use socket2::SockAddr;
 
 use super::grant::GrantError;
-use super::{Denied, Operation};
+use super::{Denied, Operation, Subject};
 use crate::sys;
 
 /// One `--allow-unix HOST_DIR[::GUEST_DIR]` grant as written (not yet
@@ -234,6 +233,10 @@ pub(crate) struct UnixGrants {
     grants: Vec<UnixGrant>,
 }
 
+/// `PATH_MAX`: a guest path this long or longer is refused as the OS
+/// refuses it (`ENAMETOOLONG`), before the host copies it.
+const PATH_BYTES_MAX: usize = libc::PATH_MAX as usize;
+
 /// Which system call a guest path is checked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Use {
@@ -323,6 +326,13 @@ impl UnixGrants {
             return Err(deny(
                 "abstract-namespace and NUL-containing paths are outside every granted directory",
             ));
+        }
+        // What the OS would answer, before the path is copied (normalised,
+        // joined): no longer path resolves.
+        if guest_path.len() >= PATH_BYTES_MAX {
+            return Err(UnixRefusal::Os(io::Error::from_raw_os_error(
+                libc::ENAMETOOLONG,
+            )));
         }
         let path = Path::new(guest_path);
         let absolute = if path.is_absolute() {
@@ -489,7 +499,7 @@ fn refusal(use_: Use, guest_path: &str, why: &str) -> UnixRefusal {
             Use::Bind => Operation::Bind,
             Use::Connect => Operation::Connect,
         },
-        format!("unix path {}", Escaped(guest_path)),
+        Subject::named("unix path", guest_path),
         why,
     ))
 }
@@ -505,16 +515,6 @@ fn resolution_error(use_: Use, guest_path: &str, error: io::Error) -> UnixRefusa
         ),
         Some(libc::EXDEV) => refusal(use_, guest_path, "leads out of the --allow-unix directory"),
         _ => UnixRefusal::Os(error),
-    }
-}
-
-/// A guest-chosen text, quoted and with every control character escaped,
-/// for messages.
-pub(crate) struct Escaped<'a>(pub &'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
     }
 }
 

@@ -30,13 +30,13 @@ fn denial_messages() {
         p.check_bind(&sa("[::1]:8080"), false)
             .unwrap_err()
             .to_string(),
-        "denied bind to [::1]:8080: no --allow-bind grant matches"
+        "denied bind to [::1]:8080: no --allow-bind grant matches; --allow-bind [::1]:8080 would allow it"
     );
     assert_eq!(
         p.check_listen(&sa("0.0.0.0:41000"), false)
             .unwrap_err()
             .to_string(),
-        "denied listen on 0.0.0.0:41000: no --allow-bind grant matches"
+        "denied listen on 0.0.0.0:41000: no --allow-bind grant matches; --allow-bind 0.0.0.0:41000 would allow it (port 0 in a grant covers any port the OS chose)"
     );
     assert!(
         p.check_dns(Operation::AddressInformation, "example.com")
@@ -131,11 +131,87 @@ fn dual_stack_binds_are_checked_as_ipv4_too() {
         both.check_bind(&sa("[::]:8080"), true),
         Ok(BindGrant::Granted)
     );
+    // The refusal says why, and what would allow it.
+    assert!(e.reason.contains("also listens on IPv4"), "{e}");
+    assert!(e.reason.contains("--allow-bind 0.0.0.0:8080 too"), "{e}");
+    assert!(e.reason.contains("ipv6/v6only"), "{e}");
+    let e = v6.check_listen(&sa("[::]:8080"), true).unwrap_err();
+    assert!(
+        e.reason.contains("also listens on IPv4") && e.reason.contains("0.0.0.0:8080"),
+        "{e}"
+    );
+    let e = Policy::new()
+        .check_bind(&sa("[::]:8080"), true)
+        .unwrap_err();
+    assert!(
+        e.reason.contains("--allow-bind [::]:8080 would")
+            && e.reason.contains("--allow-bind 0.0.0.0:8080 too")
+            && e.reason.contains("ipv6/v6only"),
+        "{e}"
+    );
+    // Bound to a port the OS chose under a `[::]:0` grant: the listen's
+    // refusal names the dual-stack socket and the port-0 grant it needs.
+    let ephemeral = Policy::new().allow_bind(grant("[::]:0"));
+    let e = ephemeral.check_listen(&sa("[::]:41000"), true).unwrap_err();
+    assert!(
+        e.reason.contains("also listens on IPv4")
+            && e.reason.contains("--allow-bind 0.0.0.0:0 too"),
+        "{e}"
+    );
+    assert!(ephemeral.check_listen(&sa("[::]:41000"), false).is_ok());
     // Only `::` takes IPv4: a specific IPv6 address is itself.
     let one = Policy::new().allow_bind(grant("[::1]:8080"));
     assert_eq!(
         one.check_bind(&sa("[::1]:8080"), true),
         Ok(BindGrant::Granted)
+    );
+}
+
+/// A grant for the unspecified address covers a bind to it, not to each
+/// address of the host: the refusal says so, and names the grant that
+/// would allow the bind.
+#[test]
+fn an_unspecified_grant_covers_itself_only_and_the_refusal_says_what_would() {
+    let p = Policy::new()
+        .allow_bind(grant("0.0.0.0:8080"))
+        .allow_bind(grant("[::]:9090"));
+    assert_eq!(
+        p.check_bind(&sa("0.0.0.0:8080"), false),
+        Ok(BindGrant::Granted)
+    );
+    for (address, suggested, unspecified) in [
+        ("127.0.0.1:8080", "--allow-bind 127.0.0.1:8080", "0.0.0.0"),
+        ("[::1]:9090", "--allow-bind [::1]:9090", "::"),
+        (
+            "[::ffff:127.0.0.1]:8080",
+            "--allow-bind 127.0.0.1:8080",
+            "0.0.0.0",
+        ),
+    ] {
+        let e = p.check_bind(&sa(address), false).unwrap_err();
+        assert!(
+            e.reason.starts_with(&format!(
+                "no --allow-bind grant matches; {suggested} would allow it"
+            )),
+            "{e}"
+        );
+        assert!(
+            e.reason.contains(&format!(
+                "a grant for {unspecified} covers a bind to {unspecified} itself"
+            )),
+            "{e}"
+        );
+    }
+    // Another port: only what would allow it.
+    let e = p.check_bind(&sa("127.0.0.1:8081"), false).unwrap_err();
+    assert_eq!(
+        e.reason,
+        "no --allow-bind grant matches; --allow-bind 127.0.0.1:8081 would allow it"
+    );
+    let e = p.check_listen(&sa("127.0.0.1:8080"), false).unwrap_err();
+    assert!(
+        e.reason.contains("--allow-bind 127.0.0.1:8080 would"),
+        "{e}"
     );
 }
 
@@ -274,6 +350,36 @@ fn numeric_resolution_needs_no_grant_and_hides_interfaces() {
         .check_address_information(Some("evil\u{1b}[2J\nwasock: forged"), false)
         .unwrap_err();
     assert!(!e.to_string().chars().any(char::is_control), "{e}");
+}
+
+/// Whatever the guest names in a refused call (a host name, a zone, a
+/// unix path) the refusal shows a bounded part of it and says how long it
+/// was: a refusal costs the host a few hundred bytes, never a multiple of
+/// the guest's text.
+#[test]
+fn refusals_name_a_bounded_part_of_the_guests_text() {
+    let long = "\u{1}".repeat(4 << 20);
+    let p = Policy::new();
+    let zone = format!("fe80::1%{long}");
+    let denials = [
+        p.check_address_information(Some(&long), false).unwrap_err(),
+        p.check_address_information(Some(&zone), true).unwrap_err(),
+        p.check_dns(Operation::NameInformation, &long).unwrap_err(),
+        match p.unix_connect(&long) {
+            Err(UnixRefusal::Denied(d)) => d,
+            other => panic!("{other:?}"),
+        },
+        match p.unix_bind(&format!("/{long}")) {
+            Err(UnixRefusal::Denied(d)) => d,
+            other => panic!("{other:?}"),
+        },
+    ];
+    for denial in denials {
+        let text = denial.to_string();
+        assert!(text.len() < 600, "{} bytes: {}", text.len(), &text[..100]);
+        assert!(text.contains("bytes, cut)"), "{text}");
+        assert!(!text.chars().any(char::is_control), "{text}");
+    }
 }
 
 #[test]

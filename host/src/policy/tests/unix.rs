@@ -389,3 +389,18 @@ fn unix_directories_cannot_also_be_preopened() {
     p.check_dir_grant(&data).unwrap();
     Policy::new().check_dir_grant(&socks).unwrap();
 }
+
+/// A guest path longer than any the OS resolves is refused as the OS
+/// refuses it, before the host copies it; a refusal names a bounded part
+/// of it.
+#[test]
+fn unix_paths_longer_than_path_max_are_refused_before_use() {
+    let dir = TempDir::new("long");
+    let p = Policy::new().allow_unix(unix_grant(s(&dir.0))).unwrap();
+    let long = format!("{}/{}", s(&dir.0), "x".repeat(1 << 20));
+    assert_eq!(os_errno(p.unix_connect(&long)), libc::ENAMETOOLONG);
+    assert_eq!(os_errno(p.unix_bind(&long)), libc::ENAMETOOLONG);
+    let outside = format!("/elsewhere/{}", "\n".repeat(1 << 20));
+    let e = denied_reason(p.unix_connect(&format!("{outside}\0")));
+    assert!(e.len() < 600 && e.contains("bytes, cut)"), "{e}");
+}
