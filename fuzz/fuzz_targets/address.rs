@@ -91,7 +91,7 @@ fuzz_target!(|data: &[u8]| {
         }),
         WitAddress::Unix(path) => SocketAddress::Unix(path.clone()),
     };
-    match convert::from_wit(&wit) {
+    match convert::from_wit(wit.clone()) {
         GuestAddress::Ip(ip) => {
             assert_eq!(convert::ip_to_wit(ip), wit, "{ip} does not round-trip");
             let os = socket2::SockAddr::from(ip);
