@@ -1,7 +1,12 @@
 //! Per-guest accounting of host resources: a counted pool of slots, each
 //! held by whatever uses one (an open socket, a lingering close, a
-//! resolution's thread, a bound socket file) and given back when that is
-//! really gone.
+//! resolution's thread) and given back when that is really gone.
+//!
+//! A bound unix socket file takes no slot of its own: its socket holds
+//! one, and the directory handle it keeps is shared by every socket bound
+//! in that directory (the grant's own handle for a granted directory, see
+//! `policy::unix`), so the descriptors the host holds for a guest are its
+//! slots plus a fixed few (listed in RELIABILITY.md).
 //!
 //! Counting by ownership means a resource cannot be forgotten: a socket's
 //! slot moves into the task that finishes its lingering close, so the

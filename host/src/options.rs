@@ -474,6 +474,15 @@ mod tests {
                 .unwrap()
         };
         let mut listener = Socket::create(Family::Inet, Kind::Stream, 0).unwrap();
+        // Past the ceiling: read back as set (the close lingers at most
+        // the ceiling: `socket::close`).
+        listener.set_linger(Some(100)).unwrap();
+        assert_eq!(listener.linger().unwrap(), Some(100));
+        let bytes = listener
+            .get_option_bytes(libc::SOL_SOCKET, libc::SO_LINGER, 8)
+            .unwrap();
+        assert_eq!(decode_linger(&bytes), (1, 100));
+        assert_eq!(kernel_linger(&listener), None, "the kernel holds no time");
         listener.set_linger(Some(9)).unwrap();
         assert_eq!(listener.linger().unwrap(), Some(9));
         assert_eq!(kernel_linger(&listener), None, "the kernel holds no time");

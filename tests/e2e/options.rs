@@ -88,6 +88,46 @@ fn options_round_trip_and_constants_come_from_the_host() {
     }
 }
 
+/// What the kernel holds stays within the host's ceiling when a guest
+/// asks for more through an option that sizes kernel memory, typed or
+/// low-level: `SO_RCVLOWAT` of 1 GiB (which would make Linux grow the
+/// receive buffer to `tcp_rmem[2]`, 32 MiB on some hosts) leaves the mark
+/// at the ceiling and the buffer at most twice it (Linux sizes a buffer
+/// for a mark about twice the mark); `TCP_WINDOW_CLAMP` and
+/// `TCP_NOTSENT_LOWAT` of `INT_MAX` read back at most the ceiling. (Where
+/// `tcp_rmem[2]` is at most twice the ceiling, the kernel's own cap hides
+/// the difference.) And `SO_LINGER` of 100 s reads back 100 s on both
+/// paths, though the host lingers at most its 30 s (the guest checks).
+#[test]
+fn kernel_memory_options_stay_under_the_ceiling() {
+    const CEILING: u64 = wasock_host::policy::options::BUFFER_SIZE_CEILING as u64;
+    let output = Wasock::new(WASOCK, guest("sdk_options"))
+        .flag("--allow-bind")
+        .flag("127.0.0.1:*")
+        .run(TIMEOUT);
+    let stdout = succeeded(&output, "sdk_options: ok");
+    let all = output_text(&output);
+    let number = |text: &str| -> u64 { text.parse().unwrap_or_else(|_| panic!("{text}\n{all}")) };
+    for path in ["typed", "low-level"] {
+        let line = after(&stdout, &format!("rcvlowat 1 GiB {path}: "), &all);
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (mark, buffer) = match fields.as_slice() {
+            ["rcvlowat", mark, "rcvbuf", buffer] => (number(mark), number(buffer)),
+            _ => panic!("{line}\n{all}"),
+        };
+        assert!(mark <= CEILING, "{path}: SO_RCVLOWAT {mark}\n{all}");
+        assert!(
+            buffer <= 2 * CEILING,
+            "{path}: SO_RCVBUF grew to {buffer}\n{all}"
+        );
+    }
+    for option in ["window-clamp", "notsent-lowat"] {
+        let value = number(after(&stdout, &format!("{option} INT_MAX: "), &all));
+        assert!(value <= CEILING, "{option}: {value}\n{all}");
+    }
+    assert!(stdout.contains("linger 100 s: typed set"), "{all}");
+}
+
 /// `so-error` (`Socket::take_error`) reads a real pending error and clears
 /// it: fresh sockets have none; a connected UDP socket whose datagram drew
 /// an ICMP port unreachable has `connection-refused` pending, a TCP

@@ -1062,6 +1062,111 @@ fn capabilities_no_grant_needs_are_dropped() {
     }
 }
 
+// ---- What a guest holds of the host: CPU, descriptors, kernel memory -------------------
+
+/// The host process's CPU time so far (user + system), from
+/// `/proc/PID/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the host's stat");
+    // The fields after the command name (which may hold spaces): the
+    // state is field 3, utime and stime fields 14 and 15.
+    let after_name = &stat[stat.rfind(')').expect("a stat line") + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| fields[index - 3].parse::<f64>().expect("a tick count");
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(14) + ticks(15)) / per_second
+}
+
+/// The descriptors the host process holds (`/proc/PID/fd`).
+fn descriptors_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
+}
+
+/// A wait on a socket whose read side is shut down (readable and hung up
+/// for good, while the non-blocking call says "would block") answers at
+/// once what the blocking call would: a datagram receive is empty, an
+/// accept on a unix listener is invalid-argument. The host never spins:
+/// its CPU time over the four waits stays far below the waits' 8 s of
+/// timeouts.
+#[test]
+fn a_wait_on_a_hung_up_socket_sleeps_not_spins() {
+    let dir = TempDir::new("spin");
+    let mut running = Wasock::new(WASOCK, guest("sandbox_spin"))
+        .flag("--allow-unix")
+        .flag(dir.as_str())
+        .arg(dir.as_str())
+        .spawn();
+    running.wait_for_line("start", TIMEOUT);
+    let before = cpu_seconds(running.id());
+    let lines: Vec<String> = [
+        "udp shut read: ",
+        "udp shut both: ",
+        "unix datagram shut read: ",
+        "unix listener shut both: ",
+    ]
+    .iter()
+    .map(|case| running.wait_for_line(case, TIMEOUT))
+    .collect();
+    running.wait_for_line("end", TIMEOUT);
+    let used = cpu_seconds(running.id()) - before;
+    let output = running.wait(TIMEOUT);
+    let all = format!("{}\n{}", lines.join("\n"), output_text(&output));
+    assert!(output.status.success(), "{all}");
+    assert!(
+        used < 0.3,
+        "the host used {used:.2} s of CPU over waits of 8 s (a spin?)\n{all}"
+    );
+    assert_eq!(
+        lines,
+        [
+            "udp shut read: empty",
+            "udp shut both: empty",
+            "unix datagram shut read: empty",
+            "unix listener shut both: fatal/invalid-argument",
+        ],
+        "{all}"
+    );
+}
+
+/// Every descriptor the host holds for a guest's unix sockets counts:
+/// the sockets bound in one directory share one handle on it (in a
+/// granted directory itself, the grant's), so binding as many sockets as
+/// `--max-sockets` allows, in the granted directory and in one
+/// subdirectory of it, adds the sockets and one handle to what the host
+/// held before (its base: standard streams, the reactor's, wasmtime's and
+/// the grant's handle, measured here before the guest binds).
+#[test]
+fn unix_sockets_hold_one_descriptor_each() {
+    const MAX: usize = 60;
+    let dir = TempDir::new("descriptors");
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).expect("a subdirectory");
+    let sub = sub.to_str().expect("a UTF-8 path").to_owned();
+    let mut running = Wasock::new(WASOCK, guest("sandbox_unix_descriptors"))
+        .flags(["--allow-unix", dir.as_str()])
+        .flags(["--max-sockets", &MAX.to_string()])
+        .args([dir.as_str(), sub.as_str()])
+        .spawn();
+    running.wait_for_line("before", TIMEOUT);
+    let base = descriptors_of(running.id());
+    let bound = running.wait_for_line("bound ", TIMEOUT);
+    running.wait_for_line("holding", TIMEOUT);
+    let holding = descriptors_of(running.id());
+    let output = running.wait(TIMEOUT);
+    let all = format!(
+        "{bound}\nbase {base}, holding {holding}\n{}",
+        output_text(&output)
+    );
+    assert!(output.status.success(), "{all}");
+    assert_eq!(bound, format!("bound {MAX}: too-many-sockets"), "{all}");
+    assert!(base <= 16, "the host's base is {base} descriptors\n{all}");
+    assert!(
+        holding <= base + MAX + 1,
+        "{holding} descriptors for {MAX} sockets over a base of {base}\n{all}"
+    );
+}
+
 // ---- The option allow-list, seen from the kernel's side -------------------------------
 
 /// Every level × name in 0..=300 at SOL_SOCKET, IP, IPv6, TCP, UDP, raw

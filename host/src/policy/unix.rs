@@ -14,13 +14,22 @@
 //!
 //! A socket file the guest binds is removed when that socket closes
 //! ([`BoundFile`]). Messages name the guest's path only, never the host's.
+//!
+//! A bound socket keeps the handle on its directory for as long as it
+//! lives (its name goes through that handle, and its file is removed
+//! through it). The sockets bound in one directory share one handle
+//! (`DirectoryHandles`); in a granted directory itself, the grant's own.
+//! So the descriptors a guest makes the host hold are its sockets, one
+//! per grant, and one per subdirectory it has sockets bound in (which
+//! the guest cannot create: a `--dir` may not overlap a unix grant).
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use socket2::SockAddr;
 
@@ -141,7 +150,7 @@ pub enum UnixRefusal {
 /// beneath the grant, and the file name to create there.
 #[derive(Debug)]
 pub struct UnixBindTarget {
-    parent: OwnedFd,
+    parent: Arc<OwnedFd>,
     name: OsString,
     guest_path: String,
 }
@@ -199,7 +208,7 @@ impl UnixConnectTarget {
 /// closes), if the file there is still the one the bind created.
 #[derive(Debug)]
 pub struct BoundFile {
-    parent: OwnedFd,
+    parent: Arc<OwnedFd>,
     name: OsString,
     identity: Option<sys::FileStatus>,
     guest_path: String,
@@ -231,6 +240,46 @@ impl Drop for BoundFile {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct UnixGrants {
     grants: Vec<UnixGrant>,
+    directories: DirectoryHandles,
+}
+
+/// The `O_PATH` directory handles bound sockets keep, one per directory
+/// (by device and inode), shared by every socket bound in it and closed
+/// with the last of them. A granted directory's is the grant's own handle.
+///
+/// Sharing is safe: a handle is shared only with a bind whose own
+/// resolution beneath the grant (no symlink followed) reached the same
+/// directory, and an open handle keeps its inode, so the number cannot
+/// come to name another directory meanwhile.
+#[derive(Clone, Debug, Default)]
+struct DirectoryHandles(Arc<Mutex<HashMap<(u64, u64), Weak<OwnedFd>>>>);
+
+impl DirectoryHandles {
+    /// The shared handle on the directory `opened` is a handle on (which
+    /// becomes the shared one if there is none yet).
+    fn share(&self, opened: OwnedFd) -> io::Result<Arc<OwnedFd>> {
+        let status = sys::fstat(opened.as_fd())?;
+        let key = (status.device, status.inode);
+        let mut handles = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(shared) = handles.get(&key).and_then(Weak::upgrade) {
+            return Ok(shared);
+        }
+        handles.retain(|_, handle| handle.strong_count() > 0);
+        let shared = Arc::new(opened);
+        handles.insert(key, Arc::downgrade(&shared));
+        Ok(shared)
+    }
+
+    /// Makes a grant's handle the shared one for its directory (the grant
+    /// keeps it for as long as the policy lives).
+    fn seed(&self, grant: &Arc<OwnedFd>) {
+        if let Ok(status) = sys::fstat(grant.as_fd()) {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert((status.device, status.inode), Arc::downgrade(grant));
+        }
+    }
 }
 
 /// `PATH_MAX`: a guest path this long or longer is refused as the OS
@@ -246,6 +295,7 @@ enum Use {
 
 impl UnixGrants {
     pub(crate) fn push(&mut self, grant: UnixGrant) {
+        self.directories.seed(&grant.handle);
         self.grants.push(grant);
     }
 
@@ -264,6 +314,7 @@ impl UnixGrants {
         let parent_path = relative.parent().unwrap_or(Path::new(""));
         let parent = sys::open_beneath(grant.handle.as_fd(), parent_path, sys::Beneath::Directory)
             .map_err(|e| resolution_error(Use::Bind, &guest, e))?;
+        let parent = self.directories.share(parent).map_err(UnixRefusal::Os)?;
         Ok(UnixBindTarget {
             parent,
             name,

@@ -85,3 +85,21 @@ async fn linger(socket: &OsSocket, limit: Duration) {
         pause = (pause * 2).min(LONGEST_PAUSE);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A guest's linger time is kept as it set it (and read back so), but
+    /// the host lingers at most the ceiling.
+    #[test]
+    fn the_host_lingers_at_most_the_ceiling() {
+        let ceiling = Duration::from_secs(LINGER_CEILING_SECONDS as u64);
+        assert_eq!(linger_time(Some(Duration::from_secs(100))), Some(ceiling));
+        assert_eq!(
+            linger_time(Some(Duration::from_secs(7))),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(linger_time(None), None);
+    }
+}

@@ -2,6 +2,7 @@
 //! try-then-wait loop every blocking call uses.
 
 use std::io;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::time::Instant;
 
-use super::readiness::{is_closed, yield_if_stale};
+use super::readiness::{StaleWakes, is_closed};
 use super::{Kind, RecvFlags, SendFlags, Socket, State, is_would_block};
 use crate::error::{Error, Result};
 use crate::sys;
@@ -33,12 +34,22 @@ pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
 }
 
 /// Waits for `interest` and retries `call` until it does not would-block.
+///
+/// A socket whose read side is shut down (`shutdown(2)`) with nothing
+/// queued is reported readable and hung up for good, while the
+/// non-blocking call keeps saying `EAGAIN` where the blocking one would
+/// return at once: `recv(2)` on a datagram socket with 0 bytes, `accept(2)`
+/// on a unix listener with `EINVAL`. A readable wait then answers what the
+/// blocking call would (`at_read_shutdown`) instead of waiting for what
+/// never comes. (Streams answer by themselves: end of file.)
 async fn until_ready<T>(
     fd: &AsyncFd<OsSocket>,
     interest: Interest,
     operation: &str,
     mut call: impl FnMut(&OsSocket) -> io::Result<T>,
+    at_read_shutdown: impl FnOnce() -> io::Result<T>,
 ) -> Result<T> {
+    let mut stale = StaleWakes::new();
     loop {
         let mut guard = fd
             .ready(interest)
@@ -47,24 +58,33 @@ async fn until_ready<T>(
         let closed = is_closed(guard.ready());
         match guard.try_io(|inner| call(inner.get_ref())) {
             Ok(result) => return result.map_err(|e| Error::io(operation, &e)),
-            Err(_would_block) => yield_if_stale(closed).await,
+            Err(_would_block) => {
+                if closed
+                    && interest.is_readable()
+                    && sys::read_side_shut(fd.as_raw_fd()).unwrap_or(false)
+                {
+                    return at_read_shutdown().map_err(|e| Error::io(operation, &e));
+                }
+                stale.after(closed).await;
+            }
         }
     }
 }
 
 /// Tries `call` once; when the OS would block (and the caller may wait),
-/// waits for `interest` and tries again, until `deadline` (class
-/// `timeout` after it). The hot path is the one syscall.
+/// waits for `interest` and tries again (see [`until_ready`], which also
+/// says what `at_read_shutdown` is for). The hot path is the one syscall.
 pub(super) async fn try_then_wait<T>(
     fd: &AsyncFd<OsSocket>,
     interest: Interest,
     operation: &str,
     dont_wait: bool,
     mut call: impl FnMut(&OsSocket) -> io::Result<T>,
+    at_read_shutdown: impl FnOnce() -> io::Result<T>,
 ) -> Result<T> {
     match call(fd.get_ref()) {
         Err(e) if is_would_block(&e) && !dont_wait => {
-            until_ready(fd, interest, operation, call).await
+            until_ready(fd, interest, operation, call, at_read_shutdown).await
         }
         other => other.map_err(|e| Error::io(operation, &e)),
     }
@@ -78,8 +98,9 @@ async fn try_until<T>(
     dont_wait: bool,
     deadline: Option<Instant>,
     call: impl FnMut(&OsSocket) -> io::Result<T>,
+    at_read_shutdown: impl FnOnce() -> io::Result<T>,
 ) -> Result<T> {
-    let attempt = try_then_wait(fd, interest, operation, dont_wait, call);
+    let attempt = try_then_wait(fd, interest, operation, dont_wait, call, at_read_shutdown);
     match deadline {
         None => attempt.await,
         Some(deadline) => tokio::time::timeout_at(deadline, attempt)
@@ -93,6 +114,14 @@ struct Received {
     /// The length the OS reported (a datagram's real length).
     length: usize,
     source: Option<SockAddr>,
+    /// Nothing, because the read side is shut down: what a blocking
+    /// `recv(2)` answers then (0 bytes, no source).
+    at_shutdown: bool,
+}
+
+/// A send waits for writable only, never for a shut-down read side.
+fn write_only<T>() -> io::Result<T> {
+    Err(io::Error::from_raw_os_error(libc::EAGAIN))
 }
 
 impl Socket {
@@ -114,6 +143,7 @@ impl Socket {
             flags.dont_wait,
             deadline_after(timeout),
             |socket| socket.send_with_flags(data, bits),
+            write_only,
         )
         .await
     }
@@ -150,6 +180,7 @@ impl Socket {
             flags.dont_wait,
             deadline_after(timeout),
             |socket| socket.send_to_with_flags(data, address, bits),
+            write_only,
         )
         .await
     }
@@ -242,12 +273,27 @@ impl Socket {
                     } else {
                         limit - filled
                     };
-                    sys::recv_append(socket, &mut buffer, room, bits, want_source || filtering)
-                        .map(|(length, source)| Received { length, source })
+                    sys::recv_append(socket, &mut buffer, room, bits, want_source || filtering).map(
+                        |(length, source)| Received {
+                            length,
+                            source,
+                            at_shutdown: false,
+                        },
+                    )
+                },
+                || {
+                    Ok(Received {
+                        length: 0,
+                        source: None,
+                        at_shutdown: true,
+                    })
                 },
             )
             .await;
             match result {
+                // The read side is shut down: nothing more (what a wait-all
+                // receive got so far is returned).
+                Ok(got) if got.at_shutdown => break,
                 Ok(got) => {
                     if filtering
                         && let Some(filter) = self.inbound.as_mut()

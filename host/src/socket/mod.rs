@@ -450,10 +450,13 @@ impl Socket {
             return Err(Error::invalid_state(OP, "the socket is not listening"));
         }
         let accept = |socket: &OsSocket| sys::accept(socket.as_raw_fd());
+        // A blocking accept(2) on a listener whose read side is shut down
+        // answers EINVAL at once (Linux's unix_accept: "receive shutdown").
+        let shut = || Err(std_io::Error::from_raw_os_error(libc::EINVAL));
         let accepted: OwnedFd = with_timeout(
             OP,
             timeout,
-            io::try_then_wait(fd, Interest::READABLE, OP, false, accept),
+            io::try_then_wait(fd, Interest::READABLE, OP, false, accept, shut),
         )
         .await?;
         let accepted = Socket::new(

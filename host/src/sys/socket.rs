@@ -22,6 +22,30 @@ pub fn poll_now(fd: RawFd, events: libc::c_short) -> io::Result<bool> {
     })
 }
 
+/// Whether the socket's read side is shut down (`shutdown(2)` with
+/// `SHUT_RD` or `SHUT_RDWR`, or the peer's end of a stream), by `poll(2)`
+/// with no wait: Linux reports `POLLRDHUP` exactly then. Hang-ups that do
+/// not shut the read side (an unconnected stream) do not count.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn read_side_shut(fd: RawFd) -> io::Result<bool> {
+    let mut entry = libc::pollfd {
+        fd,
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    retry(|| {
+        // SAFETY: one valid, initialised pollfd; count 1; no wait.
+        check(unsafe { libc::poll(&mut entry, 1, 0) })
+    })
+    .map(|n| n > 0 && entry.revents & libc::POLLRDHUP != 0)
+}
+
+/// Elsewhere `POLLRDHUP` does not exist: never known to be shut.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn read_side_shut(_fd: RawFd) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// Registers an owned socket with the tokio reactor for reading and
 /// writing.
 pub fn register(socket: socket2::Socket) -> io::Result<tokio::io::unix::AsyncFd<socket2::Socket>> {

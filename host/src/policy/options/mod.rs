@@ -5,7 +5,8 @@
 //! knows the pair. Every entry says, for reading and for writing:
 //!
 //! - **free**: any guest, the value checked (sizes, ranges) and, for
-//!   buffer sizes and linger, capped at a ceiling;
+//!   every option that sizes the kernel's memory for the socket (buffer
+//!   sizes, low-water marks, window clamp), capped at a ceiling;
 //! - **a grant**: `--allow-raw` (options that choose interfaces, routes,
 //!   headers or marks, or join anycast addresses) or `--allow-multicast`
 //!   (group membership, for the groups granted);
@@ -26,14 +27,22 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::{Denied, Operation, Policy};
 use crate::socket::{Family, Kind};
 
-/// The largest send or receive buffer a guest may ask for (`SO_SNDBUF`,
-/// `SO_RCVBUF`): larger values are set to this. Linux doubles what it is
-/// given, so a socket holds at most twice this in each direction.
+/// The largest value a guest may give an option that sizes the kernel's
+/// memory for a socket: `SO_SNDBUF`, `SO_RCVBUF`, and those that make
+/// Linux grow a buffer or hold data: `SO_RCVLOWAT` (on TCP it grows the
+/// receive buffer to fit the mark, up to `tcp_rmem[2]`), `SO_SNDLOWAT`,
+/// `TCP_WINDOW_CLAMP`, `TCP_NOTSENT_LOWAT`. Larger values are set to this,
+/// and read back as the kernel holds them (as `getsockopt(2)` reports
+/// them). Linux doubles a buffer size it is given (and sizes a buffer for
+/// a low-water mark about twice the mark), so an option makes a socket
+/// hold at most twice this in each direction.
 pub const BUFFER_SIZE_CEILING: i32 = 4 * 1024 * 1024;
 
-/// The longest `SO_LINGER` time a guest may ask for, in seconds: longer
-/// ones are set to this. A lingering close holds its socket slot (see
-/// `--max-sockets`) until its data is out or this time is up.
+/// The longest the host lingers on a close (`SO_LINGER`), in seconds. The
+/// guest's own time is kept and read back as it set it; the kernel never
+/// holds it (see `Socket::set_linger`), and a lingering close holds its
+/// socket slot (see `--max-sockets`) until its data is out or this time
+/// (or the guest's, if shorter) is up.
 pub const LINGER_CEILING_SECONDS: i32 = 30;
 
 /// What a socket is, as far as the option rules care.
@@ -122,9 +131,11 @@ enum Value {
     /// A C `int` in `min..=max` (4 bytes; 1 byte too where `byte` is set,
     /// as Linux takes for these options).
     Int { min: i32, max: i32, byte: bool },
-    /// A C `int` clamped to `0..=max` (negative values are invalid).
-    Clamped { max: i32 },
-    /// A `struct linger`, its time clamped to the linger ceiling.
+    /// A C `int` that sizes kernel memory: below `min` invalid, above
+    /// [`BUFFER_SIZE_CEILING`] set to it.
+    Size { min: i32 },
+    /// A `struct linger` with a time that is not negative (the host keeps
+    /// it and lingers at most [`LINGER_CEILING_SECONDS`]).
     Linger,
     /// A `struct timeval`.
     Timeval,
@@ -155,6 +166,11 @@ const fn int_or_byte(min: i32, max: i32) -> Value {
         max,
         byte: true,
     }
+}
+
+/// A size of kernel memory, at least `min` (see [`Value::Size`]).
+const fn size(min: i32) -> Value {
+    Value::Size { min }
 }
 
 const BOOL: Value = int(i32::MIN, i32::MAX);
@@ -220,8 +236,9 @@ impl Policy {
     }
 
     /// May the guest write `value` to `(level, name)` on `target`? Returns
-    /// the bytes to hand to the OS (a buffer size or linger time past its
-    /// ceiling is capped).
+    /// the bytes to hand on (a size of kernel memory past
+    /// [`BUFFER_SIZE_CEILING`] is capped; a linger time is passed as set,
+    /// for the socket to keep, see [`LINGER_CEILING_SECONDS`]).
     pub fn check_set_option<'v>(
         &self,
         level: i32,
@@ -351,13 +368,15 @@ fn checked_value<'v>(
                 )))
             }
         }
-        Value::Clamped { max } => {
+        Value::Size { min } => {
             let n = int_value(value, false).ok_or_else(|| size_error(label, value, false))?;
-            if n < 0 {
-                return Err(OptionRefusal::Invalid(format!("{label}: {n} is negative")));
+            if n < min {
+                return Err(OptionRefusal::Invalid(format!(
+                    "{label}: {n} is less than {min}"
+                )));
             }
-            Ok(if n > max {
-                Cow::Owned(max.to_ne_bytes().to_vec())
+            Ok(if n > BUFFER_SIZE_CEILING {
+                Cow::Owned(BUFFER_SIZE_CEILING.to_ne_bytes().to_vec())
             } else {
                 Cow::Borrowed(value)
             })
@@ -369,20 +388,15 @@ fn checked_value<'v>(
                     value.len()
                 )));
             }
-            let on = i32::from_ne_bytes([value[0], value[1], value[2], value[3]]);
             let seconds = i32::from_ne_bytes([value[4], value[5], value[6], value[7]]);
             if seconds < 0 {
                 return Err(OptionRefusal::Invalid(format!(
                     "{label}: a linger time of {seconds} s is negative"
                 )));
             }
-            Ok(if seconds > LINGER_CEILING_SECONDS {
-                let mut capped = on.to_ne_bytes().to_vec();
-                capped.extend_from_slice(&LINGER_CEILING_SECONDS.to_ne_bytes());
-                Cow::Owned(capped)
-            } else {
-                Cow::Borrowed(value)
-            })
+            // Passed as set: the socket keeps a time, never the kernel,
+            // and its close lingers at most the ceiling (`socket::close`).
+            Ok(Cow::Borrowed(value))
         }
         Value::Timeval => {
             let expected = std::mem::size_of::<libc::timeval>();

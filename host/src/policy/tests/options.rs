@@ -280,11 +280,19 @@ fn option_values_are_checked_and_capped() {
         set(libc::SOL_SOCKET, libc::SO_SNDBUF, &int(-1)),
         Err(OptionRefusal::Invalid(_))
     ));
-    // Linger time is capped.
+    // A linger time is passed as set (the socket keeps it, the kernel
+    // never does, and the close lingers at most the ceiling); a negative
+    // one is invalid.
     let mut linger = int(1);
-    linger.extend_from_slice(&int(100_000));
-    let capped = set(libc::SOL_SOCKET, libc::SO_LINGER, &linger).unwrap();
-    assert_eq!(&capped[4..], &int(LINGER_CEILING_SECONDS)[..]);
+    linger.extend_from_slice(&int(LINGER_CEILING_SECONDS + 70));
+    let kept = set(libc::SOL_SOCKET, libc::SO_LINGER, &linger).unwrap();
+    assert_eq!(kept, linger);
+    let mut negative = int(1);
+    negative.extend_from_slice(&int(-1));
+    assert!(matches!(
+        set(libc::SOL_SOCKET, libc::SO_LINGER, &negative),
+        Err(OptionRefusal::Invalid(_))
+    ));
     assert!(matches!(
         set(libc::SOL_SOCKET, libc::SO_LINGER, &int(1)),
         Err(OptionRefusal::Invalid(_))
@@ -313,6 +321,146 @@ fn option_values_are_checked_and_capped() {
             Err(OptionRefusal::ReadOnly(
                 option_label(libc::SOL_SOCKET, name).unwrap()
             ))
+        );
+    }
+}
+
+/// Every option that sizes the kernel's memory for a socket is capped at
+/// the ceiling, on the typed and the low-level path alike (both go
+/// through this check): the whole table is walked with `INT_MAX`, with
+/// and without grants, on stream and datagram sockets, and every option
+/// that takes it is either capped or on the reviewed list of options
+/// whose value sizes nothing (flags, times, marks, priorities). A new
+/// option with an unbounded value fails here until it is sorted.
+#[test]
+fn every_option_sizing_kernel_memory_is_capped() {
+    const SIZES: &[&str] = &[
+        "SO_SNDBUF",
+        "SO_RCVBUF",
+        "SO_RCVLOWAT",
+        "SO_SNDLOWAT",
+        "TCP_WINDOW_CLAMP",
+        "TCP_NOTSENT_LOWAT",
+    ];
+    const SIZE_NOTHING: &[&str] = &[
+        // Flags: any int is true or false.
+        "SO_DEBUG",
+        "SO_REUSEADDR",
+        "SO_DONTROUTE",
+        "SO_BROADCAST",
+        "SO_KEEPALIVE",
+        "SO_OOBINLINE",
+        "SO_NO_CHECK",
+        "SO_REUSEPORT",
+        "SO_TIMESTAMP",
+        "SO_TIMESTAMPNS",
+        "SO_TIMESTAMP_NEW",
+        "SO_TIMESTAMPNS_NEW",
+        "IP_BIND_ADDRESS_NO_PORT",
+        "IP_CHECKSUM",
+        "IP_FREEBIND",
+        "IP_HDRINCL",
+        "IP_MULTICAST_ALL",
+        "IP_MULTICAST_LOOP",
+        "IP_NODEFRAG",
+        "IP_PKTINFO",
+        "IP_RECVERR",
+        "IP_RECVOPTS",
+        "IP_RECVTOS",
+        "IP_RECVTTL",
+        "IP_RETOPTS",
+        "IP_ROUTER_ALERT",
+        "IP_TRANSPARENT",
+        "IPV6_2292DSTOPTS",
+        "IPV6_2292HOPLIMIT",
+        "IPV6_2292HOPOPTS",
+        "IPV6_2292PKTINFO",
+        "IPV6_2292RTHDR",
+        "IPV6_AUTOFLOWLABEL",
+        "IPV6_DONTFRAG",
+        "IPV6_FREEBIND",
+        "IPV6_HDRINCL",
+        "IPV6_MULTICAST_ALL",
+        "IPV6_RECVERR",
+        "IPV6_RECVHOPLIMIT",
+        "IPV6_RECVPATHMTU",
+        "IPV6_RECVPKTINFO",
+        "IPV6_RECVTCLASS",
+        "IPV6_ROUTER_ALERT",
+        "IPV6_TRANSPARENT",
+        "IPV6_V6ONLY",
+        "TCP_NODELAY",
+        "TCP_CORK",
+        "TCP_QUICKACK",
+        "TCP_THIN_LINEAR_TIMEOUTS",
+        "TCP_FASTOPEN_CONNECT",
+        "TCP_FASTOPEN_NO_COOKIE",
+        "UDP_CORK",
+        "UDP_NO_CHECK6_TX",
+        "UDP_NO_CHECK6_RX",
+        // A time in milliseconds: how long unacknowledged data may stay.
+        "TCP_USER_TIMEOUT",
+        // With --allow-raw only: a mark, interface indexes, a priority, a
+        // checksum offset.
+        "SO_MARK",
+        "SO_BINDTOIFINDEX",
+        "IP_UNICAST_IF",
+        "IPV6_MULTICAST_IF",
+        "IPV6_UNICAST_IF",
+        "SO_PRIORITY",
+        "IPV6_CHECKSUM",
+    ];
+    let mut capped = std::collections::BTreeSet::new();
+    let mut unbounded = std::collections::BTreeSet::new();
+    for policy in [Policy::new(), Policy::new().allow_raw(true)] {
+        for (level, name, label) in known_options() {
+            for target in [INET_STREAM, INET_DGRAM] {
+                if set_option(&policy, level, name, target, &[0; 3]).is_ok() {
+                    // Bytes or a struct, not a C int (the sizes of those
+                    // are bounded by the option's length).
+                    continue;
+                }
+                if let Ok(value) = set_option(&policy, level, name, target, &int(i32::MAX)) {
+                    if value == int(BUFFER_SIZE_CEILING) {
+                        capped.insert(label);
+                    } else {
+                        assert_eq!(value, int(i32::MAX), "{label}: neither kept nor capped");
+                        unbounded.insert(label);
+                    }
+                }
+            }
+        }
+    }
+    let sizes: std::collections::BTreeSet<&str> = SIZES.iter().copied().collect();
+    let size_nothing: std::collections::BTreeSet<&str> = SIZE_NOTHING.iter().copied().collect();
+    assert_eq!(capped, sizes, "the options capped at the ceiling");
+    assert_eq!(
+        unbounded, size_nothing,
+        "options taking INT_MAX as it is: is each one free of kernel memory?"
+    );
+    // Below the minimum is invalid; in range is kept.
+    let p = Policy::new();
+    for (level, name) in [
+        (libc::SOL_SOCKET, libc::SO_RCVLOWAT),
+        (libc::SOL_SOCKET, libc::SO_SNDLOWAT),
+    ] {
+        assert!(matches!(
+            set_option(&p, level, name, INET_STREAM, &int(0)),
+            Err(OptionRefusal::Invalid(_))
+        ));
+        assert_eq!(
+            set_option(&p, level, name, INET_STREAM, &int(4096)),
+            Ok(int(4096))
+        );
+    }
+    for name in [libc::TCP_WINDOW_CLAMP, libc::TCP_NOTSENT_LOWAT] {
+        assert!(matches!(
+            set_option(&p, libc::IPPROTO_TCP, name, INET_STREAM, &int(-1)),
+            Err(OptionRefusal::Invalid(_))
+        ));
+        assert_eq!(
+            set_option(&p, libc::IPPROTO_TCP, name, INET_STREAM, &int(0)),
+            Ok(int(0))
         );
     }
 }

@@ -6,7 +6,9 @@
 //! Usage: sdk_options
 use std::time::Duration;
 
-use wasock::constants::{self, IPPROTO_TCP, SO_LINGER, SO_REUSEADDR, SOL_SOCKET, TCP_NODELAY};
+use wasock::constants::{
+    self, IPPROTO_TCP, SO_LINGER, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEADDR, SOL_SOCKET, TCP_NODELAY,
+};
 use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
 
 fn main() {
@@ -56,14 +58,82 @@ fn run() -> Result<(), String> {
     round_trip!(tcp, set_receive_low_water, receive_low_water, 16);
     round_trip!(tcp, set_ip_time_to_live, ip_time_to_live, 33);
     round_trip!(tcp, set_ip_type_of_service, ip_type_of_service, 0x10);
-    // A linger time past the host's ceiling (30 s) is capped.
-    tcp.set_linger(Some(Duration::from_secs(100)))
-        .map_err(|e| format!("set linger 100 s: {e}"))?;
-    let capped = tcp.linger().map_err(|e| e.to_string())?;
-    if capped != Some(Duration::from_secs(30)) {
-        return Err(format!(
-            "linger 100 s read back {capped:?}, expected the 30 s ceiling"
-        ));
+    // A linger time past the host's ceiling (30 s) reads back as set, on
+    // the typed path and the low-level one (the host lingers at most 30 s).
+    round_trip!(tcp, set_linger, linger, Some(Duration::from_secs(100)));
+    let linger_bytes = |socket: &Socket| -> Result<(Option<i32>, Option<i32>), String> {
+        let blob = socket
+            .get_option_bytes(
+                SOL_SOCKET.get().map_err(|e| e.to_string())?,
+                SO_LINGER.get().map_err(|e| e.to_string())?,
+                8,
+            )
+            .map_err(|e| format!("get so/linger bytes: {e}"))?;
+        let field = |at: usize| {
+            blob.get(at..at + 4)
+                .and_then(|b| b.try_into().ok())
+                .map(i32::from_le_bytes)
+        };
+        Ok((field(0), field(4)))
+    };
+    let typed_set = linger_bytes(&tcp)?;
+    let long: Vec<u8> = [1i32.to_le_bytes(), 100i32.to_le_bytes()].concat();
+    tcp.set_linger(None)
+        .map_err(|e| format!("set linger off: {e}"))?;
+    tcp.set_option_bytes(
+        SOL_SOCKET.get().map_err(|e| e.to_string())?,
+        SO_LINGER.get().map_err(|e| e.to_string())?,
+        &long,
+    )
+    .map_err(|e| format!("set so/linger bytes 100 s: {e}"))?;
+    let low_set = linger_bytes(&tcp)?;
+    let typed_back = tcp.linger().map_err(|e| e.to_string())?;
+    println!(
+        "linger 100 s: typed set, bytes read {typed_set:?}; bytes set, bytes read {low_set:?}, typed read {typed_back:?}"
+    );
+    if typed_set != (Some(1), Some(100))
+        || low_set != (Some(1), Some(100))
+        || typed_back != Some(Duration::from_secs(100))
+    {
+        return Err("linger 100 s does not read back as set".into());
+    }
+
+    // Options that size the kernel's memory are capped at the host's
+    // ceiling (4 MiB), typed and low-level: SO_RCVLOWAT of 1 GiB would
+    // make Linux grow a TCP receive buffer to `tcp_rmem[2]`.
+    let gib: u32 = 1 << 30;
+    let sol_socket = SOL_SOCKET.get().map_err(|e| e.to_string())?;
+    let rcvbuf = SO_RCVBUF.get().map_err(|e| e.to_string())?;
+    let rcvlowat = SO_RCVLOWAT.get().map_err(|e| e.to_string())?;
+    for path in ["typed", "low-level"] {
+        let fresh = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+            .map_err(|e| e.to_string())?;
+        if path == "typed" {
+            fresh
+                .set_receive_low_water(gib)
+                .map_err(|e| format!("set receive-low-water 1 GiB: {e}"))?;
+        } else {
+            fresh
+                .set_option_int(sol_socket, rcvlowat, gib as i32)
+                .map_err(|e| format!("set so/rcvlowat int 1 GiB: {e}"))?;
+        }
+        let low = fresh.receive_low_water().map_err(|e| e.to_string())?;
+        let buffer = fresh
+            .get_option_int(sol_socket, rcvbuf)
+            .map_err(|e| e.to_string())?;
+        println!("rcvlowat 1 GiB {path}: rcvlowat {low} rcvbuf {buffer}");
+    }
+    let tcp_level = IPPROTO_TCP.get().map_err(|e| e.to_string())?;
+    for (label, name) in [("window-clamp", 10), ("notsent-lowat", 25)] {
+        let fresh = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT)
+            .map_err(|e| e.to_string())?;
+        fresh
+            .set_option_int(tcp_level, name, i32::MAX)
+            .map_err(|e| format!("set {label} INT_MAX: {e}"))?;
+        let back = fresh
+            .get_option_int(tcp_level, name)
+            .map_err(|e| e.to_string())?;
+        println!("{label} INT_MAX: {back}");
     }
     round_trip!(tcp, set_linger, linger, Some(Duration::from_secs(20)));
 

@@ -52,7 +52,7 @@ pub(super) const TRANSPORT: &[Rule] = &[
         10,
         "TCP_WINDOW_CLAMP",
         G::Free,
-        S::Free(NON_NEGATIVE),
+        S::Free(size(0)),
     ),
     rule(IPPROTO_TCP, 11, "TCP_INFO", G::Free, S::ReadOnly),
     rule(IPPROTO_TCP, 12, "TCP_QUICKACK", G::Free, S::Free(BOOL)),
@@ -117,7 +117,7 @@ pub(super) const TRANSPORT: &[Rule] = &[
         25,
         "TCP_NOTSENT_LOWAT",
         G::Free,
-        S::Free(NON_NEGATIVE),
+        S::Free(size(0)),
     ),
     rule(
         IPPROTO_TCP,
