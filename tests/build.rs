@@ -1,8 +1,8 @@
-//! Builds every guest program (the bins of `wasock-examples` and
-//! `wasock-test-guests`) for `wasm32-wasip2`, once per build of this crate,
-//! with a nested `cargo build` into its own target directory (the outer build
-//! holds the lock on the main one), and writes `guests.rs` into `OUT_DIR`:
-//! one `(name, path)` entry per guest.
+//! Builds every guest program (the bins of `wasock-examples`,
+//! `wasock-test-guests` and `wasmtime-socket-programs`) for `wasm32-wasip2`,
+//! once per build of this crate, with a nested `cargo build` into its own
+//! target directory (the outer build holds the lock on the main one), and
+//! writes `guests.rs` into `OUT_DIR`: one `(name, path)` entry per guest.
 
 use std::env;
 use std::fs;
@@ -13,6 +13,7 @@ include!("../build-support/wasm_build.rs");
 const GUEST_PACKAGES: &[(&str, &str)] = &[
     ("wasock-examples", "examples"),
     ("wasock-test-guests", "tests/guests"),
+    ("wasmtime-socket-programs", "tests/wasmtime-programs"),
 ];
 
 fn main() {
@@ -28,7 +29,14 @@ fn main() {
         None => workspace.join("target").join("guests"),
     };
 
-    for watched in ["wit", "guest-sdk", "examples", "tests/guests", "Cargo.lock"] {
+    for watched in [
+        "wit",
+        "guest-sdk",
+        "examples",
+        "tests/guests",
+        "tests/wasmtime-programs",
+        "Cargo.lock",
+    ] {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.join(watched).display()

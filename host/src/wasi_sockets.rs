@@ -20,7 +20,7 @@
 //!
 //! [`Policy`]: crate::policy::Policy
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::p2::bindings::sockets::network::{
@@ -29,7 +29,7 @@ use wasmtime_wasi::p2::bindings::sockets::network::{
 use wasmtime_wasi::p2::bindings::sockets::{
     ip_name_lookup, tcp, tcp_create_socket, udp, udp_create_socket,
 };
-use wasmtime_wasi::p2::{DynPollable, SocketResult, TcpSocket, UdpSocket};
+use wasmtime_wasi::p2::{DynPollable, SocketError, SocketResult, TcpSocket, UdpSocket};
 use wasmtime_wasi::sockets::{SocketAddrUse, WasiSocketsCtx, WasiSocketsCtxView};
 use wasmtime_wasi_io::streams::{DynInputStream, DynOutputStream};
 
@@ -97,6 +97,37 @@ impl WasockCtxView<'_> {
         self.ctx.reporter.denied(&denial);
         ErrorCode::AccessDenied.into()
     }
+
+    /// What the standard's checks of a datagram's address need to know of
+    /// the UDP socket `outgoing` streams for: its family, and the peer it
+    /// is connected to, if any. The stream is the socket's child in the
+    /// table, which names no parent: the guest's sockets are searched for
+    /// it (only when a send is refused). `None` where it is not found.
+    fn outgoing_socket(
+        &mut self,
+        outgoing: &Resource<udp::OutgoingDatagramStream>,
+    ) -> Option<(IpAddressFamily, Option<SocketAddr>)> {
+        let stream: *const udp::OutgoingDatagramStream = self.table.get(outgoing).ok()?;
+        let table = &*self.table;
+        let parent = self.ctx.wasi.slots.keys().copied().find(|rep| {
+            let socket = Resource::<UdpSocket>::new_borrow(*rep);
+            table.iter_children(&socket).is_ok_and(|mut children| {
+                children.any(|child| {
+                    child
+                        .downcast_ref::<udp::OutgoingDatagramStream>()
+                        .is_some_and(|child| std::ptr::eq(child, stream))
+                })
+            })
+        })?;
+        let family =
+            udp::HostUdpSocket::address_family(&mut self.inner(), Resource::new_borrow(parent))
+                .ok()?;
+        let connected =
+            udp::HostUdpSocket::remote_address(&mut self.inner(), Resource::new_borrow(parent))
+                .ok()
+                .map(SocketAddr::from);
+        Some((family, connected))
+    }
 }
 
 // ---- wasi:sockets/network (only so the interfaces above link; wasmtime-wasi's
@@ -161,10 +192,13 @@ impl tcp::HostTcpSocket for WasockCtxView<'_> {
         network: Resource<Network>,
         remote_address: IpSocketAddress,
     ) -> SocketResult<()> {
-        if let Err(denial) = self
-            .ctx
-            .policy
-            .check_connect(&SocketAddr::from(remote_address))
+        let remote = SocketAddr::from(remote_address);
+        let family = tcp::HostTcpSocket::address_family(&mut self.inner(), borrow(&this))
+            .map_err(SocketError::trap)?;
+        // The standard's own answer first: wasmtime-wasi gives it before
+        // its permission check and before any syscall.
+        if !standard_refuses_tcp_peer(remote, family)
+            && let Err(denial) = self.ctx.policy.check_connect(&remote)
         {
             return Err(self.refuse(denial));
         }
@@ -379,10 +413,15 @@ impl udp::HostUdpSocket for WasockCtxView<'_> {
         Resource<udp::IncomingDatagramStream>,
         Resource<udp::OutgoingDatagramStream>,
     )> {
-        if let Some(remote) = remote_address
-            && let Err(denial) = self.ctx.policy.check_connect(&SocketAddr::from(remote))
-        {
-            return Err(self.refuse(denial));
+        if let Some(remote) = remote_address.map(SocketAddr::from) {
+            let family = udp::HostUdpSocket::address_family(&mut self.inner(), borrow(&this))
+                .map_err(SocketError::trap)?;
+            // The standard's own answer first, as for TCP's connect.
+            if !standard_refuses_peer(remote, Some(family))
+                && let Err(denial) = self.ctx.policy.check_connect(&remote)
+            {
+                return Err(self.refuse(denial));
+            }
         }
         let granted = self.ctx.wasi.granted_udp.contains(&this.rep());
         let (incoming, outgoing) =
@@ -494,6 +533,55 @@ impl udp::HostIncomingDatagramStream for WasockCtxView<'_> {
     }
 }
 
+// ---- The standard's own refusals ---------------------------------------------
+
+/// Whether `wasi:sockets` itself refuses `remote` as the peer of a socket
+/// of `family` (`None`: of either family), with `invalid-argument`; the
+/// wrappers leave such a call to wasmtime-wasi, which answers so before
+/// its permission check and before any syscall, so a guest gets the
+/// standard's answer rather than `access-denied`. WIT (`connect`, `stream`,
+/// `send`): "`invalid-argument`: The `remote-address` has the wrong
+/// address family", "The IP address in `remote-address` is set to
+/// INADDR_ANY (`0.0.0.0` / `::`)", "The port in `remote-address` is set to
+/// 0"; wasmtime-wasi's rules (`is_valid_remote_address`,
+/// `is_valid_address_family`, private there) also refuse IPv4-mapped and
+/// the deprecated IPv4-compatible IPv6 addresses, on a socket of either
+/// family. Not a sandbox check: were an address wrongly counted here,
+/// wasmtime-wasi's own check (the policy again, [`second_line`]) would
+/// still refuse it.
+fn standard_refuses_peer(remote: SocketAddr, family: Option<IpAddressFamily>) -> bool {
+    let unspecified = remote.ip().to_canonical().is_unspecified() || remote.port() == 0;
+    let wrong_family = match remote.ip() {
+        IpAddr::V4(_) => matches!(family, Some(IpAddressFamily::Ipv6)),
+        IpAddr::V6(ip) => {
+            let ipv4_compatible = matches!(ip.segments(), [0, 0, 0, 0, 0, 0, _, _])
+                && ip != Ipv6Addr::UNSPECIFIED
+                && ip != Ipv6Addr::LOCALHOST;
+            matches!(family, Some(IpAddressFamily::Ipv4))
+                || ip.to_ipv4_mapped().is_some()
+                || ipv4_compatible
+        }
+    };
+    unspecified || wrong_family
+}
+
+/// [`standard_refuses_peer`] for TCP's `connect`, which also refuses
+/// (WIT) "`remote-address` is not a unicast address": multicast, or the
+/// IPv4 broadcast address.
+fn standard_refuses_tcp_peer(remote: SocketAddr, family: IpAddressFamily) -> bool {
+    let not_unicast = match remote.ip().to_canonical() {
+        IpAddr::V4(ip) => ip.is_multicast() || ip.is_broadcast(),
+        IpAddr::V6(ip) => ip.is_multicast(),
+    };
+    not_unicast || standard_refuses_peer(remote, Some(family))
+}
+
+/// A borrow of `resource`, to ask wasmtime-wasi about it and still hand
+/// it on.
+fn borrow<T: 'static>(resource: &Resource<T>) -> Resource<T> {
+    Resource::new_borrow(resource.rep())
+}
+
 /// The report of the first datagram a socket bound without a bind grant
 /// dropped.
 pub(crate) fn inbound_denial(source: &SocketAddr) -> Denied {
@@ -515,13 +603,29 @@ impl udp::HostOutgoingDatagramStream for WasockCtxView<'_> {
         mut datagrams: Vec<udp::OutgoingDatagram>,
     ) -> SocketResult<u64> {
         // Datagrams up to the first refused one go; a refused first one is
-        // the call's error (as a failed send would be).
-        let refused = datagrams.iter().position(|datagram| {
-            datagram.remote_address.is_some_and(|remote| {
-                self.ctx
-                    .policy
-                    .check_connect(&SocketAddr::from(remote))
-                    .is_err()
+        // the call's error (as a failed send would be). An address the
+        // standard itself refuses is wasmtime-wasi's to answer
+        // (`invalid-argument`, before its permission check).
+        let policy = self.ctx.policy.clone();
+        let remotes: Vec<Option<SocketAddr>> = datagrams
+            .iter()
+            .map(|datagram| datagram.remote_address.map(SocketAddr::from))
+            .collect();
+        let denied = |remote: &SocketAddr| policy.check_connect(remote).is_err();
+        let socket = match remotes.iter().flatten().any(denied) {
+            true => self.outgoing_socket(&this),
+            false => None,
+        };
+        let refused = remotes.iter().position(|remote| {
+            remote.is_some_and(|remote| {
+                let standard_refuses = match socket {
+                    Some((family, connected)) => {
+                        standard_refuses_peer(remote, Some(family))
+                            || connected.is_some_and(|peer| peer != remote)
+                    }
+                    None => standard_refuses_peer(remote, None),
+                };
+                !standard_refuses && denied(&remote)
             })
         });
         if let Some(index) = refused {

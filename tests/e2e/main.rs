@@ -5,8 +5,9 @@
 //! by what they test: setting sockets up and down, moving data, options,
 //! resolution, constants, readiness, poll sets and ports, the policy and
 //! the sandbox, the command line, the runner in-process, hostile guests,
-//! faults, the example programs and the adapter; what several of them use
-//! is in `common`. The tests here check the harness.
+//! faults, the example programs, the adapter and wasmtime's own socket
+//! test programs; what several of them use is in `common`. The tests here
+//! check the harness.
 
 use std::time::Duration;
 use wasock_tests::{Wasock, guest, output_text};
@@ -29,6 +30,7 @@ mod runner;
 mod sandbox;
 mod setup;
 mod transfer;
+mod wasmtime_programs;
 
 /// The harness itself: a guest is built, the binary runs it, output comes back.
 #[test]
