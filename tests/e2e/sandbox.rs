@@ -1276,32 +1276,18 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {field} in\n{status}"))
 }
 
-/// A guest that hands the host a text of many MiB in a call the policy
-/// refuses (a host name to `address-information` and to `wasi:sockets`
-/// `resolve-addresses`, a zone, a unix path to connect, bind and send-to;
-/// and option bytes) costs the host what it sent, not a multiple: the
-/// refusal, its report and the error the guest gets name a few hundred
-/// bytes of the text and say how long it was. Under `--max-memory 64M`,
-/// the host's peak memory over the calls grows by at most the guest's
-/// 64 MiB, one host copy of the longest text (48 MiB: a string crosses
-/// into the host as a copy) and a fixed allowance; escaping the text whole
-/// (up to 6 bytes a byte, made three times) grew it by over 500 MiB.
-#[test]
-fn refused_calls_with_long_texts_cost_the_host_a_bounded_amount() {
-    const MIB: u64 = 1024;
-    /// The guest's memory, the one copy of its longest text, and room
-    /// for the allocator and the runtime.
-    const GROWTH_KIB: u64 = (64 + 48 + 48) * MIB;
+/// Runs `sandbox_long_subjects` under `--max-memory 64M` and `flags` (the
+/// `cases` only, all if none); returns how many KiB the host's memory
+/// grew over the calls at its peak, and the output.
+fn long_subjects(flags: &[&str], cases: &[&str]) -> (u64, Output) {
     let (listener, address) = crate::common::listener();
+    let address = address.to_string();
     let mut running = Wasock::new(WASOCK, guest("sandbox_long_subjects"))
-        .flags([
-            "--max-memory",
-            "64M",
-            "--allow-connect",
-            &address.to_string(),
-        ])
-        .arg(address.to_string())
+        .flags(["--max-memory", "64M", "--allow-connect", &address])
+        .flags(flags)
+        .arg(&address)
         .arg("30000")
+        .args(cases)
         .spawn();
     let (mut control, _) = listener.accept().expect("the guest connects");
     running.wait_for_line("ready", TIMEOUT);
@@ -1313,24 +1299,49 @@ fn refused_calls_with_long_texts_cost_the_host_a_bounded_amount() {
     running.wait_for_line("long subjects done", TIMEOUT);
     let peak = status_kib(pid, "VmHWM");
     let output = running.kill();
-    let all = output_text(&output);
     let growth = peak.saturating_sub(before);
     eprintln!("host RSS {before} KiB before the calls, peak {peak} KiB: {growth} KiB more");
+    (growth, output)
+}
+
+/// The outcome `sandbox_long_subjects` printed for `case`.
+fn long_subject_outcome(output: &Output, case: &str) -> String {
+    stdout(output)
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{case} => ")))
+        .unwrap_or_else(|| panic!("no outcome for {case}\n{}", output_text(output)))
+        .to_owned()
+}
+
+/// What the guest's memory, one host copy of its longest text (48 MiB: a
+/// string crosses into the host as a copy) and room for the allocator
+/// and the runtime let the host grow by over the calls, in KiB.
+const LONG_SUBJECTS_GROWTH_KIB: u64 = (64 + 48 + 48) * 1024;
+
+/// A guest that hands the host a text of many MiB in a call the policy
+/// refuses (a host name to `address-information` and to `wasi:sockets`
+/// `resolve-addresses`, a zone, a unix path to connect, bind and send-to;
+/// and option bytes) costs the host what it sent, not a multiple: the
+/// refusal, its report and the error the guest gets name a few hundred
+/// bytes of the text and say how long it was. Under `--max-memory 64M`,
+/// the host's peak memory over the calls grows by at most the guest's
+/// 64 MiB, one host copy of the longest text and a fixed allowance;
+/// escaping the text whole (up to 6 bytes a byte, made three times) grew
+/// it by over 500 MiB. Granted, names longer than any are refused before
+/// the resolver sees them.
+#[test]
+fn refused_calls_with_long_texts_cost_the_host_a_bounded_amount() {
+    let (growth, output) = long_subjects(&[], &[]);
+    let all = output_text(&output);
     assert!(
-        growth < GROWTH_KIB,
+        growth < LONG_SUBJECTS_GROWTH_KIB,
         "the host grew by {} MiB over the refused calls (at most {} MiB)\n{all}",
-        growth / MIB,
-        GROWTH_KIB / MIB
+        growth / 1024,
+        LONG_SUBJECTS_GROWTH_KIB / 1024
     );
     // Each call was refused, with a message of a few hundred bytes that
     // says how long the text was.
-    let out = stdout(&output);
-    let outcome = |case: &str| {
-        out.lines()
-            .find_map(|line| line.strip_prefix(&format!("{case} => ")))
-            .unwrap_or_else(|| panic!("no outcome for {case}\n{all}"))
-            .to_owned()
-    };
+    let outcome = |case: &str| long_subject_outcome(&output, case);
     for (case, text_bytes) in [
         ("address-information", 48 << 20),
         ("address-information-zone", 48 << 20),
@@ -1370,4 +1381,25 @@ fn refused_calls_with_long_texts_cost_the_host_a_bounded_amount() {
         .collect();
     assert_eq!(denials.len(), 6, "{err}");
     assert!(denials.iter().all(|line| line.len() <= 512), "{err}");
+
+    // With --allow-dns the names reach resolution, which refuses a name
+    // longer than any before it copies it again or starts a lookup.
+    let cases = ["address-information", "resolve-addresses"];
+    let (growth, output) = long_subjects(&["--allow-dns"], &cases);
+    let all = output_text(&output);
+    assert!(
+        growth < LONG_SUBJECTS_GROWTH_KIB,
+        "the host grew by {} MiB over the lookups\n{all}",
+        growth / 1024
+    );
+    let outcome = long_subject_outcome(&output, "address-information");
+    assert!(
+        outcome.starts_with("fatal/invalid-argument") && outcome.contains("at most 1024"),
+        "{outcome}"
+    );
+    assert_eq!(
+        long_subject_outcome(&output, "resolve-addresses"),
+        "invalid-argument",
+        "{all}"
+    );
 }
