@@ -13,6 +13,7 @@ include!("../build-support/wasm_build.rs");
 const GUEST_PACKAGES: &[(&str, &str)] = &[
     ("wasock-examples", "examples"),
     ("wasock-test-guests", "tests/guests"),
+    ("wasock-test-guests-p3", "tests/guests-p3"),
     ("wasmtime-socket-programs", "tests/wasmtime-programs"),
 ];
 
@@ -34,6 +35,7 @@ fn main() {
         "guest-sdk",
         "examples",
         "tests/guests",
+        "tests/guests-p3",
         "tests/wasmtime-programs",
         "Cargo.lock",
     ] {

@@ -28,6 +28,7 @@ mod poll_and_ports;
 mod resolve;
 mod runner;
 mod sandbox;
+mod sandbox_p3;
 mod setup;
 mod transfer;
 mod wasmtime_programs;
