@@ -225,6 +225,7 @@ constants! {
 fn host_table() -> &'static [(String, Option<i32>)] {
     static TABLE: OnceLock<Vec<(String, Option<i32>)>> = OnceLock::new();
     TABLE.get_or_init(|| {
+        crate::require_wasm();
         wit::constants()
             .into_iter()
             .map(|c| (c.name, c.value))

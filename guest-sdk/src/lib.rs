@@ -273,6 +273,24 @@ mod bindings {
     });
 }
 
+/// Called first by every SDK call that reaches the host on its own (a new
+/// socket, poll set or lookup, the constants, the clock): a guest built
+/// for the machine it was built on instead of `wasm32-wasip2` has no host
+/// to reach, and the generated bindings would only say "entered
+/// unreachable code". This says what to do instead.
+#[inline]
+#[track_caller]
+pub(crate) fn require_wasm() {
+    #[cfg(not(target_arch = "wasm32"))]
+    panic!("{NOT_A_COMPONENT}");
+}
+
+/// What [`require_wasm`] says.
+#[cfg(not(target_arch = "wasm32"))]
+const NOT_A_COMPONENT: &str = "this is not a wasm32-wasip2 component: build with \
+`--target wasm32-wasip2` (`cargo build --target wasm32-wasip2`) and run the .wasm under \
+`wasock run`; the wasock SDK has no host to reach in a native build";
+
 /// Defines a public flags type over a generated WIT flags type, with the
 /// same flag names.
 macro_rules! flags {
@@ -372,3 +390,26 @@ pub use socket::{
     Interest, ReceivedFrom, ReceivedInto, RecvFlags, RecvOptions, SendFlags, SendOptions, Shutdown,
     Socket,
 };
+
+/// A native build (the tests' own) says what to build instead of
+/// "entered unreachable code".
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod native_build {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "this is not a wasm32-wasip2 component: build with \
+                               `--target wasm32-wasip2`")]
+    fn a_socket_in_a_native_build_says_how_to_build() {
+        let _ = Socket::new(Family::Inet, SocketType::Stream, Protocol::DEFAULT);
+    }
+
+    #[test]
+    #[should_panic(expected = "this is not a wasm32-wasip2 component")]
+    fn a_lookup_in_a_native_build_says_how_to_build() {
+        let _ = name_information(
+            &SockAddr::inet(Some("127.0.0.1"), 80).expect("an address"),
+            NameInfoFlags::empty(),
+        );
+    }
+}

@@ -157,6 +157,7 @@ pub fn address_information_timeout(
     hints: &AddrInfoHints,
     timeout: Option<Duration>,
 ) -> Result<Vec<AddrInfo>> {
+    crate::require_wasm();
     let wit_hints = wit::AddressInfoHints {
         family: hints.family.map(Into::into),
         socket_type: hints.socket_type.map(Into::into),
@@ -206,6 +207,7 @@ impl fmt::Display for Service {
 /// ```
 #[doc(alias = "name-information")]
 pub fn name_information(address: &SockAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
+    crate::require_wasm();
     let info = wit::name_information(&address.into(), flags.into(), None)?;
     let service = match info.service {
         wit::ServiceName::Name(n) => Service::Name(n),

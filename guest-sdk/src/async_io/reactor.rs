@@ -151,6 +151,7 @@ pub(crate) fn deregister(source: &Source) {
 
 /// The monotonic clock, in nanoseconds.
 pub(crate) fn now() -> u64 {
+    crate::require_wasm();
     monotonic_clock::now()
 }
 

@@ -33,6 +33,7 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     /// `epoll_create1(2)`: an empty registry.
     pub fn new() -> Result<Registry> {
+        crate::require_wasm();
         Ok(Registry {
             set: wit::PollSet::create()?,
         })

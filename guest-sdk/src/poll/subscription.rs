@@ -166,6 +166,7 @@ pub fn wait_any(subscriptions: &[&Subscription], timeout: Option<Duration>) -> R
     if subscriptions.is_empty() && timeout.is_none() {
         return Err(Error::invalid("poll: nothing to wait for and no timeout"));
     }
+    crate::require_wasm();
     let deadline = timeout.map(|t| (monotonic_clock::now(), t));
     let mut first = true;
     loop {

@@ -116,6 +116,7 @@ impl Socket {
     /// did not allow.
     #[doc(alias = "socket")]
     pub fn new(family: Family, socket_type: SocketType, protocol: Protocol) -> Result<Socket> {
+        crate::require_wasm();
         let inner = wit::Socket::create(family.into(), socket_type.into(), protocol.0)?;
         Ok(Socket::from_wit(inner, None))
     }
