@@ -584,7 +584,7 @@ impl HostLines {
 }
 
 /// The most bytes of one line the host writes about a guest.
-const HOST_LINE_CAP: usize = 1024;
+pub const HOST_LINE_CAP: usize = 1024;
 /// The most backtrace frames a trap report lists.
 const TRAP_FRAMES: usize = 32;
 
@@ -592,8 +592,8 @@ const TRAP_FRAMES: usize = 32;
 /// a wasm frame. The guest names its own modules and functions (the name
 /// section), so every name is escaped and cut on its own: a name with a
 /// newline or a terminal escape cannot start a line of its own or look
-/// like the host's.
-fn trap_report(error: &wasmtime::Error) -> Vec<String> {
+/// like the host's. (The containerd shim reports traps with it too.)
+pub fn trap_report(error: &wasmtime::Error) -> Vec<String> {
     let backtrace = error.downcast_ref::<wasmtime::WasmBacktrace>();
     // The backtrace is a context of the error: its text is one of the
     // chain's, left out here and listed frame by frame below.
