@@ -29,7 +29,7 @@ use wasmtime_wasi::cli::OutputFile;
 use wasmtime_wasi::p2::bindings::Command as WasiCommand;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
-use wasock_tests::{Wasock, guest, output_text, stdout};
+use wasock_tests::{TempDir, Wasock, guest, output_text, stdout};
 
 use crate::WASOCK;
 use crate::common::{
@@ -38,25 +38,50 @@ use crate::common::{
     native_echo, one_never_reads_the_others_are_served, scripted_peer, small_buffer_listener,
 };
 
-/// `wasock adapt GUEST -o OUT` with the real binary; panics unless it
-/// succeeds. The output goes to this test target's scratch directory.
+/// `wasock adapt GUEST -o OUT` with the real binary, once per test run
+/// for each guest; panics unless it succeeds. The output goes to this test
+/// target's scratch directory.
+///
+/// Tests run in parallel and several adapt the same guest (and other test
+/// processes share the directory), while `wasock adapt` writes its output
+/// in place: a test compiling the file while another rewrote it read it
+/// half written (`adapter::http_get_adapted_fetches_the_body` failed so
+/// under load, beside `adapter::every_example_adapts_to_wasi_imports_only`).
+/// So each guest is adapted once in this process, under a name of this
+/// process's own, and renamed into place: a reader sees a whole file.
 fn adapt(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adapted");
-    std::fs::create_dir_all(&dir).expect("the scratch directory");
-    let out = dir.join(format!("{name}.wasm"));
-    let output = Command::new(WASOCK)
-        .arg("adapt")
-        .arg(guest(name))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("running wasock adapt");
-    assert!(
-        output.status.success(),
-        "wasock adapt {name} failed\n{}",
-        output_text(&output)
+    static ADAPTED: OnceLock<Mutex<HashMap<String, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
+    let cell = Arc::clone(
+        ADAPTED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(name.to_owned())
+            .or_default(),
     );
-    out
+    // Other tests wait here for the same guest, not for others.
+    cell.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adapted");
+        std::fs::create_dir_all(&dir).expect("the scratch directory");
+        let out = dir.join(format!("{name}.wasm"));
+        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
+        let output = Command::new(WASOCK)
+            .arg("adapt")
+            .arg(guest(name))
+            .arg("-o")
+            .arg(&partial)
+            .output()
+            .expect("running wasock adapt");
+        assert!(
+            output.status.success(),
+            "wasock adapt {name} failed\n{}",
+            output_text(&output)
+        );
+        std::fs::rename(&partial, &out)
+            .unwrap_or_else(|error| panic!("renaming {} into place: {error}", partial.display()));
+        out
+    })
+    .clone()
 }
 
 // The plain host.
@@ -488,8 +513,9 @@ fn component_importing(name: &[u8]) -> Vec<u8> {
 /// message quotes escaped, on one line.
 #[test]
 fn adapt_refuses_what_it_cannot_adapt() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adapted");
-    std::fs::create_dir_all(&dir).expect("the scratch directory");
+    // This process's own: another test process writing the same files
+    // would have this one read them half written.
+    let dir = TempDir::new("adapt-refused");
     let text = dir.join("not-a-component.wasm");
     std::fs::write(&text, "hello").expect("a scratch file");
     let forged = dir.join("forged-name.wasm");
@@ -510,8 +536,6 @@ fn adapt_refuses_what_it_cannot_adapt() {
         (forged.clone(), "not a WebAssembly component"),
     ] {
         let out = dir.join("refused.wasm");
-        // (A file left by an earlier run would hide a write.)
-        let _ = std::fs::remove_file(&out);
         let output = Command::new(WASOCK)
             .arg("adapt")
             .arg(&input)
