@@ -422,24 +422,55 @@ fn unspecified_dual_stack_and_protocols() {
     );
     assert!(listener.accept().is_err(), "the connect reached loopback");
 
-    let free = UdpSocket::bind("[::]:0").expect("a free port");
-    let v6_port = free.local_addr().expect("address").port();
-    drop(free);
-    let any6 = format!("[::]:{v6_port}");
-    let bind6 = format!("bind={any6}");
-    let ops = [
-        "socket=inet6,stream",
-        bind6.as_str(),
-        "socket=inet6,stream",
-        "v6only=1",
-        bind6.as_str(),
-    ];
-    let (outcomes, output) = probe(&["--allow-bind", &any6], &ops);
-    expect(&outcomes, &ops, &["ok", DENIED, "ok", "ok", "ok"], &output);
-    assert!(outcomes[1].contains("dual-stack"), "{}", outcomes[1]);
-    let any4 = format!("0.0.0.0:{v6_port}");
-    let (outcomes, output) = probe(&["--allow-bind", &any6, "--allow-bind", &any4], &ops[..2]);
-    expect(&outcomes, &ops[..2], &["ok", "ok"], &output);
+    // The guest binds a port on every address, which nothing can keep free
+    // for it: another process may take it meanwhile (under load a
+    // connection's local port did, and the `ok` bind answered
+    // address-in-use), so a port found taken is replaced and the checks
+    // run again, a few times at most.
+    const ATTEMPTS: usize = 5;
+    for attempt in 1..=ATTEMPTS {
+        let port = free_dual_stack_tcp_port();
+        let any6 = format!("[::]:{port}");
+        let bind6 = format!("bind={any6}");
+        let ops = [
+            "socket=inet6,stream",
+            bind6.as_str(),
+            "socket=inet6,stream",
+            "v6only=1",
+            bind6.as_str(),
+        ];
+        let (outcomes, output) = probe(&["--allow-bind", &any6], &ops);
+        if attempt < ATTEMPTS && taken(&outcomes, port) {
+            continue;
+        }
+        expect(&outcomes, &ops, &["ok", DENIED, "ok", "ok", "ok"], &output);
+        assert!(outcomes[1].contains("dual-stack"), "{}", outcomes[1]);
+        let any4 = format!("0.0.0.0:{port}");
+        let (outcomes, output) = probe(&["--allow-bind", &any6, "--allow-bind", &any4], &ops[..2]);
+        if attempt < ATTEMPTS && taken(&outcomes, port) {
+            continue;
+        }
+        expect(&outcomes, &ops[..2], &["ok", "ok"], &output);
+        return;
+    }
+}
+
+/// A TCP port free on every IPv6 and IPv4 address just now: the one the
+/// kernel picks for a dual-stack `[::]:0` listener, closed again.
+fn free_dual_stack_tcp_port() -> u16 {
+    let listener = TcpListener::bind("[::]:0").expect("a dual-stack listener");
+    listener.local_addr().expect("address").port()
+}
+
+/// Whether a bind among `outcomes` found `port` taken (saying so).
+fn taken(outcomes: &[String], port: u16) -> bool {
+    let taken = outcomes
+        .iter()
+        .any(|outcome| outcome.contains("/address-in-use"));
+    if taken {
+        eprintln!("port {port} was taken meanwhile: trying another");
+    }
+    taken
 }
 
 /// Resolution tells the guest nothing about the host's interfaces: a
@@ -556,7 +587,7 @@ fn a_lingering_close_never_blocks_a_thread_or_the_exit() {
     assert!(namespace.ip(&["link", "set", "lo", "down"]), "lo down");
     let acked = std::time::Instant::now();
     let dropped = running.wait_for_line("dropped in ", TIMEOUT);
-    let output = running.wait(Duration::from_secs(20));
+    let output = running.wait(TIMEOUT);
     let exited = acked.elapsed();
     let all = output_text(&output);
     assert!(output.status.success(), "{all}");
@@ -565,10 +596,13 @@ fn a_lingering_close_never_blocks_a_thread_or_the_exit() {
         .trim_end_matches(" ms")
         .parse()
         .unwrap_or(u64::MAX);
-    assert!(ms < 1000, "the drop took {ms} ms\n{all}");
+    // Blocking would take the 30 s linger: the bounds are a third and two
+    // thirds of it, far above what a busy machine's delays add (1 s for
+    // the drop and 10 s for the exit were not).
+    assert!(ms < 10_000, "the drop took {ms} ms\n{all}");
     // 2 s of the guest's own sleep, then the exit.
     assert!(
-        exited < Duration::from_secs(10),
+        exited < Duration::from_secs(20),
         "the host took {exited:?} to exit\n{all}"
     );
 }

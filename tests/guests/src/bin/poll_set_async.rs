@@ -8,8 +8,9 @@
 //!   `timeout(200 ms)` fails with class timeout after about that long;
 //! - `datagram`: `send_to` / `receive_from` with the native UDP echo peer
 //!   (UDP);
-//! - `tasks`: spawned tasks run beside each other (two sleeps of 200 ms
-//!   take about 200 ms together) and `JoinHandle` gives their output.
+//! - `tasks`: spawned tasks run beside each other (of two sleeps of
+//!   200 ms, each begins before the other ends) and `JoinHandle` gives
+//!   their output.
 //!
 //! Usage: poll_set_async ECHO REFUSED SILENT UDP
 use std::pin::Pin;
@@ -124,19 +125,30 @@ async fn run() -> Result<(), String> {
     }
     println!("ok datagram");
 
-    let start = Instant::now();
-    let first = spawn(async {
+    // Each task tells when its sleep began and ended. Beside each other,
+    // each began before the other woke; one after the other, the second
+    // would begin only once the first woke. (Their total time against a
+    // bound, 380 ms, said so too, but load on the machine stretches it.)
+    let nap = |id: u32| async move {
+        let began = Instant::now();
         sleep(Duration::from_millis(200)).await;
-        1
-    });
-    let second = spawn(async {
-        sleep(Duration::from_millis(200)).await;
-        2
-    });
-    let sum = first.await + second.await;
-    let took = start.elapsed();
-    if sum != 3 || took > Duration::from_millis(380) || took < Duration::from_millis(190) {
-        return Err(format!("tasks: sum {sum} after {took:?}"));
+        (id, began, Instant::now())
+    };
+    let first = spawn(nap(1));
+    let second = spawn(nap(2));
+    let (one, one_began, one_woke) = first.await;
+    let (two, two_began, two_woke) = second.await;
+    let slept = [one_woke - one_began, two_woke - two_began];
+    if one + two != 3
+        || two_began >= one_woke
+        || one_began >= two_woke
+        || slept.iter().any(|time| *time < Duration::from_millis(190))
+    {
+        return Err(format!(
+            "tasks: ids {one} and {two}, slept {slept:?}, the second began {:?} after the first, which slept {:?}",
+            two_began.saturating_duration_since(one_began),
+            slept[0]
+        ));
     }
     println!("ok tasks");
     Ok(())
