@@ -105,7 +105,8 @@ pub(crate) fn from_wasi(operation: &str, code: network::ErrorCode) -> Error {
             ErrorCode::InvalidState,
             "not valid in the socket's state",
         ),
-        W::NewSocketLimit => (Fatal, ErrorCode::TooManySockets, "too many sockets"),
+        // Retried once a socket closes, as under `wasock run`.
+        W::NewSocketLimit => (Transient, ErrorCode::TooManySockets, "too many sockets"),
         W::AddressNotBindable => (
             Fatal,
             ErrorCode::AddressNotAvailable,

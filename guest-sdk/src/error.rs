@@ -346,7 +346,7 @@ impl From<io::Error> for Error {
             K::InvalidInput | K::InvalidData => (ErrorClass::Fatal, ErrorCode::InvalidArgument),
             K::Unsupported => (ErrorClass::Unsupported, ErrorCode::OperationNotSupported),
             K::OutOfMemory => (ErrorClass::Fatal, ErrorCode::OutOfMemory),
-            K::QuotaExceeded => (ErrorClass::Fatal, ErrorCode::TooManySockets),
+            K::QuotaExceeded => (ErrorClass::Transient, ErrorCode::TooManySockets),
             K::NotFound => (ErrorClass::Fatal, ErrorCode::NameNotFound),
             _ => (ErrorClass::Fatal, ErrorCode::Other),
         };

@@ -193,10 +193,14 @@ impl Error {
         )
     }
 
-    /// The guest's `--max-sockets` limit is reached.
+    /// The guest's `--max-sockets` limit is reached. Class transient, as
+    /// `EMFILE` is to std, tokio and socket2 users: the call succeeds once
+    /// the guest closes a socket, so a server backs off and retries (an
+    /// `accept` refused here leaves the connection in the kernel's
+    /// backlog, where the retry finds it).
     pub fn too_many_sockets(operation: &str, limit: usize) -> Self {
         Error::new(
-            ErrorClass::Fatal,
+            ErrorClass::Transient,
             ErrorCode::TooManySockets,
             format!(
                 "{operation}: the guest already holds its limit of {limit} open sockets (--max-sockets)"
@@ -317,7 +321,8 @@ pub fn classify(context: Context, err: &io::Error) -> (ErrorClass, ErrorCode) {
             libc::ENOPROTOOPT => (Unsupported, OptionNotSupported),
             libc::EMSGSIZE => (Fatal, MessageTooLarge),
             libc::ENOBUFS | libc::ENOMEM => (Fatal, OutOfMemory),
-            libc::EMFILE | libc::ENFILE => (Fatal, TooManySockets),
+            // The descriptor table is full: retried once one closes.
+            libc::EMFILE | libc::ENFILE => (Transient, TooManySockets),
             libc::EINTR => (Transient, Interrupted),
             libc::EBADF => (Fatal, Closed),
             _ => (Fatal, Other),

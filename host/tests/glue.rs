@@ -77,9 +77,10 @@ async fn max_sockets_counts_create_close_and_drop() {
     let second = tcp(&mut view).await.expect("second");
     let refused = tcp(&mut view).await;
     let (class, code, _) = guest_error(&mut view, refused);
+    // Transient: it works again once a socket closes, as below.
     assert_eq!(
         (class, code),
-        (ErrorClass::Fatal, ErrorCode::TooManySockets)
+        (ErrorClass::Transient, ErrorCode::TooManySockets)
     );
     view.close(Resource::new_borrow(first.rep()))
         .await
@@ -110,8 +111,60 @@ async fn accept_counts_against_max_sockets() {
     let accepted = view
         .accept(Resource::new_borrow(listener.rep()), Some(1_000_000))
         .await;
-    let (_, code, _) = guest_error(&mut view, accepted);
-    assert_eq!(code, ErrorCode::TooManySockets, "checked before waiting");
+    let (class, code, _) = guest_error(&mut view, accepted);
+    assert_eq!(
+        (class, code),
+        (ErrorClass::Transient, ErrorCode::TooManySockets),
+        "checked before waiting"
+    );
+}
+
+/// An accept refused at the limit takes nothing from the kernel: the
+/// connection stays in the backlog, and the retry after a socket closes
+/// accepts that very connection.
+#[tokio::test]
+async fn accept_at_the_limit_leaves_the_connection_in_the_backlog() {
+    let mut guest = Guest::new(open_network().limit_sockets(2));
+    let mut view = guest.view();
+    let listener = tcp(&mut view).await.expect("listener");
+    let filler = tcp(&mut view).await.expect("the second socket");
+    view.bind(
+        Resource::new_borrow(listener.rep()),
+        inet("127.0.0.1:0".parse().unwrap()),
+    )
+    .expect("bind");
+    view.listen(Resource::new_borrow(listener.rep()), 4)
+        .expect("listen");
+    let Some(SocketAddress::Inet(bound)) = view
+        .name(Resource::new_borrow(listener.rep()))
+        .expect("name")
+    else {
+        panic!("no inet name");
+    };
+    let client = std::net::TcpStream::connect(("127.0.0.1", bound.port)).expect("connect");
+    let refused = view
+        .accept(Resource::new_borrow(listener.rep()), GENEROUS)
+        .await;
+    let (class, code, _) = guest_error(&mut view, refused);
+    assert_eq!(
+        (class, code),
+        (ErrorClass::Transient, ErrorCode::TooManySockets)
+    );
+    view.close(Resource::new_borrow(filler.rep()))
+        .await
+        .expect("close");
+    let accepted = view
+        .accept(Resource::new_borrow(listener.rep()), Some(1_000_000_000))
+        .await
+        .expect("the connection waited in the backlog");
+    let peer = view
+        .peer_name(Resource::new_borrow(accepted.rep()))
+        .expect("peer name");
+    assert_eq!(
+        peer,
+        Some(inet(client.local_addr().expect("client address"))),
+        "the accepted connection is the client's"
+    );
 }
 
 #[tokio::test]
