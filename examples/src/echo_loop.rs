@@ -14,8 +14,14 @@
 //! wait on the registry (whose cost is proportional to the ready
 //! connections, not to the idle ones) plus the receive and send that do
 //! the work; an idle connection costs nothing per round.
+//!
+//! At the guest's socket limit (`--max-sockets`), `accept` answers
+//! `too-many-sockets`, class transient: the connection stays in the
+//! kernel's backlog, the loop stops watching the listener and goes on
+//! serving its clients, and accepts again once one of them leaves (or
+//! after `FULL_REST`, in case a socket was freed elsewhere).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasock::poll::{Events, Registry, Token};
 use wasock::{ErrorCode, Interest, RecvFlags, SendFlags, Socket};
@@ -32,6 +38,10 @@ const LISTENER: Token = Token(usize::MAX);
 
 /// The most events one wait returns.
 const EVENTS: usize = 1024;
+
+/// How long the listener rests at the socket limit before the loop tries
+/// to accept again, unless a connection closes first.
+const FULL_REST: Duration = Duration::from_millis(100);
 
 /// One client connection and the echo it still owes.
 struct Connection {
@@ -154,9 +164,16 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
     let mut live = 0usize;
     let mut accepted = 0usize;
     let mut events = Events::with_capacity(EVENTS);
+    // While at the socket limit: when to try accepting again, the
+    // listener being out of the registry meanwhile.
+    let mut resting_until: Option<Instant> = None;
+    let mut freed = false;
+    // Said once per stay at the limit.
+    let mut at_limit = false;
 
     while listener.is_some() || live > 0 {
-        registry.poll(&mut events, None)?;
+        let rest = resting_until.map(|until| until.saturating_duration_since(Instant::now()));
+        registry.poll(&mut events, rest)?;
         let mut accept_now = false;
         for event in events.iter() {
             if event.token() == LISTENER {
@@ -178,12 +195,36 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
                 slots[slot] = None;
                 free.push(slot);
                 live -= 1;
+                freed = true;
             }
+        }
+
+        if let (Some(until), Some(socket)) = (resting_until, &listener)
+            && (std::mem::take(&mut freed) || Instant::now() >= until)
+        {
+            // Level-triggered: a connection waiting in the backlog is
+            // reported at once.
+            registry.register(socket, LISTENER, Interest::READABLE)?;
+            resting_until = None;
         }
 
         if accept_now && let Some(socket) = &listener {
             let allowed = max_connections.map_or(usize::MAX, |max| max.saturating_sub(accepted));
-            for socket in accept_waiting(socket, allowed)? {
+            let (sockets, full) = accept_waiting(socket, allowed)?;
+            if let Some(error) = full {
+                if !std::mem::replace(&mut at_limit, true) {
+                    eprintln!("accepting again when a connection closes: {error}");
+                }
+                // Still readable, so watching it would wake the loop at
+                // once, again and again: rest it instead.
+                registry.deregister(socket)?;
+                resting_until = Some(Instant::now() + FULL_REST);
+                freed = false;
+            }
+            if !sockets.is_empty() {
+                at_limit = false;
+            }
+            for socket in sockets {
                 let slot = free.pop().unwrap_or_else(|| {
                     slots.push(None);
                     slots.len() - 1
@@ -216,8 +257,13 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
 /// without blocking whether another is waiting.
 ///
 /// A connection that went away before it was accepted (a transient error)
-/// is skipped; any other error ends the server.
-fn accept_waiting(listener: &Socket, allowed: usize) -> wasock::Result<Vec<Socket>> {
+/// is skipped; at the socket limit it stops with that error beside what it
+/// accepted, the connection left waiting in the backlog; any other error
+/// ends the server.
+fn accept_waiting(
+    listener: &Socket,
+    allowed: usize,
+) -> wasock::Result<(Vec<Socket>, Option<wasock::Error>)> {
     let mut accepted = Vec::new();
     let mut first = true;
     while accepted.len() < allowed && (std::mem::take(&mut first) || listener.accept_ready()?) {
@@ -225,11 +271,14 @@ fn accept_waiting(listener: &Socket, allowed: usize) -> wasock::Result<Vec<Socke
             Ok(socket) => accepted.push(socket),
             // Nothing waiting after all (a stale wake-up).
             Err(error) if error.is_timeout() => break,
+            Err(error) if error.code() == ErrorCode::TooManySockets => {
+                return Ok((accepted, Some(error)));
+            }
             Err(error) if error.is_transient() => {
                 eprintln!("a connection went away before accept: {error}")
             }
             Err(error) => return Err(error),
         }
     }
-    Ok(accepted)
+    Ok((accepted, None))
 }

@@ -294,6 +294,98 @@ fn echo_server_holds_many_connections_at_once() {
     assert!(output.status.success(), "{}", output_text(&output));
 }
 
+/// `name` (an echo server example) under `--max-sockets 5`: the listener
+/// and four clients fill it; a fifth client's connection waits in the
+/// kernel's backlog (`accept` answers `too-many-sockets`, class
+/// transient) while the four keep being served; once one of them leaves,
+/// the fifth is accepted and served, and the server ends normally after
+/// all five (its MAX_CONNECTIONS). It says once that it is at the limit.
+fn serves_and_accepts_again_at_the_socket_limit(name: &str) {
+    let mut server = Wasock::new(WASOCK, guest(name))
+        .flags(["--max-sockets", "5", "--allow-bind", "127.0.0.1:0"])
+        .args(["127.0.0.1:0", "5"])
+        .spawn();
+    let addr = server.wait_for_listening(START);
+    let mut clients: Vec<TcpStream> = (0..4)
+        .map(|index| {
+            let mut client = connect_within(addr, IO_TIMEOUT);
+            round_trip(&mut client, b"hello", &format!("{name}: client {index}"));
+            client
+        })
+        .collect();
+
+    // The kernel completes the fifth handshake; the guest cannot take it.
+    let mut fifth = connect_within(addr, IO_TIMEOUT);
+    fifth.write_all(b"waiting").expect("the fifth client sends");
+    fifth
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("read timeout");
+    let mut echo = [0u8; 7];
+    match fifth.read(&mut echo) {
+        Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+        other => panic!(
+            "{name}: the fifth client was answered past the limit: {other:?}\n{}",
+            output_text(&server.kill())
+        ),
+    }
+    for (index, client) in clients.iter_mut().enumerate() {
+        round_trip(
+            client,
+            b"still served",
+            &format!("{name}: client {index} at the limit"),
+        );
+    }
+
+    // One leaves: its slot goes to the connection waiting in the backlog.
+    let leaving = clients.remove(0);
+    leaving.shutdown(Shutdown::Write).expect("shutdown");
+    drop(leaving);
+    fifth
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .expect("read timeout");
+    fifth
+        .read_exact(&mut echo)
+        .unwrap_or_else(|error| panic!("{name}: the fifth client's echo: {error}"));
+    assert_eq!(&echo, b"waiting");
+    round_trip(&mut fifth, b"served", &format!("{name}: the fifth client"));
+    for (index, client) in clients.iter_mut().enumerate() {
+        round_trip(
+            client,
+            b"and on",
+            &format!("{name}: client {} after", index + 1),
+        );
+    }
+
+    drop(clients);
+    drop(fifth);
+    let output = server.wait(FINISH);
+    assert!(output.status.success(), "{}", output_text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr
+            .matches("accepting again when a connection closes")
+            .count(),
+        1,
+        "{name} should say once that it is at the limit\n{}",
+        output_text(&output)
+    );
+    assert!(
+        stderr.contains("too-many-sockets") || stderr.contains("too many sockets"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+#[test]
+fn echo_server_at_the_socket_limit_serves_its_clients_and_accepts_again() {
+    serves_and_accepts_again_at_the_socket_limit("echo-server");
+}
+
+#[test]
+fn async_echo_server_at_the_socket_limit_serves_its_clients_and_accepts_again() {
+    serves_and_accepts_again_at_the_socket_limit("async-echo-server");
+}
+
 /// ADDR may be IPv6: `[::1]:0` (skipped where the machine has no IPv6
 /// loopback).
 #[test]
@@ -370,11 +462,8 @@ fn native_echo_server() -> (SocketAddr, thread::JoinHandle<Vec<u8>>) {
 fn echo_client_talks_to_a_native_echo_server() {
     let (addr, server) = native_echo_server();
     let message = "hello from a sandboxed guest";
+    // A numeric address is parsed, not looked up: no --allow-dns.
     let output = Wasock::new(WASOCK, guest("echo-client"))
-        // Numeric, but the host asks for the DNS grant for any
-        // address-information call until it adopts the policy's
-        // check_address_information (numeric hosts need no grant).
-        .flag("--allow-dns")
         .flag("--allow-connect")
         .flag(addr.to_string())
         .arg(addr.to_string())

@@ -11,6 +11,11 @@
 //! may use port 0. With MAX_CONNECTIONS it exits after that many clients
 //! have come and gone; otherwise it runs until killed.
 //!
+//! At the guest's socket limit (`--max-sockets`) `accept` answers
+//! `too-many-sockets`, class transient, and leaves the connection in the
+//! kernel's backlog: the server keeps serving its clients and tries again
+//! a little later, as a std or tokio server does on `EMFILE`.
+//!
 //! ```text
 //! wasock run --allow-bind 127.0.0.1:7000 \
 //!     target/wasm32-wasip2/release/async-echo-server.wasm 127.0.0.1:7000
@@ -18,12 +23,16 @@
 
 use std::error::Error;
 use std::io::Write;
+use std::time::Duration;
 
-use wasock::async_io::{AsyncSocket, block_on, spawn};
-use wasock::{Protocol, SockAddr, SocketType};
+use wasock::async_io::{AsyncSocket, block_on, sleep, spawn};
+use wasock::{ErrorCode, Protocol, SockAddr, SocketType};
 
 /// The most one receive takes.
 const RECEIVE_SIZE: usize = 64 * 1024;
+
+/// How long to wait before accepting again at the socket limit.
+const FULL_REST: Duration = Duration::from_millis(100);
 
 fn main() {
     if let Err(error) = block_on(run()) {
@@ -60,9 +69,18 @@ async fn run() -> Result<(), Box<dyn Error>> {
 
     let mut tasks = Vec::new();
     let mut accepted = 0usize;
+    let mut at_limit = false;
     while max_connections.is_none_or(|max| accepted < max) {
         let client = match listener.accept().await {
             Ok(client) => client,
+            // The connection waits in the backlog until a client leaves.
+            Err(error) if error.code() == ErrorCode::TooManySockets => {
+                if !std::mem::replace(&mut at_limit, true) {
+                    eprintln!("accepting again when a connection closes: {error}");
+                }
+                sleep(FULL_REST).await;
+                continue;
+            }
             // A connection that went away before it was accepted.
             Err(error) if error.is_transient() => {
                 eprintln!("a connection went away before accept: {error}");
@@ -71,6 +89,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
             Err(error) => return Err(error.into()),
         };
         accepted += 1;
+        at_limit = false;
         let task = spawn(async move {
             if let Err(error) = echo(&client).await {
                 eprintln!("dropping a connection: {error}");
@@ -92,7 +111,9 @@ async fn echo(client: &AsyncSocket) -> wasock::Result<()> {
     loop {
         let data = client.receive(RECEIVE_SIZE).await?;
         if data.is_empty() {
-            return client.close();
+            // close(2) (`futures::AsyncWriteExt::close` would only
+            // shut the sending side down).
+            return client.socket().close();
         }
         client.send_all(&data).await?;
     }

@@ -7,13 +7,14 @@
 //! `socket-shutdown`, and `socket-receive` until the whole echo is back.
 //!
 //! ```text
-//! wasock run --allow-dns --allow-connect 127.0.0.1:7000 \
+//! wasock run --allow-connect 127.0.0.1:7000 \
 //!     target/wasm32-wasip2/release/echo-client.wasm 127.0.0.1:7000 hello
 //! ```
 //!
 //! ADDR is `HOST:PORT`, with an IPv6 host in brackets (`[::1]:7000`).
-//! `--allow-dns` lets a host name be resolved (this host asks for it for
-//! numeric addresses too); `--allow-connect` names what may be reached.
+//! A host name needs `--allow-dns` to be resolved; a numeric address is
+//! only parsed and needs none. `--allow-connect` names what may be
+//! reached.
 //! A failed call (no grant, connection refused, timeout) prints one line on
 //! stderr and exits with status 1.
 
