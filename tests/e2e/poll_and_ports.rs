@@ -208,6 +208,18 @@ fn async_sockets_timeouts_datagrams_and_tasks_under_block_on() {
     assert_ok_lines(&output, &["connect-any", "timeout", "datagram", "tasks"]);
 }
 
+/// One task receives while another sends on the same async socket (the
+/// owned halves of `into_split`, and one socket shared through an `Rc`):
+/// 4 MiB through a native echo, more than the buffers on both sides hold,
+/// so neither direction may wait for the other.
+#[test]
+fn async_socket_receives_in_one_task_while_another_sends() {
+    let echo = native_echo();
+    let output = connecting_to("poll_set_async_duplex", echo).run(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert_ok_lines(&output, &["split", "shared"]);
+}
+
 /// A wasock async socket awaited inside `wstd::runtime::block_on`, beside
 /// wstd's own timers.
 #[test]
@@ -217,6 +229,34 @@ fn async_socket_runs_under_wstd_block_on() {
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("ok wstd"),
+        "{}",
+        output_text(&output)
+    );
+}
+
+/// wasock's futures under other executors: `sleep` and `timeout` work
+/// under `wstd::runtime::block_on` (on wstd timers), and a socket polled by
+/// an executor that is neither wasock's nor wstd's panics after a line
+/// that names wasock and the two executors that drive its futures (not
+/// only wstd's "must be called within a wstd runtime").
+#[test]
+fn async_sleep_under_wstd_and_a_foreign_executor_named() {
+    let run = |mode: &str| {
+        Wasock::new(WASOCK, guest("poll_set_wstd_executors"))
+            .flags(["--allow-bind", "127.0.0.1:0"])
+            .arg(mode)
+            .run(TIMEOUT)
+    };
+    let output = run("wstd");
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert_ok_lines(&output, &["sleep", "timeout"]);
+
+    let output = run("foreign");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(134), "{}", output_text(&output));
+    assert!(
+        stderr.contains("wasock: async sockets and wasock::async_io::sleep run under")
+            && stderr.contains("wasock::async_io::block_on or wstd::runtime::block_on"),
         "{}",
         output_text(&output)
     );

@@ -1,7 +1,8 @@
 //! Async sockets for guests (cargo feature `async`): [`AsyncSocket`]
 //! (accept, connect, [`AsyncSocket::connect_any`], receive and send with
 //! their `_from` / `_to` forms, `futures-io`'s `AsyncRead` and
-//! `AsyncWrite`), [`AsyncReader`] (the buffered input port as
+//! `AsyncWrite`; one task may receive while another sends, or own the
+//! halves of [`AsyncSocket::into_split`]), [`AsyncReader`] (the buffered input port as
 //! `AsyncBufRead`), and a small single-threaded executor driven by the
 //! host's poll set: [`block_on`], [`spawn`], [`sleep`], [`timeout`].
 //!
@@ -13,9 +14,10 @@
 //!
 //! With the `wstd` feature, async sockets also work under
 //! `wstd::runtime::block_on`, the async runtime of WASI 0.2 guests: there
-//! the poll set's `wasi:io/poll` pollable is scheduled on wstd's reactor.
-//! ([`sleep`] and [`timeout`] are driven by this module's [`block_on`];
-//! under wstd use `wstd::time`.)
+//! the poll set's `wasi:io/poll` pollable is scheduled on wstd's reactor,
+//! and [`sleep`] and [`timeout`] wait on wstd timers. Under any other
+//! executor these futures panic with a message that says so (the
+//! executors that can drive them are these two).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -49,7 +51,7 @@ use std::task::Context;
 
 pub use executor::{JoinHandle, block_on, spawn, yield_now};
 pub use reader::AsyncReader;
-pub use socket::AsyncSocket;
+pub use socket::{AsyncSocket, ReadHalf, WriteHalf};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// A task's socket is not ready and its waker is left with the source:

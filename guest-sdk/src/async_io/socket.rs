@@ -25,8 +25,27 @@ use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
 /// Run them under [`block_on`](super::block_on) (or, with the `wstd`
 /// feature, under `wstd::runtime::block_on`).
 ///
+/// # One task receiving while another sends
+///
+/// One task may receive while another sends on the same socket at the
+/// same time, as tokio documents for its split halves: the two directions
+/// wait for readiness separately. The calls take `&self` and
+/// `AsyncRead`/`AsyncWrite` are implemented for `&AsyncSocket`, so tasks
+/// share the socket through an `Rc` (or borrow it inside one task's
+/// `join`); [`AsyncSocket::into_split`] gives two owned halves for
+/// spawned tasks. At most one task should wait in each direction at a
+/// time: a second task receiving (or sending) on the same socket takes
+/// the first one's wake-up over.
+///
+/// An accept loop goes on past transient errors: a connection that went
+/// away before it was accepted, and the guest's socket limit
+/// (`too-many-sockets`, which leaves the connection in the kernel's
+/// backlog until a socket closes), as a std or tokio server does on
+/// `EMFILE`:
+///
 /// ```no_run
-/// use wasock::async_io::{AsyncSocket, block_on, spawn};
+/// use std::time::Duration;
+/// use wasock::async_io::{AsyncSocket, block_on, sleep, spawn};
 /// use wasock::{Family, Protocol, SockAddr, SocketType};
 ///
 /// fn main() -> wasock::Result<()> {
@@ -35,7 +54,16 @@ use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
 ///         listener.bind(&SockAddr::inet(Some("127.0.0.1"), 7000)?)?;
 ///         listener.listen(128)?;
 ///         loop {
-///             let client = listener.accept().await?;
+///             let client = match listener.accept().await {
+///                 Ok(client) => client,
+///                 Err(error) if error.is_transient() => {
+///                     // Back off: at the socket limit, retrying at once
+///                     // would only spin.
+///                     sleep(Duration::from_millis(100)).await;
+///                     continue;
+///                 }
+///                 Err(error) => return Err(error),
+///             };
 ///             spawn(async move {
 ///                 while let Ok(data) = client.receive(4096).await {
 ///                     if data.is_empty() || client.send_all(&data).await.is_err() {
@@ -152,13 +180,11 @@ impl AsyncSocket {
     pub async fn connect_any(addresses: &[AddrInfo]) -> Result<AsyncSocket> {
         let mut last = Error::invalid("socket-connect/ai: no addresses to connect to");
         for info in addresses {
-            let attempt = async {
-                let socket = AsyncSocket::new(info.family, info.socket_type, info.protocol)?;
-                socket.connect(&info.address).await?;
-                Ok::<_, Error>(socket)
-            };
-            match attempt.await {
-                Ok(socket) => return Ok(socket),
+            // A socket that cannot be made (the guest's socket limit) ends
+            // the search: only the connect's own failures move on.
+            let socket = AsyncSocket::new(info.family, info.socket_type, info.protocol)?;
+            match socket.connect(&info.address).await {
+                Ok(()) => return Ok(socket),
                 Err(error) if error.is_transient() || error.is_timeout() => last = error,
                 Err(error) => return Err(error),
             }
@@ -203,13 +229,21 @@ impl AsyncSocket {
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
+    ///
+    /// Closing, as each call does it:
+    ///
+    /// - `futures::AsyncWriteExt::close` (`socket.close().await`, from
+    ///   the `AsyncWrite` impl) is the half-close: `shutdown(2)` with
+    ///   `SHUT_WR`; the peer reads end of file and may still send, and
+    ///   this socket may still receive;
+    /// - [`Socket::close`] (`socket.socket().close()`) is `close(2)`: both
+    ///   directions end and the socket is released at once;
+    /// - dropping the `AsyncSocket` closes it too.
+    ///
+    /// (`AsyncSocket` has no `close` of its own, so that
+    /// `socket.close().await` is always the trait's half-close.)
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
         self.socket.shutdown(how)
-    }
-
-    /// `close(2)`: the spec's `socket-close`.
-    pub fn close(&self) -> Result<()> {
-        self.socket.close()
     }
 
     // Receiving.
@@ -334,6 +368,84 @@ impl AsyncSocket {
             })
         })
         .await
+    }
+}
+
+impl AsyncSocket {
+    /// Splits the socket into a receiving half and a sending half that
+    /// separate tasks may own (one receiving while the other sends). The
+    /// socket closes when both halves are dropped; dropping the sending
+    /// half shuts the sending side down first (`shutdown(2)` with
+    /// `SHUT_WR`), so the peer reads end of file, as a dropped writer of
+    /// this crate's ports does.
+    pub fn into_split(self) -> (ReadHalf, WriteHalf) {
+        let socket = Rc::new(self);
+        (ReadHalf(Rc::clone(&socket)), WriteHalf(socket))
+    }
+}
+
+/// The receiving half of an [`AsyncSocket`] ([`AsyncSocket::into_split`]):
+/// `futures-io`'s `AsyncRead`, and the socket's receive calls through
+/// `Deref`.
+#[derive(Debug)]
+pub struct ReadHalf(Rc<AsyncSocket>);
+
+/// The sending half of an [`AsyncSocket`] ([`AsyncSocket::into_split`]):
+/// `futures-io`'s `AsyncWrite`, and the socket's send calls through
+/// `Deref`. Dropping it shuts the sending side down.
+#[derive(Debug)]
+pub struct WriteHalf(Rc<AsyncSocket>);
+
+impl std::ops::Deref for ReadHalf {
+    type Target = AsyncSocket;
+    fn deref(&self) -> &AsyncSocket {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for WriteHalf {
+    type Target = AsyncSocket;
+    fn deref(&self) -> &AsyncSocket {
+        &self.0
+    }
+}
+
+impl Drop for WriteHalf {
+    fn drop(&mut self) {
+        // Already shut down, closed, or never connected: nothing to say.
+        let _ = self.0.socket.shutdown(Shutdown::Write);
+    }
+}
+
+impl futures_io::AsyncRead for ReadHalf {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut socket: &AsyncSocket = &self.get_mut().0;
+        Pin::new(&mut socket).poll_read(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for WriteHalf {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut socket: &AsyncSocket = &self.get_mut().0;
+        Pin::new(&mut socket).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut socket: &AsyncSocket = &self.get_mut().0;
+        Pin::new(&mut socket).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut socket: &AsyncSocket = &self.get_mut().0;
+        Pin::new(&mut socket).poll_close(cx)
     }
 }
 
