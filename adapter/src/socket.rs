@@ -179,6 +179,15 @@ impl Guest for Adapter {
             })
             .collect()
     }
+
+    /// A stock host opens no listeners for its guest: `unsupported`.
+    fn listeners() -> std::result::Result<Vec<Socket>, Error> {
+        Err(types::unsupported(
+            "listeners",
+            ErrorCode::OperationNotSupported,
+            "listeners the host opened (wasock run --listen)",
+        ))
+    }
 }
 
 impl GuestSocket for AdaptedSocket {

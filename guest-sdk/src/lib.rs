@@ -388,7 +388,7 @@ pub use resolve::{
 };
 pub use socket::{
     Interest, ReceivedFrom, ReceivedInto, RecvFlags, RecvOptions, SendFlags, SendOptions, Shutdown,
-    Socket,
+    Socket, listeners,
 };
 
 /// A native build (the tests' own) says what to build instead of

@@ -43,12 +43,12 @@ pub struct WasockCtx {
     pub(crate) wasi: WasiSocketBook,
     /// What the WASI 0.3 `wasi:sockets` wrappers keep.
     pub(crate) wasi_p3: crate::wasi_sockets_p3::P3Book,
-    /// What the guest's TLS connections trust (see `crate::tls`), when
-    /// its runner said.
-    pub(crate) tls_client: Option<Arc<rustls::ClientConfig>>,
     /// The guest's poll sets and registrations, for their limits and for
     /// removing a closing socket from its sets.
     pub(crate) poll_sets: crate::poll_set::Memberships,
+    /// The listeners the host opened for the guest, each with its socket
+    /// slot, until the guest takes them (`listeners`).
+    pub(crate) listeners: Vec<(crate::listeners::Listener, Slot)>,
 }
 
 /// The `wasi:sockets` wrappers' bookkeeping, by resource handle.
@@ -89,10 +89,35 @@ impl WasockCtx {
             wasi_p3: crate::wasi_sockets_p3::P3Book::new(&policy, &reporter, &sockets),
             sockets,
             reporter,
-            tls_client: None,
             policy,
             poll_sets: Default::default(),
+            listeners: Vec::new(),
         }
+    }
+
+    /// Gives the guest listening sockets the host opened
+    /// ([`crate::listeners`]), handed out by the contract's `listeners`
+    /// call in this order. Each takes one of the guest's socket slots at
+    /// once; more listeners than the policy's socket limit is an error.
+    pub fn with_listeners(
+        mut self,
+        listeners: Vec<crate::listeners::Listener>,
+    ) -> Result<Self, Error> {
+        let count = listeners.len();
+        for listener in listeners {
+            let slot = self.sockets.take().ok_or_else(|| {
+                Error::new(
+                    ErrorClass::Fatal,
+                    ErrorCode::TooManySockets,
+                    format!(
+                        "{count} listeners are more than the guest's limit of {} open sockets (--max-sockets)",
+                        self.sockets.limit()
+                    ),
+                )
+            })?;
+            self.listeners.push((listener, slot));
+        }
+        Ok(self)
     }
 
     /// Sends the guest's denials to `sink`, naming the guest `guest`.
@@ -105,13 +130,6 @@ impl WasockCtx {
         // The WASI 0.3 address checks report to it too.
         self.wasi_p3 =
             crate::wasi_sockets_p3::P3Book::new(&self.policy, &self.reporter, &self.sockets);
-        self
-    }
-
-    /// Has the guest's TLS connections trust what `config` trusts (see
-    /// [`crate::tls::client_config`]).
-    pub fn with_tls_client(mut self, config: Arc<rustls::ClientConfig>) -> Self {
-        self.tls_client = Some(config);
         self
     }
 

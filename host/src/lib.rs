@@ -117,6 +117,7 @@ pub mod constants;
 mod ctx;
 pub mod error;
 mod glue;
+pub mod listeners;
 pub mod options;
 pub mod policy;
 pub mod poll_set;
@@ -127,7 +128,6 @@ pub mod socket;
 pub mod sys;
 mod wasi_sockets;
 mod wasi_sockets_p3;
-pub mod tls;
 
 pub use ctx::{
     DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_p3_to_linker, add_to_linker,

@@ -42,6 +42,7 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::listeners::{Listener, Listeners};
 use crate::policy::{DenialSink, MemorySink, Policy, StderrSink};
 use crate::{WasockCtx, WasockCtxView, WasockView};
 
@@ -72,12 +73,6 @@ pub struct RunnerConfig {
     /// functions, streams and futures. On by default, as in wasmtime 48;
     /// WASI 0.3 needs it.
     pub component_model_async: bool,
-    /// Serve `wasi:tls` (`-S tls`, off by default as in wasmtime): TLS
-    /// with the host's crypto over streams of the guest's own sockets.
-    pub wasi_tls: bool,
-    /// What guests' TLS connections trust (`--tls-roots FILE`, else the
-    /// system's roots): `wasi:tls` and wasock's own TLS alike.
-    pub tls_roots: crate::tls::TlsRoots,
 }
 
 impl Default for RunnerConfig {
@@ -86,8 +81,6 @@ impl Default for RunnerConfig {
             cache: CacheSetting::Default,
             wasi_p3: true,
             component_model_async: true,
-            wasi_tls: false,
-            tls_roots: crate::tls::TlsRoots::System,
         }
     }
 }
@@ -146,6 +139,10 @@ pub struct GuestConfig {
     /// Where the guest's denials go: a [`StderrSink`] of its own when
     /// `None`.
     pub denials: Option<Arc<dyn DenialSink>>,
+    /// Listening sockets the host opened for the guest (`--listen`,
+    /// `LISTEN_FDS`), handed out by the contract's `listeners` call; the
+    /// first run of this configuration (or of a clone) takes them.
+    pub listeners: Listeners,
 }
 
 impl GuestConfig {
@@ -175,6 +172,14 @@ impl GuestConfig {
     /// Names the guest in denial reports.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Gives the guest these listening sockets (see
+    /// [`crate::listeners`]), in this order. They count toward the
+    /// policy's socket limit; the guest serves on them with no bind grant.
+    pub fn listeners(mut self, listeners: Vec<Listener>) -> Self {
+        self.listeners = Listeners::new(listeners);
         self
     }
 
@@ -234,7 +239,6 @@ pub const TRAP_EXIT_CODE: i32 = 134;
 /// and the store's limits.
 pub struct GuestState {
     wasi: WasiCtx,
-    tls: wasmtime_wasi_tls::WasiTlsCtx,
     table: ResourceTable,
     wasock: WasockCtx,
     limits: GuestLimits,
@@ -358,15 +362,6 @@ impl WasiView for GuestState {
     }
 }
 
-impl wasmtime_wasi_tls::WasiTlsView for GuestState {
-    fn tls(&mut self) -> wasmtime_wasi_tls::WasiTlsCtxView<'_> {
-        wasmtime_wasi_tls::WasiTlsCtxView {
-            ctx: &mut self.tls,
-            table: &mut self.table,
-        }
-    }
-}
-
 impl WasockView for GuestState {
     fn wasock(&mut self) -> WasockCtxView<'_> {
         WasockCtxView {
@@ -391,10 +386,6 @@ struct RunnerInner {
     engine: Engine,
     linker: Linker<GuestState>,
     wasi_p3: bool,
-    /// `wasi:tls` with the roots guests trust.
-    tls: crate::tls::HostTlsProvider,
-    /// The same roots, for wasock's own TLS.
-    tls_client: Arc<rustls::ClientConfig>,
     cache: Option<Cache>,
     components: Mutex<HashMap<ComponentKey, PreCell>>,
 }
@@ -455,22 +446,11 @@ impl Runner {
         if wasi_p3 {
             crate::add_p3_to_linker(&mut linker)?;
         }
-        let tls_client = crate::tls::client_config(config.tls_roots.load()?)?;
-        if config.wasi_tls {
-            let mut options = wasmtime_wasi_tls::p2::LinkOptions::default();
-            options.tls(true);
-            wasmtime_wasi_tls::p2::add_to_linker(&mut linker, &options)?;
-            if wasi_p3 {
-                wasmtime_wasi_tls::p3::add_to_linker(&mut linker)?;
-            }
-        }
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 engine,
                 linker,
                 wasi_p3,
-                tls: crate::tls::HostTlsProvider::new(tls_client.clone()),
-                tls_client,
                 cache,
                 components: Mutex::new(HashMap::new()),
             }),
@@ -585,11 +565,10 @@ impl Runner {
         table.set_max_capacity(resource_table_limit(policy.max_sockets()));
         let state = GuestState {
             wasi,
-            tls: self.inner.tls.context(),
             table,
             wasock: WasockCtx::new(policy.clone())
                 .with_denial_sink(name, sink)
-                .with_tls_client(self.inner.tls_client.clone()),
+                .with_listeners(guest.listeners.take())?,
             limits: GuestLimits::new(policy.max_memory()),
         };
         let mut store = Store::new(&self.inner.engine, state);

@@ -673,6 +673,7 @@ name-information namereqd: unsupported/operation-not-supported
 service name: unsupported/service-not-found
 canonical name: unsupported/operation-not-supported
 numeric address-information: ok 1
+listeners: unsupported/operation-not-supported
 socket: Inet Stream 0
 connect refused: transient/connection-refused
 connect again: ok ()

@@ -22,6 +22,7 @@ mod constants;
 mod examples;
 mod faults;
 mod hostile;
+mod listen;
 mod options;
 mod policy;
 mod poll_and_ports;
@@ -31,7 +32,6 @@ mod sandbox;
 mod sandbox_p3;
 mod setup;
 mod transfer;
-mod wasi_tls;
 mod wasmtime_programs;
 
 /// The harness itself: a guest is built, the binary runs it, output comes back.

@@ -99,6 +99,36 @@ pub struct Socket {
     timeouts: Cell<Option<Timeouts>>,
 }
 
+/// The listening sockets the host opened for this guest before it
+/// started (`wasock run --listen ADDR`, or systemd's `LISTEN_FDS`), in
+/// order: the inherited ones first, then each `--listen` as given. Each is
+/// an inet or inet6 stream socket, bound and listening, ready for
+/// [`Socket::accept`]; the guest needs no bind grant for them (the
+/// operator chose the address), and a socket accepted from one is an
+/// ordinary socket.
+///
+/// The first call takes them; later calls return an empty list. Under
+/// the adapter (a stock WASI host) the error is of class
+/// [`ErrorClass::Unsupported`](crate::ErrorClass::Unsupported).
+///
+/// ```no_run
+/// # fn main() -> wasock::Result<()> {
+/// // wasock run --listen 0.0.0.0:80 server.wasm
+/// let listener = wasock::listeners()?.into_iter().next().expect("--listen ADDR");
+/// loop {
+///     let connection = listener.accept()?;
+///     connection.send_all(b"hello\n")?;
+/// }
+/// # }
+/// ```
+pub fn listeners() -> Result<Vec<Socket>> {
+    crate::require_wasm();
+    Ok(wit::listeners()?
+        .into_iter()
+        .map(|inner| Socket::from_wit(inner, None))
+        .collect())
+}
+
 impl fmt::Debug for Socket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Socket")

@@ -45,12 +45,13 @@ Examples:
   --allow-multicast '[ff02::fb]'         join one IPv6 group
   --allow-raw                            raw sockets, other protocols, options like SO_BINDTODEVICE
   --inherit-network                      any inet / inet6 address and port, and DNS
+  --listen 0.0.0.0:443                   listen there before the guest starts; the guest
+                                         takes the socket (wasock::listeners()), no grant
   --max-sockets 64                       at most 64 sockets open at once
   --max-memory 256M                      at most 256 MiB of guest memory
   --dir ./data::/data                    preopen ./data as /data (wasi:filesystem)
   --env RUST_LOG=debug --env HOME        set a variable; inherit HOME from the host
   --log wasock.log                       denials and trap reports to wasock.log, not stderr
-  -S tls --tls-roots ca.pem              wasi:tls for the guest, trusting only ca.pem
 
   wasock run --allow-bind 127.0.0.1:7000 echo-server.wasm 127.0.0.1:7000
   wasock run --allow-connect 127.0.0.1:7000 echo-client.wasm 127.0.0.1:7000 hello
@@ -118,6 +119,14 @@ pub struct RunArgs {
     #[arg(long = "inherit-network")]
     pub inherit_network: bool,
 
+    /// Listen on ADDR (an inet address and port; IPv6 in brackets) before
+    /// the guest starts and before the host drops its capabilities, and
+    /// hand the guest the listening socket (`wasock::listeners()`): it
+    /// serves there with no bind grant, a port below 1024 included
+    /// (repeatable; after any inherited through LISTEN_FDS, in order).
+    #[arg(long = "listen", value_name = "ADDR")]
+    pub listen: Vec<std::net::SocketAddr>,
+
     /// How many sockets the guest may hold open at once (both socket APIs,
     /// lingering closes included).
     #[arg(long = "max-sockets", value_name = "N", default_value_t = DEFAULT_MAX_SOCKETS)]
@@ -159,17 +168,11 @@ pub struct RunArgs {
     #[arg(long = "log", value_name = "FILE")]
     pub log: Option<PathBuf>,
 
-    /// Trust only the certificates in FILE (PEM) for the guest's TLS
-    /// connections (`-S tls`, wasock's TLS), instead of the system's roots.
-    #[arg(long = "tls-roots", value_name = "FILE")]
-    pub tls_roots: Option<PathBuf>,
-
     /// wasmtime's spelling of the WASI options wasock has:
     /// `-S inherit-network`, `-S allow-ip-name-lookup` (= --allow-dns),
     /// `-S tcp`, `-S udp`, `-S network` (on, as in wasmtime; reach still
-    /// needs grants), `-S p3[=n]` (WASI 0.3, on by default), `-S tls`
-    /// (`wasi:tls`, off by default); comma-separated or repeated. Others
-    /// are refused by name.
+    /// needs grants), `-S p3[=n]` (WASI 0.3, on by default); comma-separated
+    /// or repeated. Others are refused by name.
     #[arg(short = 'S', value_name = "OPTION[=y|n]", value_delimiter = ',', value_parser = parse_wasi_option)]
     pub wasi_options: Vec<WasiOption>,
 
@@ -203,8 +206,6 @@ pub enum WasiOption {
     Enabled,
     /// `-S p3[=y|n]`: serve WASI 0.3 (on by default, as in wasmtime 48).
     P3(bool),
-    /// `-S tls[=y|n]`: serve `wasi:tls` (off by default, as in wasmtime).
-    Tls(bool),
 }
 
 /// One `-W` option in wasmtime's spelling that wasock serves.
@@ -236,7 +237,6 @@ pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
     match key {
         "inherit-network" => Ok(WasiOption::InheritNetwork(yes_no(key, value)?)),
         "p3" => Ok(WasiOption::P3(yes_no(key, value)?)),
-        "tls" => Ok(WasiOption::Tls(yes_no(key, value)?)),
         "allow-ip-name-lookup" => Ok(WasiOption::AllowIpNameLookup(yes_no(key, value)?)),
         "tcp" | "udp" | "network" | "cli" => {
             if yes_no(key, value)? {
@@ -248,7 +248,7 @@ pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
             }
         }
         _ => Err(format!(
-            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network, -S p3, -S tls; see --help for wasock's grants)"
+            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network, -S p3; see --help for wasock's grants)"
         )),
     }
 }
@@ -283,7 +283,7 @@ impl RunArgs {
             match *option {
                 WasiOption::InheritNetwork(on) => inherit_network |= on,
                 WasiOption::AllowIpNameLookup(on) => allow_dns |= on,
-                WasiOption::Enabled | WasiOption::P3(_) | WasiOption::Tls(_) => {}
+                WasiOption::Enabled | WasiOption::P3(_) => {}
             }
         }
         let mut policy = Policy::new()
@@ -373,19 +373,6 @@ impl RunArgs {
                 _ => None,
             })
             .unwrap_or(defaults.component_model_async);
-        let wasi_tls = self
-            .wasi_options
-            .iter()
-            .rev()
-            .find_map(|option| match option {
-                WasiOption::Tls(on) => Some(*on),
-                _ => None,
-            })
-            .unwrap_or(defaults.wasi_tls);
-        let tls_roots = match &self.tls_roots {
-            Some(file) => crate::tls::TlsRoots::File(file.clone()),
-            None => defaults.tls_roots,
-        };
         let cache = if self.no_cache {
             CacheSetting::Disabled
         } else if let Some(dir) = &self.cache_dir {
@@ -397,8 +384,6 @@ impl RunArgs {
             cache,
             wasi_p3,
             component_model_async,
-            wasi_tls,
-            tls_roots,
         }
     }
 }
@@ -491,6 +476,15 @@ pub fn main() -> i32 {
 /// `wasock run`: builds the policy (exit 2 on a bad grant), the runtime and
 /// the runner, runs the guest, and maps how it ended to an exit code.
 pub fn run_command(args: RunArgs) -> i32 {
+    // First, before this process opens a descriptor of its own: systemd
+    // passes its listeners from descriptor 3 on.
+    let inherited = match crate::listeners::from_socket_activation() {
+        Ok(inherited) => inherited,
+        Err(error) => {
+            report(format_args!("wasock: error: {error}"));
+            return HOST_ERROR_EXIT_CODE;
+        }
+    };
     let policy = match args.policy() {
         Ok(policy) => Arc::new(policy),
         Err(error) => {
@@ -513,6 +507,21 @@ pub fn run_command(args: RunArgs) -> i32 {
         }
     };
     let host_lines = HostLines(log.clone());
+    // Listeners, while the host still has the privileges a port below
+    // 1024 needs: those systemd passed (taken above, before the log
+    // could take a descriptor number), then each --listen.
+    let mut listeners = inherited;
+    for address in &args.listen {
+        match crate::listeners::Listener::bind(*address) {
+            Ok(listener) => listeners.push(listener),
+            Err(error) => {
+                report(format_args!(
+                    "wasock: error: cannot listen on {address} (--listen): {error}"
+                ));
+                return HOST_ERROR_EXIT_CODE;
+            }
+        }
+    }
     // Least privilege, before any thread starts (capabilities belong to
     // threads, and the runtime's inherit this one's).
     let keep = crate::privileges::needed(&policy, !args.dirs.is_empty());
@@ -535,7 +544,7 @@ pub fn run_command(args: RunArgs) -> i32 {
         }
     };
     let component = PathBuf::from(&args.component_and_args[0]);
-    let mut guest = args.guest_config();
+    let mut guest = args.guest_config().listeners(listeners);
     if let Some(log) = &log {
         guest.denials = Some(Arc::new(FileSink::new(log.clone())));
     }

@@ -40,6 +40,21 @@ impl socket::Host for WasockCtxView<'_> {
             })
             .collect())
     }
+
+    fn listeners(&mut self) -> HostResult<Vec<Resource<Socket>>> {
+        // WIT: "The first call takes them; later calls return an empty
+        // list." Each keeps the slot it took when the guest was given it.
+        let mut taken = Vec::new();
+        for (listener, slot) in std::mem::take(&mut self.ctx.listeners) {
+            let family = listener.family();
+            let os = listener
+                .into_socket()
+                .map_err(|e| Error::io("listeners", &e))?;
+            let socket = Socket::listening(family, os)?.with_slot(slot);
+            taken.push(self.table.push(socket)?);
+        }
+        Ok(taken)
+    }
 }
 
 /// The `wasi:io/poll` pollable of `subscribe`: waits on the socket's
@@ -162,8 +177,13 @@ impl socket::HostSocket for WasockCtxView<'_> {
         let socket = open_in(self.table, &this, OP)?;
         // Only a stream listens: a datagram socket gets the OS's
         // operation-not-supported below, not a policy refusal. A unix
-        // socket was bound inside its granted directory.
-        if socket.kind() == Kind::Stream && socket.family() != Family::Unix {
+        // socket was bound inside its granted directory. A socket already
+        // listening was allowed to (or is one the host opened for the
+        // guest: `listeners`); listening again only changes the backlog.
+        if socket.kind() == Kind::Stream
+            && socket.family() != Family::Unix
+            && socket.state() != State::Listening
+        {
             let local = if socket.state() == State::Created {
                 // listen(2) on an unbound socket binds it to the
                 // unspecified address and a free port.

@@ -190,6 +190,23 @@ impl Socket {
         ))
     }
 
+    /// A socket that is already listening (opened by the host before the
+    /// guest started: [`crate::listeners`]), non-blocking, registered
+    /// with the reactor; of protocol 0, as a socket made with the default
+    /// protocol.
+    ///
+    /// Must run inside a tokio runtime.
+    pub fn listening(family: Family, socket: OsSocket) -> Result<Socket> {
+        const OP: &str = "listeners";
+        Ok(Socket::new(
+            family,
+            Kind::Stream,
+            0,
+            State::Listening,
+            register(socket, OP)?,
+        ))
+    }
+
     fn new(
         family: Family,
         kind: Kind,

@@ -103,6 +103,23 @@ pub fn epoll_wait_now(
     .map(|n| n as usize)
 }
 
+/// Takes ownership of a descriptor this process inherited at `raw`
+/// (systemd's socket activation passes listeners from descriptor 3 on),
+/// after `fcntl(2)` says it is open, and marks it close-on-exec.
+///
+/// Call it once per descriptor, before anything else in the process
+/// could own `raw`: the process's start-up inherited it and nothing
+/// opened it since.
+pub fn take_inherited(raw: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: no pointers; a closed descriptor is EBADF.
+    let flags = check(unsafe { libc::fcntl(raw, libc::F_GETFD) })?;
+    // SAFETY: as above.
+    check(unsafe { libc::fcntl(raw, libc::F_SETFD, flags | libc::FD_CLOEXEC) })?;
+    // SAFETY: open (above), and inherited: nothing else in the process
+    // owns it (this function's contract).
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
 /// `accept4(2)` with `SOCK_NONBLOCK | SOCK_CLOEXEC`; the peer address is
 /// not asked for.
 pub fn accept(listener: RawFd) -> io::Result<OwnedFd> {

@@ -85,6 +85,12 @@ fn run() -> Result<(), String> {
             .map(|found| found.len()),
     );
 
+    // Listeners the host opened: a stock host opens none.
+    report(
+        "listeners",
+        wasock::listeners().map(|listeners| listeners.len()),
+    );
+
     // Flags and options on a connected stream.
     let socket = Socket::new(peer.family(), SocketType::Stream, Protocol::DEFAULT)
         .map_err(|e| e.to_string())?;
