@@ -399,3 +399,42 @@ fn p3_pending_receives_do_not_grow_the_host() {
         peak >> 20
     );
 }
+
+/// A 0.3 lookup of a name of tens of MiB costs the host one copy of it:
+/// refused without `--allow-dns` (the denial names a bounded part of it),
+/// and with it answered `invalid-argument` before any resolver sees it.
+#[test]
+fn p3_long_names_cost_the_host_a_bounded_amount() {
+    for (flags, answer) in [
+        (
+            &["--max-memory", "64M"][..],
+            "lookup-long: error ErrorCode::AccessDenied",
+        ),
+        (
+            &["--max-memory", "64M", "--allow-dns"][..],
+            "lookup-long: error ErrorCode::InvalidArgument",
+        ),
+    ] {
+        let mut running = Wasock::new(WASOCK, guest("p3_sandbox"))
+            .flags(flags)
+            .args(["lookup-long", "50331648"])
+            .spawn();
+        let line = running.wait_for_line("lookup-long: ", TIMEOUT);
+        let peak = peak_rss(running.id());
+        let output = running.wait(TIMEOUT);
+        assert!(line.contains(answer), "{line}\n{}", output_text(&output));
+        // The guest's 64 MiB, one 48 MiB copy, and an allowance.
+        assert!(
+            peak < 208 << 20,
+            "the host peaked at {} MiB for a 48 MiB name",
+            peak >> 20
+        );
+        for denial in stderr(&output).lines().filter(|l| l.contains("denied")) {
+            assert!(
+                denial.len() < 1024,
+                "an unbounded denial: {} bytes",
+                denial.len()
+            );
+        }
+    }
+}

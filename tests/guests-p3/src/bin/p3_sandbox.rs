@@ -21,6 +21,8 @@
 //!   after another with `seq`); prints `lookup I: …` for each as it
 //!   answered at once, or `started` if it was still running 2 s later;
 //!   then `lookups done`;
+//! - `lookup-long BYTES`: looks up a name of BYTES control characters:
+//!   `lookup-long: ok` or `lookup-long: error CODE`;
 //! - `receives N`: starts N receives at once on one UDP socket, prints
 //!   `receiving N`, waits 3 s;
 //! - `mixed A B`: holds A wasock sockets and B `std::net` sockets, then
@@ -253,6 +255,14 @@ async fn lookups(name: &str, count: usize, sequential: bool) {
     println!("lookups done");
 }
 
+async fn lookup_long(bytes: usize) {
+    let name = "\u{1}".repeat(bytes);
+    match ip_name_lookup::resolve_addresses(name).await {
+        Ok(_) => println!("lookup-long: ok"),
+        Err(code) => println!("lookup-long: error {code:?}"),
+    }
+}
+
 async fn receives(count: usize) {
     let socket = UdpSocket::create(IpAddressFamily::Ipv4).expect("create");
     socket
@@ -341,6 +351,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
                 )
                 .await
             }
+            "lookup-long" => lookup_long(arg(&args, 2).parse().expect("a size")).await,
             "receives" => receives(arg(&args, 2).parse().expect("a count")).await,
             "mixed" => {
                 mixed(
