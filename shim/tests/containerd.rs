@@ -120,7 +120,9 @@ impl Containerd {
     }
 
     /// `ctr run --rm --runtime io.containerd.wasock.v1 --net-host` with
-    /// `annotations`, killed after [`TIMEOUT`].
+    /// `annotations`, killed after [`TIMEOUT`]; `args` are the process's
+    /// whole command line (ctr 1.6 replaces the image's entrypoint with
+    /// them), the component's path first.
     fn run(&self, image: &str, id: &str, annotations: &[(&str, &str)], args: &[&str]) -> Output {
         let mut command = self.ctr_command();
         command.args(["run", "--rm", "--runtime", RUNTIME, "--net-host"]);
@@ -161,9 +163,9 @@ impl Drop for Containerd {
 }
 
 /// The test's containerd configuration: its own root, state and sockets,
-/// no CRI (nothing here is Kubernetes), and the runtime registered for CRI
-/// as the README says (ctr finds `containerd-shim-wasock-v1` on PATH from
-/// the runtime name alone).
+/// and no CRI (nothing here is Kubernetes). `ctr run --runtime
+/// io.containerd.wasock.v1` needs no registration: containerd finds
+/// `containerd-shim-wasock-v1` on its PATH from the runtime name.
 fn config_toml(dir: &TempDir, address: &Path) -> String {
     format!(
         r#"version = 2
@@ -176,16 +178,20 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
 [ttrpc]
   address = "{address}.ttrpc"
-
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasock]
-  runtime_type = "{RUNTIME}"
-  pod_annotations = ["io.wasock.*"]
 "#,
         root = dir.join("root").display(),
         state = dir.join("state").display(),
         address = address.display(),
     )
 }
+
+/// The README's registration of the runtime for CRI, as written there.
+const README_CRI_CONFIG: &str = r#"version = 2
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasock]
+  runtime_type = "io.containerd.wasock.v1"
+  pod_annotations = ["io.wasock.*"]
+"#;
 
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -325,18 +331,25 @@ fn containerd_runs_guests_under_their_annotations() {
     let containerd = Containerd::start();
     let files = TempDir::new("containerd-images");
 
-    // The README's runtime registration is containerd configuration it
-    // accepts (CRI is off here, but the section is parsed and kept).
+    // The README's registration of the runtime for CRI is configuration
+    // containerd reads as meant: `config dump` shows it merged.
+    let readme_config = files.join("readme-config.toml");
+    std::fs::write(&readme_config, README_CRI_CONFIG).unwrap();
     let dump = Command::new("containerd")
         .arg("--config")
-        .arg(containerd.dir.join("config.toml"))
+        .arg(&readme_config)
         .args(["config", "dump"])
         .output()
         .expect("containerd config dump");
+    let dumped = stdout(&dump);
+    let runtime = dumped
+        .split("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasock]")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no wasock runtime in\n{}", output_text(&dump)));
     assert!(
-        stdout(&dump).contains(&format!("runtime_type = \"{RUNTIME}\"")),
-        "{}",
-        output_text(&dump)
+        runtime.contains(&format!("runtime_type = \"{RUNTIME}\""))
+            && runtime.contains("pod_annotations = [\"io.wasock.*\"]"),
+        "{dumped}"
     );
 
     let client_image = "docker.io/wasock/echo-client:latest";
@@ -360,7 +373,7 @@ fn containerd_runs_guests_under_their_annotations() {
             ("io.wasock.allow-connect", &target),
             ("io.wasock.allow-dns", "true"),
         ],
-        &[&target, "hello-from-containerd"],
+        &["/echo-client.wasm", &target, "hello-from-containerd"],
     );
     assert!(
         granted.status.success() && stdout(&granted).contains("hello-from-containerd"),
@@ -378,7 +391,7 @@ fn containerd_runs_guests_under_their_annotations() {
         client_image,
         "denied-echo",
         &[("io.wasock.allow-dns", "true")],
-        &[&target, "never-sent"],
+        &["/echo-client.wasm", &target, "never-sent"],
     );
     assert_eq!(denied.status.code(), Some(1), "{}", output_text(&denied));
     let expected = format!("wasock: denied connect to {target}: no --allow-connect grant matches");
@@ -399,7 +412,7 @@ fn containerd_runs_guests_under_their_annotations() {
         client_image,
         "malformed",
         &[("io.wasock.allow-connect", "127.0.0.1:99999")],
-        &[&target, "never-sent"],
+        &["/echo-client.wasm", &target, "never-sent"],
     );
     assert!(!malformed.status.success(), "{}", output_text(&malformed));
     let text = output_text(&malformed);
@@ -424,7 +437,7 @@ fn containerd_runs_guests_under_their_annotations() {
         p3_image,
         "p3-granted",
         &[("io.wasock.allow-connect", &target)],
-        &["connect", &target],
+        &["/p3_sandbox.wasm", "connect", &target],
     );
     assert!(
         p3_granted.status.success()
@@ -434,7 +447,12 @@ fn containerd_runs_guests_under_their_annotations() {
         "WASI 0.3 granted connect\n{}",
         output_text(&p3_granted)
     );
-    let p3_denied = containerd.run(p3_image, "p3-denied", &[], &["connect", &target]);
+    let p3_denied = containerd.run(
+        p3_image,
+        "p3-denied",
+        &[],
+        &["/p3_sandbox.wasm", "connect", &target],
+    );
     assert!(
         stdout(&p3_denied)
             .lines()
