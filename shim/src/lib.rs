@@ -226,3 +226,6 @@ fn component_file(
         _memory: Some(fd),
     })
 }
+
+#[cfg(test)]
+mod tests;
