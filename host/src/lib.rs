@@ -5,46 +5,65 @@
 //! `wasock:socket` interfaces (`wit/`): a `socket` resource with every
 //! operation of the CHICKEN `socket` egg (connect, bind, listen, accept,
 //! send, receive, options, ...), address resolution and the spec's
-//! constants. This crate serves them:
+//! constants. This crate serves them.
 //!
-//! - [`socket`]: one non-blocking OS socket (socket2) per guest socket,
-//!   registered with the tokio reactor, with per-call timeouts, so a guest
-//!   blocked in `receive` blocks only itself;
-//! - [`options`], [`resolve`], [`constants`], [`error`]: options,
-//!   `getaddrinfo`/`getnameinfo`, the spec's numbers and the one error
-//!   mapping;
-//! - [`convert`]: every conversion between the WIT's types and the host's
-//!   (addresses, with unix paths through the policy both ways);
-//! - [`poll_set`]: persistent interest sets over sockets (one `epoll(7)`
-//!   instance per set), whose wait costs O(ready), not O(registered);
-//! - [`policy`]: what a guest may reach (deny by default), checked before
-//!   any syscall;
-//! - [`add_to_linker`], [`WasockCtx`], [`WasockView`]: how an embedder adds
-//!   all this to its own wasmtime host, beside wasmtime-wasi;
-//! - [`run`] and [`cli`]: the `wasock run` runner and command line.
+//! # Running guests from Rust: [`run::Runner`]
 //!
-//! # Running guests from Rust
-//!
-//! The simplest way is [`run::Runner`]: what `wasock run` does, as a
-//! library (one engine and linker, many guests at once, each with its own
+//! [`run::Runner`] is what `wasock run` does, as a library: one engine and
+//! linker, many guests at once, each with its own
 //! [`Policy`](policy::Policy) for both socket APIs, the exit code as
-//! [`run::Outcome::exit_code`], denials to a sink of yours through
-//! [`run::GuestConfig`]); its module documentation has the example.
+//! [`run::Outcome::exit_code`], and denials to a sink of yours
+//! ([`run::GuestConfig::denials`]) or kept as values
+//! ([`run::GuestConfig::record_denials`], [`policy::Denial`]: operation,
+//! subject, the grant that would allow it, guest).
+//!
+//! Your crate needs `wasock-host`, `tokio` (features `macros`,
+//! `rt-multi-thread`) and, for this example, `anyhow`; not `wasmtime`:
+//! this crate re-exports the wasmtime it is built with as [`wasmtime`]
+//! (and [`wasmtime_wasi`]), so the versions always agree.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wasock_host::policy::Policy;
+//! use wasock_host::run::{GuestConfig, Runner, RunnerConfig};
+//!
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     // `Runner`'s errors are wasmtime 48's `wasock_host::wasmtime::Error`,
+//!     // which is no `std::error::Error`. This crate turns on wasmtime's
+//!     // `anyhow` feature, so `?` converts them to `anyhow::Error`; without
+//!     // anyhow, `.map_err(|e| e.into_boxed_dyn_error())` gives a
+//!     // `Box<dyn std::error::Error + Send + Sync>`.
+//!     let runner = Runner::new(RunnerConfig::default())?;
+//!     // Only loopback port 7; everything else is refused.
+//!     let policy = Arc::new(Policy::new().allow_connect("127.0.0.1:7".parse()?));
+//!     let (guest, denials) = GuestConfig::new()
+//!         .arg("127.0.0.1:7")
+//!         .arg("hello")
+//!         .record_denials(100);
+//!     let outcome = runner.run("echo-client.wasm".as_ref(), guest, policy).await?;
+//!     for denial in denials.denials() {
+//!         eprintln!("{denial:?}");
+//!     }
+//!     std::process::exit(outcome.exit_code())
+//! }
+//! ```
 //!
 //! # Adding wasock to your own wasmtime host
 //!
 //! Keep a [`WasockCtx`] beside wasmtime-wasi's `WasiCtx` in your store
 //! data, sharing one `ResourceTable` (so socket pollables and timers mix in
 //! one `wasi:io/poll.poll`), implement [`WasockView`], and add both to the
-//! linker. The store must be async, inside a tokio runtime.
+//! linker ([`add_to_linker`]; [`add_p3_to_linker`] for WASI 0.3 guests).
+//! The store must be async, inside a tokio runtime.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use wasmtime::component::{Component, Linker, ResourceTable};
-//! use wasmtime::{Config, Engine, Store};
-//! use wasmtime_wasi::p2::bindings::Command;
-//! use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 //! use wasock_host::policy::Policy;
+//! use wasock_host::wasmtime::component::{Component, Linker, ResourceTable};
+//! use wasock_host::wasmtime::{Config, Engine, Store};
+//! use wasock_host::wasmtime_wasi::p2::bindings::Command;
+//! use wasock_host::wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 //! use wasock_host::{WasockCtx, WasockCtxView, WasockView};
 //!
 //! struct MyState {
@@ -66,13 +85,13 @@
 //! }
 //!
 //! #[tokio::main]
-//! async fn main() -> wasmtime::Result<()> {
+//! async fn main() -> anyhow::Result<()> {
 //!     let mut config = Config::new();
 //!     config.wasm_component_model(true);
 //!     let engine = Engine::new(&config)?;
 //!
 //!     let mut linker = Linker::<MyState>::new(&engine);
-//!     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+//!     wasock_host::wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
 //!     wasock_host::add_to_linker(&mut linker)?;
 //!
 //!     // Only loopback port 8080 and DNS; everything else is refused.
@@ -86,15 +105,13 @@
 //!     };
 //!     let mut store = Store::new(&engine, state);
 //!     let component = Component::from_file(&engine, "guest.wasm")?;
-//!     let command = Command::instantiate_async(&mut store, &component, &linker)
-//!         .await
-//!         ?;
+//!     let command = Command::instantiate_async(&mut store, &component, &linker).await?;
 //!     // `exit(N)` in the guest ends the call with an `I32Exit` error.
 //!     let code = match command.wasi_cli_run().call_run(&mut store).await {
 //!         Ok(result) => i32::from(result.is_err()),
-//!         Err(error) => match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+//!         Err(error) => match error.downcast_ref::<I32Exit>() {
 //!             Some(exit) => exit.0,
-//!             None => return Err(error),
+//!             None => return Err(error.into()),
 //!         },
 //!     };
 //!     std::process::exit(code)
@@ -105,12 +122,33 @@
 //! `Store`, `WasockCtx` and policy, and run concurrently on one runtime
 //! (the in-process tests do: two guests in one engine, one parked in
 //! `receive` while the other runs).
+//!
+//! # The modules
+//!
+//! - [`run`]: the runner above; [`cli`]: the `wasock` command line (its
+//!   flags parsed as `wasock run` does, for embedders that take the same
+//!   grants);
+//! - [`policy`]: what a guest may reach (deny by default), checked before
+//!   any syscall, and where denials go;
+//! - [`socket`]: the host's socket (one non-blocking OS socket per guest
+//!   socket, per-call timeouts); public for its family and type, which
+//!   the policy's checks take;
+//! - [`error`], [`constants`]: the one error mapping and the spec's
+//!   numbers; [`adapt`]: `wasock adapt`; [`privileges`]: the capabilities
+//!   a runner drops before a guest runs.
+//!
+//! The rest is no API. The socket pool's accounting and the `unsafe`
+//! system calls are private; `bindings`, `convert`, `options`, `poll_set`
+//! and `resolve` stay public, hidden from these docs, only because the
+//! host's own integration tests (`host/tests/`) and the fuzz targets
+//! (`fuzz/`, their own workspace) drive them directly.
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod accounting;
+mod accounting;
 pub mod adapt;
+#[doc(hidden)]
 pub mod bindings;
 pub mod cli;
 pub mod constants;
@@ -118,19 +156,31 @@ mod ctx;
 pub mod error;
 mod glue;
 pub mod listeners;
+#[doc(hidden)]
 pub mod options;
 pub mod policy;
+#[doc(hidden)]
 pub mod poll_set;
 pub mod privileges;
+#[doc(hidden)]
 pub mod resolve;
 pub mod run;
 pub mod socket;
-pub mod sys;
+mod sys;
 mod wasi_sockets;
 mod wasi_sockets_p3;
+
+/// The wasmtime this crate is built with (48, with the `anyhow` feature),
+/// so an embedder's `Engine`, `Linker` and `Store` are the ones
+/// [`add_to_linker`] and [`run::Runner`] take, with no version to match.
+pub use wasmtime;
+/// The wasmtime-wasi this crate is built with (`WasiCtx`, the
+/// `wasi:cli` bindings a host of its own needs).
+pub use wasmtime_wasi;
 
 pub use ctx::{
     DEFAULT_MAX_RESOLUTIONS, WasockCtx, WasockCtxView, WasockView, add_p3_to_linker, add_to_linker,
 };
 pub use error::HostError;
+#[doc(hidden)]
 pub use glue::convert;

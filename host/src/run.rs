@@ -3,19 +3,48 @@
 //! `wasi:cli` (through `wasmtime-wasi`, `wasi:sockets` included) and the
 //! wasock interfaces, able to run many guests at once in one process.
 //!
+//! A whole program, in an `anyhow::Result` function (dependencies:
+//! `wasock-host`, `tokio` with `macros` and `rt-multi-thread`, `anyhow`;
+//! no `wasmtime` of your own: this crate re-exports the one it is built
+//! with as [`crate::wasmtime`]):
+//!
 //! ```no_run
-//! # async fn demo() -> wasmtime::Result<()> {
 //! use std::sync::Arc;
 //! use wasock_host::policy::Policy;
 //! use wasock_host::run::{GuestConfig, Runner, RunnerConfig};
 //!
-//! let runner = Runner::new(RunnerConfig::default())?;
-//! let policy = Arc::new(Policy::new().allow_connect("127.0.0.1:7".parse()?));
-//! let guest = GuestConfig::new().arg("127.0.0.1:7").arg("hello");
-//! let outcome = runner.run("echo-client.wasm".as_ref(), guest, policy).await?;
-//! std::process::exit(outcome.exit_code());
-//! # }
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     // wasmtime 48's error type (`wasock_host::wasmtime::Error`, what
+//!     // `Runner` returns) is no `std::error::Error`; this crate turns on
+//!     // wasmtime's `anyhow` feature, so `?` converts it to
+//!     // `anyhow::Error`. Elsewhere: `.map_err(|e| e.into_boxed_dyn_error())`.
+//!     let runner = Runner::new(RunnerConfig::default())?;
+//!     let policy = Arc::new(Policy::new().allow_connect("127.0.0.1:7".parse()?));
+//!     // The denials as values (operation, subject, the grant that would
+//!     // allow it, guest) rather than the host's lines.
+//!     let (guest, denials) = GuestConfig::new()
+//!         .arg("127.0.0.1:7")
+//!         .arg("hello")
+//!         .record_denials(100);
+//!     let outcome = runner.run("echo-client.wasm".as_ref(), guest, policy).await?;
+//!     for denial in denials.denials() {
+//!         eprintln!(
+//!             "{} was refused {:?} of {} (grant: {})",
+//!             denial.guest,
+//!             denial.operation,
+//!             denial.subject,
+//!             denial.grant.unwrap_or("none")
+//!         );
+//!     }
+//!     std::process::exit(outcome.exit_code());
+//! }
 //! ```
+//!
+//! An embedder's own [`DenialSink`] (given with [`GuestConfig::denials`])
+//! receives each refusal as it happens;
+//! [`Denial::new`](crate::policy::Denial::new) makes the same values of
+//! it.
 //!
 //! `Runner` is cheap to clone (an `Arc` inside) and every `run` has its own
 //! `Store`, so an embedder can `tokio::spawn` as many runs as it likes on
@@ -43,7 +72,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::listeners::{Listener, Listeners};
-use crate::policy::{DenialSink, MemorySink, Policy, StderrSink};
+use crate::policy::{DenialSink, MemorySink, Policy, RecordingSink, StderrSink};
 use crate::{WasockCtx, WasockCtxView, WasockView};
 
 /// Where compiled components are cached on disk.
@@ -194,6 +223,16 @@ impl GuestConfig {
     /// returns the configuration and the sink to read after the run.
     pub fn capture_denials(self, capacity: usize) -> (Self, Arc<MemorySink>) {
         let sink = Arc::new(MemorySink::new(capacity));
+        (self.denials(sink.clone()), sink)
+    }
+
+    /// Keeps the guest's denials as values
+    /// ([`Denial`](crate::policy::Denial): operation,
+    /// subject, the grant that would allow it, guest), at most
+    /// `capacity`, instead of printing them; returns the configuration and
+    /// the sink to read after (or during) the run.
+    pub fn record_denials(self, capacity: usize) -> (Self, Arc<RecordingSink>) {
+        let sink = Arc::new(RecordingSink::new(capacity));
         (self.denials(sink.clone()), sink)
     }
 
@@ -477,6 +516,7 @@ impl Runner {
     pub async fn prepare(&self, path: &Path) -> Result<Prepared> {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read component {}", path.display()))?;
+        check_not_native(path)?;
         let key = ComponentKey {
             path: path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
             len: meta.len(),
@@ -669,6 +709,52 @@ fn start_epoch_ticker(engine: &Engine) -> Result<()> {
 /// `path` made absolute against the current directory.
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("cannot make {} absolute", path.display()))
+}
+
+/// What the first bytes of a file say it is, when that is something
+/// wasmtime would refuse with only "magic header not detected" or
+/// "expected a component": a program built for the wrong target.
+fn wrong_target(header: &[u8]) -> Option<&'static str> {
+    const WASM: &[u8] = b"\0asm";
+    // The version and layer after `\0asm`: 1, 0 for a core module (a
+    // component's layer is 1).
+    const CORE: &[u8] = &[1, 0, 0, 0];
+    match header {
+        [0x7f, b'E', b'L', b'F', ..] => Some("a native executable (ELF)"),
+        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..]
+        | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..]
+        | [0xca, 0xfe, 0xba, 0xbe, ..] => Some("a native executable (Mach-O)"),
+        [b'M', b'Z', ..] => Some("a native executable (PE)"),
+        [b'#', b'!', ..] => Some("a script"),
+        _ if header.starts_with(WASM) && header.get(4..8) == Some(CORE) => Some(
+            "a core WebAssembly module, not a component (built for wasm32-wasip1 or wasm32-unknown-unknown?)",
+        ),
+        _ => None,
+    }
+}
+
+/// Refuses, with what to do, a file that is no wasm32-wasip2 component
+/// by its first bytes (a file it cannot read is left to the compiler's
+/// own error).
+fn check_not_native(path: &Path) -> Result<()> {
+    use std::io::Read as _;
+    let mut header = [0u8; 8];
+    let mut read = 0;
+    if let Ok(mut file) = std::fs::File::open(path) {
+        while read < header.len() {
+            match file.read(&mut header[read..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+        }
+    }
+    match wrong_target(&header[..read]) {
+        Some(what) => Err(wasmtime::format_err!(
+            "{} is not a wasm32-wasip2 component: build with `--target wasm32-wasip2` (it is {what})",
+            path.display()
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

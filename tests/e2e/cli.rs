@@ -1,7 +1,8 @@
 //! The `wasock` command line: bad grants and unknown flags exit 2 naming
 //! what is wrong, wasmtime's spellings wasock serves work, exit codes and
 //! traps, guest arguments, `--env` and `--dir`, the compilation cache, a
-//! file that is not a component, and `--help`.
+//! file that is not a component (a native executable or a core module
+//! named as such), and `--help`.
 //!
 //! Run: `cargo test -p wasock-host --test e2e cli::`
 
@@ -232,6 +233,35 @@ fn a_file_that_is_not_a_component_exits_1_naming_it() {
         "{}",
         output_text(&output)
     );
+}
+
+/// A program built for the wrong target (a native executable: this test's
+/// own binary, or a core module as wasm32-wasip1 makes) exits 1 with one
+/// line saying what it is and what to build instead, not wasmtime's
+/// "magic header not detected" with escaped newlines.
+#[test]
+fn a_native_executable_or_core_module_says_build_for_wasm32_wasip2() {
+    let dir = TempDir::new("wrong-target");
+    let core = dir.join("core.wasm");
+    std::fs::write(&core, b"\0asm\x01\0\0\0").expect("write");
+    let native = std::env::current_exe().expect("the test binary");
+    for (path, what) in [
+        (native.as_path(), "a native executable (ELF)"),
+        (core.as_path(), "a core WebAssembly module"),
+    ] {
+        let output = Wasock::new(WASOCK, path).run(TIMEOUT);
+        assert_eq!(output.status.code(), Some(1), "{}", output_text(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains("is not a wasm32-wasip2 component: build with `--target wasm32-wasip2`")
+                && err.contains(what)
+                && !err.contains("magic header")
+                && !err.contains("\\n"),
+            "{}: {err}",
+            path.display()
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }
 
 /// `wasock run --help` through the binary: exit 0, on stdout, and the very

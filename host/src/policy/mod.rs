@@ -45,7 +45,8 @@ pub mod unix;
 pub use grant::{AddrMatch, GrantError, GrantSpec, MulticastGrant, PortRange};
 pub use options::{GetFilter, OptionRefusal, OptionTarget};
 pub use report::{
-    DenialSink, Denied, FileSink, MemorySink, Operation, Reporter, StderrSink, Subject,
+    Denial, DenialSink, Denied, FileSink, MemorySink, Operation, RecordingSink, Reporter,
+    StderrSink, Subject,
 };
 pub use unix::{
     BoundFile, UnixBindTarget, UnixConnectTarget, UnixGrantSpec, UnixRefusal, paths_overlap,

@@ -185,6 +185,111 @@ impl fmt::Display for Subject {
     }
 }
 
+/// The grant flags a refusal's reason may name, as the command line
+/// spells them.
+const GRANT_FLAGS: [&str; 7] = [
+    "--allow-connect",
+    "--allow-bind",
+    "--allow-dns",
+    "--allow-unix",
+    "--allow-multicast",
+    "--allow-raw",
+    "--inherit-network",
+];
+
+impl Denied {
+    /// The grant the refusal names as the one that would allow it (its
+    /// command-line flag, `"--allow-connect"`): the first such flag in
+    /// [`Denied::reason`]. `None` when the reason names none (what no
+    /// grant allows: `TCP_REPAIR`, the unspecified address as a
+    /// destination, ...).
+    pub fn grant(&self) -> Option<&'static str> {
+        GRANT_FLAGS
+            .iter()
+            .filter_map(|flag| self.reason.find(flag).map(|at| (at, *flag)))
+            .min()
+            .map(|(_, flag)| flag)
+    }
+}
+
+/// One refusal as plain values, for an embedder that handles denials
+/// itself rather than as the host's lines: which guest, what it tried, on
+/// what, and the grant that would have allowed it. Made from what a
+/// [`DenialSink`] receives ([`Denial::new`]); [`RecordingSink`] keeps
+/// them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    /// The guest's name (its `GuestConfig::name`, else its file's).
+    pub guest: String,
+    /// What was refused.
+    pub operation: Operation,
+    /// Of what: an address, a quoted path, an option name (bounded and
+    /// escaped, as in the host's lines).
+    pub subject: String,
+    /// The grant that would allow it ([`Denied::grant`]).
+    pub grant: Option<&'static str>,
+    /// Why, in the host's words.
+    pub reason: String,
+}
+
+impl Denial {
+    /// The refusal `denial` of the guest `guest`, as values.
+    pub fn new(guest: &str, denial: &Denied) -> Self {
+        Denial {
+            guest: guest.to_owned(),
+            operation: denial.operation,
+            subject: denial.subject.as_str().to_owned(),
+            grant: denial.grant(),
+            reason: denial.reason.clone(),
+        }
+    }
+}
+
+/// A sink that keeps each refusal as a [`Denial`] (at most `capacity`;
+/// later ones are counted, not kept): structured values where
+/// [`MemorySink`] keeps lines. Unlike the line sinks it does not
+/// rate-limit: every refusal is kept while there is room.
+#[derive(Debug)]
+pub struct RecordingSink {
+    capacity: usize,
+    kept: Mutex<(Vec<Denial>, u64)>,
+}
+
+impl RecordingSink {
+    /// Keeps at most `capacity` denials.
+    pub fn new(capacity: usize) -> Self {
+        RecordingSink {
+            capacity,
+            kept: Mutex::new((Vec::new(), 0)),
+        }
+    }
+
+    /// The denials kept so far, in order.
+    pub fn denials(&self) -> Vec<Denial> {
+        self.kept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone()
+    }
+
+    /// How many denials came past `capacity` and were not kept.
+    pub fn dropped(&self) -> u64 {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).1
+    }
+}
+
+impl DenialSink for RecordingSink {
+    fn denied(&self, guest: &str, denial: &Denied) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.0.len() < self.capacity {
+            kept.0.push(Denial::new(guest, denial));
+        } else {
+            kept.1 += 1;
+        }
+    }
+}
+
 /// Where denials go: implemented by the embedder (or [`StderrSink`],
 /// [`MemorySink`]). Called from the guest's host calls, so it must not
 /// block for long.
@@ -745,5 +850,41 @@ mod tests {
             sink.denied("g", &d);
         }
         assert_eq!(sink.lines().len(), 2);
+    }
+
+    #[test]
+    fn a_denial_as_values_names_its_grant() {
+        let sink = RecordingSink::new(2);
+        sink.denied("g", &connect_denial());
+        let dns = Denied::new(
+            Operation::AddressInformation,
+            Subject::quoted("example.com"),
+            "no --allow-dns (or --inherit-network) grant",
+        );
+        sink.denied("h", &dns);
+        sink.denied("h", &dns);
+        let kept = sink.denials();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(sink.dropped(), 1);
+        assert_eq!(
+            kept[0],
+            Denial {
+                guest: "g".into(),
+                operation: Operation::Connect,
+                subject: "10.0.0.1:80".into(),
+                grant: Some("--allow-connect"),
+                reason: "no --allow-connect grant matches".into(),
+            }
+        );
+        assert_eq!(
+            (kept[1].operation, kept[1].subject.as_str(), kept[1].grant),
+            (
+                Operation::AddressInformation,
+                "\"example.com\"",
+                Some("--allow-dns")
+            )
+        );
+        let never = Denied::new(Operation::SetOption, "option tcp/repair", "no guest may");
+        assert_eq!(never.grant(), None);
     }
 }
