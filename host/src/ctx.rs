@@ -43,6 +43,9 @@ pub struct WasockCtx {
     pub(crate) wasi: WasiSocketBook,
     /// What the WASI 0.3 `wasi:sockets` wrappers keep.
     pub(crate) wasi_p3: crate::wasi_sockets_p3::P3Book,
+    /// What the guest's TLS connections trust (see `crate::tls`), when
+    /// its runner said.
+    pub(crate) tls_client: Option<Arc<rustls::ClientConfig>>,
     /// The guest's poll sets and registrations, for their limits and for
     /// removing a closing socket from its sets.
     pub(crate) poll_sets: crate::poll_set::Memberships,
@@ -89,6 +92,7 @@ impl WasockCtx {
             wasi_p3: crate::wasi_sockets_p3::P3Book::new(&policy, &reporter, &sockets),
             sockets,
             reporter,
+            tls_client: None,
             policy,
             poll_sets: Default::default(),
             listeners: Vec::new(),
@@ -130,6 +134,13 @@ impl WasockCtx {
         // The WASI 0.3 address checks report to it too.
         self.wasi_p3 =
             crate::wasi_sockets_p3::P3Book::new(&self.policy, &self.reporter, &self.sockets);
+        self
+    }
+
+    /// Has the guest's TLS connections trust what `config` trusts (see
+    /// [`crate::tls::client_config`]).
+    pub fn with_tls_client(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls_client = Some(config);
         self
     }
 

@@ -169,6 +169,7 @@ pub mod socket;
 mod sys;
 mod wasi_sockets;
 mod wasi_sockets_p3;
+pub mod tls;
 
 /// The wasmtime this crate is built with (48, with the `anyhow` feature),
 /// so an embedder's `Engine`, `Linker` and `Store` are the ones

@@ -102,6 +102,12 @@ pub struct RunnerConfig {
     /// functions, streams and futures. On by default, as in wasmtime 48;
     /// WASI 0.3 needs it.
     pub component_model_async: bool,
+    /// Serve `wasi:tls` (`-S tls`, off by default as in wasmtime): TLS
+    /// with the host's crypto over streams of the guest's own sockets.
+    pub wasi_tls: bool,
+    /// What guests' TLS connections trust (`--tls-roots FILE`, else the
+    /// system's roots): `wasi:tls` and wasock's own TLS alike.
+    pub tls_roots: crate::tls::TlsRoots,
 }
 
 impl Default for RunnerConfig {
@@ -110,6 +116,8 @@ impl Default for RunnerConfig {
             cache: CacheSetting::Default,
             wasi_p3: true,
             component_model_async: true,
+            wasi_tls: false,
+            tls_roots: crate::tls::TlsRoots::System,
         }
     }
 }
@@ -278,6 +286,7 @@ pub const TRAP_EXIT_CODE: i32 = 134;
 /// and the store's limits.
 pub struct GuestState {
     wasi: WasiCtx,
+    tls: wasmtime_wasi_tls::WasiTlsCtx,
     table: ResourceTable,
     wasock: WasockCtx,
     limits: GuestLimits,
@@ -401,6 +410,15 @@ impl WasiView for GuestState {
     }
 }
 
+impl wasmtime_wasi_tls::WasiTlsView for GuestState {
+    fn tls(&mut self) -> wasmtime_wasi_tls::WasiTlsCtxView<'_> {
+        wasmtime_wasi_tls::WasiTlsCtxView {
+            ctx: &mut self.tls,
+            table: &mut self.table,
+        }
+    }
+}
+
 impl WasockView for GuestState {
     fn wasock(&mut self) -> WasockCtxView<'_> {
         WasockCtxView {
@@ -425,6 +443,10 @@ struct RunnerInner {
     engine: Engine,
     linker: Linker<GuestState>,
     wasi_p3: bool,
+    /// `wasi:tls` with the roots guests trust.
+    tls: crate::tls::HostTlsProvider,
+    /// The same roots, for wasock's own TLS.
+    tls_client: Arc<rustls::ClientConfig>,
     cache: Option<Cache>,
     components: Mutex<HashMap<ComponentKey, PreCell>>,
 }
@@ -485,11 +507,22 @@ impl Runner {
         if wasi_p3 {
             crate::add_p3_to_linker(&mut linker)?;
         }
+        let tls_client = crate::tls::client_config(config.tls_roots.load()?)?;
+        if config.wasi_tls {
+            let mut options = wasmtime_wasi_tls::p2::LinkOptions::default();
+            options.tls(true);
+            wasmtime_wasi_tls::p2::add_to_linker(&mut linker, &options)?;
+            if wasi_p3 {
+                wasmtime_wasi_tls::p3::add_to_linker(&mut linker)?;
+            }
+        }
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 engine,
                 linker,
                 wasi_p3,
+                tls: crate::tls::HostTlsProvider::new(tls_client.clone()),
+                tls_client,
                 cache,
                 components: Mutex::new(HashMap::new()),
             }),
@@ -605,9 +638,11 @@ impl Runner {
         table.set_max_capacity(resource_table_limit(policy.max_sockets()));
         let state = GuestState {
             wasi,
+            tls: self.inner.tls.context(),
             table,
             wasock: WasockCtx::new(policy.clone())
                 .with_denial_sink(name, sink)
+                .with_tls_client(self.inner.tls_client.clone())
                 .with_listeners(guest.listeners.take())?,
             limits: GuestLimits::new(policy.max_memory()),
         };

@@ -32,6 +32,7 @@ mod sandbox;
 mod sandbox_p3;
 mod setup;
 mod transfer;
+mod wasi_tls;
 mod wasmtime_programs;
 
 /// The harness itself: a guest is built, the binary runs it, output comes back.

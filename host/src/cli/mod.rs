@@ -52,6 +52,7 @@ Examples:
   --dir ./data::/data                    preopen ./data as /data (wasi:filesystem)
   --env RUST_LOG=debug --env HOME        set a variable; inherit HOME from the host
   --log wasock.log                       denials and trap reports to wasock.log, not stderr
+  -S tls --tls-roots ca.pem              wasi:tls for the guest, trusting only ca.pem
 
   wasock run --allow-bind 127.0.0.1:7000 echo-server.wasm 127.0.0.1:7000
   wasock run --allow-connect 127.0.0.1:7000 echo-client.wasm 127.0.0.1:7000 hello
@@ -168,11 +169,17 @@ pub struct RunArgs {
     #[arg(long = "log", value_name = "FILE")]
     pub log: Option<PathBuf>,
 
+    /// Trust only the certificates in FILE (PEM) for the guest's TLS
+    /// connections (`-S tls`, wasock's TLS), instead of the system's roots.
+    #[arg(long = "tls-roots", value_name = "FILE")]
+    pub tls_roots: Option<PathBuf>,
+
     /// wasmtime's spelling of the WASI options wasock has:
     /// `-S inherit-network`, `-S allow-ip-name-lookup` (= --allow-dns),
     /// `-S tcp`, `-S udp`, `-S network` (on, as in wasmtime; reach still
-    /// needs grants), `-S p3[=n]` (WASI 0.3, on by default); comma-separated
-    /// or repeated. Others are refused by name.
+    /// needs grants), `-S p3[=n]` (WASI 0.3, on by default), `-S tls`
+    /// (`wasi:tls`, off by default); comma-separated or repeated. Others
+    /// are refused by name.
     #[arg(short = 'S', value_name = "OPTION[=y|n]", value_delimiter = ',', value_parser = parse_wasi_option)]
     pub wasi_options: Vec<WasiOption>,
 
@@ -206,6 +213,8 @@ pub enum WasiOption {
     Enabled,
     /// `-S p3[=y|n]`: serve WASI 0.3 (on by default, as in wasmtime 48).
     P3(bool),
+    /// `-S tls[=y|n]`: serve `wasi:tls` (off by default, as in wasmtime).
+    Tls(bool),
 }
 
 /// One `-W` option in wasmtime's spelling that wasock serves.
@@ -237,6 +246,7 @@ pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
     match key {
         "inherit-network" => Ok(WasiOption::InheritNetwork(yes_no(key, value)?)),
         "p3" => Ok(WasiOption::P3(yes_no(key, value)?)),
+        "tls" => Ok(WasiOption::Tls(yes_no(key, value)?)),
         "allow-ip-name-lookup" => Ok(WasiOption::AllowIpNameLookup(yes_no(key, value)?)),
         "tcp" | "udp" | "network" | "cli" => {
             if yes_no(key, value)? {
@@ -248,7 +258,7 @@ pub fn parse_wasi_option(text: &str) -> Result<WasiOption, String> {
             }
         }
         _ => Err(format!(
-            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network, -S p3; see --help for wasock's grants)"
+            "wasmtime's `-S {key}` is not supported by wasock (it serves -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S network, -S p3, -S tls; see --help for wasock's grants)"
         )),
     }
 }
@@ -283,7 +293,7 @@ impl RunArgs {
             match *option {
                 WasiOption::InheritNetwork(on) => inherit_network |= on,
                 WasiOption::AllowIpNameLookup(on) => allow_dns |= on,
-                WasiOption::Enabled | WasiOption::P3(_) => {}
+                WasiOption::Enabled | WasiOption::P3(_) | WasiOption::Tls(_) => {}
             }
         }
         let mut policy = Policy::new()
@@ -373,6 +383,19 @@ impl RunArgs {
                 _ => None,
             })
             .unwrap_or(defaults.component_model_async);
+        let wasi_tls = self
+            .wasi_options
+            .iter()
+            .rev()
+            .find_map(|option| match option {
+                WasiOption::Tls(on) => Some(*on),
+                _ => None,
+            })
+            .unwrap_or(defaults.wasi_tls);
+        let tls_roots = match &self.tls_roots {
+            Some(file) => crate::tls::TlsRoots::File(file.clone()),
+            None => defaults.tls_roots,
+        };
         let cache = if self.no_cache {
             CacheSetting::Disabled
         } else if let Some(dir) = &self.cache_dir {
@@ -384,6 +407,8 @@ impl RunArgs {
             cache,
             wasi_p3,
             component_model_async,
+            wasi_tls,
+            tls_roots,
         }
     }
 }
