@@ -6,7 +6,8 @@
 #   bash examples/demo.sh [MESSAGE]
 #
 # Both guests run sandboxed: the server may only bind an ephemeral port on
-# 127.0.0.1, the client may only resolve and connect to that one address.
+# 127.0.0.1, the client may only connect to that one address (numeric, so
+# it is parsed, not looked up: no --allow-dns).
 # Bounded in time; the server is stopped and temporary files removed on exit.
 set -euo pipefail
 
@@ -30,9 +31,12 @@ if [ ! -d "$sysroot/lib/rustlib/wasm32-wasip2/lib" ]; then
     fi
 fi
 
-echo "==> building the host (wasock) and the example guests (wasm32-wasip2)"
-cargo build --quiet -p wasock-host --bin wasock
-cargo build --quiet --release --target wasm32-wasip2 -p wasock-examples
+# Cargo's own progress is shown: the first build compiles wasmtime, which
+# takes several minutes on two cores; later ones are incremental.
+echo "==> building the host (wasock; the first time compiles wasmtime: several minutes)"
+cargo build -p wasock-host --bin wasock
+echo "==> building the example guests (wasm32-wasip2)"
+cargo build --release --target wasm32-wasip2 -p wasock-examples
 target_dir="${CARGO_TARGET_DIR:-target}"
 wasock="$target_dir/debug/wasock"
 guests="$target_dir/wasm32-wasip2/release"
@@ -81,9 +85,9 @@ if [ -z "$address" ]; then
 fi
 echo "    echo-server: listening on $address"
 
-echo "==> running: wasock run --allow-dns --allow-connect $address echo-client.wasm $address \"$message\""
+echo "==> running: wasock run --allow-connect $address echo-client.wasm $address \"$message\""
 echo "    echo-client printed:"
-bounded 60 "$wasock" run --allow-dns --allow-connect "$address" "$guests/echo-client.wasm" "$address" "$message" \
+bounded 60 "$wasock" run --allow-connect "$address" "$guests/echo-client.wasm" "$address" "$message" \
     | sed 's/^/      /'
 
 # The server was told to serve one connection, so it ends by itself.
