@@ -4,11 +4,25 @@
 //!
 //! `wasi:io/poll` has no persistent set and no way to combine pollables,
 //! so unlike the wasock host (one kernel `epoll` instance per set, a wait
-//! costing O(ready)) a wait here costs O(registered): it builds each
-//! registration's pollables (the input or output stream of a connection,
-//! the socket of a listener or of a connect going on, a datagram stream),
-//! polls them, and drops them before it returns, so they never pin a
-//! socket's WASI resources as a guest's own `subscribe` does.
+//! costing O(ready)) every wait hands the host the whole list. What the
+//! adapter does per wait is kept to that one call: each registration's
+//! pollable (the input or output stream of a connection, the socket of a
+//! listener or of a connect going on, a datagram stream) is made the first
+//! time a wait needs it and kept with its resource ([`Cached`]), never
+//! made and dropped per wait (two host calls per registration, each a
+//! cross-thread call under jco), and never checked one by one (a check is
+//! the same `poll` with a timer ready at once). Beyond the `poll`, a wait
+//! costs host calls for the ready sockets only (reading to confirm
+//! readable). The kept pollables are the sets' own, dropped before their
+//! resource, so they never pin a socket's WASI resources as a guest's own
+//! `subscribe` does. The host's `poll` itself is O(registered) (wasmtime
+//! builds a future per pollable per call); and after a `poll` that found
+//! many pollables ready the wait yields to the host once
+//! ([`YIELD_AFTER_READY`]), so that wasmtime's per-task budget of
+//! readiness is there for the calls that serve them.
+//!
+//! No timer longer than `wait::LONGEST_TIMER` is asked of the host, and
+//! a wait without a timeout has none at all (see `wait`).
 //!
 //! What differs from the host, and why:
 //!
@@ -76,6 +90,21 @@ const MAX_EVENTS_PER_WAIT: usize = 1024;
 
 /// How many sets a guest may hold at once (as on the host).
 const MAX_SETS: usize = 64;
+
+/// After a `poll` that found this many pollables ready, the wait yields to
+/// the host before the guest goes on ([`wait::yield_to_host`]).
+///
+/// wasmtime runs a guest as one tokio task, and tokio lets a task take at
+/// most 128 readinesses (its cooperative budget) before every further
+/// readiness check says "not ready" until the task yields. A `poll` that
+/// finds 128 ready pollables spends the whole budget, so the guest's next
+/// `check-write`, `accept` or `ready` all say would-block; a guest that
+/// then waits again finds the same pollables ready, spends the budget
+/// again, and never gets a byte out: with 129 connections all sending at
+/// once, the adapted `echo-server` spun at 100% CPU and echoed nothing
+/// (`adapter::scale::echo_server_adapted_holds_a_thousand_connections`).
+/// Yielding refills the budget for the calls that serve what was found.
+const YIELD_AFTER_READY: usize = 32;
 
 /// How often the pollable of a set's `subscribe` wakes the guest to check
 /// again when nothing was ready (nanoseconds: 10 ms).
@@ -154,7 +183,34 @@ impl Ready {
 #[derive(Default)]
 pub(crate) struct Watch {
     pub(crate) now: Ready,
-    pub(crate) pollables: Vec<(Pollable, Ready)>,
+    pub(crate) pollables: Vec<(Rc<Pollable>, Ready)>,
+}
+
+/// The pollable a poll set waits on for one WASI resource (a socket or
+/// one of its streams), made the first time a wait needs it and kept with
+/// the resource for the next waits: a wait then makes no host call per
+/// registration but its one `poll` (making and dropping every pollable on
+/// every wait cost two host calls per registration, a cross-thread call
+/// each under jco, and grew jco's per-stream lists of pollables without
+/// end).
+///
+/// Declared before the resource it is made from, and cleared before that
+/// resource is dropped, since WASI refuses to drop a resource while a
+/// pollable of it lives; the clones a wait takes are dropped before the
+/// wait returns, so the one here is the last.
+#[derive(Default)]
+pub(crate) struct Cached(Option<Rc<Pollable>>);
+
+impl Cached {
+    /// The pollable, made by `subscribe` if there is none yet.
+    pub(crate) fn get(&mut self, subscribe: impl FnOnce() -> Pollable) -> Rc<Pollable> {
+        Rc::clone(self.0.get_or_insert_with(|| Rc::new(subscribe())))
+    }
+
+    /// Drops the pollable (before its resource goes).
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
+    }
 }
 
 /// One (socket, interest, trigger, token) registration.
@@ -286,27 +342,17 @@ impl AdaptedPollSet {
             .zip(registrations.iter())
             .any(|(now, registration)| !registration.reportable(*now).is_empty());
 
-        let fired: Vec<usize> = if any_now || check_only {
-            (0..watched.len())
-                .filter(|&i| watched[i].pollable.ready())
-                .collect()
-        } else {
-            let timer = deadline.timer();
-            let mut list: Vec<&Pollable> = watched.iter().map(|w| &w.pollable).collect();
-            list.push(&timer);
-            poll::poll(&list)
-                .into_iter()
-                .map(|i| i as usize)
-                .filter(|&i| i < watched.len())
-                .collect()
-        };
-        for i in fired {
-            let Watched { index, probe, .. } = watched[i];
+        let fired: Vec<(usize, Probe)> = poll_watched(&watched, any_now || check_only, deadline)
+            .into_iter()
+            .map(|i| (watched[i].index, watched[i].probe))
+            .collect();
+        // The wait's clones of the pollables go before anything else can
+        // happen to the sockets (see `Cached`).
+        drop(watched);
+        for (index, probe) in fired {
             let confirmed = confirm(&mut registrations[index], probe);
             ready[index] = ready[index].union(confirmed);
         }
-        // The pollables go before anything else can happen to the sockets.
-        drop(watched);
 
         let count = registrations.len();
         let start = if count == 0 {
@@ -359,9 +405,39 @@ enum Probe {
 
 /// One pollable of a wait, of registration `index`.
 struct Watched {
-    pollable: Pollable,
+    pollable: Rc<Pollable>,
     index: usize,
     probe: Probe,
+}
+
+/// Which of `watched` are ready, in one `wasi:io/poll.poll` of them all:
+/// with `check_only`, those ready now (with a timer ready at once: a host
+/// yields to its reactor first, so what arrived meanwhile counts);
+/// otherwise those ready before the deadline, waiting for the first (a
+/// timer only where there is a deadline, or nothing else to wait for; a
+/// timer that fires first gives none).
+fn poll_watched(watched: &[Watched], check_only: bool, deadline: Deadline) -> Vec<usize> {
+    if check_only && watched.is_empty() {
+        return Vec::new();
+    }
+    let timer = if check_only {
+        Some(wait::ready_now())
+    } else if !deadline.is_never() || watched.is_empty() {
+        Some(deadline.timer())
+    } else {
+        None
+    };
+    let mut list: Vec<&Pollable> = watched.iter().map(|w| &*w.pollable).collect();
+    list.extend(timer.as_ref());
+    let ready: Vec<usize> = poll::poll(&list)
+        .into_iter()
+        .map(|i| i as usize)
+        .filter(|&i| i < watched.len())
+        .collect();
+    if ready.len() >= YIELD_AFTER_READY {
+        wait::yield_to_host();
+    }
+    ready
 }
 
 /// Every registration's watch: what each is ready for now, and the
@@ -549,31 +625,31 @@ impl GuestPollSet for AdaptedPollSet {
             return wait::ready_now();
         }
         let mut registrations = self.registrations.borrow_mut();
-        let (_, mut watched) = watches(&mut registrations);
-        // An arrivals pollable is never handed out: pinning its socket
-        // would stop the arrivals it stands for from being taken in, and
-        // the guest would be woken, again and again, for an edge the
-        // wait no longer reports.
-        let arrivals = watched.iter().any(|w| matches!(w.probe, Probe::Arrivals));
-        match watched.len() {
-            1 if arrivals => recheck(),
+        let (_, watched) = watches(&mut registrations);
+        let only = match watched.as_slice() {
+            [only] => Some((only.index, only.probe)),
+            _ => None,
+        };
+        let count = watched.len();
+        drop(watched);
+        match (count, only) {
             // Nothing can become ready before the guest's next call.
-            0 => wait::never_ready(),
+            (0, _) => wait::never_ready(),
             // The one pollable that can fire is exactly "a wait would
-            // return an event"; it goes to the guest, so the socket's
-            // resources it is made from are kept (as for `subscribe`).
-            1 => {
-                let Watched {
-                    pollable, index, ..
-                } = watched.remove(0);
-                if let Some(inner) = registrations[index].socket.upgrade() {
-                    match &mut *inner.borrow_mut() {
-                        Inner::Tcp(tcp) => tcp.pin(),
-                        Inner::Udp(udp) => udp.pin(),
-                    }
-                }
-                pollable
-            }
+            // return an event"; one of its own goes to the guest, so the
+            // socket's resources it is made from are kept (as for
+            // `subscribe`). Never an arrivals pollable: pinning its socket
+            // would stop the arrivals it stands for from being taken in,
+            // and the guest would be woken, again and again, for an edge
+            // the wait no longer reports.
+            (1, Some((index, Probe::Ready(stands_for)))) => registrations[index]
+                .socket
+                .upgrade()
+                .and_then(|inner| match &mut *inner.borrow_mut() {
+                    Inner::Tcp(tcp) => tcp.fresh_pollable(stands_for),
+                    Inner::Udp(udp) => udp.fresh_pollable(stands_for),
+                })
+                .unwrap_or_else(recheck),
             // No pollable of `wasi:io/poll` 0.2 stands for "any of these".
             _ => recheck(),
         }

@@ -14,6 +14,8 @@
 //!   background; `send` returns once they are accepted, as `send(2)` does
 //!   once they are in the kernel's buffer.
 
+use std::rc::Rc;
+
 use crate::bindings::exports::wasock::socket::types::ErrorCode;
 use crate::bindings::wasi::io::poll::Pollable;
 use crate::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
@@ -21,7 +23,7 @@ use crate::bindings::wasi::sockets::instance_network::instance_network;
 use crate::bindings::wasi::sockets::network::{self, IpAddressFamily, IpSocketAddress, Network};
 use crate::bindings::wasi::sockets::tcp::{self, ShutdownType};
 use crate::bindings::wasi::sockets::tcp_create_socket::create_tcp_socket;
-use crate::poll_set::{Ready, Watch};
+use crate::poll_set::{Cached, Ready, Watch};
 use crate::types::{self, Result};
 use crate::wait::{self, Deadline};
 
@@ -62,10 +64,16 @@ enum State {
 }
 
 /// A connection and its two streams (children of the socket in WASI, so
-/// declared first: they are dropped first), and what was read ahead.
+/// declared first: they are dropped first), the poll sets' pollables of
+/// the streams (children of those, so declared before them), and what was
+/// read ahead.
 struct Connection {
+    watched_input: Cached,
+    watched_output: Cached,
     input: InputStream,
-    output: OutputStream,
+    /// `None` once dropped to shut the write side down where the host's
+    /// `shutdown` would end reads too (see [`host_shutdown_ends_reads`]).
+    output: Option<OutputStream>,
     socket: tcp::TcpSocket,
     read_ahead: ReadAhead,
 }
@@ -121,8 +129,10 @@ const PROBE_BYTES: usize = 1;
 impl Connection {
     fn new(input: InputStream, output: OutputStream, socket: tcp::TcpSocket) -> Connection {
         Connection {
+            watched_input: Cached::default(),
+            watched_output: Cached::default(),
             input,
-            output,
+            output: Some(output),
             socket,
             read_ahead: ReadAhead::default(),
         }
@@ -244,6 +254,9 @@ pub(crate) struct Settings {
 /// One stream socket.
 pub(crate) struct TcpSocket {
     family: IpAddressFamily,
+    /// The poll sets' pollable of the WASI socket (listening or
+    /// connecting), cleared before that socket is dropped.
+    watched_socket: Cached,
     state: State,
     /// Where the guest bound it (for a fresh socket after a failed connect).
     bound_to: Option<IpSocketAddress>,
@@ -323,6 +336,7 @@ impl TcpSocket {
         let socket = create_tcp_socket(family).map_err(wasi_error("socket"))?;
         Ok(TcpSocket {
             family,
+            watched_socket: Cached::default(),
             state: State::Idle {
                 socket,
                 bound: false,
@@ -341,6 +355,7 @@ impl TcpSocket {
     ) -> TcpSocket {
         TcpSocket {
             family,
+            watched_socket: Cached::default(),
             state: State::Connected(Connection::new(input, output, socket)),
             bound_to: None,
             settings: Settings::default(),
@@ -370,6 +385,7 @@ impl TcpSocket {
     /// theirs went to the guest (see [`TcpSocket::subscribed`]), or the
     /// drop would block (see [`drop_would_block`]).
     fn retire(&mut self, state: State) {
+        self.watched_socket.clear();
         if self.subscribed || drop_would_block(&state) {
             std::mem::forget(state);
         } else {
@@ -611,9 +627,33 @@ impl TcpSocket {
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
+    ///
+    /// Where the host's `shutdown` ends reads whatever it is asked (see
+    /// [`host_shutdown_ends_reads`]), the write side alone is shut down by
+    /// dropping the output stream (such a host ends the stream, and the
+    /// peer sees the end of it, after what was sent), and the read side
+    /// alone in the adapter (receives then see the end of the stream);
+    /// both ways, or a stream a pollable of the guest's refers to, go to
+    /// the host.
     pub(crate) fn shutdown(&mut self, how: ShutdownType) -> Result<()> {
         const OP: &str = "shutdown";
-        match &self.state {
+        let subscribed = self.subscribed;
+        match &mut self.state {
+            State::Connected(connection)
+                if !matches!(how, ShutdownType::Both) && host_shutdown_ends_reads() =>
+            {
+                if matches!(how, ShutdownType::Receive) {
+                    connection.read_ahead.data.clear();
+                    connection.read_ahead.end.get_or_insert(None);
+                    return Ok(());
+                }
+                if subscribed {
+                    return connection.socket.shutdown(how).map_err(wasi_error(OP));
+                }
+                connection.watched_output.clear();
+                drop(connection.output.take());
+                Ok(())
+            }
             State::Connected(connection) => connection.socket.shutdown(how).map_err(wasi_error(OP)),
             State::Closed { .. } => Err(types::closed(OP)),
             _ => Err(types::fatal(
@@ -633,6 +673,7 @@ impl TcpSocket {
         }
         let state = std::mem::replace(&mut self.state, State::Closed { kept: None });
         shut_down(&state);
+        self.watched_socket.clear();
         if self.subscribed || drop_would_block(&state) {
             self.state = State::Closed {
                 kept: Some(Box::new(state)),
@@ -688,14 +729,16 @@ impl TcpSocket {
         if data.is_empty() {
             return Ok(0);
         }
+        let Some(output) = &connection.output else {
+            return Err(write_error(OP, StreamError::Closed));
+        };
         loop {
-            match connection.output.check_write() {
+            match output.check_write() {
                 Ok(0) if dont_wait => return Err(types::would_block(OP)),
-                Ok(0) => wait::wait(OP, &connection.output.subscribe(), deadline)?,
+                Ok(0) => wait::wait(OP, &output.subscribe(), deadline)?,
                 Ok(room) => {
                     let take = usize::try_from(room).unwrap_or(usize::MAX).min(data.len());
-                    connection
-                        .output
+                    output
                         .write(&data[..take])
                         .map_err(|error| write_error(OP, error))?;
                     return Ok(u32::try_from(take).unwrap_or(u32::MAX));
@@ -804,7 +847,11 @@ impl TcpSocket {
         let (pollable, made_from_socket) = match &mut self.state {
             State::Connected(connection) => match (interest.readable, interest.writable) {
                 (true, false) => connection.readable_pollable("subscribe"),
-                (false, true) => (connection.output.subscribe(), true),
+                (false, true) => match &connection.output {
+                    Some(output) => (output.subscribe(), true),
+                    // Shut down: a send fails at once.
+                    None => (wait::ready_now(), false),
+                },
                 _ => (wait::ready_now(), false),
             },
             State::Listening(socket) if interest.readable => (socket.subscribe(), true),
@@ -825,11 +872,13 @@ impl TcpSocket {
     /// What a poll set watches for this socket with `interest` (see
     /// [`crate::poll_set`]): what is known now without waiting, and the
     /// WASI pollables to wait on, each with the readiness it stands for.
-    /// The pollables are the poll set's own, dropped before its `wait`
-    /// returns, so unlike [`TcpSocket::subscribe`] they do not pin the
-    /// socket's WASI resources.
+    /// The pollables are the poll sets' own, kept with the resources they
+    /// are made from ([`Cached`]) and dropped before them, so unlike
+    /// [`TcpSocket::subscribe`] they do not pin the socket's WASI
+    /// resources.
     pub(crate) fn watch(&mut self, interest: Interest) -> Watch {
         let mut watch = Watch::default();
+        let watched_socket = &mut self.watched_socket;
         match &mut self.state {
             // Like `poll(2)` on Linux: neither connected, connecting nor
             // listening is hung up; a failed connect also has an error.
@@ -840,28 +889,33 @@ impl TcpSocket {
             }
             // The socket's pollable fires when the connect is done, either
             // way; the guest's next `connect` says which.
-            State::Connecting(socket) if interest.writable => {
-                watch.pollables.push((socket.subscribe(), Ready::WRITABLE))
-            }
+            State::Connecting(socket) if interest.writable => watch
+                .pollables
+                .push((watched_socket.get(|| socket.subscribe()), Ready::WRITABLE)),
             State::Connecting(_) => {}
-            State::Listening(socket) if interest.readable => {
-                watch.pollables.push((socket.subscribe(), Ready::READABLE))
-            }
+            State::Listening(socket) if interest.readable => watch
+                .pollables
+                .push((watched_socket.get(|| socket.subscribe()), Ready::READABLE)),
             State::Listening(_) => {}
             State::Connected(connection) => {
                 if interest.readable {
                     if connection.read_ahead.is_empty() {
-                        watch
-                            .pollables
-                            .push((connection.input.subscribe(), Ready::READABLE));
+                        let input = &connection.input;
+                        let pollable = connection.watched_input.get(|| input.subscribe());
+                        watch.pollables.push((pollable, Ready::READABLE));
                     } else {
                         watch.now = connection.read_ahead.readiness();
                     }
                 }
                 if interest.writable {
-                    watch
-                        .pollables
-                        .push((connection.output.subscribe(), Ready::WRITABLE));
+                    match &connection.output {
+                        Some(output) => {
+                            let pollable = connection.watched_output.get(|| output.subscribe());
+                            watch.pollables.push((pollable, Ready::WRITABLE));
+                        }
+                        // Shut down: a send fails at once.
+                        None => watch.now.writable = true,
+                    }
                 }
             }
             State::Closed { .. } => {}
@@ -878,7 +932,7 @@ impl TcpSocket {
     /// stream it holds must stay ready while data is unread, so what is in
     /// the stream stays there (beyond the one byte a readiness check
     /// reads).
-    pub(crate) fn watch_arrivals(&mut self) -> Option<Pollable> {
+    pub(crate) fn watch_arrivals(&mut self) -> Option<Rc<Pollable>> {
         if self.subscribed {
             return None;
         }
@@ -887,7 +941,8 @@ impl TcpSocket {
                 if connection.read_ahead.end.is_none()
                     && connection.read_ahead.data.len() < RECEIVE_CAP =>
             {
-                Some(connection.input.subscribe())
+                let input = &connection.input;
+                Some(connection.watched_input.get(|| input.subscribe()))
             }
             _ => None,
         }
@@ -923,10 +978,19 @@ impl TcpSocket {
         }
     }
 
-    /// A pollable of this socket went to the guest (a poll set's
-    /// `subscribe`): its WASI resources are kept, as for [`TcpSocket::subscribe`].
-    pub(crate) fn pin(&mut self) {
+    /// A fresh pollable of the resource a poll set watches for
+    /// `stands_for` (see [`TcpSocket::watch`]), for a set's `subscribe` to
+    /// give the guest: the socket's WASI resources are then kept, as after
+    /// [`TcpSocket::subscribe`].
+    pub(crate) fn fresh_pollable(&mut self, stands_for: Ready) -> Option<Pollable> {
+        let pollable = match &self.state {
+            State::Connecting(socket) | State::Listening(socket) => socket.subscribe(),
+            State::Connected(connection) if stands_for.readable => connection.input.subscribe(),
+            State::Connected(connection) => connection.output.as_ref()?.subscribe(),
+            _ => return None,
+        };
         self.subscribed = true;
+        Some(pollable)
     }
 
     /// What a fired readable pollable of [`TcpSocket::watch`] means: for a
@@ -955,6 +1019,26 @@ impl Drop for TcpSocket {
     }
 }
 
+/// Whether this host's `wasi:sockets` `shutdown` ends the connection both
+/// ways whatever it is asked, as jco's shim for node does (it destroys the
+/// node socket: a guest that shut its write side down to say "that is all"
+/// then read nothing back). Such a host ends the write side alone when the
+/// output stream is dropped (node's `end()`), which [`TcpSocket::shutdown`]
+/// does instead.
+///
+/// Told by a fresh socket's hop limit, asked once: jco keeps placeholder
+/// options and answers 1, where an OS gives its default (64 on Linux, 128
+/// on Windows) and no system defaults to 1.
+fn host_shutdown_ends_reads() -> bool {
+    thread_local! {
+        static ENDS_READS: bool = create_tcp_socket(IpAddressFamily::Ipv4)
+            .ok()
+            .and_then(|socket| socket.hop_limit().ok())
+            == Some(1);
+    }
+    ENDS_READS.with(|ends| *ends)
+}
+
 /// Shuts a connection down both ways (the host sends what is still being
 /// written, then the end of the stream).
 fn shut_down(state: &State) {
@@ -972,7 +1056,10 @@ fn shut_down(state: &State) {
 /// end of the stream, in the background).
 fn drop_would_block(state: &State) -> bool {
     match state {
-        State::Connected(connection) => matches!(connection.output.check_write(), Ok(0)),
+        State::Connected(connection) => connection
+            .output
+            .as_ref()
+            .is_some_and(|output| matches!(output.check_write(), Ok(0))),
         State::Closed { kept: Some(kept) } => drop_would_block(kept),
         _ => false,
     }

@@ -20,13 +20,17 @@ use crate::bindings::wasi::sockets::udp::{
     self, IncomingDatagramStream, OutgoingDatagram, OutgoingDatagramStream,
 };
 use crate::bindings::wasi::sockets::udp_create_socket::create_udp_socket;
-use crate::poll_set::{Ready, Watch};
+use crate::poll_set::{Cached, Ready, Watch};
 use crate::tcp::{Interest, RECEIVE_CAP, with_network};
 use crate::types::{self, Result};
 use crate::wait::{self, Deadline};
 
-/// The streams of a bound socket (children of the socket in WASI).
+/// The streams of a bound socket (children of the socket in WASI), and
+/// the poll sets' pollables of them (children of those, so declared
+/// first: they are dropped first).
 struct Streams {
+    watched_incoming: Cached,
+    watched_outgoing: Cached,
     incoming: IncomingDatagramStream,
     outgoing: OutgoingDatagramStream,
 }
@@ -146,7 +150,12 @@ impl UdpSocket {
                 if streams.is_none() {
                     let (incoming, outgoing) =
                         socket.stream(self.peer).map_err(wasi_error(operation))?;
-                    *streams = Some(Streams { incoming, outgoing });
+                    *streams = Some(Streams {
+                        watched_incoming: Cached::default(),
+                        watched_outgoing: Cached::default(),
+                        incoming,
+                        outgoing,
+                    });
                 }
                 Ok(streams.as_ref().expect("made above"))
             }
@@ -341,29 +350,49 @@ impl UdpSocket {
         if !interest.readable && !interest.writable {
             return watch;
         }
-        match self.streams("poll-set wait") {
-            Ok(streams) => {
-                if interest.readable {
-                    watch
-                        .pollables
-                        .push((streams.incoming.subscribe(), Ready::READABLE));
-                }
-                if interest.writable {
-                    watch
-                        .pollables
-                        .push((streams.outgoing.subscribe(), Ready::WRITABLE));
-                }
-            }
+        if self.streams("poll-set wait").is_err() {
             // The next call on the socket reports what failed here.
-            Err(_) => watch.now.error = true,
+            watch.now.error = true;
+            return watch;
+        }
+        if let State::Bound {
+            streams: Some(streams),
+            ..
+        } = &mut self.state
+        {
+            if interest.readable {
+                let incoming = &streams.incoming;
+                let pollable = streams.watched_incoming.get(|| incoming.subscribe());
+                watch.pollables.push((pollable, Ready::READABLE));
+            }
+            if interest.writable {
+                let outgoing = &streams.outgoing;
+                let pollable = streams.watched_outgoing.get(|| outgoing.subscribe());
+                watch.pollables.push((pollable, Ready::WRITABLE));
+            }
         }
         watch
     }
 
-    /// A pollable of this socket's streams went to the guest (a poll
-    /// set's `subscribe`): they are kept, as for [`UdpSocket::subscribe`].
-    pub(crate) fn pin(&mut self) {
+    /// A fresh pollable of the stream a poll set watches for `stands_for`
+    /// (readable: the incoming stream; writable: the outgoing one), for
+    /// a set's `subscribe` to give the guest: the streams are then kept
+    /// as after the socket's own [`UdpSocket::subscribe`].
+    pub(crate) fn fresh_pollable(&mut self, stands_for: Ready) -> Option<Pollable> {
+        let State::Bound {
+            streams: Some(streams),
+            ..
+        } = &self.state
+        else {
+            return None;
+        };
+        let pollable = if stands_for.readable {
+            streams.incoming.subscribe()
+        } else {
+            streams.outgoing.subscribe()
+        };
         self.subscribed = true;
+        Some(pollable)
     }
 
     /// `close(2)`: the spec's `socket-close`.
