@@ -19,6 +19,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output};
 use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -83,6 +84,8 @@ fn adapt(name: &str) -> PathBuf {
     })
     .clone()
 }
+
+mod scale;
 
 // The plain host.
 
@@ -161,19 +164,27 @@ impl PlainHost {
             });
         let wasi = builder.build();
 
+        // Every thread of this run (the guest's, the runtime's) has this
+        // name, so that its CPU time can be told from other tests'.
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let threads = format!("plain-{}", RUNS.fetch_add(1, Ordering::Relaxed));
         let (exit_sender, exit) = mpsc::channel();
-        thread::spawn(move || {
-            let mut builder = match runtime {
-                Runtime::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-                Runtime::MultiThread => tokio::runtime::Builder::new_multi_thread(),
-            };
-            let ended = match builder.enable_all().build() {
-                Ok(runtime) => runtime.block_on(Self::run(component, wasi)),
-                Err(error) => Err(format!("no tokio runtime: {error}")),
-            };
-            let _ = exit_sender.send(ended);
-        });
-        PlainRun::new(description, reader, stderr, exit)
+        let named = threads.clone();
+        thread::Builder::new()
+            .name(threads.clone())
+            .spawn(move || {
+                let mut builder = match runtime {
+                    Runtime::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+                    Runtime::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+                };
+                let ended = match builder.enable_all().thread_name(named).build() {
+                    Ok(runtime) => runtime.block_on(Self::run(component, wasi)),
+                    Err(error) => Err(format!("no tokio runtime: {error}")),
+                };
+                let _ = exit_sender.send(ended);
+            })
+            .expect("a thread for the guest");
+        PlainRun::new(description, threads, reader, stderr, exit)
     }
 
     /// Instantiates and runs the command; its exit code, or the trap.
@@ -218,6 +229,8 @@ enum Runtime {
 /// A guest running under the [`PlainHost`], its stdout read line by line.
 struct PlainRun {
     description: String,
+    /// The name of every thread of this run.
+    threads: String,
     lines: mpsc::Receiver<String>,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: MemoryOutputPipe,
@@ -229,6 +242,7 @@ struct PlainRun {
 impl PlainRun {
     fn new(
         description: String,
+        threads: String,
         pipe: std::io::PipeReader,
         stderr: MemoryOutputPipe,
         exit: mpsc::Receiver<Result<i32, String>>,
@@ -253,6 +267,7 @@ impl PlainRun {
         });
         PlainRun {
             description,
+            threads,
             lines,
             stdout,
             stderr,
@@ -305,6 +320,12 @@ impl PlainRun {
                 output_text(&self.output_so_far(None))
             ),
         }
+    }
+
+    /// The CPU time the run's threads (the guest's and its runtime's)
+    /// have used so far, from `/proc/self/task/*/stat`.
+    fn cpu_time(&self) -> Duration {
+        scale::cpu_time_of_threads(&self.threads)
     }
 
     fn output_so_far(&self, code: Option<i32>) -> Output {
