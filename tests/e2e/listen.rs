@@ -43,8 +43,9 @@ fn listen_echo(flags: &[&str], connections: usize, own_bind: Option<&str>) -> Ru
 }
 
 /// The guest serves on `--listen 127.0.0.1:PORT` with no grant at all:
-/// the listener is handed over bound and listening, and taken once; its
-/// own bind is still refused (`permission-denied`, reported by the host).
+/// the listener is handed over bound and listening, and taken once; a
+/// `listen` again on it (another backlog) needs no grant; the guest's own
+/// bind is still refused (`permission-denied`, reported by the host).
 #[test]
 fn a_guest_serves_on_a_host_listener_with_no_bind_grant() {
     let address = SocketAddr::from(([127, 0, 0, 1], closed_port()));
@@ -60,6 +61,11 @@ fn a_guest_serves_on_a_host_listener_with_no_bind_grant() {
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(out.contains("listeners: 1\n"), "{}", output_text(&output));
     assert!(out.contains("again: 0\n"), "{}", output_text(&output));
+    assert!(
+        out.contains("listen again ok\n"),
+        "a listen again needs no grant\n{}",
+        output_text(&output)
+    );
     assert!(out.contains("served\n"), "{}", output_text(&output));
     assert!(
         stderr(&output).contains("wasock: denied bind"),

@@ -123,6 +123,30 @@ fn every_grant_flag() {
     assert!(policy.unix_bind("/run/x.sock").is_ok());
 }
 
+/// `--listen` is repeatable, IPv6 in brackets, a numeric address only; it
+/// grants nothing: no bind grant, no capability kept for it.
+#[test]
+fn listen_flags_grant_nothing() {
+    let args = parse(&[
+        "--listen",
+        "127.0.0.1:80",
+        "--listen",
+        "[::1]:443",
+        "guest.wasm",
+    ])
+    .unwrap();
+    let expected: [std::net::SocketAddr; 2] = [
+        "127.0.0.1:80".parse().unwrap(),
+        "[::1]:443".parse().unwrap(),
+    ];
+    assert_eq!(args.listen, expected);
+    let policy = args.policy().unwrap();
+    assert!(policy.bind_grants().is_empty());
+    assert!(crate::privileges::needed(&policy, false).is_empty());
+    assert!(parse(&["--listen", "localhost:80", "guest.wasm"]).is_err());
+    assert!(parse(&["--listen", "127.0.0.1", "guest.wasm"]).is_err());
+}
+
 #[test]
 fn defaults_deny() {
     let args = parse(&["guest.wasm"]).unwrap();

@@ -2,7 +2,9 @@
 //! host opened for it (`wasock run --listen`, `LISTEN_FDS`).
 //!
 //! Prints `listeners: N`, then `listening on ADDR` for each in order, and
-//! `again: M` for what a second `listeners` call returns (nothing). With
+//! `again: M` for what a second `listeners` call returns (nothing), and
+//! `listen again ok` (or `listen again error CODE`) for a `listen` on the
+//! first with another backlog. With
 //! OWN_BIND_ADDR it also binds a socket of its own there and prints `own
 //! bind ok` or `own bind error CODE` (its own binds still need a grant),
 //! or `own socket error CODE` when it may not make one.
@@ -30,6 +32,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("listening on {name}");
     }
     println!("again: {}", wasock::listeners()?.len());
+    if let Some(first) = listeners.first() {
+        // Listening again changes only the backlog: no grant needed.
+        match first.listen(16) {
+            Ok(()) => println!("listen again ok"),
+            Err(error) => println!("listen again error {}", error.code().as_str()),
+        }
+    }
     if let Some(address) = own_bind {
         let address: std::net::SocketAddr = address.parse()?;
         let family = if address.is_ipv4() {
