@@ -6,7 +6,7 @@ use containerd_shim_wasock::WasockShim;
 fn main() {
     // containerd runs `... start` in the container's bundle directory, once
     // a container: that is where its annotations become its grants.
-    if std::env::args().last().as_deref() == Some("start")
+    if std::env::args().next_back().as_deref() == Some("start")
         && let Err(error) = containerd_shim_wasock::bundle::stamp(std::path::Path::new("."))
     {
         eprintln!("containerd-shim-wasock: {error}");
