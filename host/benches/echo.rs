@@ -7,7 +7,9 @@
 //!   wasm32-wasip2, under the same binary,
 //!
 //! and prints the median, min and max of each figure with the ratios B/A and
-//! B/C. Then it measures scale: idle connections held by one B guest (host
+//! B/C, then each server's CPU time per operation (user + sys of the server
+//! process over the measure, from `/proc/PID/stat`: on shared machines it
+//! moves far less than the rates; A runs in a process of its own for it). Then it measures scale: idle connections held by one B guest (host
 //! memory per connection, latency of one active client meanwhile), and many
 //! B guests in one host process (this one, through `wasock_host::run::Runner`
 //! on a multi-thread tokio runtime like the `wasock` binary's: memory per
@@ -69,6 +71,9 @@ const SMOKE: Sizes = Sizes {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--serve-native") {
+        serve_native();
+    }
     let mut sizes = if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--smoke") {
         FULL
     } else {
@@ -117,26 +122,35 @@ fn main() {
         Vec::new()
     };
 
-    let metrics: Vec<(&str, &str, Measure)> = vec![
+    // (name, unit, measure, operations per measure, per-operation unit)
+    let metrics: Vec<(&str, &str, Measure, f64, &str)> = vec![
         (
             "throughput",
             "MiB/s",
             Box::new(move |a| throughput(a, sizes.stream_bytes)),
+            sizes.stream_bytes as f64 / (1 << 20) as f64,
+            "µs/MiB",
         ),
         (
             "round trips 1 B",
             "rt/s",
             Box::new(move |a| round_trips(a, 1, sizes.round_trips)),
+            sizes.round_trips as f64,
+            "µs/rt",
         ),
         (
             "round trips 1 KiB",
             "rt/s",
             Box::new(move |a| round_trips(a, 1024, sizes.round_trips)),
+            sizes.round_trips as f64,
+            "µs/rt",
         ),
         (
             "connections",
             "conn/s",
             Box::new(move |a| connections(a, sizes.connections)),
+            sizes.connections as f64,
+            "µs/conn",
         ),
     ];
 
@@ -158,12 +172,17 @@ fn main() {
         "B/C"
     );
     let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
-    for (name, unit, measure) in metrics.iter().filter(|_| !only_scale) {
+    let mut cpu_rows: Vec<(&str, &str, [Stats; 3])> = Vec::new();
+    for (name, unit, measure, operations, per_operation) in metrics.iter().filter(|_| !only_scale) {
         let mut samples: [Vec<f64>; 3] = Default::default();
+        let mut cpu_samples: [Vec<f64>; 3] = Default::default();
         let mut variant_samples: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
         for _ in 0..sizes.rounds {
             for (index, server) in servers.iter().enumerate() {
+                let before = cpu_seconds(server.pid);
                 samples[index].push(measure(server.address));
+                let used = cpu_seconds(server.pid) - before;
+                cpu_samples[index].push(used * 1e6 / operations);
             }
             for (index, (_, address)) in variants.iter().enumerate() {
                 variant_samples[index].push(measure(*address));
@@ -174,6 +193,11 @@ fn main() {
             unit,
             Stats::of(&samples[1]),
             variant_samples.iter().map(|s| Stats::of(s)).collect(),
+        ));
+        cpu_rows.push((
+            name,
+            per_operation,
+            cpu_samples.each_ref().map(|s| Stats::of(s)),
         ));
         let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
         println!(
@@ -186,6 +210,42 @@ fn main() {
             stats[1].median / stats[0].median,
             stats[1].median / stats[2].median
         );
+    }
+
+    if !cpu_rows.is_empty() {
+        println!();
+        println!(
+            "server CPU per operation (user + sys of the server process over each measure; lower is better; {} ticks/s)",
+            clock_ticks()
+        );
+        println!(
+            "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
+            "metric",
+            "unit",
+            "A median",
+            "A min",
+            "A max",
+            "B median",
+            "B min",
+            "B max",
+            "C median",
+            "C min",
+            "C max",
+            "B/A",
+            "C/A"
+        );
+        for (name, unit, stats) in &cpu_rows {
+            println!(
+                "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
+                name,
+                unit,
+                stats[0],
+                stats[1],
+                stats[2],
+                stats[1].median / stats[0].median,
+                stats[2].median / stats[0].median
+            );
+        }
     }
 
     if !variants.is_empty() {
@@ -414,31 +474,53 @@ type Measure = Box<dyn Fn(SocketAddr) -> f64>;
 struct Server {
     name: &'static str,
     address: SocketAddr,
-    _guest: Option<Running>,
+    /// The server's process, whose CPU time is read.
+    pid: u32,
+    _process: ServerProcess,
+}
+
+/// What keeps a server running until the benchmark ends (each is
+/// stopped when dropped).
+enum ServerProcess {
+    Native(std::process::Child),
+    Guest(#[allow(dead_code, reason = "held to be dropped at the end")] Running),
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let ServerProcess::Native(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Server {
+    /// A: this benchmark's own executable with `--serve-native`, in a
+    /// process of its own so that its CPU time is its own.
     fn native() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the native echo server");
-        let address = listener.local_addr().expect("native server address");
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                thread::spawn(move || {
-                    let _ = stream.set_nodelay(true);
-                    let mut buffer = vec![0u8; 64 * 1024];
-                    while let Ok(n) = stream.read(&mut buffer) {
-                        if n == 0 || stream.write_all(&buffer[..n]).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-        });
+        let mut child = std::process::Command::new(std::env::current_exe().expect("this program"))
+            .arg("--serve-native")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the native echo server");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("its stdout")),
+            &mut line,
+        )
+        .expect("the native server's address");
+        let address = line
+            .trim()
+            .trim_start_matches("listening on ")
+            .parse()
+            .expect("an address");
         Server {
             name: "A native",
             address,
-            _guest: None,
+            pid: child.id(),
+            _process: ServerProcess::Native(child),
         }
     }
 
@@ -454,9 +536,60 @@ impl Server {
         Server {
             name,
             address,
-            _guest: Some(running),
+            pid: running.id(),
+            _process: ServerProcess::Guest(running),
         }
     }
+}
+
+/// A (`--serve-native`): a blocking echo server, a thread a connection,
+/// until its stdin (the benchmark's pipe) closes.
+fn serve_native() -> ! {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the native echo server");
+    println!(
+        "listening on {}",
+        listener.local_addr().expect("native server address")
+    );
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
+                let mut buffer = vec![0u8; 64 * 1024];
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 || stream.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let mut rest = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut rest);
+    std::process::exit(0)
+}
+
+/// The CPU time (user + sys) process `pid` has used so far, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis: utime and stime
+    // are the 12th and 13th of them.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = fields
+        .get(11..13)
+        .map(|both| both.iter().filter_map(|f| f.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    ticks as f64 / clock_ticks() as f64
+}
+
+/// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+fn clock_ticks() -> u64 {
+    // SAFETY: sysconf reads a constant of the system.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as u64 } else { 100 }
 }
 
 fn connect(address: SocketAddr) -> TcpStream {
@@ -576,7 +709,7 @@ fn connect_from(address: SocketAddr, index: usize) -> TcpStream {
 /// median round trip of one active client while they are held.
 fn idle_scale(name: &'static str, count: usize, round_trips: usize) -> (f64, f64) {
     let server = Server::guest(name, guest(name));
-    let pid = server._guest.as_ref().map(Running::id).unwrap_or_default();
+    let pid = server.pid;
     // A connection that has echoed once: the guest has accepted it.
     let mut active = connect(server.address);
     let mut byte = [0u8; 1];
