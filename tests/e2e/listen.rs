@@ -295,3 +295,44 @@ fn an_inherited_descriptor_that_is_no_listener_is_refused() {
     );
     assert!(!stdout(&output).contains("listeners:"));
 }
+
+/// An embedder hands a guest listeners through the runner
+/// (`GuestConfig::listeners`): the guest serves on one under a policy
+/// with no grant at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedder_hands_listeners_through_the_runner() {
+    use std::sync::Arc;
+    use wasock_host::listeners::Listener;
+    use wasock_host::policy::Policy;
+    use wasock_host::run::{CacheSetting, GuestConfig, Runner, RunnerConfig};
+
+    let runner = Runner::new(RunnerConfig {
+        cache: CacheSetting::Disabled,
+        ..RunnerConfig::default()
+    })
+    .expect("runner");
+    let listener = Listener::bind("127.0.0.1:0".parse().expect("an address")).expect("listen");
+    let address = listener.local_address();
+    let (config, stdout, stderr) = GuestConfig::new()
+        .arg("1")
+        .listeners(vec![listener])
+        .capture_output(1 << 16);
+    // The connection waits in the listener's queue until the guest accepts.
+    let client = tokio::task::spawn_blocking(move || echo_through(address, b"embedded"));
+    let outcome = runner
+        .run(
+            std::path::Path::new(guest("listen_echo")),
+            config,
+            Arc::new(Policy::new()),
+        )
+        .await
+        .expect("the guest starts");
+    let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+    let err = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    assert_eq!(outcome.exit_code(), 0, "{outcome:?}\n{out}{err}");
+    assert!(
+        out.starts_with(&format!("listeners: 1\nlistening on {address}\n")),
+        "{out}{err}"
+    );
+    assert_eq!(client.await.expect("the client"), b"embedded");
+}
