@@ -85,6 +85,7 @@ fn adapt(name: &str) -> PathBuf {
     .clone()
 }
 
+mod jco;
 mod scale;
 
 // The plain host.
