@@ -63,7 +63,14 @@ impl TlsRoots {
         let Some(path) = self.file() else {
             return Ok(store);
         };
-        let certificates = read_certificates(&path)?;
+        let certificates = match read_certificates(&path) {
+            Ok(certificates) => certificates,
+            // The system's bundle may be unreadable where the host runs (a
+            // container without one): nothing is trusted then, and only a
+            // TLS handshake fails, not the guest's start.
+            Err(_) if matches!(self, TlsRoots::System) => return Ok(store),
+            Err(error) => return Err(error),
+        };
         let (_, unusable) = store.add_parsable_certificates(certificates);
         if let TlsRoots::File(_) = self
             && store.is_empty()
