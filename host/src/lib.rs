@@ -167,9 +167,9 @@ pub mod resolve;
 pub mod run;
 pub mod socket;
 mod sys;
+pub mod tls;
 mod wasi_sockets;
 mod wasi_sockets_p3;
-pub mod tls;
 
 /// The wasmtime this crate is built with (48, with the `anyhow` feature),
 /// so an embedder's `Engine`, `Linker` and `Store` are the ones
