@@ -11,7 +11,6 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use wasock_tests::{Running, Wasock, guest, is_root, output_text, skip, stderr, stdout};
 
