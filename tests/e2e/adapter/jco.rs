@@ -172,8 +172,8 @@ fn holds_many_connections_under_jco(name: &str) {
     let echoed = echo_on_every_connection(address, CONNECTIONS, 2)
         .unwrap_or_else(|failure| panic!("{test}: {failure}"));
     eprintln!(
-        "{test}: connected in {:?}, rounds {:?}",
-        echoed.connecting, echoed.rounds
+        "{test}: connected in {:?}, rounds {:?}, a round trip {:?}",
+        echoed.connecting, echoed.rounds, echoed.round_trip
     );
     let before = server.cpu_time();
     thread::sleep(IDLE_WATCH);

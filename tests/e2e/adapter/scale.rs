@@ -102,7 +102,13 @@ pub(super) struct Echoed {
     /// How long each round (every client sends, then every echo is read)
     /// took.
     pub(super) rounds: Vec<Duration>,
+    /// The mean of [`ROUND_TRIPS`] round trips of 64 bytes by one client
+    /// after the rounds, the others connected and silent.
+    pub(super) round_trip: Duration,
 }
+
+/// How many round trips [`Echoed::round_trip`] is the mean of.
+const ROUND_TRIPS: u32 = 200;
 
 /// The message of client `index` in `round`: its own bytes, so a byte
 /// lost, doubled or crossed over to another connection shows.
@@ -162,10 +168,20 @@ pub(super) fn echo_on_every_connection(
         }
         times.push(started.elapsed());
     }
+    let started = Instant::now();
+    let one = &mut clients[0];
+    for trip in 0..ROUND_TRIPS {
+        let mut echo = [0u8; 64];
+        one.write_all(&[b'r'; 64])
+            .and_then(|()| one.read_exact(&mut echo))
+            .map_err(|error| format!("round trip {trip}: {error}"))?;
+    }
+    let round_trip = started.elapsed() / ROUND_TRIPS;
     Ok(Echoed {
         clients,
         connecting,
         rounds: times,
+        round_trip,
     })
 }
 
@@ -193,8 +209,8 @@ fn holds_many_connections(name: &str, runtime: Runtime) {
         Err(failure) => fail(server, &test, &failure),
     };
     eprintln!(
-        "{test} on {runtime:?}: connected in {:?}, rounds {:?}",
-        echoed.connecting, echoed.rounds
+        "{test} on {runtime:?}: connected in {:?}, rounds {:?}, a round trip {:?}",
+        echoed.connecting, echoed.rounds, echoed.round_trip
     );
 
     let before = server.cpu_time();
