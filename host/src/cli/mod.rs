@@ -729,7 +729,7 @@ pub fn adapt_command(args: &AdaptArgs) -> i32 {
                 .map_err(|error| format!("adapting {}: {error}", args.input.display()))
         })
         .and_then(|adapted| {
-            std::fs::write(&args.output, adapted)
+            write_whole(&args.output, &adapted)
                 .map_err(|error| format!("writing {}: {error}", args.output.display()))
         });
     match outcome {
@@ -744,6 +744,20 @@ pub fn adapt_command(args: &AdaptArgs) -> i32 {
             HOST_ERROR_EXIT_CODE
         }
     }
+}
+
+/// Writes `bytes` to `path` so that a reader sees the old file or the
+/// whole new one, never part of it: into a file of this process's own
+/// beside it, then renamed over it (a test host loading an adapted guest
+/// while it was rewritten in place read a half-written file).
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.partial", std::process::id()));
+    let partial = path.with_file_name(name);
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
+    })
 }
 
 #[cfg(test)]
