@@ -133,9 +133,16 @@
 //! - [`socket`]: the host's socket (one non-blocking OS socket per guest
 //!   socket, per-call timeouts); public for its family and type, which
 //!   the policy's checks take;
+//! - [`listeners`]: listening sockets the host opens for a guest
+//!   (`--listen`, systemd's `LISTEN_FDS`), handed over through the
+//!   runner; [`tls`]: what guests' TLS trusts, and `wasi:tls` (`-S tls`);
 //! - [`error`], [`constants`]: the one error mapping and the spec's
 //!   numbers; [`adapt`]: `wasock adapt`; [`privileges`]: the capabilities
 //!   a runner drops before a guest runs.
+//!
+//! WASI 0.3 (`wasi:cli@0.3.0`, `wasi:sockets@0.3.0`) is served beside 0.2
+//! by [`add_p3_to_linker`] under the same policy and socket pool; the
+//! runner does so unless told not to (`run::RunnerConfig::wasi_p3`).
 //!
 //! The rest is no API. The socket pool's accounting and the `unsafe`
 //! system calls are private; `bindings`, `convert`, `options`, `poll_set`
