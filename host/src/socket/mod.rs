@@ -9,7 +9,7 @@
 //! across a syscall.
 //!
 //! What the sandbox needs of a socket is stored here but decided by the
-//! glue: the guest's accounting [`Slot`] (given back only when the OS
+//! glue: the guest's accounting slot (given back only when the OS
 //! socket is really gone, lingering close included: `close`), an
 //! [`InboundFilter`] for datagram sources, and the unix socket file the
 //! socket bound ([`BoundFile`]).
