@@ -194,6 +194,18 @@ pub(crate) fn has_work() -> bool {
     })
 }
 
+/// The longest one wait asks of the host: a day. A far deadline
+/// (`sleep(Duration::MAX)`) becomes several waits, each of which every
+/// host can hold (node's timers, under jco, take a longer one for 1 ms and
+/// wake the guest every millisecond); a turn that ends early only turns
+/// again.
+const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `timeout` at most [`LONGEST_WAIT`] (`None`, no timer at all, stays).
+fn bounded_wait(timeout: Option<Duration>) -> Option<Duration> {
+    timeout.map(|timeout| timeout.min(LONGEST_WAIT))
+}
+
 /// One turn: waits for socket events up to `timeout` (shortened to the
 /// next timer; `None`: until an event or a timer), announces them, and
 /// fires the timers that are due.
@@ -209,7 +221,7 @@ pub(crate) fn turn(timeout: Option<Duration>) -> Result<()> {
             timeout = Some(timeout.map_or(left, |t| t.min(left)));
         }
         let events = std::mem::replace(&mut reactor.events, Events::with_capacity(1));
-        (timeout, events)
+        (bounded_wait(timeout), events)
     });
     let polled = REACTOR.with(|cell| -> Result<bool> {
         let reactor = cell.borrow();
@@ -270,4 +282,24 @@ pub(crate) fn turn(timeout: Option<Duration>) -> Result<()> {
 #[cfg(feature = "wstd")]
 pub(crate) fn registry_pollable() -> Option<crate::bindings::wasi::io::poll::Pollable> {
     REACTOR.with(|cell| cell.borrow().registry.as_ref().map(Registry::subscribe))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_wait_asks_the_host_for_more_than_a_day() {
+        assert_eq!(bounded_wait(None), None);
+        assert_eq!(bounded_wait(Some(Duration::ZERO)), Some(Duration::ZERO));
+        assert_eq!(
+            bounded_wait(Some(Duration::from_millis(5))),
+            Some(Duration::from_millis(5))
+        );
+        assert_eq!(bounded_wait(Some(Duration::MAX)), Some(LONGEST_WAIT));
+        assert_eq!(
+            bounded_wait(Some(Duration::from_nanos(u64::MAX))),
+            Some(LONGEST_WAIT)
+        );
+    }
 }
