@@ -155,22 +155,7 @@ fn main() {
     ];
 
     println!();
-    println!(
-        "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
-        "metric",
-        "unit",
-        "A median",
-        "A min",
-        "A max",
-        "B median",
-        "B min",
-        "B max",
-        "C median",
-        "C min",
-        "C max",
-        "B/A",
-        "B/C"
-    );
+    print_header(["B/A", "B/C"]);
     let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
     let mut cpu_rows: Vec<(&str, &str, [Stats; 3])> = Vec::new();
     for (name, unit, measure, operations, per_operation) in metrics.iter().filter(|_| !only_scale) {
@@ -218,22 +203,7 @@ fn main() {
             "server CPU per operation (user + sys of the server process over each measure; lower is better; {} ticks/s)",
             clock_ticks()
         );
-        println!(
-            "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
-            "metric",
-            "unit",
-            "A median",
-            "A min",
-            "A max",
-            "B median",
-            "B min",
-            "B max",
-            "C median",
-            "C min",
-            "C max",
-            "B/A",
-            "C/A"
-        );
+        print_header(["B/A", "C/A"]);
         for (name, unit, stats) in &cpu_rows {
             println!(
                 "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
@@ -330,6 +300,22 @@ fn main() {
             println!("{count:>9} | {per_instance:>18.1} | {start:>14.2} | {answering:>10}");
         }
     }
+}
+
+/// The header of a table of A, B and C (median, min, max each) and two
+/// ratios.
+fn print_header(ratios: [&str; 2]) {
+    let mut columns = vec![format!("{:<18} {:>7}", "metric", "unit")];
+    for server in ["A", "B", "C"] {
+        columns.push(format!(
+            "{:>10} {:>10} {:>10}",
+            format!("{server} median"),
+            format!("{server} min"),
+            format!("{server} max")
+        ));
+    }
+    columns.push(format!("{:>5} {:>5}", ratios[0], ratios[1]));
+    println!("{}", columns.join(" | "));
 }
 
 /// A wasock host inside this process: a tokio runtime and a

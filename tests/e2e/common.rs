@@ -550,3 +550,27 @@ pub fn silent_resolver_namespace(test: &str) -> Option<Namespace> {
     );
     Some(namespace)
 }
+
+// ---- The inbound filter on datagram sockets -------------------------------
+
+/// Waits for `running`'s `bound PORT` line, sends `evil` three times from
+/// an ungranted socket, then `good` and `stop` from `granted`, to
+/// 127.0.0.1:PORT; returns the guest's output once it ends.
+pub fn inbound_exchange(mut running: wasock_tests::Running, granted: &UdpSocket) -> Output {
+    let line = running.wait_for_line("bound ", TIMEOUT);
+    let port: u16 = line
+        .trim_start_matches("bound ")
+        .trim()
+        .parse()
+        .expect("a port");
+    let target: SocketAddr = format!("127.0.0.1:{port}").parse().expect("target");
+    let evil = UdpSocket::bind("127.0.0.1:0").expect("evil socket");
+    for _ in 0..3 {
+        evil.send_to(b"evil", target).expect("evil send");
+    }
+    thread::sleep(Duration::from_millis(100));
+    granted.send_to(b"good", target).expect("good send");
+    thread::sleep(Duration::from_millis(50));
+    granted.send_to(b"stop", target).expect("stop send");
+    running.wait(TIMEOUT)
+}

@@ -7,7 +7,7 @@
 //! Run: `cargo test -p wasock-host --test e2e sandbox::`
 
 use std::collections::BTreeSet;
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
 use std::process::Output;
@@ -85,23 +85,7 @@ fn inbound(flags: &[&str], mode: &str, granted: &UdpSocket) -> Output {
     if mode == "sdk" {
         command = command.arg(&granted_address);
     }
-    let mut running = command.spawn();
-    let line = running.wait_for_line("bound ", TIMEOUT);
-    let port: u16 = line
-        .trim_start_matches("bound ")
-        .trim()
-        .parse()
-        .expect("a port");
-    let target: SocketAddr = format!("127.0.0.1:{port}").parse().expect("target");
-    let evil = UdpSocket::bind("127.0.0.1:0").expect("evil socket");
-    for _ in 0..3 {
-        evil.send_to(b"evil", target).expect("evil send");
-    }
-    thread::sleep(Duration::from_millis(100));
-    granted.send_to(b"good", target).expect("good send");
-    thread::sleep(Duration::from_millis(50));
-    granted.send_to(b"stop", target).expect("stop send");
-    running.wait(TIMEOUT)
+    crate::common::inbound_exchange(command.spawn(), granted)
 }
 
 /// The guest heard the granted peer (`good`) and not the other (`evil`);

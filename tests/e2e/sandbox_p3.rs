@@ -6,10 +6,8 @@
 //! pool with wasock's and `std::net`'s.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::net::{TcpStream, UdpSocket};
 use std::process::Output;
-use std::thread;
-use std::time::Duration;
 
 use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
 
@@ -197,26 +195,11 @@ fn p3_receive_buffer_is_capped() {
 /// Runs `p3_sandbox udp-inbound` under `flags`, sends `evil` from an
 /// ungranted socket and `good` then `stop` from `granted`.
 fn inbound(flags: &[&str], granted: &UdpSocket) -> Output {
-    let mut running = Wasock::new(WASOCK, guest("p3_sandbox"))
+    let running = Wasock::new(WASOCK, guest("p3_sandbox"))
         .flags(flags)
         .arg("udp-inbound")
         .spawn();
-    let line = running.wait_for_line("bound ", TIMEOUT);
-    let port: u16 = line
-        .trim_start_matches("bound ")
-        .trim()
-        .parse()
-        .expect("a port");
-    let target: SocketAddr = format!("127.0.0.1:{port}").parse().expect("target");
-    let evil = UdpSocket::bind("127.0.0.1:0").expect("evil socket");
-    for _ in 0..3 {
-        evil.send_to(b"evil", target).expect("evil send");
-    }
-    thread::sleep(Duration::from_millis(100));
-    granted.send_to(b"good", target).expect("good send");
-    thread::sleep(Duration::from_millis(50));
-    granted.send_to(b"stop", target).expect("stop send");
-    running.wait(TIMEOUT)
+    crate::common::inbound_exchange(running, granted)
 }
 
 /// A 0.3 UDP socket bound without a bind grant (`0.0.0.0:0`) hears only
