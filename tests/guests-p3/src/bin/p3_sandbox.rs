@@ -22,9 +22,11 @@
 //!   answered at once, or `started` if it was still running 2 s later;
 //!   then `lookups done`;
 //! - `lookup-long BYTES`: looks up a name of BYTES control characters:
-//!   `lookup-long: ok` or `lookup-long: error CODE`;
+//!   `lookup-long: ok` or `lookup-long: error CODE`, then waits (120 s at
+//!   most) for the test to measure the host and kill it;
 //! - `receives N`: starts N receives at once on one UDP socket, prints
-//!   `receiving N`, waits 3 s;
+//!   `receiving N`, then waits (120 s at most) for the test to measure the
+//!   host and kill it;
 //! - `mixed A B`: holds A wasock sockets and B `std::net` sockets, then
 //!   creates 0.3 TCP sockets until one is refused: `wasock A std B p3 K`,
 //!   then `error CODE`; then tries one more wasock socket: `wasock then
@@ -261,6 +263,8 @@ async fn lookup_long(bytes: usize) {
         Ok(_) => println!("lookup-long: ok"),
         Err(code) => println!("lookup-long: error {code:?}"),
     }
+    // Alive, so the host can be measured, until the test kills it.
+    monotonic_clock::wait_for(120_000_000_000).await;
 }
 
 async fn receives(count: usize) {
@@ -276,7 +280,8 @@ async fn receives(count: usize) {
         }
     }
     println!("receiving {}", pending.len());
-    monotonic_clock::wait_for(3_000_000_000).await;
+    // Alive, so the host can be measured, until the test kills it.
+    monotonic_clock::wait_for(120_000_000_000).await;
 }
 
 async fn mixed(wasock_count: usize, std_count: usize) {
