@@ -27,6 +27,8 @@ wasmtime::component::bindgen!({
         "wasock:socket/resolve.address-information": async | trappable,
         "wasock:socket/resolve.name-information": async | trappable,
         "wasock:socket/poll-set.[method]poll-set.wait": async | trappable,
+        "wasock:socket/tls.connect": async | trappable,
+        "wasock:socket/tls.accept": async | trappable,
         default: trappable,
     },
     exports: { default: async },

@@ -8,7 +8,7 @@ use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::sockets::WasiSocketsCtx;
 
 use crate::accounting::{Slot, Slots};
-use crate::bindings::wasock::socket::{poll_set, resolve, socket, types};
+use crate::bindings::wasock::socket::{poll_set, resolve, socket, tls, types};
 use crate::error::{Error, ErrorClass, ErrorCode};
 use crate::policy::{DenialSink, Policy, Reporter};
 
@@ -46,6 +46,9 @@ pub struct WasockCtx {
     /// What the guest's TLS connections trust (see `crate::tls`), when
     /// its runner said.
     pub(crate) tls_client: Option<Arc<rustls::ClientConfig>>,
+    /// The identities the guest's TLS servers may present
+    /// (`--tls-identity`).
+    pub(crate) tls_identities: crate::tls::TlsIdentities,
     /// The guest's poll sets and registrations, for their limits and for
     /// removing a closing socket from its sets.
     pub(crate) poll_sets: crate::poll_set::Memberships,
@@ -93,6 +96,7 @@ impl WasockCtx {
             sockets,
             reporter,
             tls_client: None,
+            tls_identities: Default::default(),
             policy,
             poll_sets: Default::default(),
             listeners: Vec::new(),
@@ -141,6 +145,14 @@ impl WasockCtx {
     /// [`crate::tls::client_config`]).
     pub fn with_tls_client(mut self, config: Arc<rustls::ClientConfig>) -> Self {
         self.tls_client = Some(config);
+        self
+    }
+
+    /// Lets the guest's TLS servers present `identities` (by name; their
+    /// keys stay here). The caller keeps their files out of the guest's
+    /// reach (`Runner::run` checks its directories).
+    pub fn with_tls_identities(mut self, identities: crate::tls::TlsIdentities) -> Self {
+        self.tls_identities = identities;
         self
     }
 
@@ -237,6 +249,7 @@ pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     resolve::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     socket::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     poll_set::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    tls::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     crate::wasi_sockets::add_to_linker(linker)?;
     Ok(())
 }

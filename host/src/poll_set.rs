@@ -22,13 +22,13 @@
 
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use tokio::io::unix::AsyncFd;
 
 use crate::error::{Error, Result};
-use crate::socket::Readiness;
+use crate::socket::{Readiness, Watch};
 use crate::sys::poll_now;
 
 /// The most events one `wait` returns, whatever `max-events` the guest
@@ -123,11 +123,63 @@ pub struct PollSet {
     /// Where `epoll_wait(2)` writes; grows to the largest `max-events`
     /// asked for (at most [`MAX_EVENTS_PER_WAIT`]).
     buffer: Vec<libc::epoll_event>,
+    /// The registered sockets whose received bytes the host may hold
+    /// (TLS): the kernel cannot see those, so `wait` asks their watches.
+    held: Arc<Mutex<HeldWatches>>,
+}
+
+/// The registrations of sockets whose received bytes the host may hold,
+/// each with its socket's [`Watch`] and, for an edge-triggered one, the
+/// arrival it last reported.
+#[derive(Debug, Default)]
+struct HeldWatches(HashMap<RawFd, (Watch, Registration, u64)>);
+
+impl HeldWatches {
+    /// Whether a `wait` would report one of them now.
+    fn any_ready(&self) -> bool {
+        self.0.values().any(|(watch, registration, seen)| {
+            registration.interest.readable
+                && watch.held()
+                && (registration.trigger == Trigger::Level || watch.arrivals() != *seen)
+        })
+    }
+
+    /// Adds those ready to `events` (readable, merged into an event the
+    /// kernel reported for the same socket), at most `max_events` in all;
+    /// an edge-triggered one is reported once per arrival.
+    fn merge(&mut self, events: &mut Vec<Event>, max_events: usize) {
+        for (watch, registration, seen) in self.0.values_mut() {
+            if !registration.interest.readable || !watch.held() {
+                continue;
+            }
+            let arrivals = watch.arrivals();
+            if registration.trigger == Trigger::Edge && arrivals == *seen {
+                continue;
+            }
+            if let Some(event) = events
+                .iter_mut()
+                .find(|event| event.token == registration.token)
+            {
+                event.ready.readable = true;
+            } else if events.len() < max_events {
+                events.push(Event {
+                    token: registration.token,
+                    ready: Ready {
+                        readable: true,
+                        ..Ready::default()
+                    },
+                });
+            } else {
+                continue;
+            }
+            *seen = arrivals;
+        }
+    }
 }
 
 /// What a set's pollable keeps of it: never keeps a dropped set open.
 #[derive(Clone, Debug)]
-pub struct SetWatch(Weak<AsyncFd<OwnedFd>>);
+pub struct SetWatch(Weak<AsyncFd<OwnedFd>>, Weak<Mutex<HeldWatches>>);
 
 impl PollSet {
     /// `epoll_create1(2)` with `EPOLL_CLOEXEC`: an empty set.
@@ -140,6 +192,7 @@ impl PollSet {
             epoll: Arc::new(epoll),
             registered: HashMap::new(),
             buffer: Vec::new(),
+            held: Arc::default(),
         })
     }
 
@@ -190,7 +243,30 @@ impl PollSet {
         )
         .map_err(|e| Error::io(OP, &e))?;
         *current = registration;
+        if let Some(entry) = self.held().0.get_mut(&fd) {
+            entry.1 = registration;
+        }
         Ok(())
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HeldWatches> {
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Has `wait` also ask `watch` whether the host holds received bytes
+    /// for the registered socket `fd` (a TLS socket's): those make it
+    /// readable though the kernel shows nothing. Nothing for a descriptor
+    /// not registered here.
+    pub fn watch_held(&mut self, fd: RawFd, watch: Watch) {
+        if let Some(registration) = self.registered.get(&fd).copied() {
+            self.held
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0
+                .insert(fd, (watch, registration, 0));
+        }
     }
 
     /// `EPOLL_CTL_DEL`: stop watching `fd`. Returns whether it was in the
@@ -200,6 +276,7 @@ impl PollSet {
         if self.registered.remove(&fd).is_none() {
             return Ok(false);
         }
+        self.held().0.remove(&fd);
         self.control(OP, libc::EPOLL_CTL_DEL, fd, 0, 0)?;
         Ok(true)
     }
@@ -208,6 +285,7 @@ impl PollSet {
     /// already (which took it out of the kernel's set).
     pub fn forget(&mut self, fd: RawFd) {
         self.registered.remove(&fd);
+        self.held().0.remove(&fd);
     }
 
     /// Whether `fd` is registered here.
@@ -237,14 +315,16 @@ impl PollSet {
 
     /// A handle for the set's pollable.
     pub fn watch(&self) -> SetWatch {
-        SetWatch(Arc::downgrade(&self.epoll))
+        SetWatch(Arc::downgrade(&self.epoll), Arc::downgrade(&self.held))
     }
 
     /// `epoll_wait(2)` with a zero timeout: the sockets ready now, at most
     /// `max_events` (capped at [`MAX_EVENTS_PER_WAIT`]).
     pub fn wait_now(&mut self, max_events: usize) -> Result<Vec<Event>> {
         let max_events = check_max_events(max_events)?;
-        collect(&self.epoll, &mut self.buffer, max_events)
+        let mut ready = collect(&self.epoll, &mut self.buffer, max_events)?;
+        self.held().merge(&mut ready, max_events);
+        Ok(ready)
     }
 
     /// `epoll_wait(2)`: waits until at least one socket is ready or
@@ -261,7 +341,10 @@ impl PollSet {
     ) -> Result<Vec<Event>> {
         const OP: &str = "poll-set wait";
         let max_events = check_max_events(max_events)?;
-        let ready = collect(&self.epoll, &mut self.buffer, max_events)?;
+        let mut ready = collect(&self.epoll, &mut self.buffer, max_events)?;
+        // Bytes the host holds cannot arrive during the wait (only the
+        // guest's own calls bring them), so they are asked about once.
+        self.held().merge(&mut ready, max_events);
         if !ready.is_empty() || timeout == Some(Duration::ZERO) {
             return Ok(ready);
         }
@@ -296,6 +379,14 @@ impl PollSet {
         let Some(epoll) = watch.0.upgrade() else {
             return;
         };
+        if let Some(held) = watch.1.upgrade()
+            && held
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .any_ready()
+        {
+            return;
+        }
         let ready_now = || !matches!(poll_now(epoll.as_raw_fd(), libc::POLLIN), Ok(false));
         if ready_now() {
             return;
@@ -416,6 +507,11 @@ impl Memberships {
                 self.by_descriptor.remove(&fd);
             }
         }
+    }
+
+    /// The sets `fd` is in.
+    pub fn sets_of(&self, fd: RawFd) -> Vec<u32> {
+        self.by_descriptor.get(&fd).cloned().unwrap_or_default()
     }
 
     /// The sets `fd` is in, forgetting them all (its socket is closing).

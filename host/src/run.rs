@@ -180,6 +180,9 @@ pub struct GuestConfig {
     /// `LISTEN_FDS`), handed out by the contract's `listeners` call; the
     /// first run of this configuration (or of a clone) takes them.
     pub listeners: Listeners,
+    /// The identities the guest's TLS servers may present
+    /// (`--tls-identity`); no directory of `dirs` may hold their files.
+    pub tls_identities: crate::tls::TlsIdentities,
 }
 
 impl GuestConfig {
@@ -624,6 +627,22 @@ impl Runner {
                 "a guest could replace compiled code that the host runs (or use --no-cache)",
             )?;
         }
+        for identity in guest.tls_identities.iter() {
+            for file in identity.files() {
+                // A guest that could read the key would hold the identity
+                // itself, and one that could write the files would choose it.
+                policy.check_apart(
+                    file,
+                    guest.dirs.iter().map(|(host_dir, _)| host_dir.as_path()),
+                    &format!(
+                        "the --tls-identity {} file `{}`",
+                        identity.name(),
+                        file.display()
+                    ),
+                    "the guest could read the private key the host holds for it",
+                )?;
+            }
+        }
         let wasi = wasi_ctx(path, &guest)?;
         let name = guest.name.clone().unwrap_or_else(|| {
             path.file_name()
@@ -643,6 +662,7 @@ impl Runner {
             wasock: WasockCtx::new(policy.clone())
                 .with_denial_sink(name, sink)
                 .with_tls_client(self.inner.tls_client.clone())
+                .with_tls_identities(guest.tls_identities.clone())
                 .with_listeners(guest.listeners.take())?,
             limits: GuestLimits::new(policy.max_memory()),
         };

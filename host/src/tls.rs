@@ -1,7 +1,9 @@
 //! TLS done by the host for its guests: which roots a guest's TLS
-//! connections trust, and `wasi:tls` (0.2 and 0.3, as wasmtime's
-//! `-S tls` serves it through `wasmtime-wasi-tls`) over rustls with those
-//! roots.
+//! connections trust, the identities (certificate and key) a guest may
+//! serve with (`--tls-identity`), and `wasi:tls` (0.2 and 0.3, as
+//! wasmtime's `-S tls` serves it through `wasmtime-wasi-tls`) over rustls
+//! with those roots. TLS on wasock's own sockets is `crate::socket`'s
+//! (its `tls` module), reached through the contract's `tls` interface.
 //!
 //! A `wasi:tls` connection rides on streams of a socket the guest opened
 //! itself, under its grants: TLS adds no reach. What it adds is trust:
@@ -14,7 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use wasmtime::Result;
 use wasmtime::error::Context as _;
 use wasmtime_wasi_tls::{TlsProvider, TlsStream, TlsTransport};
@@ -96,17 +98,183 @@ fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// A rustls client configuration trusting `roots`, with the `ring`
 /// provider and rustls's safe default protocol versions (TLS 1.2 and 1.3).
 pub fn client_config(roots: rustls::RootCertStore) -> Result<Arc<rustls::ClientConfig>> {
-    // `ring`, as wasmtime-wasi-tls builds it: rustls 0.23.48 deprecates
-    // its default provider for lacking post-quantum key exchange, which
-    // only `aws-lc-rs` (a C and assembly build) has.
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| wasmtime::format_err!("TLS configuration: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
+}
+
+/// The crypto every TLS configuration here uses: `ring`, as
+/// wasmtime-wasi-tls builds it (rustls 0.23.48 deprecates its default
+/// provider for lacking post-quantum key exchange, which only `aws-lc-rs`,
+/// a C and assembly build, has).
+#[allow(deprecated)]
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// One identity the host holds for a guest's TLS servers: a certificate
+/// chain and its private key, read from files when the host starts
+/// (`--tls-identity NAME=CERT:KEY`). The guest names it; the key stays in
+/// the host (inside rustls's configuration), never in the guest.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    name: String,
+    files: [PathBuf; 2],
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("TlsIdentity")
+            .field("name", &self.name)
+            .field("certificate", &self.files[0])
+            .finish_non_exhaustive()
+    }
+}
+
+/// The longest identity name.
+const IDENTITY_NAME_MAX: usize = 64;
+
+impl TlsIdentity {
+    /// Parses `NAME=CERT:KEY` (the value of `--tls-identity`): a name of
+    /// 1 to 64 letters, digits, `.`, `_` or `-`, and two file paths.
+    pub fn parse_spec(spec: &str) -> std::result::Result<(String, PathBuf, PathBuf), String> {
+        let usage = "expected NAME=CERT_FILE:KEY_FILE (PEM files)";
+        let Some((name, files)) = spec.split_once('=') else {
+            return Err(format!("bad --tls-identity `{spec}`: {usage}"));
+        };
+        if name.is_empty()
+            || name.len() > IDENTITY_NAME_MAX
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(format!(
+                "bad --tls-identity `{spec}`: the name must be 1 to {IDENTITY_NAME_MAX} letters, digits, `.`, `_` or `-`"
+            ));
+        }
+        let Some((cert, key)) = files.split_once(':') else {
+            return Err(format!("bad --tls-identity `{spec}`: {usage}"));
+        };
+        if cert.is_empty() || key.is_empty() {
+            return Err(format!("bad --tls-identity `{spec}`: {usage}"));
+        }
+        Ok((name.to_owned(), PathBuf::from(cert), PathBuf::from(key)))
+    }
+
+    /// Reads the chain (`cert`, PEM, leaf first) and its key (`key`, PEM:
+    /// PKCS#8, PKCS#1 or SEC1) and checks that they belong together.
+    pub fn load(name: &str, cert: &Path, key: &Path) -> Result<TlsIdentity> {
+        let context = || format!("--tls-identity {name}");
+        let chain = read_certificates(cert).with_context(context)?;
+        if chain.is_empty() {
+            wasmtime::bail!(
+                "--tls-identity {name}: no certificate in {}",
+                cert.display()
+            );
+        }
+        let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+            wasmtime::format_err!(
+                "--tls-identity {name}: no private key read from {}: {e}",
+                key.display()
+            )
+        })?;
+        let config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| wasmtime::format_err!("TLS configuration: {e}"))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key_der)
+            .map_err(|e| {
+                wasmtime::format_err!(
+                    "--tls-identity {name}: {} and {} do not make an identity: {e}",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
+        Ok(TlsIdentity {
+            name: name.to_owned(),
+            files: [absolute_or_same(cert), absolute_or_same(key)],
+            config: Arc::new(config),
+        })
+    }
+
+    /// The name the guest uses.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The certificate and key files (which no guest may reach).
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// The server configuration, offering `alpn` (none when empty).
+    pub fn server_config(&self, alpn: Vec<Vec<u8>>) -> Arc<rustls::ServerConfig> {
+        if alpn.is_empty() {
+            return self.config.clone();
+        }
+        let mut config = (*self.config).clone();
+        config.alpn_protocols = alpn;
+        Arc::new(config)
+    }
+}
+
+fn absolute_or_same(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// The identities a guest may serve with, in the order given; cheap to
+/// clone.
+#[derive(Clone, Debug, Default)]
+pub struct TlsIdentities(Arc<Vec<TlsIdentity>>);
+
+impl TlsIdentities {
+    /// These identities; two of one name are an error.
+    pub fn new(identities: Vec<TlsIdentity>) -> Result<TlsIdentities> {
+        for (i, identity) in identities.iter().enumerate() {
+            if identities[..i].iter().any(|o| o.name == identity.name) {
+                wasmtime::bail!("--tls-identity {}: the name is given twice", identity.name);
+            }
+        }
+        Ok(TlsIdentities(Arc::new(identities)))
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|i| i.name.clone()).collect()
+    }
+
+    /// The identity named `name`.
+    pub fn get(&self, name: &str) -> Option<&TlsIdentity> {
+        self.0.iter().find(|i| i.name == name)
+    }
+
+    /// Every identity.
+    pub fn iter(&self) -> impl Iterator<Item = &TlsIdentity> {
+        self.0.iter()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A client configuration like `base`, offering `alpn` (none when empty).
+pub fn with_alpn(
+    base: &Arc<rustls::ClientConfig>,
+    alpn: Vec<Vec<u8>>,
+) -> Arc<rustls::ClientConfig> {
+    if alpn.is_empty() {
+        return base.clone();
+    }
+    let mut config = (**base).clone();
+    config.alpn_protocols = alpn;
+    Arc::new(config)
 }
 
 /// The `wasi:tls` provider: rustls with the host's client configuration

@@ -134,6 +134,13 @@ pub fn run_container(ctx: &impl RuntimeContext) -> i32 {
     guest.program_name = program_name.clone();
     guest.name = program_name.or(entrypoint.name);
     guest.denials = Some(Arc::new(FileSink::new(log.clone())));
+    guest.tls_identities = match args.tls_identities() {
+        Ok(identities) => identities,
+        Err(error) => {
+            host_error(&log, &format!("{error:#}"));
+            return HOST_ERROR_EXIT_CODE;
+        }
+    };
     // Least privilege, as `wasock run`: before the guest's threads start.
     let keep = wasock_host::privileges::needed(&policy, !args.dirs.is_empty());
     if let Err(error) = wasock_host::privileges::drop_capabilities(&keep) {

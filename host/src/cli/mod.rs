@@ -174,6 +174,13 @@ pub struct RunArgs {
     #[arg(long = "tls-roots", value_name = "FILE")]
     pub tls_roots: Option<PathBuf>,
 
+    /// Hold a certificate chain and its private key (PEM files) for the
+    /// guest's TLS servers, under NAME: the guest's `tls accept` names it
+    /// and never reads the key. Read before the guest starts; no --dir may
+    /// hold the files. Repeatable.
+    #[arg(long = "tls-identity", value_name = "NAME=CERT:KEY", value_parser = parse_tls_identity)]
+    pub tls_identities: Vec<(String, PathBuf, PathBuf)>,
+
     /// wasmtime's spelling of the WASI options wasock has:
     /// `-S inherit-network`, `-S allow-ip-name-lookup` (= --allow-dns),
     /// `-S tcp`, `-S udp`, `-S network` (on, as in wasmtime; reach still
@@ -361,6 +368,16 @@ impl RunArgs {
         guest
     }
 
+    /// The identities of `--tls-identity`, read from their files.
+    pub fn tls_identities(&self) -> wasmtime::Result<crate::tls::TlsIdentities> {
+        let identities = self
+            .tls_identities
+            .iter()
+            .map(|(name, cert, key)| crate::tls::TlsIdentity::load(name, cert, key))
+            .collect::<wasmtime::Result<Vec<_>>>()?;
+        crate::tls::TlsIdentities::new(identities)
+    }
+
     /// The runner configuration (the cache, WASI 0.3 and the component
     /// model's async; the last `-S p3` / `-W component-model-async` wins).
     pub fn runner_config(&self) -> RunnerConfig {
@@ -411,6 +428,11 @@ impl RunArgs {
             tls_roots,
         }
     }
+}
+
+/// `--tls-identity NAME=CERT:KEY`.
+fn parse_tls_identity(spec: &str) -> Result<(String, PathBuf, PathBuf), String> {
+    crate::tls::TlsIdentity::parse_spec(spec)
 }
 
 /// A size in bytes: `N`, or `N` with a `K`, `M` or `G` suffix (powers of
@@ -520,6 +542,15 @@ pub fn run_command(args: RunArgs) -> i32 {
             return USAGE_EXIT_CODE;
         }
     };
+    // Keys are read before the capabilities go, and before the guest
+    // starts (a file it cannot read then is an error now, not later).
+    let tls_identities = match args.tls_identities() {
+        Ok(identities) => identities,
+        Err(error) => {
+            report(format_args!("wasock: error: {error:#}"));
+            return HOST_ERROR_EXIT_CODE;
+        }
+    };
     // Opened before the capabilities go (root may need them to reach it).
     let log = match args.log.as_deref().map(open_log).transpose() {
         Ok(log) => log,
@@ -570,6 +601,7 @@ pub fn run_command(args: RunArgs) -> i32 {
     };
     let component = PathBuf::from(&args.component_and_args[0]);
     let mut guest = args.guest_config().listeners(listeners);
+    guest.tls_identities = tls_identities;
     if let Some(log) = &log {
         guest.denials = Some(Arc::new(FileSink::new(log.clone())));
     }

@@ -10,7 +10,8 @@
 //! - `options`: the option calls, typed and low-level, through the
 //!   allow-list;
 //! - `resolve`: `resolve::Host`;
-//! - `poll_set`: `poll-set` (persistent interest sets).
+//! - `poll_set`: `poll-set` (persistent interest sets);
+//! - `tls`: `tls` (TLS on wasock's own sockets).
 //!
 //! A resource-table error traps (the guest broke the component model's
 //! rules); an OS or policy error goes back to the guest as the WIT `error`
@@ -22,6 +23,7 @@ mod options;
 pub(crate) mod poll_set;
 mod resolve;
 mod socket;
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;

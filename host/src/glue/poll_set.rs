@@ -93,6 +93,27 @@ pub(crate) fn forget_socket(
     Ok(())
 }
 
+/// Has every set the socket `socket` is in ask its watch for bytes the
+/// host holds for it: called once TLS is on it (see
+/// [`PollSet::watch_held`]).
+pub(crate) fn watch_held(
+    view: &mut WasockCtxView<'_>,
+    socket: &Resource<Socket>,
+) -> wasmtime::Result<()> {
+    let socket = view.table.get(socket)?;
+    let Ok(os) = socket.os_socket("tls") else {
+        return Ok(());
+    };
+    let fd = os.as_raw_fd();
+    let watch = socket.watch();
+    for set in view.ctx.poll_sets.sets_of(fd) {
+        if let Ok(set) = view.table.get_mut(&Resource::<PollSet>::new_borrow(set)) {
+            set.watch_held(fd, watch.clone());
+        }
+    }
+    Ok(())
+}
+
 /// Forgets the registrations of `fd`, whose socket closed inside a call
 /// (registering it again with the reactor failed): the kernel took it out
 /// of every epoll set when it closed, and a later socket may get the same
@@ -156,6 +177,11 @@ impl poll_set::HostPollSet for WasockCtxView<'_> {
             self.ctx.poll_sets.check_room(OP, limit)?;
         }
         set.add(fd, registration(interest, trigger, token))?;
+        let socket = self.table.get(&socket)?;
+        if socket.is_tls() {
+            let watch = socket.watch();
+            self.table.get_mut(&this)?.watch_held(fd, watch);
+        }
         self.ctx.poll_sets.joined(fd, this.rep());
         Ok(())
     }

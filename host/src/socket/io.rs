@@ -134,6 +134,9 @@ impl Socket {
         timeout: Option<Duration>,
     ) -> Result<usize> {
         const OP: &str = "send";
+        if self.tls.is_some() {
+            return self.tls_send(data, flags, timeout).await;
+        }
         let fd = self.open(OP)?;
         let bits = flags.bits();
         try_until(
@@ -164,6 +167,12 @@ impl Socket {
     ) -> Result<usize> {
         const OP: &str = "send-to";
         let fd = self.open(OP)?;
+        if self.tls.is_some() {
+            return Err(Error::invalid_state(
+                OP,
+                "the socket carries TLS to its peer; use send",
+            ));
+        }
         if self.state == State::Connected {
             return Err(match self.kind {
                 Kind::Stream => {
@@ -232,6 +241,13 @@ impl Socket {
                 operation,
                 "a length of 0 receives nothing (and an empty result means end of file)",
             ));
+        }
+        if self.tls.is_some() {
+            let limit = usize::try_from(max_length)
+                .unwrap_or(usize::MAX)
+                .min(RECEIVE_CAP);
+            let data = self.tls_receive(operation, limit, flags, timeout).await?;
+            return Ok((data, None, false));
         }
         let datagram = self.kind.is_datagram();
         let cap = if datagram {

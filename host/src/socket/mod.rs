@@ -17,8 +17,8 @@
 use std::io as std_io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use socket2::{Protocol, SockAddr, Socket as OsSocket};
@@ -33,10 +33,13 @@ use crate::sys;
 mod close;
 mod io;
 mod readiness;
+mod tls;
 mod types;
 
 pub use io::{DATAGRAM_RECEIVE_CAP, RECEIVE_CAP};
 pub use readiness::Watch;
+use readiness::WatchCell;
+pub use tls::{Handshake, TlsFailure, TlsSession};
 pub use types::{Family, Kind, Readiness, RecvFlags, SendFlags, ShutdownHow};
 
 /// Where a socket is in its life. The OS keeps the real state; this one
@@ -128,8 +131,12 @@ pub struct Socket {
     /// and never keep a closed socket's descriptor alive.
     fd: Option<Arc<AsyncFd<OsSocket>>>,
     /// What pollables hold: the current registration, updated when the
-    /// socket is registered again (see [`Socket::register_again`]).
-    watch: Arc<Mutex<Weak<AsyncFd<OsSocket>>>>,
+    /// socket is registered again (see [`Socket::register_again`]), and
+    /// whether the host holds received bytes for it (TLS).
+    watch: Arc<WatchCell>,
+    /// The TLS connection this stream carries, once a handshake started
+    /// (`tls`).
+    tls: Option<Box<tls::TlsConnection>>,
     /// The guest's accounting slot for this socket.
     slot: Option<Slot>,
     /// Which datagram sources the socket hears (`None`: every one).
@@ -214,7 +221,7 @@ impl Socket {
         state: State,
         fd: Arc<AsyncFd<OsSocket>>,
     ) -> Socket {
-        let watch = Arc::new(Mutex::new(Arc::downgrade(&fd)));
+        let watch = Arc::new(WatchCell::new(&fd));
         Socket {
             family,
             kind,
@@ -222,6 +229,7 @@ impl Socket {
             state,
             fd: Some(fd),
             watch,
+            tls: None,
             slot: None,
             inbound: None,
             bound_file: None,
@@ -308,10 +316,7 @@ impl Socket {
             // guest's `poll`, never during this call): keep it.
             Err(shared) => shared,
         };
-        *self
-            .watch
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::downgrade(&fd);
+        self.watch.set_fd(&fd);
         self.fd = Some(fd);
         Ok(())
     }
@@ -344,6 +349,11 @@ impl Socket {
     /// The open OS socket, or `closed`.
     fn open(&self, operation: &str) -> Result<&Arc<AsyncFd<OsSocket>>> {
         self.fd.as_ref().ok_or_else(|| Error::closed(operation))
+    }
+
+    /// The OS socket's descriptor (to register it in a poll set).
+    pub fn descriptor(&self) -> Result<std::os::fd::RawFd> {
+        Ok(self.open("descriptor")?.as_raw_fd())
     }
 
     /// The OS socket, for the option layer.
@@ -496,6 +506,9 @@ impl Socket {
             ShutdownHow::Write => std::net::Shutdown::Write,
             ShutdownHow::Both => std::net::Shutdown::Both,
         };
+        if self.tls.is_some() {
+            return self.tls_shutdown(how);
+        }
         self.os_socket("shutdown")?
             .shutdown(how)
             .map_err(|e| Error::io("shutdown", &e))
@@ -509,10 +522,11 @@ impl Socket {
     /// the linger time is up, as close(2) would: see the `close` module.
     pub async fn close(&mut self) -> Result<()> {
         const OP: &str = "close";
+        let mut slot = self.slot.take();
+        self.tls_before_close(&mut slot);
         let fd = self.fd.take().ok_or_else(|| Error::closed(OP))?;
         self.state = State::Closed;
         self.bound_file = None;
-        let slot = self.slot.take();
         let linger = self.host_linger();
         match Arc::try_unwrap(fd) {
             Ok(fd) => close::close(fd.into_inner(), linger, slot)
@@ -520,7 +534,9 @@ impl Socket {
                 .map_err(|e| Error::io(OP, &e)),
             // A pollable is being awaited right now (it only upgrades its
             // `Weak` while the guest is inside `poll`, so this does not
-            // happen in practice); the descriptor closes when it lets go.
+            // happen in practice), or a TLS socket's records are still
+            // being written out (that task holds the slot too): the
+            // descriptor closes when it lets go.
             Err(_shared) => Ok(()),
         }
     }
@@ -575,9 +591,11 @@ impl Socket {
         self.poll_in("accept-ready")
     }
 
-    /// The spec's `socket-receive-ready?`: `poll(2)` for `POLLIN`, no wait.
+    /// The spec's `socket-receive-ready?`: `poll(2)` for `POLLIN`, no wait
+    /// (or decrypted bytes the host holds, on a TLS socket).
     pub fn receive_ready(&self) -> Result<bool> {
-        self.poll_in("receive-ready")
+        let ready = self.poll_in("receive-ready")?;
+        Ok(ready || self.watch().held())
     }
 
     fn poll_in(&self, operation: &str) -> Result<bool> {
@@ -595,8 +613,9 @@ impl Drop for Socket {
     /// Dropping the guest's resource closes the OS socket; a lingering
     /// close finishes in the background, holding the socket's slot.
     fn drop(&mut self) {
+        let mut slot = self.slot.take();
+        self.tls_before_close(&mut slot);
         let Some(fd) = self.fd.take() else { return };
-        let slot = self.slot.take();
         let Ok(fd) = Arc::try_unwrap(fd) else { return };
         close::close_in_background(fd.into_inner(), self.host_linger(), slot);
     }

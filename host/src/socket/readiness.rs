@@ -2,6 +2,7 @@
 //! socket's own calls.
 
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -13,22 +14,85 @@ use super::{Readiness, Socket};
 use crate::error::{Error, Result};
 use crate::sys;
 
+/// What a socket shares with its pollables: its current registration
+/// with the reactor, and whether the host holds received bytes for it that
+/// the OS socket no longer shows (decrypted TLS data, see `tls`).
+#[derive(Debug, Default)]
+pub(crate) struct WatchCell {
+    fd: Mutex<Weak<AsyncFd<OsSocket>>>,
+    /// Decrypted bytes (or the peer's `close_notify`) wait in the host.
+    held: AtomicBool,
+    /// Counts the times new bytes came to be held: what an edge-triggered
+    /// registration reports once each.
+    arrivals: AtomicU64,
+}
+
+impl WatchCell {
+    pub(super) fn new(fd: &Arc<AsyncFd<OsSocket>>) -> Self {
+        WatchCell {
+            fd: Mutex::new(Arc::downgrade(fd)),
+            held: AtomicBool::new(false),
+            arrivals: AtomicU64::new(0),
+        }
+    }
+
+    /// Points the pollables at a new registration.
+    pub(super) fn set_fd(&self, fd: &Arc<AsyncFd<OsSocket>>) {
+        *self
+            .fd
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::downgrade(fd);
+    }
+
+    /// Records whether the host holds received bytes for the socket; a
+    /// change from none to some counts as an arrival.
+    pub(super) fn set_held(&self, held: bool) {
+        if held && !self.held.swap(true, Ordering::AcqRel) {
+            self.arrivals.fetch_add(1, Ordering::AcqRel);
+        } else if !held {
+            self.held.store(false, Ordering::Release);
+        }
+    }
+
+    /// Records that new bytes came to be held.
+    pub(super) fn arrived(&self) {
+        self.held.store(true, Ordering::Release);
+        self.arrivals.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
 /// What a pollable keeps of its socket: it follows the socket across
 /// registrations and never keeps a closed socket's descriptor alive.
 #[derive(Clone, Debug, Default)]
-pub struct Watch(Weak<Mutex<Weak<AsyncFd<OsSocket>>>>);
+pub struct Watch(Weak<WatchCell>);
 
 impl Watch {
-    pub(super) fn new(cell: &Arc<Mutex<Weak<AsyncFd<OsSocket>>>>) -> Self {
+    pub(super) fn new(cell: &Arc<WatchCell>) -> Self {
         Watch(Arc::downgrade(cell))
     }
 
     /// The socket's current registration, if it is still open.
     fn current(&self) -> Option<Arc<AsyncFd<OsSocket>>> {
         let cell = self.0.upgrade()?;
-        cell.lock()
+        cell.fd
+            .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .upgrade()
+    }
+
+    /// Whether the host holds received bytes for the socket (a TLS
+    /// socket's decrypted data): readable whatever the OS socket says.
+    pub fn held(&self) -> bool {
+        self.0
+            .upgrade()
+            .is_some_and(|cell| cell.held.load(Ordering::Acquire))
+    }
+
+    /// How many times bytes came to be held (see [`Watch::held`]).
+    pub fn arrivals(&self) -> u64 {
+        self.0
+            .upgrade()
+            .map_or(0, |cell| cell.arrivals.load(Ordering::Acquire))
     }
 }
 
@@ -57,6 +121,9 @@ impl Socket {
         let Some((events, _)) = events_of(interest) else {
             return false;
         };
+        if interest.readable && watch.held() {
+            return true;
+        }
         match watch.current() {
             Some(fd) => sys::poll_now(fd.as_raw_fd(), events).unwrap_or(true),
             None => true,
@@ -70,28 +137,40 @@ impl Socket {
     /// `poll(2)` so a stale event does not count. Returns at once for a
     /// closed socket (the next call will say `closed`).
     pub async fn wait_ready(watch: &Watch, interest: Readiness) {
-        let Some((events, wanted)) = events_of(interest) else {
-            // No interest: never ready.
-            return std::future::pending().await;
-        };
-        let Some(fd) = watch.current() else { return };
-        if sys::poll_now(fd.as_raw_fd(), events).unwrap_or(true) {
+        if interest.readable && watch.held() {
+            // Bytes the host holds are there now; nothing the guest does
+            // not call can take them (no host call runs during its wait).
             return;
         }
-        let mut stale = StaleWakes::new();
-        loop {
-            let mut guard = match fd.ready(wanted).await {
-                Ok(guard) => guard,
-                Err(_) => return,
-            };
-            match sys::poll_now(fd.as_raw_fd(), events) {
-                Ok(false) => {
-                    let closed = is_closed(guard.ready());
-                    guard.clear_ready();
-                    stale.after(closed).await;
-                }
-                Ok(true) | Err(_) => return,
+        let Some(fd) = watch.current() else { return };
+        wait_on(&fd, interest).await
+    }
+}
+
+/// Waits until `fd` is ready for any of `interest` by `poll(2)` (see
+/// [`Socket::wait_ready`]): level-triggered, so a wake-up is never lost
+/// between a syscall's `EAGAIN` and the wait.
+pub(super) async fn wait_on(fd: &AsyncFd<OsSocket>, interest: Readiness) {
+    let Some((events, wanted)) = events_of(interest) else {
+        // No interest: never ready.
+        return std::future::pending().await;
+    };
+    if sys::poll_now(fd.as_raw_fd(), events).unwrap_or(true) {
+        return;
+    }
+    let mut stale = StaleWakes::new();
+    loop {
+        let mut guard = match fd.ready(wanted).await {
+            Ok(guard) => guard,
+            Err(_) => return,
+        };
+        match sys::poll_now(fd.as_raw_fd(), events) {
+            Ok(false) => {
+                let closed = is_closed(guard.ready());
+                guard.clear_ready();
+                stale.after(closed).await;
             }
+            Ok(true) | Err(_) => return,
         }
     }
 }
