@@ -47,7 +47,7 @@ fn registration(
     }
 }
 
-fn readiness_to_wit(ready: Ready) -> poll_set::Readiness {
+pub(super) fn readiness_to_wit(ready: Ready) -> poll_set::Readiness {
     let mut readiness = poll_set::Readiness::empty();
     if ready.readable {
         readiness |= poll_set::Readiness::READABLE;

@@ -17,26 +17,49 @@ impl resolve::Host for WasockCtxView<'_> {
         hints: resolve::AddressInfoHints,
         timeout_nanos: Option<u64>,
     ) -> HostResult<Vec<resolve::AddressInfo>> {
-        const OP: &str = "address-information";
-        let numeric_host = hints.flags.contains(resolve::AddressInfoFlags::NUMERICHOST);
-        // A numeric node (or none) looks nothing up: no --allow-dns needed.
-        self.ctx
-            .policy
-            .check_address_information(node.as_deref(), numeric_host)
-            .map_err(|refusal| denied(&self.ctx.reporter, OP, refusal))?;
-        let flags = resolver::AddrInfoFlags {
-            numerichost: numeric_host,
-            passive: hints.flags.contains(resolve::AddressInfoFlags::PASSIVE),
-            canonname: hints.flags.contains(resolve::AddressInfoFlags::CANONNAME),
-        };
-        let family = hints.family.and_then(family_from_wit);
-        let request = resolver::AddrInfoHints {
-            family,
-            kind: hints.socket_type.map(kind_from_wit),
-            protocol: hints.protocol,
-            flags,
-        };
-        let slot = self.ctx.resolution_slot(OP)?;
+        start_address_information(self, node, service, hints, timeout_nanos)?.await
+    }
+
+    async fn name_information(
+        &mut self,
+        address: types::SocketAddress,
+        flags: resolve::NameInfoFlags,
+        timeout_nanos: Option<u64>,
+    ) -> HostResult<resolve::NameInfo> {
+        start_name_information(self, address, flags, timeout_nanos)?.await
+    }
+}
+
+/// The checks of `address-information` and its resolution slot; what is
+/// left, the resolution, needs nothing of the store.
+pub(super) fn start_address_information(
+    view: &mut WasockCtxView<'_>,
+    node: Option<String>,
+    service: Option<String>,
+    hints: resolve::AddressInfoHints,
+    timeout_nanos: Option<u64>,
+) -> HostResult<impl Future<Output = HostResult<Vec<resolve::AddressInfo>>> + Send + use<>> {
+    const OP: &str = "address-information";
+    let numeric_host = hints.flags.contains(resolve::AddressInfoFlags::NUMERICHOST);
+    // A numeric node (or none) looks nothing up: no --allow-dns needed.
+    view.ctx
+        .policy
+        .check_address_information(node.as_deref(), numeric_host)
+        .map_err(|refusal| denied(&view.ctx.reporter, OP, refusal))?;
+    let flags = resolver::AddrInfoFlags {
+        numerichost: numeric_host,
+        passive: hints.flags.contains(resolve::AddressInfoFlags::PASSIVE),
+        canonname: hints.flags.contains(resolve::AddressInfoFlags::CANONNAME),
+    };
+    let family = hints.family.and_then(family_from_wit);
+    let request = resolver::AddrInfoHints {
+        family,
+        kind: hints.socket_type.map(kind_from_wit),
+        protocol: hints.protocol,
+        flags,
+    };
+    let slot = view.ctx.resolution_slot(OP)?;
+    Ok(async move {
         let results = resolver::address_information_with_slot(
             node,
             service,
@@ -56,39 +79,43 @@ impl resolve::Host for WasockCtxView<'_> {
                 flags: hints.flags,
             })
             .collect())
-    }
+    })
+}
 
-    async fn name_information(
-        &mut self,
-        address: types::SocketAddress,
-        flags: resolve::NameInfoFlags,
-        timeout_nanos: Option<u64>,
-    ) -> HostResult<resolve::NameInfo> {
-        const OP: &str = "name-information";
-        let ip = match convert::from_wit(address) {
-            GuestAddress::Ip(ip) => ip,
-            GuestAddress::Unix(_) => {
-                return Err(Error::unsupported(
-                    OP,
-                    ErrorCode::AddressFamilyNotSupported,
-                    "unix addresses have no name information",
-                )
-                .into());
-            }
-        };
-        // Only a reverse lookup of the node leaves the host.
-        self.ctx
-            .policy
-            .check_name_information(&ip, flags.contains(resolve::NameInfoFlags::NUMERICHOST))
-            .map_err(|refusal| denied(&self.ctx.reporter, OP, refusal))?;
-        let request = resolver::NameInfoFlags {
-            numerichost: flags.contains(resolve::NameInfoFlags::NUMERICHOST),
-            numericserv: flags.contains(resolve::NameInfoFlags::NUMERICSERV),
-            dgram: flags.contains(resolve::NameInfoFlags::DGRAM),
-            namereqd: flags.contains(resolve::NameInfoFlags::NAMEREQD),
-            nofqdn: flags.contains(resolve::NameInfoFlags::NOFQDN),
-        };
-        let slot = self.ctx.resolution_slot(OP)?;
+/// The checks of `name-information` and its resolution slot; what is
+/// left, the resolution, needs nothing of the store.
+pub(super) fn start_name_information(
+    view: &mut WasockCtxView<'_>,
+    address: types::SocketAddress,
+    flags: resolve::NameInfoFlags,
+    timeout_nanos: Option<u64>,
+) -> HostResult<impl Future<Output = HostResult<resolve::NameInfo>> + Send + use<>> {
+    const OP: &str = "name-information";
+    let ip = match convert::from_wit(address) {
+        GuestAddress::Ip(ip) => ip,
+        GuestAddress::Unix(_) => {
+            return Err(Error::unsupported(
+                OP,
+                ErrorCode::AddressFamilyNotSupported,
+                "unix addresses have no name information",
+            )
+            .into());
+        }
+    };
+    // Only a reverse lookup of the node leaves the host.
+    view.ctx
+        .policy
+        .check_name_information(&ip, flags.contains(resolve::NameInfoFlags::NUMERICHOST))
+        .map_err(|refusal| denied(&view.ctx.reporter, OP, refusal))?;
+    let request = resolver::NameInfoFlags {
+        numerichost: flags.contains(resolve::NameInfoFlags::NUMERICHOST),
+        numericserv: flags.contains(resolve::NameInfoFlags::NUMERICSERV),
+        dgram: flags.contains(resolve::NameInfoFlags::DGRAM),
+        namereqd: flags.contains(resolve::NameInfoFlags::NAMEREQD),
+        nofqdn: flags.contains(resolve::NameInfoFlags::NOFQDN),
+    };
+    let slot = view.ctx.resolution_slot(OP)?;
+    Ok(async move {
         let (node, service) =
             resolver::name_information_with_slot(ip, request, timeout(timeout_nanos), slot).await?;
         let service = match service {
@@ -96,5 +123,5 @@ impl resolve::Host for WasockCtxView<'_> {
             resolver::Service::Port(port) => resolve::ServiceName::Port(port),
         };
         Ok(resolve::NameInfo { node, service })
-    }
+    })
 }

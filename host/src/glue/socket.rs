@@ -18,13 +18,16 @@ use super::{
     HostResult, client_filter, denied, destination, ensure_open, guest_address, open_in, timeout,
     unix_refusal,
 };
+use crate::accounting::Slot;
 use crate::bindings::wasock::socket::{socket, types};
 use crate::constants;
 use crate::ctx::WasockCtxView;
 use crate::error::{Error, ErrorCode, HostError};
 use crate::options;
 use crate::policy::BindGrant;
-use crate::socket::{Family, Kind, Readiness, ShutdownHow, Socket, State};
+use crate::socket::{
+    Accepting, Family, Kind, PendingConnect, Readiness, ShutdownHow, Socket, State,
+};
 
 impl socket::Host for WasockCtxView<'_> {
     fn constant_value(&mut self, name: String) -> wasmtime::Result<Option<i32>> {
@@ -55,6 +58,79 @@ impl socket::Host for WasockCtxView<'_> {
         }
         Ok(taken)
     }
+}
+
+/// A connect whose syscall ran ([`start_connect`]).
+pub(super) struct StartedConnect {
+    /// The wait still to do (none: connected, or failed at once).
+    pub(super) pending: Option<PendingConnect>,
+    /// The guest's name of the unix peer, to remember once connected.
+    unix_peer: Option<String>,
+}
+
+/// The checks and the syscall of `connect`: what is left is the wait,
+/// which needs nothing of the store.
+pub(super) fn start_connect(
+    view: &mut WasockCtxView<'_>,
+    this: &Resource<Socket>,
+    address: types::SocketAddress,
+) -> HostResult<StartedConnect> {
+    const OP: &str = "connect";
+    let (policy, reporter) = (&*view.ctx.policy, &view.ctx.reporter);
+    let socket = open_in(view.table, this, OP)?;
+    let target = destination(policy, reporter, OP, socket.family(), address)?;
+    let fd = socket
+        .os_socket(OP)
+        .ok()
+        .map(std::os::fd::AsRawFd::as_raw_fd);
+    let started = socket.start_connect(&target.os);
+    if started.is_err() && socket.is_closed() {
+        // Registering again with the reactor failed and closed it.
+        super::poll_set::forget_descriptor(view, fd);
+    }
+    Ok(StartedConnect {
+        pending: started?,
+        unix_peer: target.unix.map(|unix| unix.guest_path().to_owned()),
+    })
+}
+
+/// The end of `connect` after its wait ended with `result`.
+pub(super) fn finish_connect(
+    view: &mut WasockCtxView<'_>,
+    this: &Resource<Socket>,
+    started: StartedConnect,
+    result: Result<(), Error>,
+) -> HostResult<()> {
+    let socket = view.table.get_mut(this)?;
+    if let Some(pending) = &started.pending {
+        socket.finish_connect(pending, result)?;
+    }
+    if let Some(unix_peer) = started.unix_peer {
+        socket.set_unix_peer(unix_peer);
+    }
+    Ok(())
+}
+
+/// The checks of `accept` and the new socket's slot, before the wait.
+pub(super) fn start_accept(
+    view: &mut WasockCtxView<'_>,
+    this: &Resource<Socket>,
+) -> HostResult<(Accepting, Slot)> {
+    const OP: &str = "accept";
+    ensure_open(view.table.get(this)?, OP)?;
+    let slot = view.ctx.socket_slot(OP)?;
+    Ok((view.table.get(this)?.accepting()?, slot))
+}
+
+/// The accepted connection as the guest's new socket.
+pub(super) fn finish_accept(
+    view: &mut WasockCtxView<'_>,
+    accepting: &Accepting,
+    accepted: std::os::fd::OwnedFd,
+    slot: Slot,
+) -> HostResult<Resource<Socket>> {
+    let socket = accepting.socket(accepted)?.with_slot(slot);
+    Ok(view.table.push(socket)?)
 }
 
 /// The `wasi:io/poll` pollable of `subscribe`: waits on the socket's
@@ -120,26 +196,12 @@ impl socket::HostSocket for WasockCtxView<'_> {
         address: types::SocketAddress,
         timeout_nanos: Option<u64>,
     ) -> HostResult<()> {
-        const OP: &str = "connect";
-        let (policy, reporter) = (&*self.ctx.policy, &self.ctx.reporter);
-        let socket = open_in(self.table, &this, OP)?;
-        let target = destination(policy, reporter, OP, socket.family(), address)?;
-        let fd = socket
-            .os_socket(OP)
-            .ok()
-            .map(std::os::fd::AsRawFd::as_raw_fd);
-        let result = socket.connect(&target.os, timeout(timeout_nanos)).await;
-        if result.is_err() && socket.is_closed() {
-            // Registering again with the reactor failed and closed it.
-            super::poll_set::forget_descriptor(self, fd);
-        }
-        result?;
-        if let Some(unix) = &target.unix {
-            self.table
-                .get_mut(&this)?
-                .set_unix_peer(unix.guest_path().to_owned());
-        }
-        Ok(())
+        let started = start_connect(self, &this, address)?;
+        let result = match &started.pending {
+            Some(pending) => pending.wait(timeout(timeout_nanos)).await,
+            None => Ok(()),
+        };
+        finish_connect(self, &this, started, result)
     }
 
     fn bind(&mut self, this: Resource<Socket>, address: types::SocketAddress) -> HostResult<()> {
@@ -218,12 +280,9 @@ impl socket::HostSocket for WasockCtxView<'_> {
         this: Resource<Socket>,
         timeout_nanos: Option<u64>,
     ) -> HostResult<Resource<Socket>> {
-        const OP: &str = "accept";
-        ensure_open(self.table.get(&this)?, OP)?;
-        let slot = self.ctx.socket_slot(OP)?;
-        let socket = self.table.get_mut(&this)?;
-        let accepted = socket.accept(timeout(timeout_nanos)).await?.with_slot(slot);
-        Ok(self.table.push(accepted)?)
+        let (accepting, slot) = start_accept(self, &this)?;
+        let accepted = accepting.accept(timeout(timeout_nanos)).await?;
+        finish_accept(self, &accepting, accepted, slot)
     }
 
     fn accept_ready(&mut self, this: Resource<Socket>) -> HostResult<bool> {

@@ -1,9 +1,16 @@
 //! Data transfer: send, send-to, receive, receive-from, and the one
 //! try-then-wait loop every blocking call uses.
+//!
+//! The waiting part of each call runs on a [`SocketIo`]: what the I/O needs
+//! of a socket (its registration, type and inbound filter), taken out of
+//! it, so a call of the async contract waits without holding the socket
+//! (the store's resource table) across the wait. The `Socket` methods do
+//! the state checks and hand off to it, so both contracts run one path.
 
 use std::io;
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use socket2::{SockAddr, Socket as OsSocket};
@@ -11,8 +18,8 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::time::Instant;
 
-use super::readiness::{StaleWakes, is_closed};
-use super::{Kind, RecvFlags, SendFlags, Socket, State, is_would_block};
+use super::readiness::{StaleWakes, Watch, is_closed};
+use super::{InboundFilter, Kind, RecvFlags, SendFlags, Socket, State, is_would_block};
 use crate::error::{Error, Result};
 use crate::sys;
 
@@ -124,6 +131,16 @@ fn write_only<T>() -> io::Result<T> {
     Err(io::Error::from_raw_os_error(libc::EAGAIN))
 }
 
+/// What a send or receive needs of a socket, taken out of it
+/// ([`Socket::io`]): the reactor registration, the type, and the shared
+/// inbound filter. It keeps the descriptor open while a call waits.
+#[derive(Clone, Debug)]
+pub struct SocketIo {
+    pub(super) fd: Arc<AsyncFd<OsSocket>>,
+    pub(super) kind: Kind,
+    pub(super) inbound: Option<Arc<Mutex<InboundFilter>>>,
+}
+
 impl Socket {
     /// `send(2)`: the spec's `socket-send`. Waits until at least some data
     /// is sent and returns how much was.
@@ -137,18 +154,7 @@ impl Socket {
         if self.tls.is_some() {
             return self.tls_send(data, flags, timeout).await;
         }
-        let fd = self.open(OP)?;
-        let bits = flags.bits();
-        try_until(
-            fd,
-            Interest::WRITABLE,
-            OP,
-            flags.dont_wait,
-            deadline_after(timeout),
-            |socket| socket.send_with_flags(data, bits),
-            write_only,
-        )
-        .await
+        self.io(OP)?.send(data, flags, timeout).await
     }
 
     /// `sendto(2)`: the spec's `socket-send-to`.
@@ -165,8 +171,16 @@ impl Socket {
         flags: SendFlags,
         timeout: Option<Duration>,
     ) -> Result<usize> {
+        self.send_to_io()?
+            .send_to(data, address, flags, timeout)
+            .await
+    }
+
+    /// The checks of `send_to`, before any syscall: the I/O of a socket
+    /// that may send to an address.
+    pub fn send_to_io(&self) -> Result<SocketIo> {
         const OP: &str = "send-to";
-        let fd = self.open(OP)?;
+        let io = self.io(OP)?;
         if self.tls.is_some() {
             return Err(Error::invalid_state(
                 OP,
@@ -181,17 +195,7 @@ impl Socket {
                 Kind::Dgram | Kind::Raw => Error::errno(OP, libc::EISCONN),
             });
         }
-        let bits = flags.bits();
-        try_until(
-            fd,
-            Interest::WRITABLE,
-            OP,
-            flags.dont_wait,
-            deadline_after(timeout),
-            |socket| socket.send_to_with_flags(data, address, bits),
-            write_only,
-        )
-        .await
+        Ok(io)
     }
 
     /// `recv(2)`: the spec's `socket-receive`. Returns up to `max_length`
@@ -233,7 +237,22 @@ impl Socket {
         timeout: Option<Duration>,
         want_source: bool,
     ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
-        let fd: Arc<AsyncFd<OsSocket>> = self.open(operation)?.clone();
+        let io = self.receive_io(operation, max_length)?;
+        if self.tls.is_some() {
+            let limit = usize::try_from(max_length)
+                .unwrap_or(usize::MAX)
+                .min(RECEIVE_CAP);
+            let data = self.tls_receive(operation, limit, flags, timeout).await?;
+            return Ok((data, None, false));
+        }
+        io.receive(operation, max_length, flags, timeout, want_source)
+            .await
+    }
+
+    /// The checks of both receives, before any syscall: the I/O of an
+    /// open socket asked for at least one byte.
+    pub fn receive_io(&self, operation: &str, max_length: u32) -> Result<SocketIo> {
+        let io = self.io(operation)?;
         if max_length == 0 {
             // An empty result means end of file: a zero-length receive
             // could only say that falsely, or wait for nothing.
@@ -242,13 +261,63 @@ impl Socket {
                 "a length of 0 receives nothing (and an empty result means end of file)",
             ));
         }
-        if self.tls.is_some() {
-            let limit = usize::try_from(max_length)
-                .unwrap_or(usize::MAX)
-                .min(RECEIVE_CAP);
-            let data = self.tls_receive(operation, limit, flags, timeout).await?;
-            return Ok((data, None, false));
-        }
+        Ok(io)
+    }
+}
+
+impl SocketIo {
+    /// `send(2)` (see [`Socket::send`]), on a socket without TLS.
+    pub async fn send(
+        &self,
+        data: &[u8],
+        flags: SendFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        let bits = flags.bits();
+        try_until(
+            &self.fd,
+            Interest::WRITABLE,
+            "send",
+            flags.dont_wait,
+            deadline_after(timeout),
+            |socket| socket.send_with_flags(data, bits),
+            write_only,
+        )
+        .await
+    }
+
+    /// `sendto(2)` (see [`Socket::send_to`]), after [`Socket::send_to_io`].
+    pub async fn send_to(
+        &self,
+        data: &[u8],
+        address: &SockAddr,
+        flags: SendFlags,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        let bits = flags.bits();
+        try_until(
+            &self.fd,
+            Interest::WRITABLE,
+            "send-to",
+            flags.dont_wait,
+            deadline_after(timeout),
+            |socket| socket.send_to_with_flags(data, address, bits),
+            write_only,
+        )
+        .await
+    }
+
+    /// Both receives (see [`Socket::receive_from`]), after
+    /// [`Socket::receive_io`], on a socket without TLS.
+    pub async fn receive(
+        &self,
+        operation: &str,
+        max_length: u32,
+        flags: RecvFlags,
+        timeout: Option<Duration>,
+        want_source: bool,
+    ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
+        let fd = &self.fd;
         let datagram = self.kind.is_datagram();
         let cap = if datagram {
             DATAGRAM_RECEIVE_CAP
@@ -269,7 +338,7 @@ impl Socket {
         loop {
             let filled = buffer.len();
             let result = try_until(
-                &fd,
+                fd,
                 Interest::READABLE,
                 operation,
                 flags.dont_wait,
@@ -312,8 +381,11 @@ impl Socket {
                 Ok(got) if got.at_shutdown => break,
                 Ok(got) => {
                     if filtering
-                        && let Some(filter) = self.inbound.as_mut()
-                        && !filter.keeps(got.source.as_ref())
+                        && let Some(filter) = &self.inbound
+                        && !filter
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .keeps(got.source.as_ref())
                     {
                         if flags.peek {
                             // The peeked datagram is still queued: take it out.
@@ -350,5 +422,116 @@ impl Socket {
             }
         }
         Ok((buffer, source, truncated))
+    }
+}
+
+/// The data path of a connected stream socket as polled byte streams (the
+/// async contract's `receive-stream` and `send-stream`): each read or
+/// write is one `recv(2)` / `send(2)` on the caller's buffer, tried when
+/// the reactor says the socket is ready.
+///
+/// It keeps only a [`Watch`], so it never keeps a closed socket's
+/// descriptor open: once the socket is closed every poll answers
+/// `closed`.
+#[derive(Debug)]
+pub struct StreamIo {
+    watch: Watch,
+}
+
+impl Socket {
+    /// The byte streams of a connected stream socket without TLS:
+    /// `closed`, `operation-not-supported` (not a stream), `not-connected`,
+    /// or `invalid-state` (TLS) otherwise.
+    pub fn stream_io(&self, operation: &str) -> Result<StreamIo> {
+        self.open(operation)?;
+        if self.kind != Kind::Stream {
+            return Err(Error::errno(operation, libc::EOPNOTSUPP));
+        }
+        if self.state != State::Connected {
+            return Err(Error::errno(operation, libc::ENOTCONN));
+        }
+        if self.tls.is_some() {
+            return Err(Error::invalid_state(
+                operation,
+                "the socket carries TLS to its peer; use receive and send",
+            ));
+        }
+        Ok(StreamIo {
+            watch: self.watch(),
+        })
+    }
+}
+
+impl StreamIo {
+    /// Ready when a read would not block (data, end of file or an error).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let Some(fd) = self.watch.current() else {
+            return Poll::Ready(Err(Error::closed("receive")));
+        };
+        fd.poll_read_ready(cx)
+            .map(|ready| ready.map(drop).map_err(|e| Error::io("receive", &e)))
+    }
+
+    /// Ready when a write would not block (room, or an error).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let Some(fd) = self.watch.current() else {
+            return Poll::Ready(Err(Error::closed("send")));
+        };
+        fd.poll_write_ready(cx)
+            .map(|ready| ready.map(drop).map_err(|e| Error::io("send", &e)))
+    }
+
+    /// `recv(2)` into `buffer` once the socket is readable: how many bytes
+    /// came, 0 at end of file.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buffer: &mut [u8]) -> Poll<Result<usize>> {
+        const OP: &str = "receive";
+        let Some(fd) = self.watch.current() else {
+            return Poll::Ready(Err(Error::closed(OP)));
+        };
+        loop {
+            let mut guard = match fd.poll_read_ready(cx) {
+                Poll::Ready(Ok(guard)) => guard,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::io(OP, &e))),
+                Poll::Pending => return Poll::Pending,
+            };
+            let closed = is_closed(guard.ready());
+            let read = |fd: &AsyncFd<OsSocket>| {
+                let mut socket: &OsSocket = fd.get_ref();
+                io::Read::read(&mut socket, &mut *buffer)
+            };
+            match guard.try_io(read) {
+                Ok(result) => return Poll::Ready(result.map_err(|e| Error::io(OP, &e))),
+                // A hung-up registration whose recv(2) would block never
+                // becomes ready again (see `StaleWakes`): a connected
+                // stream answers end of file or an error, so this is only
+                // the net under states not foreseen.
+                Err(_would_block) if closed => {
+                    return Poll::Ready(Err(Error::errno(OP, libc::ENOTCONN)));
+                }
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// `send(2)` (with `MSG_NOSIGNAL`) of `data` once the socket is
+    /// writable: how many bytes were sent.
+    pub fn poll_write(&self, cx: &mut Context<'_>, data: &[u8]) -> Poll<Result<usize>> {
+        const OP: &str = "send";
+        let Some(fd) = self.watch.current() else {
+            return Poll::Ready(Err(Error::closed(OP)));
+        };
+        loop {
+            let mut guard = match fd.poll_write_ready(cx) {
+                Poll::Ready(Ok(guard)) => guard,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::io(OP, &e))),
+                Poll::Pending => return Poll::Pending,
+            };
+            let send =
+                |fd: &AsyncFd<OsSocket>| fd.get_ref().send_with_flags(data, libc::MSG_NOSIGNAL);
+            match guard.try_io(send) {
+                Ok(result) => return Poll::Ready(result.map_err(|e| Error::io(OP, &e))),
+                Err(_would_block) => continue,
+            }
+        }
     }
 }

@@ -17,8 +17,8 @@
 use std::io as std_io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use socket2::{Protocol, SockAddr, Socket as OsSocket};
@@ -36,7 +36,7 @@ mod readiness;
 mod tls;
 mod types;
 
-pub use io::{DATAGRAM_RECEIVE_CAP, RECEIVE_CAP};
+pub use io::{DATAGRAM_RECEIVE_CAP, RECEIVE_CAP, SocketIo, StreamIo};
 pub use readiness::Watch;
 use readiness::WatchCell;
 pub use tls::{Handshake, TlsFailure, TlsSession};
@@ -62,6 +62,103 @@ pub enum State {
     Connected,
     /// `close` ran: the OS socket is gone, every call fails with `closed`.
     Closed,
+}
+
+/// A connect the OS is still making ([`Socket::start_connect`]).
+#[derive(Debug)]
+pub struct PendingConnect {
+    fd: Arc<AsyncFd<OsSocket>>,
+    /// The state before the connect, to go back to if it fails.
+    before: State,
+}
+
+impl PendingConnect {
+    /// Waits, up to `timeout`, until the OS finished connecting: writable,
+    /// then `SO_ERROR`.
+    pub async fn wait(&self, timeout: Option<Duration>) -> Result<()> {
+        with_timeout("connect", timeout, readiness::wait_connected(&self.fd)).await
+    }
+}
+
+/// An accept waiting outside its listener ([`Socket::accepting`]).
+#[derive(Debug)]
+pub struct Accepting {
+    fd: Arc<AsyncFd<OsSocket>>,
+    family: Family,
+    kind: Kind,
+    protocol: u16,
+    linger_seconds: u32,
+}
+
+impl Accepting {
+    /// `accept(2)`, waiting up to `timeout` for a connection.
+    pub async fn accept(&self, timeout: Option<Duration>) -> Result<OwnedFd> {
+        const OP: &str = "accept";
+        let accept = |socket: &OsSocket| sys::accept(socket.as_raw_fd());
+        // A blocking accept(2) on a listener whose read side is shut down
+        // answers EINVAL at once (Linux's unix_accept: "receive shutdown").
+        let shut = || Err(std_io::Error::from_raw_os_error(libc::EINVAL));
+        with_timeout(
+            OP,
+            timeout,
+            io::try_then_wait(&self.fd, Interest::READABLE, OP, false, accept, shut),
+        )
+        .await
+    }
+
+    /// The accepted connection as a socket of the listener's family, type
+    /// and protocol, registered with the reactor.
+    pub fn socket(&self, accepted: OwnedFd) -> Result<Socket> {
+        let accepted = Socket::new(
+            self.family,
+            self.kind,
+            self.protocol,
+            State::Connected,
+            register(OsSocket::from(accepted), "accept")?,
+        );
+        // An accepted socket inherits the listener's options, lingering
+        // included (the kernel's copy is off: see `linger_seconds`).
+        accepted.set_host_linger(self.linger_seconds);
+        Ok(accepted)
+    }
+}
+
+/// The rest of a close ([`Socket::start_close`]): lingering, then
+/// close(2), holding the socket's slot until the descriptor is gone.
+#[derive(Debug)]
+pub enum Closing {
+    /// The socket was closed before: `close` fails with `closed`.
+    AlreadyClosed,
+    /// The descriptor to close, lingering first for `linger`.
+    Close {
+        /// The OS socket.
+        socket: OsSocket,
+        /// The host-side `SO_LINGER` time.
+        linger: Option<Duration>,
+        /// The guest's slot, given back once the descriptor is closed.
+        slot: Option<Slot>,
+    },
+    /// Someone else still holds the descriptor; it closes when they let go.
+    Shared,
+}
+
+impl Closing {
+    /// Lingers (with `SO_LINGER` on) and closes; `closed` for a socket
+    /// that was closed already.
+    pub async fn finish(self) -> Result<()> {
+        const OP: &str = "close";
+        match self {
+            Closing::AlreadyClosed => Err(Error::closed(OP)),
+            Closing::Close {
+                socket,
+                linger,
+                slot,
+            } => close::close(socket, linger, slot)
+                .await
+                .map_err(|e| Error::io(OP, &e)),
+            Closing::Shared => Ok(()),
+        }
+    }
 }
 
 /// What an [`InboundFilter`] calls at its first drop.
@@ -139,8 +236,9 @@ pub struct Socket {
     tls: Option<Box<tls::TlsConnection>>,
     /// The guest's accounting slot for this socket.
     slot: Option<Slot>,
-    /// Which datagram sources the socket hears (`None`: every one).
-    inbound: Option<InboundFilter>,
+    /// Which datagram sources the socket hears (`None`: every one); shared
+    /// with the receives waiting outside the socket ([`SocketIo`]).
+    inbound: Option<Arc<Mutex<InboundFilter>>>,
     /// The unix socket file this socket bound, removed when it closes.
     bound_file: Option<BoundFile>,
     /// The guest's name for the unix peer this socket connected to.
@@ -262,12 +360,27 @@ impl Socket {
     /// From now on the socket hears datagrams only from sources `filter`
     /// keeps (`None`: from every source).
     pub fn set_inbound_filter(&mut self, filter: Option<InboundFilter>) {
-        self.inbound = filter;
+        self.inbound = filter.map(|filter| Arc::new(Mutex::new(filter)));
     }
 
-    /// The inbound filter, if the socket has one.
-    pub fn inbound_filter(&self) -> Option<&InboundFilter> {
-        self.inbound.as_ref()
+    /// How many datagrams the inbound filter dropped, if the socket has one.
+    pub fn inbound_dropped(&self) -> Option<u64> {
+        self.inbound.as_ref().map(|filter| {
+            filter
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .dropped()
+        })
+    }
+
+    /// What a send or receive needs of the open socket, to wait without
+    /// holding it (see [`SocketIo`]); `closed` for a closed socket.
+    pub fn io(&self, operation: &str) -> Result<SocketIo> {
+        Ok(SocketIo {
+            fd: self.open(operation)?.clone(),
+            kind: self.kind,
+            inbound: self.inbound.clone(),
+        })
     }
 
     /// Keeps the unix socket file a bind made, to remove it on close.
@@ -381,6 +494,19 @@ impl Socket {
     /// class `timeout` and leaves the connect going on: a later `connect`
     /// waits for it again.
     pub async fn connect(&mut self, address: &SockAddr, timeout: Option<Duration>) -> Result<()> {
+        match self.start_connect(address)? {
+            None => Ok(()),
+            Some(pending) => {
+                let result = pending.wait(timeout).await;
+                self.finish_connect(&pending, result)
+            }
+        }
+    }
+
+    /// The syscall half of [`Socket::connect`]: `connect(2)`, and `None`
+    /// when that is all (connected), or the wait still to do, outside the
+    /// socket, before [`Socket::finish_connect`].
+    pub fn start_connect(&mut self, address: &SockAddr) -> Result<Option<PendingConnect>> {
         const OP: &str = "connect";
         let fd = self.open(OP)?.clone();
         if self.kind == Kind::Stream && self.state == State::Connected {
@@ -408,31 +534,43 @@ impl Socket {
                 if fresh {
                     self.register_again(OP)?;
                 }
-                let fd = self.open(OP)?.clone();
-                match with_timeout(OP, timeout, readiness::wait_connected(&fd)).await {
-                    Ok(()) => {}
-                    // The call's own timeout: the OS is still connecting.
-                    Err(e) if e.class == ErrorClass::Timeout => return Err(e),
-                    // Refused, unreachable, ...: the socket is unconnected
-                    // again (the spec calls these transient, so a guest may
-                    // retry on the same socket), and the OS now reports it
-                    // hung up: the retry must register it afresh.
-                    Err(e) => {
-                        self.state = if before == State::Bound {
-                            State::Bound
-                        } else {
-                            State::Created
-                        };
-                        return Err(e);
-                    }
-                }
+                return Ok(Some(PendingConnect {
+                    fd: self.open(OP)?.clone(),
+                    before,
+                }));
             }
             Err(e)
                 if self.state == State::Connecting && e.raw_os_error() == Some(libc::EISCONN) => {}
             Err(e) => return Err(Error::connect_io(OP, &e)),
         }
         self.state = State::Connected;
-        Ok(())
+        Ok(None)
+    }
+
+    /// The state after a connect's wait ended with `result`.
+    pub fn finish_connect(&mut self, pending: &PendingConnect, result: Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => {
+                self.state = State::Connected;
+                Ok(())
+            }
+            // The call's own timeout: the OS is still connecting.
+            Err(e) if e.class == ErrorClass::Timeout => Err(e),
+            // Refused, unreachable, ...: the socket is unconnected again
+            // (the spec calls these transient, so a guest may retry on the
+            // same socket), and the OS now reports it hung up: the retry
+            // must register it afresh.
+            Err(e) => {
+                if self.state == State::Connecting {
+                    self.state = if pending.before == State::Bound {
+                        State::Bound
+                    } else {
+                        State::Created
+                    };
+                }
+                Err(e)
+            }
+        }
     }
 
     /// `bind(2)`: the spec's `socket-bind`.
@@ -471,32 +609,26 @@ impl Socket {
     /// non-blocking and close-on-exec, of the listener's family, type and
     /// protocol; it has no accounting slot yet (see [`Self::with_slot`]).
     pub async fn accept(&mut self, timeout: Option<Duration>) -> Result<Socket> {
+        let accepting = self.accepting()?;
+        let accepted = accepting.accept(timeout).await?;
+        accepting.socket(accepted)
+    }
+
+    /// The checks of [`Socket::accept`], before any syscall: what the
+    /// accept needs of the listener, to wait without holding it.
+    pub fn accepting(&self) -> Result<Accepting> {
         const OP: &str = "accept";
-        let fd = self.open(OP)?;
+        let fd = self.open(OP)?.clone();
         if self.state != State::Listening {
             return Err(Error::invalid_state(OP, "the socket is not listening"));
         }
-        let accept = |socket: &OsSocket| sys::accept(socket.as_raw_fd());
-        // A blocking accept(2) on a listener whose read side is shut down
-        // answers EINVAL at once (Linux's unix_accept: "receive shutdown").
-        let shut = || Err(std_io::Error::from_raw_os_error(libc::EINVAL));
-        let accepted: OwnedFd = with_timeout(
-            OP,
-            timeout,
-            io::try_then_wait(fd, Interest::READABLE, OP, false, accept, shut),
-        )
-        .await?;
-        let accepted = Socket::new(
-            self.family,
-            self.kind,
-            self.protocol,
-            State::Connected,
-            register(OsSocket::from(accepted), OP)?,
-        );
-        // An accepted socket inherits the listener's options, lingering
-        // included (the kernel's copy is off: see `linger_seconds`).
-        accepted.set_host_linger(self.linger_seconds.load(Ordering::Relaxed));
-        Ok(accepted)
+        Ok(Accepting {
+            fd,
+            family: self.family,
+            kind: self.kind,
+            protocol: self.protocol,
+            linger_seconds: self.linger_seconds.load(Ordering::Relaxed),
+        })
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
@@ -521,23 +653,34 @@ impl Socket {
     /// host thread is held) until the data and the FIN are acknowledged or
     /// the linger time is up, as close(2) would: see the `close` module.
     pub async fn close(&mut self) -> Result<()> {
-        const OP: &str = "close";
+        self.start_close().finish().await
+    }
+
+    /// The first half of [`Socket::close`]: the socket is closed from now
+    /// on (every later call fails with `closed`); what is left (lingering,
+    /// close(2)) runs outside it.
+    pub fn start_close(&mut self) -> Closing {
         let mut slot = self.slot.take();
         self.tls_before_close(&mut slot);
-        let fd = self.fd.take().ok_or_else(|| Error::closed(OP))?;
+        let Some(fd) = self.fd.take() else {
+            return Closing::AlreadyClosed;
+        };
         self.state = State::Closed;
         self.bound_file = None;
         let linger = self.host_linger();
         match Arc::try_unwrap(fd) {
-            Ok(fd) => close::close(fd.into_inner(), linger, slot)
-                .await
-                .map_err(|e| Error::io(OP, &e)),
+            Ok(fd) => Closing::Close {
+                socket: fd.into_inner(),
+                linger,
+                slot,
+            },
             // A pollable is being awaited right now (it only upgrades its
             // `Weak` while the guest is inside `poll`, so this does not
-            // happen in practice), or a TLS socket's records are still
-            // being written out (that task holds the slot too): the
-            // descriptor closes when it lets go.
-            Err(_shared) => Ok(()),
+            // happen in practice), a call of the async contract is
+            // waiting on it, or a TLS socket's records are still being
+            // written out (that task holds the slot too): the descriptor
+            // closes when it lets go.
+            Err(_shared) => Closing::Shared,
         }
     }
 

@@ -72,7 +72,7 @@ impl Watch {
     }
 
     /// The socket's current registration, if it is still open.
-    fn current(&self) -> Option<Arc<AsyncFd<OsSocket>>> {
+    pub(super) fn current(&self) -> Option<Arc<AsyncFd<OsSocket>>> {
         let cell = self.0.upgrade()?;
         cell.fd
             .lock()
