@@ -256,7 +256,9 @@ pub fn add_to_linker<T: WasockView + 'static>(linker: &mut Linker<T>) -> wasmtim
 
 /// Adds wasmtime-wasi's WASI 0.3 interfaces (`wasi:cli@0.3.0` and what
 /// it includes) to `linker`, with `wasi:sockets@0.3.0` under the same
-/// policy and accounting as the 0.2 interfaces and wasock's.
+/// policy and accounting as the 0.2 interfaces and wasock's, and
+/// `wasock:socket@0.2.0` (every blocking call an `async func`) beside
+/// `wasock:socket@0.1.0`.
 ///
 /// Call it beside [`add_to_linker`], on an engine with the component
 /// model's async on (`Config::wasm_component_model_async`, the default
@@ -268,6 +270,20 @@ where
 {
     wasmtime_wasi::p3::add_to_linker(linker)?;
     crate::wasi_sockets_p3::add_to_linker(linker)?;
+    add_async_contract_to_linker(linker)
+}
+
+/// Adds `wasock:socket@0.2.0`, the contract for the component model's
+/// async, over the same sockets, policy and accounting as 0.1.0.
+fn add_async_contract_to_linker<T: WasockView + 'static>(
+    linker: &mut Linker<T>,
+) -> wasmtime::Result<()> {
+    use crate::bindings_async::wasock::socket::{poll_set, resolve, socket};
+    // The `types` interface has only types: an empty instance.
+    linker.instance("wasock:socket/types@0.2.0")?;
+    resolve::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    socket::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
+    poll_set::add_to_linker::<T, HasWasock>(linker, T::wasock)?;
     Ok(())
 }
 

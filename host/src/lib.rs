@@ -142,7 +142,10 @@
 //!
 //! WASI 0.3 (`wasi:cli@0.3.0`, `wasi:sockets@0.3.0`) is served beside 0.2
 //! by [`add_p3_to_linker`] under the same policy and socket pool; the
-//! runner does so unless told not to (`run::RunnerConfig::wasi_p3`).
+//! runner does so unless told not to (`run::RunnerConfig::wasi_p3`). With
+//! it comes `wasock:socket@0.2.0`, the contract for the component model's
+//! async (every blocking call an `async func`, `stream<u8>` on stream
+//! sockets), over the same sockets as `wasock:socket@0.1.0`.
 //!
 //! The rest is no API. The socket pool's accounting and the `unsafe`
 //! system calls are private; `bindings`, `convert`, `options`, `poll_set`
@@ -157,6 +160,8 @@ mod accounting;
 pub mod adapt;
 #[doc(hidden)]
 pub mod bindings;
+#[doc(hidden)]
+pub mod bindings_async;
 pub mod cli;
 pub mod constants;
 mod ctx;

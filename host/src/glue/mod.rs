@@ -11,13 +11,16 @@
 //!   allow-list;
 //! - `resolve`: `resolve::Host`;
 //! - `poll_set`: `poll-set` (persistent interest sets);
-//! - `tls`: `tls` (TLS on wasock's own sockets).
+//! - `tls`: `tls` (TLS on wasock's own sockets);
+//! - `async_contract`: `wasock:socket@0.2.0`, the same calls for the
+//!   component model's async, on these helpers.
 //!
 //! A resource-table error traps (the guest broke the component model's
 //! rules); an OS or policy error goes back to the guest as the WIT `error`
 //! record. Every check runs before any syscall, and every refusal is
 //! reported to the guest's denial sink once.
 
+mod async_contract;
 pub mod convert;
 mod options;
 pub(crate) mod poll_set;
