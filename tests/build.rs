@@ -32,6 +32,7 @@ fn main() {
 
     for watched in [
         "wit",
+        "wit-async",
         "guest-sdk",
         "examples",
         "tests/guests",

@@ -62,3 +62,34 @@ pub fn show_ip(address: &IpAddress) -> String {
         }
     }
 }
+
+/// The bindings of `wasock:socket@0.2.0`, wasock's contract for the
+/// component model's async: every blocking call an `async func`, awaited
+/// on wit-bindgen's executor beside every other async import.
+#[allow(missing_docs)]
+pub mod wasock_async {
+    wit_bindgen::generate!({
+        path: "../../wit-async",
+        world: "wasock:socket/guest@0.2.0",
+    });
+}
+
+/// `text` (`A.B.C.D:PORT` or `[V6]:PORT`) as a `wasock:socket@0.2.0`
+/// address.
+pub fn wasock_address(text: &str) -> wasock_async::wasock::socket::types::SocketAddress {
+    use wasock_async::wasock::socket::types::{
+        Ipv4SocketAddress, Ipv6SocketAddress, SocketAddress,
+    };
+    match parse_address(text) {
+        IpSocketAddress::Ipv4(v4) => SocketAddress::Inet(Ipv4SocketAddress {
+            port: v4.port,
+            address: v4.address,
+        }),
+        IpSocketAddress::Ipv6(v6) => SocketAddress::Inet6(Ipv6SocketAddress {
+            port: v6.port,
+            flow_info: 0,
+            address: v6.address,
+            scope_id: 0,
+        }),
+    }
+}

@@ -1,0 +1,214 @@
+//! `wasock:socket@0.2.0`, the contract for the component model's async,
+//! served beside 0.1.0 to WASI 0.3 guests (`async_contract`): every
+//! blocking call an `async func` on wit-bindgen's executor, stream
+//! sockets' data as `stream<u8>`, under the same policy (refusals are the
+//! guest's `permission-denied` and reported once), the same per-call
+//! timeouts and error classes.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Output;
+use std::time::Duration;
+
+use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
+
+use crate::WASOCK;
+use crate::common::{IO_TIMEOUT, TIMEOUT, closed_address, native_echo, one_peer, run};
+
+/// Runs `async_contract` with `flags` and `args`.
+fn guest_run(flags: &[&str], args: &[&str]) -> Output {
+    run(flags, "async_contract", args)
+}
+
+/// Asserts the guest exited 0, nothing panicked, and it printed `line`.
+fn printed(output: &Output, line: &str) {
+    let text = output_text(output);
+    assert!(output.status.success(), "guest failed\n{text}");
+    assert!(!text.contains("panicked"), "a panic\n{text}");
+    assert!(
+        stdout(output).lines().any(|l| l == line),
+        "no {line:?}\n{text}"
+    );
+}
+
+/// The host's denial lines that contain `needle`.
+fn denials(output: &Output, needle: &str) -> usize {
+    stderr(output)
+        .lines()
+        .filter(|l| l.starts_with("wasock: denied") && l.contains(needle))
+        .count()
+}
+
+/// A guest client echoes through a native echo peer, with list calls and
+/// with `send-stream` / `receive-stream`.
+#[test]
+fn echo_client_against_a_native_peer() {
+    let peer = native_echo().to_string();
+    for mode in [None, Some("stream")] {
+        let mut args = vec!["echo-client", &peer, "hello, async"];
+        args.extend(mode);
+        let output = guest_run(&["--allow-connect", &peer], &args);
+        printed(&output, "echoed: hello, async");
+    }
+}
+
+/// A guest server (bind, listen, accept, echo) serves a native client,
+/// with list calls and with its receive stream piped into its send
+/// stream.
+#[test]
+fn echo_server_serves_a_native_client() {
+    let message = vec![b'x'; 300_000];
+    for mode in [None, Some("stream")] {
+        let mut args = vec!["serve", "127.0.0.1:0"];
+        args.extend(mode);
+        let mut running = Wasock::new(WASOCK, guest("async_contract"))
+            .flag("--allow-bind")
+            .flag("127.0.0.1:0")
+            .args(args)
+            .spawn();
+        let line = running.wait_for_line("listening ", TIMEOUT);
+        let port: u16 = line["listening ".len()..].trim().parse().expect("a port");
+        let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        client.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+        let writer = {
+            let mut client = client.try_clone().expect("clone");
+            let message = message.clone();
+            std::thread::spawn(move || {
+                client.write_all(&message).expect("write");
+                client
+                    .shutdown(std::net::Shutdown::Write)
+                    .expect("shutdown");
+            })
+        };
+        let mut echoed = Vec::new();
+        client.read_to_end(&mut echoed).expect("read");
+        writer.join().expect("writer");
+        assert!(echoed == message, "{} bytes came back", echoed.len());
+        let output = running.wait(TIMEOUT);
+        printed(&output, &format!("served {} bytes", message.len()));
+    }
+}
+
+/// A connect needs a connect grant; the refusal is the guest's
+/// `permission-denied` and the host reports it once.
+#[test]
+fn connect_needs_a_connect_grant_and_is_reported() {
+    let (_listener, address) = crate::common::listener();
+    let target = address.to_string();
+    let output = guest_run(&[], &["connect", &target]);
+    printed(
+        &output,
+        &format!("connect {target}: error ErrorClass::Fatal ErrorCode::PermissionDenied"),
+    );
+    assert_eq!(
+        denials(&output, &format!("connect to {target}")),
+        1,
+        "{}",
+        output_text(&output)
+    );
+
+    let output = guest_run(&["--allow-connect", &target], &["connect", &target]);
+    printed(&output, &format!("connect {target}: ok"));
+    assert_eq!(denials(&output, ""), 0, "{}", output_text(&output));
+}
+
+/// A refused connection is class transient, as on 0.1.0.
+#[test]
+fn a_refused_connect_is_transient() {
+    let target = closed_address().to_string();
+    let output = guest_run(&["--allow-connect", &target], &["connect", &target]);
+    printed(
+        &output,
+        &format!("connect {target}: error ErrorClass::Transient ErrorCode::ConnectionRefused"),
+    );
+}
+
+/// Binding needs a bind grant.
+#[test]
+fn bind_needs_a_bind_grant() {
+    let output = guest_run(&[], &["serve", "127.0.0.1:0"]);
+    assert!(!output.status.success(), "{}", output_text(&output));
+    assert!(
+        stderr(&output).contains("bind: ErrorClass::Fatal ErrorCode::PermissionDenied"),
+        "{}",
+        output_text(&output)
+    );
+    assert_eq!(denials(&output, "bind to 127.0.0.1:0"), 1);
+}
+
+/// A receive's own timeout expires with class timeout, on time.
+#[test]
+fn a_receive_times_out_with_class_timeout() {
+    let (address, peer) = one_peer(|stream| {
+        // Hold the connection, sending nothing, until the guest is done.
+        let mut buffer = [0u8; 1];
+        let _ = (&stream).read(&mut buffer);
+    });
+    let target = address.to_string();
+    let output = guest_run(
+        &["--allow-connect", &target],
+        &["receive-timeout", &target, "300"],
+    );
+    let line = crate::common::line_starting(&output, "receive: ");
+    assert!(
+        line.starts_with("receive: error ErrorClass::Timeout ErrorCode::TimedOut after "),
+        "{}",
+        output_text(&output)
+    );
+    let millis: u64 = line
+        .trim_start_matches("receive: error ErrorClass::Timeout ErrorCode::TimedOut after ")
+        .trim_end_matches(" ms")
+        .parse()
+        .expect("a duration");
+    assert!((280..3000).contains(&millis), "{line}");
+    peer.join().expect("peer");
+}
+
+/// A pending wasock receive and a `wasi:clocks@0.3.0` timer wait on one
+/// executor: the timer fires while the receive is pending, and the same
+/// receive then completes.
+#[test]
+fn a_socket_wait_and_a_timer_share_one_executor() {
+    let (address, peer) = one_peer(|mut stream| {
+        let mut go = [0u8; 2];
+        stream.read_exact(&mut go).expect("go");
+        assert_eq!(&go, b"go");
+        stream.write_all(b"after the timer").expect("write");
+    });
+    let target = address.to_string();
+    let output = guest_run(&["--allow-connect", &target], &["mixed", &target]);
+    printed(&output, "timer fired, receive pending");
+    printed(&output, "received: after the timer");
+    peer.join().expect("peer");
+}
+
+/// A poll set's `wait` is an async call: empty at its timeout, then the
+/// socket readable with its token.
+#[test]
+fn a_poll_set_wait_is_an_async_call() {
+    let (address, peer) = one_peer(|mut stream| {
+        let mut go = [0u8; 2];
+        stream.read_exact(&mut go).expect("go");
+        stream.write_all(b"ok").expect("write");
+        std::thread::sleep(Duration::from_millis(500));
+    });
+    let target = address.to_string();
+    let output = guest_run(&["--allow-connect", &target], &["poll", &target]);
+    printed(&output, "wait: none");
+    printed(&output, "wait: Readiness(READABLE) 7");
+    peer.join().expect("peer");
+}
+
+/// Resolution is async and under `--allow-dns`: a numeric host needs no
+/// grant, a name does.
+#[test]
+fn resolution_needs_allow_dns_for_names() {
+    let output = guest_run(&[], &["resolve", "127.0.0.1"]);
+    printed(&output, "resolve 127.0.0.1: ok 1");
+    let output = guest_run(&[], &["resolve", "localhost"]);
+    printed(
+        &output,
+        "resolve localhost: error ErrorClass::Fatal ErrorCode::PermissionDenied",
+    );
+    assert_eq!(denials(&output, "localhost"), 1, "{}", output_text(&output));
+}
