@@ -182,6 +182,28 @@ fn a_socket_wait_and_a_timer_share_one_executor() {
     peer.join().expect("peer");
 }
 
+/// `close` ends the calls waiting on the socket (a receive at end of
+/// file, as after shutdown(2)), and the socket counts toward
+/// `--max-sockets` until the last of them let go: never a descriptor the
+/// guest no longer counts.
+#[test]
+fn close_ends_the_calls_waiting_on_the_socket() {
+    let (address, peer) = one_peer(|mut stream| {
+        // The close's shutdown reaches the peer as end of file.
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).map(|_| rest.len())
+    });
+    let target = address.to_string();
+    let output = guest_run(
+        &["--allow-connect", &target, "--max-sockets", "1"],
+        &["close-pending", &target],
+    );
+    printed(&output, "close: ok");
+    printed(&output, "receive: 0 bytes");
+    printed(&output, "socket again: ok");
+    assert_eq!(peer.join().expect("peer").expect("end of file"), 0);
+}
+
 /// A poll set's `wait` is an async call: empty at its timeout, then the
 /// socket readable with its token.
 #[test]

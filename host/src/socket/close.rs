@@ -16,9 +16,11 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Weak;
 use std::time::{Duration, Instant};
 
 use socket2::Socket as OsSocket;
+use tokio::io::unix::AsyncFd;
 
 use crate::accounting::Slot;
 use crate::policy::options::LINGER_CEILING_SECONDS;
@@ -64,6 +66,29 @@ pub(super) fn close_in_background(socket: OsSocket, linger: Option<Duration>, sl
     }
     drop(socket);
     drop(slot);
+}
+
+/// Holds `slot` until the last holder of the registration `fd` lets go
+/// of it (a call that was waiting on a socket closed under it), so that
+/// every open descriptor keeps counting toward `--max-sockets`. The
+/// holders are calls ending by themselves (the close shut the socket
+/// down); a task looks at their count, pausing 1 ms doubling to 50 ms.
+pub(super) fn hold_slot_until_closed(fd: Weak<AsyncFd<OsSocket>>, slot: Option<Slot>) {
+    let Some(slot) = slot else { return };
+    if fd.strong_count() == 0 {
+        return;
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut pause = FIRST_PAUSE;
+        while fd.strong_count() > 0 {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(LONGEST_PAUSE);
+        }
+        drop(slot);
+    });
 }
 
 /// Waits as close(2) with `SO_LINGER` would: until the data and the FIN

@@ -660,6 +660,7 @@ impl Socket {
     /// on (every later call fails with `closed`); what is left (lingering,
     /// close(2)) runs outside it.
     pub fn start_close(&mut self) -> Closing {
+        let tls = self.tls.is_some();
         let mut slot = self.slot.take();
         self.tls_before_close(&mut slot);
         let Some(fd) = self.fd.take() else {
@@ -674,13 +675,24 @@ impl Socket {
                 linger,
                 slot,
             },
-            // A pollable is being awaited right now (it only upgrades its
-            // `Weak` while the guest is inside `poll`, so this does not
-            // happen in practice), a call of the async contract is
-            // waiting on it, or a TLS socket's records are still being
-            // written out (that task holds the slot too): the descriptor
-            // closes when it lets go.
-            Err(_shared) => Closing::Shared,
+            // A TLS socket's records are still being written out (that
+            // task holds the slot too): the descriptor closes when it
+            // lets go.
+            Err(_shared) if tls => Closing::Shared,
+            // Calls of the async contract are waiting on it (or, never in
+            // practice, a pollable: it holds the socket only inside the
+            // guest's `poll`). They must not keep a descriptor the guest
+            // no longer counts: shutdown(2) has them answer now, as a
+            // blocking call would after it (a receive end of file, a send
+            // broken-pipe, an accept invalid-argument), and the slot is
+            // held until the last of them lets go and the descriptor is
+            // really closed. (Test: e2e
+            // `async_contract::close_ends_the_calls_waiting_on_the_socket`.)
+            Err(shared) => {
+                let _ = shared.get_ref().shutdown(std::net::Shutdown::Both);
+                close::hold_slot_until_closed(Arc::downgrade(&shared), slot);
+                Closing::Shared
+            }
         }
     }
 

@@ -18,6 +18,11 @@
 //!   receive: `received: TEXT`;
 //! - `poll ADDR`: connects, adds the socket to a poll set, waits 100 ms
 //!   (`wait: none`), sends `go`, waits again (`wait: readable TOKEN`);
+//! - `close-pending ADDR`: connects, starts a receive with no timeout
+//!   and closes the socket 100 ms later: `close: ok`, `receive: N bytes`
+//!   (or `receive: error CLASS CODE`), then creates sockets until one is
+//!   allowed (under `--max-sockets 1`, once the closed one is gone):
+//!   `socket again: ok`;
 //! - `resolve NODE`: `address-information` of NODE, numeric host when it
 //!   is an address: `resolve NODE: ok N` or `… error CLASS CODE`.
 
@@ -281,6 +286,35 @@ async fn poll(text: &str) {
     }
 }
 
+async fn close_pending(text: &str) {
+    let socket = connected(text).await;
+    let receive = socket.receive(64, ReceiveFlags::empty(), None);
+    let close_later = async {
+        monotonic_clock::wait_for(100_000_000).await;
+        socket.close().await
+    };
+    let (received, closed) = futures::join!(receive, close_later);
+    match closed {
+        Ok(()) => println!("close: ok"),
+        Err(e) => println!("close: error {}", show(&e)),
+    }
+    match received {
+        Ok(data) => println!("receive: {} bytes", data.len()),
+        Err(e) => println!("receive: error {}", show(&e)),
+    }
+    drop(socket);
+    for _ in 0..100 {
+        match Socket::create(AddressFamily::Inet, SocketType::Stream, 0) {
+            Ok(_) => {
+                println!("socket again: ok");
+                return;
+            }
+            Err(e) => println!("socket again: error {}", show(&e)),
+        }
+        monotonic_clock::wait_for(10_000_000).await;
+    }
+}
+
 async fn resolve(node: &str) {
     let numeric = node.parse::<std::net::IpAddr>().is_ok();
     let hints = AddressInfoHints {
@@ -314,6 +348,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             }
             "mixed" => mixed(arg(&args, 2)).await,
             "poll" => poll(arg(&args, 2)).await,
+            "close-pending" => close_pending(arg(&args, 2)).await,
             "resolve" => resolve(arg(&args, 2)).await,
             other => {
                 eprintln!("async_contract: unknown mode {other}");
