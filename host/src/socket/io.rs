@@ -245,7 +245,7 @@ impl Socket {
             let data = self.tls_receive(operation, limit, flags, timeout).await?;
             return Ok((data, None, false));
         }
-        io.receive(operation, max_length, flags, timeout, want_source)
+        io.receive(operation, want_source, max_length, flags, timeout)
             .await
     }
 
@@ -308,14 +308,15 @@ impl SocketIo {
     }
 
     /// Both receives (see [`Socket::receive_from`]), after
-    /// [`Socket::receive_io`], on a socket without TLS.
+    /// [`Socket::receive_io`], on a socket without TLS; the source address
+    /// is read only when `want_source`.
     pub async fn receive(
         &self,
         operation: &str,
+        want_source: bool,
         max_length: u32,
         flags: RecvFlags,
         timeout: Option<Duration>,
-        want_source: bool,
     ) -> Result<(Vec<u8>, Option<SockAddr>, bool)> {
         let fd = &self.fd;
         let datagram = self.kind.is_datagram();

@@ -116,10 +116,10 @@ impl socket::HostSocket for crate::ctx::WasockCtxView<'_> {
     async fn create(
         &mut self,
         family: types::AddressFamily,
-        socket_type: types::SocketType,
+        kind: types::SocketType,
         protocol: u16,
     ) -> HostResult<Resource<Socket>> {
-        v1::HostSocket::create(self, family, socket_type, protocol).await
+        v1::HostSocket::create(self, family, kind, protocol).await
     }
 
     fn shutdown(&mut self, this: Resource<Socket>, how: socket::ShutdownHow) -> HostResult<()> {
@@ -309,10 +309,10 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         let (data, _, _) = io
             .receive(
                 OP,
+                false,
                 max_length,
                 receive_flags(flags),
                 timeout(timeout_nanos),
-                false,
             )
             .await?;
         Ok(data)
@@ -335,10 +335,10 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         let (data, source, truncated) = io
             .receive(
                 OP,
+                true,
                 max_length,
                 receive_flags(flags),
                 timeout(timeout_nanos),
-                true,
             )
             .await?;
         Ok(socket::ReceivedFrom {
