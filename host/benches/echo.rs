@@ -9,7 +9,10 @@
 //! and prints the median, min and max of each figure with the ratios B/A and
 //! B/C, then each server's CPU time per operation (user + sys of the server
 //! process over the measure, from `/proc/PID/stat`: on shared machines it
-//! moves far less than the rates; A runs in a process of its own for it). Then it measures scale: idle connections held by one B guest (host
+//! moves far less than the rates; A runs in a process of its own for it),
+//! and the same rates and CPU for G, the echo server on the contract for
+//! the component model's async (`bench_async_echo_server`,
+//! `wasock:socket@0.2.0`), beside a fresh A. Then it measures scale: idle connections held by one B guest (host
 //! memory per connection, latency of one active client meanwhile), and many
 //! B guests in one host process (this one, through `wasock_host::run::Runner`
 //! on a multi-thread tokio runtime like the `wasock` binary's: memory per
@@ -218,6 +221,10 @@ fn main() {
         }
     }
 
+    if !only_scale {
+        async_contract_rows(&metrics, sizes.rounds);
+    }
+
     if !variants.is_empty() {
         println!();
         println!(
@@ -299,6 +306,44 @@ fn main() {
             let (per_instance, start, answering) = instance_scale(&host, count);
             println!("{count:>9} | {per_instance:>18.1} | {start:>14.2} | {answering:>10}");
         }
+    }
+}
+
+/// G, the echo server on `wasock:socket@0.2.0` (the contract for the
+/// component model's async: `bench_async_echo_server`, a task per
+/// connection on wit-bindgen's executor, its receive stream written into
+/// its send stream), beside a fresh A over the same measures: each rate
+/// and the server CPU per operation, with G/A.
+fn async_contract_rows(metrics: &[(&str, &str, Measure, f64, &str)], rounds: usize) {
+    let servers = [
+        Server::native(),
+        Server::guest("G async contract", guest("bench_async_echo_server")),
+    ];
+    println!();
+    println!(
+        "async contract: G = bench_async_echo_server (wasock:socket@0.2.0, streams) beside A; rate and server CPU per operation, medians of {rounds}"
+    );
+    println!(
+        "{:<18} {:>7} | {:>10} {:>10} {:>5} | {:>8} {:>10} {:>10} {:>5}",
+        "metric", "unit", "A rate", "G rate", "G/A", "cpu unit", "A cpu", "G cpu", "G/A"
+    );
+    for (name, unit, measure, operations, per_operation) in metrics {
+        let mut rates: [Vec<f64>; 2] = Default::default();
+        let mut cpu: [Vec<f64>; 2] = Default::default();
+        for _ in 0..rounds {
+            for (index, server) in servers.iter().enumerate() {
+                let before = cpu_seconds(server.pid);
+                rates[index].push(measure(server.address));
+                cpu[index].push((cpu_seconds(server.pid) - before) * 1e6 / operations);
+            }
+        }
+        let [rate_a, rate_g] = rates.each_ref().map(|s| Stats::of(s).median);
+        let [cpu_a, cpu_g] = cpu.each_ref().map(|s| Stats::of(s).median);
+        println!(
+            "{name:<18} {unit:>7} | {rate_a:>10.1} {rate_g:>10.1} {:>5.2} | {per_operation:>8} {cpu_a:>10.1} {cpu_g:>10.1} {:>5.2}",
+            rate_g / rate_a,
+            cpu_g / cpu_a
+        );
     }
 }
 
