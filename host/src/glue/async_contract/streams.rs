@@ -36,7 +36,10 @@ fn resolved<T: WasockView + 'static>(
     store: &mut Access<'_, T, HasWasock>,
     outcome: Outcome,
 ) -> wasmtime::Result<FutureReader<Outcome>> {
-    FutureReader::new(store, async move { wasmtime::Result::<Outcome>::Ok(outcome) })
+    FutureReader::new(
+        store,
+        async move { wasmtime::Result::<Outcome>::Ok(outcome) },
+    )
 }
 
 /// One end of a stream and the sender of its future's outcome, sent once:
