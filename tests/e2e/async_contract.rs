@@ -136,6 +136,44 @@ fn bind_needs_a_bind_grant() {
     assert_eq!(denials(&output, "bind to 127.0.0.1:0"), 1);
 }
 
+/// A datagram's destination needs a connect grant; with it, the peer
+/// gets the datagram.
+#[test]
+fn send_to_needs_a_connect_grant_and_is_reported() {
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    peer.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+    let target = peer.local_addr().expect("address").to_string();
+    let output = guest_run(&[], &["send-to", &target]);
+    printed(
+        &output,
+        &format!("send-to {target}: error ErrorClass::Fatal ErrorCode::PermissionDenied"),
+    );
+    assert_eq!(denials(&output, &target), 1, "{}", output_text(&output));
+
+    let output = guest_run(&["--allow-connect", &target], &["send-to", &target]);
+    printed(&output, &format!("send-to {target}: ok 2"));
+    let mut datagram = [0u8; 16];
+    let (length, _) = peer.recv_from(&mut datagram).expect("the datagram");
+    assert_eq!(&datagram[..length], b"hi");
+}
+
+/// A socket with no byte stream says why through the stream's future: an
+/// unconnected stream socket is not connected, a datagram socket has no
+/// stream; its send stream takes nothing.
+#[test]
+fn streams_of_sockets_without_one_say_why() {
+    let output = guest_run(&[], &["stream-states"]);
+    printed(
+        &output,
+        "receive-stream: error ErrorClass::Fatal ErrorCode::NotConnected",
+    );
+    printed(&output, "send-stream took 0 bytes");
+    printed(
+        &output,
+        "send-stream: error ErrorClass::Fatal ErrorCode::OperationNotSupported",
+    );
+}
+
 /// A receive's own timeout expires with class timeout, on time.
 #[test]
 fn a_receive_times_out_with_class_timeout() {

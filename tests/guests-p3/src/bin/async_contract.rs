@@ -23,6 +23,12 @@
 //!   (or `receive: error CLASS CODE`), then creates sockets until one is
 //!   allowed (under `--max-sockets 1`, once the closed one is gone):
 //!   `socket again: ok`;
+//! - `send-to ADDR`: a datagram `hi` from an unbound datagram socket:
+//!   `send-to ADDR: ok 2` or `send-to ADDR: error CLASS CODE`;
+//! - `stream-states`: the streams of sockets that have none: an
+//!   unconnected stream socket's receive stream (`receive-stream: error
+//!   CLASS CODE`) and a datagram socket's send stream (`send-stream:
+//!   error CLASS CODE`);
 //! - `resolve NODE`: `address-information` of NODE, numeric host when it
 //!   is an address: `resolve NODE: ok N` or `… error CLASS CODE`.
 
@@ -315,6 +321,43 @@ async fn close_pending(text: &str) {
     }
 }
 
+async fn send_to(text: &str) {
+    let address = wasock_address(text);
+    let socket = Socket::create(family(&address), SocketType::Dgram, 0).expect("socket");
+    let sent = socket
+        .send_to(
+            b"hi".to_vec(),
+            address,
+            SendFlags::empty(),
+            Some(FIVE_SECONDS),
+        )
+        .await;
+    match sent {
+        Ok(length) => println!("send-to {text}: ok {length}"),
+        Err(e) => println!("send-to {text}: error {}", show(&e)),
+    }
+}
+
+async fn stream_states() {
+    let unconnected = Socket::create(AddressFamily::Inet, SocketType::Stream, 0).expect("socket");
+    let (mut bytes, outcome) = unconnected.receive_stream();
+    let (result, chunk) = bytes.read(Vec::with_capacity(16)).await;
+    assert!(matches!(result, StreamResult::Dropped) && chunk.is_empty());
+    match outcome.await {
+        Ok(()) => println!("receive-stream: ok"),
+        Err(e) => println!("receive-stream: error {}", show(&e)),
+    }
+    let datagram = Socket::create(AddressFamily::Inet, SocketType::Dgram, 0).expect("socket");
+    let (mut writer, reader) = wit_stream::new();
+    let outcome = datagram.send_stream(reader);
+    let rest = writer.write_all(b"never".to_vec()).await;
+    println!("send-stream took {} bytes", 5 - rest.len());
+    match outcome.await {
+        Ok(()) => println!("send-stream: ok"),
+        Err(e) => println!("send-stream: error {}", show(&e)),
+    }
+}
+
 async fn resolve(node: &str) {
     let numeric = node.parse::<std::net::IpAddr>().is_ok();
     let hints = AddressInfoHints {
@@ -349,6 +392,8 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "mixed" => mixed(arg(&args, 2)).await,
             "poll" => poll(arg(&args, 2)).await,
             "close-pending" => close_pending(arg(&args, 2)).await,
+            "send-to" => send_to(arg(&args, 2)).await,
+            "stream-states" => stream_states().await,
             "resolve" => resolve(arg(&args, 2)).await,
             other => {
                 eprintln!("async_contract: unknown mode {other}");
