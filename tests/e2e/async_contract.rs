@@ -157,6 +157,37 @@ fn send_to_needs_a_connect_grant_and_is_reported() {
     assert_eq!(&datagram[..length], b"hi");
 }
 
+/// A datagram socket bound without a bind grant (`0.0.0.0:0`) hears
+/// through `receive-from` only the peers its connect grants cover, the
+/// first drop reported; under a bind grant it hears everyone. (The filter
+/// is shared with the receive waiting outside the socket.)
+#[test]
+fn a_client_datagram_socket_hears_only_its_connect_grants() {
+    let granted = std::net::UdpSocket::bind("127.0.0.1:0").expect("granted peer");
+    let grant = granted.local_addr().expect("address").to_string();
+    let inbound = |flags: &[&str]| {
+        let running = Wasock::new(WASOCK, guest("async_contract"))
+            .flags(flags)
+            .arg("udp-inbound")
+            .spawn();
+        crate::common::inbound_exchange(running, &granted)
+    };
+    let output = inbound(&["--allow-connect", &grant]);
+    assert_eq!(
+        crate::common::heard_only_the_granted(&output),
+        1,
+        "one report per socket\n{}",
+        output_text(&output)
+    );
+
+    let output = inbound(&["--allow-connect", &grant, "--allow-bind", "0.0.0.0:0"]);
+    assert!(
+        stdout(&output).contains(": evil"),
+        "under a bind grant it hears everyone\n{}",
+        output_text(&output)
+    );
+}
+
 /// A socket with no byte stream says why through the stream's future: an
 /// unconnected stream socket is not connected, a datagram socket has no
 /// stream; its send stream takes nothing.

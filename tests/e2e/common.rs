@@ -553,6 +553,22 @@ pub fn silent_resolver_namespace(test: &str) -> Option<Namespace> {
 
 // ---- The inbound filter on datagram sockets -------------------------------
 
+/// The guest heard the granted peer (`good`) and not the other (`evil`);
+/// returns how many inbound denials the host reported.
+pub fn heard_only_the_granted(output: &Output) -> usize {
+    let text = stdout(output);
+    assert!(text.contains(": good"), "{}", output_text(output));
+    assert!(
+        !text.contains("evil"),
+        "an ungranted peer got through\n{}",
+        output_text(output)
+    );
+    stderr(output)
+        .lines()
+        .filter(|l| l.contains("denied datagram from"))
+        .count()
+}
+
 /// Waits for `running`'s `bound PORT` line, sends `evil` three times from
 /// an ungranted socket, then `good` and `stop` from `granted`, to
 /// 127.0.0.1:PORT; returns the guest's output once it ends.

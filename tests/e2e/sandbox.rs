@@ -88,22 +88,6 @@ fn inbound(flags: &[&str], mode: &str, granted: &UdpSocket) -> Output {
     crate::common::inbound_exchange(command.spawn(), granted)
 }
 
-/// The guest heard the granted peer (`good`) and not the other (`evil`);
-/// returns how many inbound denials the host reported.
-fn heard_only_the_granted(output: &Output) -> usize {
-    let text = stdout(output);
-    assert!(text.contains(": good"), "{}", output_text(output));
-    assert!(
-        !text.contains("evil"),
-        "an ungranted peer got through\n{}",
-        output_text(output)
-    );
-    stderr(output)
-        .lines()
-        .filter(|l| l.contains("denied datagram from"))
-        .count()
-}
-
 /// A `std::net` socket bound without a bind grant (`0.0.0.0:0`, which
 /// every UDP client does) hears only from peers its connect grants cover;
 /// bound under a bind grant it hears from everyone.
@@ -113,7 +97,7 @@ fn std_net_client_socket_hears_only_its_connect_grants() {
     let grant = granted.local_addr().expect("address").to_string();
     let output = inbound(&["--allow-connect", &grant], "std", &granted);
     assert_eq!(
-        heard_only_the_granted(&output),
+        crate::common::heard_only_the_granted(&output),
         1,
         "one report per socket\n{}",
         output_text(&output)
@@ -139,7 +123,7 @@ fn sdk_send_to_autobind_hears_only_its_connect_grants() {
     let grant = granted.local_addr().expect("address").to_string();
     let output = inbound(&["--allow-connect", &grant], "sdk", &granted);
     assert!(
-        heard_only_the_granted(&output) > 0,
+        crate::common::heard_only_the_granted(&output) > 0,
         "no denial reported\n{}",
         output_text(&output)
     );

@@ -29,6 +29,9 @@
 //!   unconnected stream socket's receive stream (`receive-stream: error
 //!   CLASS CODE`) and a datagram socket's send stream (`send-stream:
 //!   error CLASS CODE`);
+//! - `udp-inbound`: binds a datagram socket to `0.0.0.0:0` (no grant
+//!   needed), prints `bound PORT`, then `from ADDR: TEXT` for each
+//!   datagram `receive-from` returns, until `stop` (or 20 s);
 //! - `resolve NODE`: `address-information` of NODE, numeric host when it
 //!   is an address: `resolve NODE: ok N` or `… error CLASS CODE`.
 
@@ -358,6 +361,40 @@ async fn stream_states() {
     }
 }
 
+async fn udp_inbound() {
+    let socket = Socket::create(AddressFamily::Inet, SocketType::Dgram, 0).expect("socket");
+    socket
+        .bind(&wasock_address("0.0.0.0:0"))
+        .unwrap_or_else(|e| panic!("bind: {}", show(&e)));
+    let bound = socket.name().expect("name").expect("bound");
+    println!("bound {}", port_of(&bound));
+    loop {
+        let received = socket
+            .receive_from(64, ReceiveFlags::empty(), Some(4 * FIVE_SECONDS))
+            .await;
+        match received {
+            Ok(datagram) => {
+                let text = String::from_utf8_lossy(&datagram.data).into_owned();
+                let from = match datagram.address {
+                    Some(SocketAddress::Inet(v4)) => {
+                        let (a, b, c, d) = v4.address;
+                        format!("{a}.{b}.{c}.{d}:{}", v4.port)
+                    }
+                    other => format!("{other:?}"),
+                };
+                println!("from {from}: {text}");
+                if text == "stop" {
+                    return;
+                }
+            }
+            Err(e) => {
+                println!("receive-from: error {}", show(&e));
+                return;
+            }
+        }
+    }
+}
+
 async fn resolve(node: &str) {
     let numeric = node.parse::<std::net::IpAddr>().is_ok();
     let hints = AddressInfoHints {
@@ -394,6 +431,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "close-pending" => close_pending(arg(&args, 2)).await,
             "send-to" => send_to(arg(&args, 2)).await,
             "stream-states" => stream_states().await,
+            "udp-inbound" => udp_inbound().await,
             "resolve" => resolve(arg(&args, 2)).await,
             other => {
                 eprintln!("async_contract: unknown mode {other}");
