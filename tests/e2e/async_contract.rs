@@ -273,6 +273,24 @@ fn close_ends_the_calls_waiting_on_the_socket() {
     assert_eq!(peer.join().expect("peer").expect("end of file"), 0);
 }
 
+/// `close` ends the socket's receive stream, its pending read included:
+/// the stream's future says `closed`.
+#[test]
+fn close_ends_the_receive_stream_with_closed() {
+    let (address, peer) = one_peer(|mut stream| {
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).map(|_| rest.len())
+    });
+    let target = address.to_string();
+    let output = guest_run(&["--allow-connect", &target], &["close-stream", &target]);
+    printed(&output, "read: Dropped 0 bytes");
+    printed(
+        &output,
+        "receive-stream: error ErrorClass::Fatal ErrorCode::Closed",
+    );
+    assert_eq!(peer.join().expect("peer").expect("end of file"), 0);
+}
+
 /// A poll set's `wait` is an async call: empty at its timeout, then the
 /// socket readable with its token.
 #[test]

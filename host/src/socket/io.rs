@@ -433,10 +433,21 @@ impl SocketIo {
 ///
 /// It keeps only a [`Watch`], so it never keeps a closed socket's
 /// descriptor open: once the socket is closed every poll answers
-/// `closed`.
+/// `closed`, and a poll that was pending is woken to say so.
 #[derive(Debug)]
 pub struct StreamIo {
     watch: Watch,
+    /// This stream's name among the socket's, for its close waker.
+    id: u64,
+}
+
+/// The ids of byte streams, unique in the process.
+static STREAM_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Drop for StreamIo {
+    fn drop(&mut self) {
+        self.watch.forget_stream(self.id);
+    }
 }
 
 impl Socket {
@@ -459,18 +470,30 @@ impl Socket {
         }
         Ok(StreamIo {
             watch: self.watch(),
+            id: STREAM_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 }
 
 impl StreamIo {
+    /// `poll` as it is, having the task woken when the socket closes too
+    /// while it is pending (the reactor does not say so).
+    fn or_on_close<T>(&self, cx: &mut Context<'_>, poll: Poll<T>) -> Poll<T> {
+        if poll.is_pending() {
+            self.watch.wake_on_close(self.id, cx.waker());
+        }
+        poll
+    }
+
     /// Ready when a read would not block (data, end of file or an error).
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let Some(fd) = self.watch.current() else {
             return Poll::Ready(Err(Error::closed("receive")));
         };
-        fd.poll_read_ready(cx)
-            .map(|ready| ready.map(drop).map_err(|e| Error::io("receive", &e)))
+        let ready = fd
+            .poll_read_ready(cx)
+            .map(|ready| ready.map(drop).map_err(|e| Error::io("receive", &e)));
+        self.or_on_close(cx, ready)
     }
 
     /// Ready when a write would not block (room, or an error).
@@ -478,8 +501,10 @@ impl StreamIo {
         let Some(fd) = self.watch.current() else {
             return Poll::Ready(Err(Error::closed("send")));
         };
-        fd.poll_write_ready(cx)
-            .map(|ready| ready.map(drop).map_err(|e| Error::io("send", &e)))
+        let ready = fd
+            .poll_write_ready(cx)
+            .map(|ready| ready.map(drop).map_err(|e| Error::io("send", &e)));
+        self.or_on_close(cx, ready)
     }
 
     /// `recv(2)` into `buffer` once the socket is readable: how many bytes
@@ -493,7 +518,7 @@ impl StreamIo {
             let mut guard = match fd.poll_read_ready(cx) {
                 Poll::Ready(Ok(guard)) => guard,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::io(OP, &e))),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return self.or_on_close(cx, Poll::Pending),
             };
             let closed = is_closed(guard.ready());
             let read = |fd: &AsyncFd<OsSocket>| {
@@ -525,7 +550,7 @@ impl StreamIo {
             let mut guard = match fd.poll_write_ready(cx) {
                 Poll::Ready(Ok(guard)) => guard,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::io(OP, &e))),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return self.or_on_close(cx, Poll::Pending),
             };
             let send =
                 |fd: &AsyncFd<OsSocket>| fd.get_ref().send_with_flags(data, libc::MSG_NOSIGNAL);

@@ -666,6 +666,7 @@ impl Socket {
         let Some(fd) = self.fd.take() else {
             return Closing::AlreadyClosed;
         };
+        self.watch.close();
         self.state = State::Closed;
         self.bound_file = None;
         let linger = self.host_linger();
@@ -768,6 +769,7 @@ impl Drop for Socket {
     /// Dropping the guest's resource closes the OS socket; a lingering
     /// close finishes in the background, holding the socket's slot.
     fn drop(&mut self) {
+        self.watch.close();
         let mut slot = self.slot.take();
         self.tls_before_close(&mut slot);
         let Some(fd) = self.fd.take() else { return };

@@ -4,6 +4,7 @@
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::task::Waker;
 use std::time::Duration;
 
 use socket2::Socket as OsSocket;
@@ -25,6 +26,13 @@ pub(crate) struct WatchCell {
     /// Counts the times new bytes came to be held: what an edge-triggered
     /// registration reports once each.
     arrivals: AtomicU64,
+    /// The socket was closed: its registration may outlive it a while
+    /// (a call still holding it), but nothing should use it.
+    closed: AtomicBool,
+    /// The byte streams waiting on the socket, by id, with their latest
+    /// waker: woken when it closes, which the reactor does not report
+    /// (a registration goes without an event).
+    streams: Mutex<Vec<(u64, Waker)>>,
 }
 
 impl WatchCell {
@@ -33,6 +41,23 @@ impl WatchCell {
             fd: Mutex::new(Arc::downgrade(fd)),
             held: AtomicBool::new(false),
             arrivals: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            streams: Mutex::default(),
+        }
+    }
+
+    /// The socket closed: its watches see no registration from now on,
+    /// and the byte streams waiting on it are woken (to say `closed`).
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let waiting = std::mem::take(
+            &mut *self
+                .streams
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        for (_, waker) in waiting {
+            waker.wake();
         }
     }
 
@@ -74,10 +99,43 @@ impl Watch {
     /// The socket's current registration, if it is still open.
     pub(super) fn current(&self) -> Option<Arc<AsyncFd<OsSocket>>> {
         let cell = self.0.upgrade()?;
+        if cell.closed.load(Ordering::Acquire) {
+            return None;
+        }
         cell.fd
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .upgrade()
+    }
+
+    /// Has the byte stream `id` woken with `waker` when the socket closes
+    /// (at once if it is closed already).
+    pub(super) fn wake_on_close(&self, id: u64, waker: &Waker) {
+        let Some(cell) = self.0.upgrade() else {
+            return waker.wake_by_ref();
+        };
+        let mut streams = cell
+            .streams
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cell.closed.load(Ordering::Acquire) {
+            return waker.wake_by_ref();
+        }
+        match streams.iter_mut().find(|(stream, _)| *stream == id) {
+            Some((_, known)) if known.will_wake(waker) => {}
+            Some((_, known)) => *known = waker.clone(),
+            None => streams.push((id, waker.clone())),
+        }
+    }
+
+    /// The byte stream `id` is gone: forgets its waker.
+    pub(super) fn forget_stream(&self, id: u64) {
+        if let Some(cell) = self.0.upgrade() {
+            cell.streams
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .retain(|(stream, _)| *stream != id);
+        }
     }
 
     /// Whether the host holds received bytes for the socket (a TLS

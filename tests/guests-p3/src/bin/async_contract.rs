@@ -23,6 +23,9 @@
 //!   (or `receive: error CLASS CODE`), then creates sockets until one is
 //!   allowed (under `--max-sockets 1`, once the closed one is gone):
 //!   `socket again: ok`;
+//! - `close-stream ADDR`: connects, opens its receive stream, posts a
+//!   read and closes the socket 100 ms later: `read: dropped N bytes`,
+//!   then `receive-stream: …` as the stream's future resolved;
 //! - `send-to ADDR`: a datagram `hi` from an unbound datagram socket:
 //!   `send-to ADDR: ok 2` or `send-to ADDR: error CLASS CODE`;
 //! - `stream-states`: the streams of sockets that have none: an
@@ -324,6 +327,23 @@ async fn close_pending(text: &str) {
     }
 }
 
+async fn close_stream(text: &str) {
+    let socket = connected(text).await;
+    let (mut bytes, outcome) = socket.receive_stream();
+    let read = bytes.read(Vec::with_capacity(64));
+    let close_later = async {
+        monotonic_clock::wait_for(100_000_000).await;
+        socket.close().await
+    };
+    let ((result, chunk), closed) = futures::join!(read, close_later);
+    assert!(closed.is_ok(), "close");
+    println!("read: {result:?} {} bytes", chunk.len());
+    match outcome.await {
+        Ok(()) => println!("receive-stream: ok"),
+        Err(e) => println!("receive-stream: error {}", show(&e)),
+    }
+}
+
 async fn send_to(text: &str) {
     let address = wasock_address(text);
     let socket = Socket::create(family(&address), SocketType::Dgram, 0).expect("socket");
@@ -429,6 +449,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "mixed" => mixed(arg(&args, 2)).await,
             "poll" => poll(arg(&args, 2)).await,
             "close-pending" => close_pending(arg(&args, 2)).await,
+            "close-stream" => close_stream(arg(&args, 2)).await,
             "send-to" => send_to(arg(&args, 2)).await,
             "stream-states" => stream_states().await,
             "udp-inbound" => udp_inbound().await,
