@@ -19,8 +19,9 @@
 //!    (a connect finished, an accepted socket pushed).
 //!
 //! Because nothing is held across the wait, a guest may have several
-//! calls pending on one socket, and `close` may run while one waits: the
-//! descriptor is then closed when the last waiting call lets go of it.
+//! calls pending on one socket, and `close` may run while one waits: it
+//! shuts the socket down so they answer now, and the descriptor (and its
+//! `--max-sockets` slot) goes when the last of them lets go of it.
 //!
 //! - this module: conversions and `socket`;
 //! - `streams`: `receive-stream` and `send-stream`;
