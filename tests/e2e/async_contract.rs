@@ -218,19 +218,35 @@ fn a_receive_times_out_with_class_timeout() {
         &["--allow-connect", &target],
         &["receive-timeout", &target, "300"],
     );
-    let line = crate::common::line_starting(&output, "receive: ");
-    assert!(
-        line.starts_with("receive: error ErrorClass::Timeout ErrorCode::TimedOut after "),
-        "{}",
-        output_text(&output)
+    let millis = millis_after(
+        &output,
+        "receive: error ErrorClass::Timeout ErrorCode::TimedOut after ",
     );
-    let millis: u64 = line
-        .trim_start_matches("receive: error ErrorClass::Timeout ErrorCode::TimedOut after ")
+    assert!((280..3000).contains(&millis), "{millis} ms");
+    peer.join().expect("peer");
+}
+
+/// The milliseconds of a `PREFIX… after N ms` line.
+fn millis_after(output: &Output, prefix: &str) -> u64 {
+    let line = crate::common::line_starting(output, prefix);
+    line.trim_start_matches(prefix)
         .trim_end_matches(" ms")
         .parse()
-        .expect("a duration");
-    assert!((280..3000).contains(&millis), "{line}");
-    peer.join().expect("peer");
+        .unwrap_or_else(|_| panic!("{line:?}\n{}", output_text(output)))
+}
+
+/// An accept's own timeout expires with class timeout, on time.
+#[test]
+fn an_accept_times_out_with_class_timeout() {
+    let output = guest_run(
+        &["--allow-bind", "127.0.0.1:0"],
+        &["accept-timeout", "127.0.0.1:0", "300"],
+    );
+    let millis = millis_after(
+        &output,
+        "accept: error ErrorClass::Timeout ErrorCode::TimedOut after ",
+    );
+    assert!((280..3000).contains(&millis), "{millis} ms");
 }
 
 /// A pending wasock receive and a `wasi:clocks@0.3.0` timer wait on one

@@ -12,6 +12,8 @@
 //! - `connect ADDR`: `connect ADDR: ok` or `connect ADDR: error CLASS CODE`;
 //! - `receive-timeout ADDR MILLIS`: connects and receives with that
 //!   timeout: `receive: error CLASS CODE after N ms`;
+//! - `accept-timeout ADDR MILLIS`: binds, listens and accepts with that
+//!   timeout: `accept: error CLASS CODE after N ms`;
 //! - `mixed ADDR`: connects, then waits at once for a receive on the
 //!   socket and a `wasi:clocks@0.3.0` timer of 100 ms, on one executor:
 //!   `timer fired, receive pending`, then sends `go` and awaits the same
@@ -253,6 +255,22 @@ async fn receive_timeout(text: &str, millis: u64) {
     }
 }
 
+async fn accept_timeout(text: &str, millis: u64) {
+    let address = wasock_address(text);
+    let listener = stream_socket(&address);
+    listener
+        .bind(&address)
+        .unwrap_or_else(|e| panic!("bind: {}", show(&e)));
+    listener.listen(8).expect("listen");
+    let started = Instant::now();
+    let result = listener.accept(Some(millis * 1_000_000)).await;
+    let elapsed = started.elapsed().as_millis();
+    match result {
+        Ok(_) => println!("accept: a connection"),
+        Err(e) => println!("accept: error {} after {elapsed} ms", show(&e)),
+    }
+}
+
 async fn mixed(text: &str) {
     let socket = connected(text).await;
     let receive = Box::pin(socket.receive(64, ReceiveFlags::empty(), None));
@@ -445,6 +463,9 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "connect" => connect(arg(&args, 2)).await,
             "receive-timeout" => {
                 receive_timeout(arg(&args, 2), arg(&args, 3).parse().expect("millis")).await
+            }
+            "accept-timeout" => {
+                accept_timeout(arg(&args, 2), arg(&args, 3).parse().expect("millis")).await
             }
             "mixed" => mixed(arg(&args, 2)).await,
             "poll" => poll(arg(&args, 2)).await,
