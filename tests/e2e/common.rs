@@ -1,16 +1,17 @@
 //! What several of the end-to-end modules share: running a guest under the
 //! binary and reading what it printed, the assertions on that (a clean run,
-//! a denial), native listeners and peers on loopback, and the clients of
-//! the echo servers.
+//! a denial), native listeners and peers on loopback (TLS ones too), and
+//! the clients of the echo servers.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::Output;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Namespace, Wasock, guest, output_text, stderr, stdout};
+use wasock_tests::{Namespace, Wasock, guest, output_text, skip, stderr, stdout};
 
 use crate::WASOCK;
 
@@ -573,4 +574,260 @@ pub fn inbound_exchange(mut running: wasock_tests::Running, granted: &UdpSocket)
     thread::sleep(Duration::from_millis(50));
     granted.send_to(b"stop", target).expect("stop send");
     running.wait(TIMEOUT)
+}
+
+// ---- Native TLS peers (openssl's certificates, Python's `ssl`) -------------
+
+/// A CA and a `localhost` certificate it signed, PEM files in one
+/// directory.
+pub struct Certificates {
+    /// The CA's certificate: what `--tls-roots` names to trust the leaf.
+    pub ca: PathBuf,
+    /// The leaf's certificate (`DNS:localhost`), signed by the CA.
+    pub cert: PathBuf,
+    /// The leaf's private key (P-256).
+    pub key: PathBuf,
+}
+
+/// Makes [`Certificates`] in `dir` with `openssl`; `None` (said through
+/// [`skip`]) without it.
+pub fn certificates(test: &str, dir: &Path) -> Option<Certificates> {
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("extensions");
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=wasock test CA",
+    ]) && openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=localhost",
+    ]) && openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    if !made {
+        skip(test, "openssl cannot make the test certificates here");
+        return None;
+    }
+    Some(Certificates {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    })
+}
+
+/// The native TLS peers, a Python program (its docstring says what each
+/// does).
+const TLS_PEER: &str = include_str!("tls_peer.py");
+
+/// The body the `http` [`TlsServer`] answers with (`http_body()` of
+/// `tls_peer.py`): 3000 numbered lines (many TLS records), then `hello
+/// over tls`.
+pub fn tls_http_body() -> String {
+    let lines: String = (0..3000)
+        .map(|i| format!("line {i:05} over tls\n"))
+        .collect();
+    lines + "hello over tls\n"
+}
+
+/// What a [`TlsServer`] does with each connection after the handshake.
+#[derive(Clone, Copy, Debug)]
+pub enum TlsMode {
+    /// Reads a request head, answers 200 with [`tls_http_body`].
+    Http,
+    /// Echoes until end of file.
+    Echo,
+    /// Obeys `burst N`, `echo TEXT` and `close` lines.
+    Script,
+}
+
+/// A native TLS server (`tls_peer.py server`) on an ephemeral loopback
+/// port, with the certificate and key of [`Certificates`]; killed on drop.
+pub struct TlsServer {
+    child: Child,
+    /// Its address (127.0.0.1).
+    pub address: SocketAddr,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl TlsServer {
+    /// Starts one serving `connections` connections as `mode` says, with
+    /// `options` (`--alpn P,Q`, `--together`); `None` (said through
+    /// [`skip`]) without `python3`.
+    pub fn start(
+        test: &str,
+        certificates: &Certificates,
+        mode: TlsMode,
+        connections: usize,
+        options: &[&str],
+    ) -> Option<TlsServer> {
+        let mode = match mode {
+            TlsMode::Http => "http",
+            TlsMode::Echo => "echo",
+            TlsMode::Script => "script",
+        };
+        let Ok(mut child) = Command::new("python3")
+            .args(["-c", TLS_PEER, "server"])
+            .arg(&certificates.cert)
+            .arg(&certificates.key)
+            .arg(mode)
+            .arg(connections.to_string())
+            .args(options)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+        else {
+            skip(test, "python3 is not here to serve TLS");
+            return None;
+        };
+        let (sender, lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let port = lines
+            .recv_timeout(TIMEOUT)
+            .ok()
+            .and_then(|line| line.parse::<u16>().ok())
+            .expect("the TLS server's port");
+        Some(TlsServer {
+            child,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            lines,
+            seen: Vec::new(),
+        })
+    }
+
+    /// Waits (at most [`TIMEOUT`]) for a line containing `needle` and
+    /// returns it; panics with every line so far if none comes.
+    pub fn wait_for_line(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "the TLS server said no {needle:?} within {TIMEOUT:?}; it said:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Every line it printed (after its port) up to now, without waiting.
+    pub fn lines(&mut self) -> Vec<String> {
+        self.seen.extend(self.lines.try_iter());
+        self.seen.clone()
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a native TLS client (`tls_peer.py client`) of `address`, trusting
+/// `ca` for `name`, offering `alpn` (`P,Q`), sending `messages` and reading
+/// their echoes; killed past [`TIMEOUT`]. `None` (said through [`skip`])
+/// without `python3`.
+pub fn tls_client(
+    test: &str,
+    address: SocketAddr,
+    ca: &Path,
+    name: &str,
+    alpn: Option<&str>,
+    messages: &[&str],
+) -> Option<Output> {
+    let mut command = Command::new("python3");
+    command.args(["-c", TLS_PEER, "client"]);
+    // Options first: after the positionals, every word is a message.
+    if let Some(alpn) = alpn {
+        command.args(["--alpn", alpn]);
+    }
+    command
+        .arg(address.ip().to_string())
+        .arg(address.port().to_string())
+        .arg(ca)
+        .arg(name);
+    let Ok(mut child) = command
+        .args(messages)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        skip(test, "python3 is not here to be a TLS client");
+        return None;
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    // Bounded: the client's own socket timeouts end it sooner.
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    Some(child.wait_with_output().expect("the client's output"))
 }
