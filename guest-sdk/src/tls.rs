@@ -114,7 +114,8 @@ impl From<wit::TlsSession> for TlsSession {
 ///
 /// [`TlsOptions::new`] (or [`Default`]) offers no application protocol
 /// and takes the socket's timeout: its connect timeout for a client
-/// handshake, its accept timeout for a server one ([`Timeouts`]).
+/// handshake, its accept timeout for a server one ([`Timeouts`]). (Async
+/// calls take no socket timeout, so there an unset timeout is no limit.)
 ///
 /// ```
 /// use std::time::Duration;
