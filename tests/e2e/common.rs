@@ -3,15 +3,18 @@
 //! a denial), native listeners and peers on loopback (TLS ones too), and
 //! the clients of the echo servers.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Namespace, Wasock, guest, output_text, skip, stderr, stdout};
+use wasock_tests::{
+    Certificates, Namespace, TempDir, Wasock, guest, output_text, skip, stderr, stdout,
+};
 
 use crate::WASOCK;
 
@@ -578,91 +581,6 @@ pub fn inbound_exchange(mut running: wasock_tests::Running, granted: &UdpSocket)
 
 // ---- Native TLS peers (openssl's certificates, Python's `ssl`) -------------
 
-/// A CA and a `localhost` certificate it signed, PEM files in one
-/// directory.
-pub struct Certificates {
-    /// The CA's certificate: what `--tls-roots` names to trust the leaf.
-    pub ca: PathBuf,
-    /// The leaf's certificate (`DNS:localhost`), signed by the CA.
-    pub cert: PathBuf,
-    /// The leaf's private key (P-256).
-    pub key: PathBuf,
-}
-
-/// Makes [`Certificates`] in `dir` with `openssl`; `None` (said through
-/// [`skip`]) without it.
-pub fn certificates(test: &str, dir: &Path) -> Option<Certificates> {
-    let openssl = |args: &[&str]| {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
-    )
-    .expect("extensions");
-    let made = openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=wasock test CA",
-    ]) && openssl(&[
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "leaf.csr",
-        "-subj",
-        "/CN=localhost",
-    ]) && openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "cert.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "leaf.ext",
-    ]);
-    if !made {
-        skip(test, "openssl cannot make the test certificates here");
-        return None;
-    }
-    Some(Certificates {
-        ca: dir.join("ca.pem"),
-        cert: dir.join("cert.pem"),
-        key: dir.join("key.pem"),
-    })
-}
-
 /// The native TLS peers, a Python program (its docstring says what each
 /// does).
 const TLS_PEER: &str = include_str!("tls_peer.py");
@@ -675,6 +593,49 @@ pub fn tls_http_body() -> String {
         .map(|i| format!("line {i:05} over tls\n"))
         .collect();
     lines + "hello over tls\n"
+}
+
+/// Starts `tls_peer.py ARGS` with stdout piped; `None` (said through
+/// [`skip`]) without `python3`.
+fn spawn_tls_peer(test: &str, args: &[&OsStr], stderr: Stdio) -> Option<Child> {
+    let spawned = Command::new("python3")
+        .args(["-c", TLS_PEER])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn();
+    if spawned.is_err() {
+        skip(test, "python3 is not here to be a native TLS peer");
+    }
+    spawned.ok()
+}
+
+/// A fresh temp dir with [`Certificates`] in its subdirectory `keys`;
+/// `None` (said through [`skip`]) without `openssl`.
+pub fn temp_certificates(test: &str) -> Option<(TempDir, Certificates)> {
+    let dir = TempDir::new("tls");
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).expect("a directory for the keys");
+    let Some(certificates) = Certificates::make(&keys, "wasock test CA") else {
+        skip(test, "openssl cannot make the test certificates here");
+        return None;
+    };
+    Some((dir, certificates))
+}
+
+/// [`temp_certificates`] and a [`TlsServer`] with them (the arguments of
+/// [`TlsServer::start`]); `None` (said through [`skip`]) without `openssl`
+/// or `python3`.
+pub fn tls_server(
+    test: &str,
+    mode: TlsMode,
+    connections: usize,
+    options: &[&str],
+) -> Option<(TempDir, Certificates, TlsServer)> {
+    let (dir, certificates) = temp_certificates(test)?;
+    let server = TlsServer::start(test, &certificates, mode, connections, options)?;
+    Some((dir, certificates, server))
 }
 
 /// What a [`TlsServer`] does with each connection after the handshake.
@@ -714,21 +675,16 @@ impl TlsServer {
             TlsMode::Echo => "echo",
             TlsMode::Script => "script",
         };
-        let Ok(mut child) = Command::new("python3")
-            .args(["-c", TLS_PEER, "server"])
-            .arg(&certificates.cert)
-            .arg(&certificates.key)
-            .arg(mode)
-            .arg(connections.to_string())
-            .args(options)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-        else {
-            skip(test, "python3 is not here to serve TLS");
-            return None;
-        };
+        let mut args: Vec<&OsStr> = vec![
+            "server".as_ref(),
+            certificates.cert.as_ref(),
+            certificates.key.as_ref(),
+            mode.as_ref(),
+        ];
+        let connections = connections.to_string();
+        args.push(connections.as_ref());
+        args.extend(options.iter().map(OsStr::new));
+        let mut child = spawn_tls_peer(test, &args, Stdio::null())?;
         let (sender, lines) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout");
         thread::spawn(move || {
@@ -799,27 +755,16 @@ pub fn tls_client(
     alpn: Option<&str>,
     messages: &[&str],
 ) -> Option<Output> {
-    let mut command = Command::new("python3");
-    command.args(["-c", TLS_PEER, "client"]);
     // Options first: after the positionals, every word is a message.
+    let mut args: Vec<&OsStr> = vec!["client".as_ref()];
     if let Some(alpn) = alpn {
-        command.args(["--alpn", alpn]);
+        args.extend([OsStr::new("--alpn"), OsStr::new(alpn)]);
     }
-    command
-        .arg(address.ip().to_string())
-        .arg(address.port().to_string())
-        .arg(ca)
-        .arg(name);
-    let Ok(mut child) = command
-        .args(messages)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    else {
-        skip(test, "python3 is not here to be a TLS client");
-        return None;
-    };
+    let ip = address.ip().to_string();
+    let port = address.port().to_string();
+    args.extend([ip.as_ref(), port.as_ref(), ca.as_os_str(), name.as_ref()]);
+    args.extend(messages.iter().map(OsStr::new));
+    let mut child = spawn_tls_peer(test, &args, Stdio::piped())?;
     let deadline = Instant::now() + TIMEOUT;
     // Bounded: the client's own socket timeouts end it sooner.
     while child.try_wait().expect("wait").is_none() {

@@ -9,15 +9,15 @@
 use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 use std::thread;
 
-use wasock_tests::{TempDir, Wasock, guest, output_text, stderr, stdout};
+use wasock_tests::{Certificates, TempDir, Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
 use crate::common::{
-    Certificates, TIMEOUT, TlsMode, TlsServer, assert_ok_lines, certificates, connect,
-    line_starting, listener, queued_connections, run, tls_client, tls_http_body,
+    TIMEOUT, TlsMode, TlsServer, assert_ok_lines, connect, line_starting, listener,
+    queued_connections, run, temp_certificates, tls_client, tls_http_body, tls_server,
 };
 
 /// `NAME=CERT:KEY` for `--tls-identity`.
@@ -28,6 +28,21 @@ fn identity(name: &str, cert: &Path, key: &Path) -> String {
 /// The path as text (the test's temp dir is UTF-8).
 fn text(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
+}
+
+/// Runs guest `name` granted a connect to `server`, trusting the test's
+/// CA (`--tls-roots`), with the server's address and `args` as its
+/// arguments.
+fn run_trusting(
+    certificates: &Certificates,
+    server: &TlsServer,
+    name: &str,
+    args: &[&str],
+) -> Output {
+    let target = server.address.to_string();
+    let roots = text(&certificates.ca);
+    let flags = ["--allow-connect", &target, "--tls-roots", roots];
+    run(&flags, name, &[&[target.as_str()], args].concat())
 }
 
 // ---- Clients --------------------------------------------------------------
@@ -41,17 +56,9 @@ fn text(path: &Path) -> &str {
 #[test]
 fn https_get_fetches_from_a_native_tls_server() {
     const TEST: &str = "tls::https_get_fetches_from_a_native_tls_server";
-    let dir = TempDir::new("https-get");
-    let Some(certificates) = certificates(TEST, dir.path()) else {
-        return;
-    };
-    let Some(mut server) = TlsServer::start(
-        TEST,
-        &certificates,
-        TlsMode::Http,
-        2,
-        &["--alpn", "http/1.1"],
-    ) else {
+    let Some((_dir, certificates, mut server)) =
+        tls_server(TEST, TlsMode::Http, 2, &["--alpn", "http/1.1"])
+    else {
         return;
     };
     let port = server.address.port();
@@ -109,21 +116,14 @@ fn https_get_fetches_from_a_native_tls_server() {
 /// socket already speaking TLS, one never connected and a datagram
 /// socket are `invalid-state`; an identity the host does not hold is
 /// `invalid-argument`; out-of-band data is
-/// `unsupported/operation-not-supported` and
-/// `send-to` is `invalid-state` on a TLS socket. And the identity flags
-/// are checked before the guest runs ([`identity_flags_are_checked`]).
+/// `unsupported/operation-not-supported` and `send-to` is `invalid-state`
+/// on a TLS socket. And the identity flags are checked before the guest
+/// runs ([`identity_flags_are_checked`]).
 #[test]
 fn a_failed_handshake_is_its_own_code() {
     const TEST: &str = "tls::a_failed_handshake_is_its_own_code";
-    let dir = TempDir::new("tls-errors");
-    let keys = dir.join("keys");
-    std::fs::create_dir_all(&keys).expect("a directory for the keys");
-    let Some(certificates) = certificates(TEST, &keys) else {
-        return;
-    };
-    // Three runs, two connections each (the handshake, the unknown
-    // identity).
-    let Some(server) = TlsServer::start(TEST, &certificates, TlsMode::Echo, 6, &[]) else {
+    // Three runs of two connections (the handshake, the unknown identity).
+    let Some((dir, certificates, server)) = tls_server(TEST, TlsMode::Echo, 6, &[]) else {
         return;
     };
     let target = server.address.to_string();
@@ -222,8 +222,7 @@ fn a_failed_handshake_is_its_own_code() {
 #[test]
 fn tls_echo_server_serves_a_native_client() {
     const TEST: &str = "tls::tls_echo_server_serves_a_native_client";
-    let dir = TempDir::new("tls-echo-server");
-    let Some(certificates) = certificates(TEST, dir.path()) else {
+    let Some((_dir, certificates)) = temp_certificates(TEST) else {
         return;
     };
     let mut server = Wasock::new(WASOCK, guest("tls-echo-server"))
@@ -324,18 +323,16 @@ fn tls_echo_server_serves_a_native_client() {
 #[test]
 fn the_key_never_enters_the_guest() {
     const TEST: &str = "tls::the_key_never_enters_the_guest";
-    let dir = TempDir::new("tls-key");
-    let Some(certificates) = certificates(TEST, dir.path()) else {
+    let Some((_dir, certificates)) = temp_certificates(TEST) else {
         return;
     };
-    let ca_key = dir.join("ca.key");
     let mut running = Wasock::new(WASOCK, guest("tls_key_dump"))
         .flag("--allow-bind")
         .flag("127.0.0.1:0")
         .flag("--tls-identity")
         .flag(identity("server", &certificates.cert, &certificates.key))
         .flag("--tls-identity")
-        .flag(identity("ca", &certificates.ca, &ca_key))
+        .flag(identity("ca", &certificates.ca, &certificates.ca_key))
         .arg("server")
         .spawn();
     let address = running.wait_for_listening(TIMEOUT);
@@ -385,7 +382,7 @@ fn the_key_never_enters_the_guest() {
         contains(&memory, received.as_bytes()),
         "the control failed: what the guest received is not in its memory dump"
     );
-    for key in [&certificates.key, &ca_key] {
+    for key in [&certificates.key, &certificates.ca_key] {
         for (form, bytes) in key_forms(TEST, key) {
             assert!(
                 !contains(&memory, &bytes),
@@ -465,24 +462,10 @@ fn key_forms(test: &str, key: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn poll_set_and_ports_over_tls() {
     const TEST: &str = "tls::poll_set_and_ports_over_tls";
-    let dir = TempDir::new("tls-poll");
-    let Some(certificates) = certificates(TEST, dir.path()) else {
+    let Some((_dir, certificates, server)) = tls_server(TEST, TlsMode::Script, 2, &[]) else {
         return;
     };
-    let Some(server) = TlsServer::start(TEST, &certificates, TlsMode::Script, 2, &[]) else {
-        return;
-    };
-    let target = server.address.to_string();
-    let output = run(
-        &[
-            "--allow-connect",
-            &target,
-            "--tls-roots",
-            text(&certificates.ca),
-        ],
-        "tls_poll_ports",
-        &[&target, "localhost"],
-    );
+    let output = run_trusting(&certificates, &server, "tls_poll_ports", &["localhost"]);
     assert!(output.status.success(), "{}", output_text(&output));
     assert_ok_lines(
         &output,
@@ -507,30 +490,12 @@ fn poll_set_and_ports_over_tls() {
 #[test]
 fn async_sdk_over_tls() {
     const TEST: &str = "tls::async_sdk_over_tls";
-    let dir = TempDir::new("tls-async");
-    let Some(certificates) = certificates(TEST, dir.path()) else {
+    let Some((_dir, certificates, mut server)) =
+        tls_server(TEST, TlsMode::Echo, 3, &["--alpn", "echo", "--together"])
+    else {
         return;
     };
-    let Some(mut server) = TlsServer::start(
-        TEST,
-        &certificates,
-        TlsMode::Echo,
-        3,
-        &["--alpn", "echo", "--together"],
-    ) else {
-        return;
-    };
-    let target = server.address.to_string();
-    let output = run(
-        &[
-            "--allow-connect",
-            &target,
-            "--tls-roots",
-            text(&certificates.ca),
-        ],
-        "tls_async",
-        &[&target, "localhost", "3"],
-    );
+    let output = run_trusting(&certificates, &server, "tls_async", &["localhost", "3"]);
     assert!(output.status.success(), "{}", output_text(&output));
     let said = stdout(&output);
     for index in 0..3 {

@@ -19,18 +19,20 @@
     client [--alpn P,Q] HOST PORT CA NAME MESSAGE...
         Connects, trusting only CA, for NAME; prints `handshake ok PROTOCOL
         VERSION`; sends each MESSAGE (a number N: `pattern(N)`; anything
-        else: its text) while reading its echo, and prints `echo N ok` or
-        `echo N differs`; ends with close_notify. Exits 1 on an error,
-        having printed `error: REASON`.
+        else: its text) while reading its echo (both at once, on one
+        thread), and prints `echo N ok` or `echo N differs`; ends with
+        close_notify. Exits 1 on an error, having printed `error: REASON`.
 
 Every wait is bounded: 60 s to accept, 30 s per socket operation.
 """
 
 import argparse
+import select
 import socket
 import ssl
 import sys
 import threading
+import time
 
 IO_TIMEOUT = 30
 LIMIT = 16 << 20
@@ -166,21 +168,42 @@ def client(arguments):
         say("handshake ok %s %s" % (tls.selected_alpn_protocol(), tls.version()))
         for message in arguments.messages:
             data = pattern(int(message)) if message.isdigit() else message.encode()
-            sender = threading.Thread(target=tls.sendall, args=(data,), daemon=True)
-            sender.start()
-            echo = b""
-            while len(echo) < len(data):
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                echo += chunk
-            sender.join(IO_TIMEOUT)
+            echo = exchange(tls, data)
             say("echo %s %s" % (message, "ok" if echo == data else "differs"))
         tls.unwrap()
         raw.close()
     except (ssl.SSLError, OSError) as error:
         say("error: %s" % error)
         sys.exit(1)
+
+
+def exchange(tls, data):
+    """Sends `data` while reading its echo, both at once on one thread (an
+    SSL object serves one thread at a time), until as many bytes came
+    back, end of file, or IO_TIMEOUT; what came back."""
+    tls.setblocking(False)
+    sent = 0
+    echo = b""
+    deadline = time.monotonic() + IO_TIMEOUT
+    while len(echo) < len(data) and time.monotonic() < deadline:
+        writing = [tls] if sent < len(data) else []
+        select.select([tls], writing, [], 1.0)
+        if writing:
+            try:
+                sent += tls.send(data[sent : sent + 16384])
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                pass
+        try:
+            while len(echo) < len(data):
+                chunk = tls.recv(65536)
+                if not chunk:
+                    deadline = 0
+                    break
+                echo += chunk
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+    tls.settimeout(IO_TIMEOUT)
+    return echo
 
 
 def main():

@@ -7,7 +7,7 @@
 
 use wasock_tests::{TempDir, output_text, stderr, stdout};
 
-use crate::common::{TlsMode, TlsServer, certificates, run};
+use crate::common::{TlsMode, run, tls_server};
 
 /// The handshake is the host's, trusting `--tls-roots` only; the name is
 /// checked; the connection still needs its connect grant; without `-S
@@ -15,11 +15,7 @@ use crate::common::{TlsMode, TlsServer, certificates, run};
 #[test]
 fn wasi_tls_handshakes_with_the_hosts_roots_under_the_guests_grants() {
     const TEST: &str = "wasi_tls::wasi_tls_handshakes_with_the_hosts_roots_under_the_guests_grants";
-    let dir = TempDir::new("wasi-tls");
-    let Some(certificates) = certificates(TEST, dir.path()) else {
-        return;
-    };
-    let Some(server) = TlsServer::start(TEST, &certificates, TlsMode::Http, 3, &[]) else {
+    let Some((_dir, certificates, server)) = tls_server(TEST, TlsMode::Http, 3, &[]) else {
         return;
     };
     let target = server.address.to_string();
