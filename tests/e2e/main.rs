@@ -31,8 +31,8 @@ mod runner;
 mod sandbox;
 mod sandbox_p3;
 mod setup;
-mod transfer;
 mod tls;
+mod transfer;
 mod wasi_tls;
 mod wasmtime_programs;
 
