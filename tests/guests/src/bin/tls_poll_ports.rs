@@ -27,9 +27,10 @@
 use std::io::{BufRead, Read, Write};
 use std::time::Duration;
 
-use wasock::poll::{Events, Registry, Subscription, Token, Trigger, wait_any};
+use wasock::poll::{Registry, Subscription, Token, Trigger, wait_any};
 use wasock::ports::{PortConfig, io_ports_with};
 use wasock::{Interest, Protocol, RecvFlags, SockAddr, Socket, SocketType};
+use wasock_test_guests::{err, receive_exact, tokens};
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -45,19 +46,9 @@ fn main() {
     }
 }
 
-fn err(context: &str) -> impl Fn(wasock::Error) -> String + '_ {
-    move |e| format!("{context}: {e}")
-}
-
 /// `pattern(n)` of the peer: what `burst N` sends.
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 7 + 3) % 256) as u8).collect()
-}
-
-fn tokens(registry: &Registry, timeout: Option<Duration>) -> Result<Vec<Token>> {
-    let mut events = Events::with_capacity(8);
-    registry.poll(&mut events, timeout).map_err(err("poll"))?;
-    Ok(events.iter().map(|e| e.token()).collect())
 }
 
 fn tls_connection(address: &SockAddr, name: &str) -> Result<Socket> {
@@ -66,22 +57,6 @@ fn tls_connection(address: &SockAddr, name: &str) -> Result<Socket> {
     socket.connect(address).map_err(err("connect"))?;
     socket.tls_connect(name).map_err(err("tls connect"))?;
     Ok(socket)
-}
-
-/// Receives exactly `len` bytes.
-fn receive_exact(socket: &Socket, len: usize) -> Result<Vec<u8>> {
-    let mut data = Vec::new();
-    for _ in 0..1000 {
-        if data.len() == len {
-            return Ok(data);
-        }
-        let chunk = socket.receive(len - data.len()).map_err(err("receive"))?;
-        if chunk.is_empty() {
-            return Err(format!("end of file after {} of {len} bytes", data.len()));
-        }
-        data.extend(chunk);
-    }
-    Err(format!("{len} bytes did not come"))
 }
 
 fn run() -> Result<()> {
