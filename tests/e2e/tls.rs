@@ -117,13 +117,16 @@ fn https_get_fetches_from_a_native_tls_server() {
 /// socket are `invalid-state`; an identity the host does not hold is
 /// `invalid-argument`; out-of-band data is
 /// `unsupported/operation-not-supported` and `send-to` is `invalid-state`
-/// on a TLS socket. And the identity flags are checked before the guest
-/// runs ([`identity_flags_are_checked`]).
+/// on a TLS socket; a record no key sealed is `connection-aborted`; a
+/// handshake with a peer that never answers is class `timeout` when its
+/// timeout expires, and again when called again (the handshake resumed,
+/// not refused). And the identity flags are checked before the guest runs
+/// ([`identity_flags_are_checked`]).
 #[test]
 fn a_failed_handshake_is_its_own_code() {
     const TEST: &str = "tls::a_failed_handshake_is_its_own_code";
     // Three runs of two connections (the handshake, the unknown identity).
-    let Some((dir, certificates, server)) = tls_server(TEST, TlsMode::Echo, 6, &[]) else {
+    let Some((dir, certificates, server)) = tls_server(TEST, TlsMode::Script, 6, &[]) else {
         return;
     };
     let target = server.address.to_string();
@@ -151,16 +154,27 @@ fn a_failed_handshake_is_its_own_code() {
         );
     }
 
+    // A listener that never speaks: its handshakes time out.
+    let (_never_speaks, silent) = listener();
+    let silent = silent.to_string();
     let server_identity = identity("server", &certificates.cert, &certificates.key);
-    let trusted = tls_errors(
-        &["--tls-roots", roots, "--tls-identity", &server_identity],
-        "localhost",
+    let trusted = run(
+        &[
+            &["--allow-connect", &target, "--allow-connect", &silent][..],
+            &["--tls-roots", roots, "--tls-identity", &server_identity],
+        ]
+        .concat(),
+        "tls_errors",
+        &[&target, "localhost", &silent],
     );
     for expected in [
         "tls: ok TLSv1_3",
         "again: fatal/invalid-state",
         "oob: unsupported/operation-not-supported",
         "send-to: fatal/invalid-state",
+        "forged: fatal/connection-aborted",
+        "handshake-timeout: timeout/",
+        "handshake-resumed: timeout/",
         "unconnected: fatal/invalid-state",
         "datagram: fatal/invalid-state",
         "unknown-identity: fatal/invalid-argument",
@@ -476,6 +490,7 @@ fn poll_set_and_ports_over_tls() {
             "edge",
             "peek",
             "drained",
+            "end-of-file",
             "ports",
             "ports-eof",
         ],
@@ -540,7 +555,7 @@ fn refused(flags: &[&str], named: &[&str]) {
 /// `--tls-identity` is checked before the guest runs: refused when a
 /// `--dir` preopen would show the guest its certificate or key (the
 /// directory itself, a parent, the same by another name through a
-/// symlink), and when its value is malformed or names files that are not
+/// symlink or `..`), and when its value is malformed or names files that are not
 /// a certificate chain and a key, each time naming what is wrong. A
 /// `--dir` beside the files is fine.
 fn identity_flags_are_checked(certificates: &Certificates, dir: &TempDir) {
@@ -563,7 +578,14 @@ fn identity_flags_are_checked(certificates: &Certificates, dir: &TempDir) {
     let link = dir.join("link");
     std::os::unix::fs::symlink(keys, &link).expect("a symlink to the keys");
     let keys_as_guest = format!("{}::/keys", text(keys));
-    for preopen in [text(keys), dir.as_str(), &keys_as_guest, text(&link)] {
+    let roundabout = format!("{}/../keys", text(keys));
+    for preopen in [
+        text(keys),
+        dir.as_str(),
+        &keys_as_guest,
+        text(&link),
+        &roundabout,
+    ] {
         refused(&["--dir", preopen, "--tls-identity", &server], &[cert, key]);
         refused(&["--tls-identity", &server, "--dir", preopen], &[cert, key]);
     }

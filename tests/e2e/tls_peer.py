@@ -27,6 +27,7 @@ Every wait is bounded: 60 s to accept, 30 s per socket operation.
 """
 
 import argparse
+import os
 import select
 import socket
 import ssl
@@ -80,18 +81,28 @@ def serve_echo(tls):
 
 
 def serve_script(tls):
+    """Obeys the lines; "cut" where the connection must end without
+    close_notify."""
     lines = tls.makefile("rb")
     for _ in range(1000):
         line = lines.readline(65536)
         if not line:
-            return
+            return None
         command, _, argument = line.rstrip(b"\n").partition(b" ")
         if command == b"burst":
             tls.sendall(pattern(int(argument)))
         elif command == b"echo":
             tls.sendall(argument + b"\n")
+        elif command == b"cut":
+            tls.shutdown(socket.SHUT_RDWR)
+            return "cut"
+        elif command == b"forge":
+            # An application-data record of 32 bytes no key sealed.
+            os.write(tls.fileno(), bytes([23, 3, 3, 0, 32]) + bytes(range(32)))
+            return "cut"
         else:
-            return
+            return None
+    return None
 
 
 def serve(connection, context, mode, barrier):
@@ -113,11 +124,12 @@ def serve(connection, context, mode, barrier):
             "handshake ok %s %s %s"
             % (tls.selected_alpn_protocol(), tls.version(), getattr(tls, "sni", None))
         )
-        {"http": serve_http, "echo": serve_echo, "script": serve_script}[mode](tls)
-        try:
-            tls.unwrap()
-        except (ssl.SSLError, OSError):
-            pass
+        ended = {"http": serve_http, "echo": serve_echo, "script": serve_script}[mode](tls)
+        if ended != "cut":
+            try:
+                tls.unwrap()
+            except (ssl.SSLError, OSError):
+                pass
     except (ssl.SSLError, OSError) as error:
         say("error: %s" % error)
     finally:

@@ -15,7 +15,9 @@
 //! - `edge`: an edge-triggered poll set registered now reports it once,
 //!   then not again until more arrives;
 //! - `peek`: a `PEEK` receive shows the next bytes and leaves them;
-//! - `drained`: with every byte received, none of these says readable.
+//! - `drained`: with every byte received, none of these says readable;
+//! - `end-of-file`: the peer closes without `close_notify` (`cut`): the
+//!   socket is readable and a receive gives end of file, no error.
 //!
 //! On a second connection, through `io_ports` with a 100-byte input
 //! buffer:
@@ -150,6 +152,16 @@ fn poll_set(address: &SockAddr, name: &str) -> Result<()> {
         return Err("drained: still readable with every byte received".into());
     }
     println!("ok drained");
+
+    socket.send_all(b"cut\n").map_err(err("send"))?;
+    if !tokens(&level, WAIT)?.contains(&LEVEL) {
+        return Err("end-of-file: the peer's close did not make the socket readable".into());
+    }
+    let last = socket.receive(100).map_err(err("end-of-file: receive"))?;
+    if !last.is_empty() {
+        return Err(format!("end-of-file: {} bytes after the last", last.len()));
+    }
+    println!("ok end-of-file");
     Ok(())
 }
 
