@@ -501,7 +501,10 @@ fn poll_set_and_ports_over_tls() {
 /// beside each other: three connections to a native TLS echo server that
 /// answers no ClientHello until all three have sent theirs (a handshake
 /// that blocked the guest would wait for the others forever), each then
-/// offered `echo` (ALPN) and echoing up to 40000 bytes.
+/// offered `echo` (ALPN) and echoing up to 40000 bytes. An async handshake
+/// is a call with a zero timeout, resumed each time the socket is ready,
+/// so this is also where a handshake that timed out completes when called
+/// again.
 #[test]
 fn async_sdk_over_tls() {
     const TEST: &str = "tls::async_sdk_over_tls";
