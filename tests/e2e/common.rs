@@ -645,7 +645,8 @@ pub enum TlsMode {
     Http,
     /// Echoes until end of file.
     Echo,
-    /// Obeys `burst N`, `echo TEXT` and `close` lines.
+    /// Obeys `burst N`, `echo TEXT`, `close`, `cut` and `forge` lines
+    /// (`tls_peer.py` says what each does).
     Script,
 }
 
@@ -663,7 +664,7 @@ impl TlsServer {
     /// Starts one serving `connections` connections as `mode` says, with
     /// `options` (`--alpn P,Q`, `--together`); `None` (said through
     /// [`skip`]) without `python3`.
-    pub fn start(
+    fn start(
         test: &str,
         certificates: &Certificates,
         mode: TlsMode,
