@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::thread;
 
-use wasock_tests::{Certificates, TempDir, Wasock, guest, output_text, stderr, stdout};
+use wasock_tests::{Certificates, Running, TempDir, Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
 use crate::common::{
@@ -43,6 +43,19 @@ fn run_trusting(
     let roots = text(&certificates.ca);
     let flags = ["--allow-connect", &target, "--tls-roots", roots];
     run(&flags, name, &[&[target.as_str()], args].concat())
+}
+
+/// Starts guest `name` granted a bind to 127.0.0.1 (any port), holding
+/// `identities` (`NAME=CERT:KEY` each), with `args`.
+fn serving(name: &str, identities: &[String], args: &[&str]) -> Running {
+    let held = identities
+        .iter()
+        .flat_map(|identity| ["--tls-identity", identity.as_str()]);
+    Wasock::new(WASOCK, guest(name))
+        .flags(["--allow-bind", "127.0.0.1:0"])
+        .flags(held)
+        .args(args)
+        .spawn()
 }
 
 // ---- Clients --------------------------------------------------------------
@@ -239,13 +252,8 @@ fn tls_echo_server_serves_a_native_client() {
     let Some((_dir, certificates)) = temp_certificates(TEST) else {
         return;
     };
-    let mut server = Wasock::new(WASOCK, guest("tls-echo-server"))
-        .flag("--allow-bind")
-        .flag("127.0.0.1:0")
-        .flag("--tls-identity")
-        .flag(identity("site", &certificates.cert, &certificates.key))
-        .args(["127.0.0.1:0", "site", "4"])
-        .spawn();
+    let site = identity("site", &certificates.cert, &certificates.key);
+    let mut server = serving("tls-echo-server", &[site], &["127.0.0.1:0", "site", "4"]);
     let address = server.wait_for_listening(TIMEOUT);
 
     // Plain bytes where a ClientHello should be: the server ends this
@@ -340,15 +348,11 @@ fn the_key_never_enters_the_guest() {
     let Some((_dir, certificates)) = temp_certificates(TEST) else {
         return;
     };
-    let mut running = Wasock::new(WASOCK, guest("tls_key_dump"))
-        .flag("--allow-bind")
-        .flag("127.0.0.1:0")
-        .flag("--tls-identity")
-        .flag(identity("server", &certificates.cert, &certificates.key))
-        .flag("--tls-identity")
-        .flag(identity("ca", &certificates.ca, &certificates.ca_key))
-        .arg("server")
-        .spawn();
+    let identities = [
+        identity("server", &certificates.cert, &certificates.key),
+        identity("ca", &certificates.ca, &certificates.ca_key),
+    ];
+    let mut running = serving("tls_key_dump", &identities, &["server"]);
     let address = running.wait_for_listening(TIMEOUT);
     let received = format!("plaintext the guest received, {}", std::process::id());
     let Some(client) = tls_client(
