@@ -562,9 +562,9 @@ fn refused(flags: &[&str], named: &[&str]) {
 /// `--tls-identity` is checked before the guest runs: refused when a
 /// `--dir` preopen would show the guest its certificate or key (the
 /// directory itself, a parent, the same by another name through a
-/// symlink or `..`), and when its value is malformed or names files that are not
-/// a certificate chain and a key, each time naming what is wrong. A
-/// `--dir` beside the files is fine.
+/// symlink or `..`, a hard link to the key), and when its value is
+/// malformed or names files that are not a certificate chain and a key,
+/// each time naming what is wrong. A `--dir` beside the files is fine.
 fn identity_flags_are_checked(certificates: &Certificates, dir: &TempDir) {
     let cert = text(&certificates.cert);
     let key = text(&certificates.key);
@@ -608,7 +608,7 @@ fn identity_flags_are_checked(certificates: &Certificates, dir: &TempDir) {
     ] {
         refused(&["--tls-identity", &value], &[named]);
     }
-    // A key where the chain should be, and the other way round.
+    // The key where the chain should be, the chain where the key should.
     refused(
         &["--tls-identity", &format!("server={key}:{cert}")],
         &[cert, key],
@@ -616,5 +616,22 @@ fn identity_flags_are_checked(certificates: &Certificates, dir: &TempDir) {
     refused(
         &["--tls-identity", &server, "--tls-identity", &server],
         &["server"],
+    );
+
+    // A hard link is the key's file by another name: a --dir holding one
+    // must not show the guest the key either (refused, or unreadable).
+    let linked = dir.join("linked");
+    std::fs::create_dir_all(&linked).expect("a directory for the link");
+    std::fs::hard_link(&certificates.key, linked.join("hello.txt")).expect("a hard link");
+    let preopen = format!("{}::/linked", text(&linked));
+    let output = run(
+        &["--dir", &preopen, "--tls-identity", &server],
+        "policy_env_dir",
+        &["UNSET", "/linked"],
+    );
+    assert!(
+        !stdout(&output).contains("PRIVATE KEY"),
+        "a --dir holding a hard link to the key shows the key to the guest\n{}",
+        output_text(&output)
     );
 }
