@@ -476,11 +476,11 @@ fn key_forms(test: &str, key: &Path) -> Vec<(String, Vec<u8>)> {
 /// once, a peek sees the next bytes, and once everything is received none
 /// says readable; the buffered ports (100-byte input buffer) carry lines,
 /// the record and a 20000-byte line, and closing the writer ends the
-/// connection with `close_notify` both ways.
+/// connection with `close_notify` both ways (the peer says it came).
 #[test]
 fn poll_set_and_ports_over_tls() {
     const TEST: &str = "tls::poll_set_and_ports_over_tls";
-    let Some((_dir, certificates, server)) = tls_server(TEST, TlsMode::Script, 2, &[]) else {
+    let Some((_dir, certificates, mut server)) = tls_server(TEST, TlsMode::Script, 2, &[]) else {
         return;
     };
     let output = run_trusting(&certificates, &server, "tls_poll_ports", &["localhost"]);
@@ -499,6 +499,8 @@ fn poll_set_and_ports_over_tls() {
             "ports-eof",
         ],
     );
+    // Closing the writer sent close_notify, not only a FIN.
+    server.wait_for_line("end of file with close_notify");
 }
 
 /// The async SDK's handshakes (`AsyncSocket::tls_connect`) and echoes run
@@ -530,12 +532,11 @@ fn async_sdk_over_tls() {
     }
     assert_ok_lines(&output, &["async"]);
     server.wait_for_line("done");
-    let handshakes = server
-        .lines()
-        .iter()
-        .filter(|line| line.as_str() == "handshake ok echo TLSv1.3 localhost")
-        .count();
-    assert_eq!(handshakes, 3, "{:?}", server.lines());
+    let lines = server.lines();
+    let count = |said: &str| lines.iter().filter(|line| *line == said).count();
+    assert_eq!(count("handshake ok echo TLSv1.3 localhost"), 3, "{lines:?}");
+    // `close` sent close_notify on each.
+    assert_eq!(count("end of file with close_notify"), 3, "{lines:?}");
 }
 
 // ---- The command line -------------------------------------------------------

@@ -14,7 +14,8 @@
         never answered).
         Prints, flushed, one line per event: `accepted`, `handshake ok
         PROTOCOL VERSION SNI`, `handshake failed: REASON`, `request LINE`,
-        `together: broken`, `done`.
+        `end of file with close_notify` / `without close_notify` (`echo`
+        and `script`), `together: broken`, `done`.
 
     client [--alpn P,Q] HOST PORT CA NAME MESSAGE...
         Connects, trusting only CA, for NAME; prints `handshake ok PROTOCOL
@@ -75,6 +76,7 @@ def serve_echo(tls):
     while total < LIMIT:
         chunk = tls.recv(65536)
         if not chunk:
+            say("end of file with close_notify")
             return
         total += len(chunk)
         tls.sendall(chunk)
@@ -87,6 +89,7 @@ def serve_script(tls):
     for _ in range(1000):
         line = lines.readline(65536)
         if not line:
+            say("end of file with close_notify")
             return None
         command, _, argument = line.rstrip(b"\n").partition(b" ")
         if command == b"burst":
@@ -116,7 +119,9 @@ def serve(connection, context, mode, barrier):
                 say("together: broken")
                 return
         try:
-            tls = context.wrap_socket(connection, server_side=True)
+            tls = context.wrap_socket(
+                connection, server_side=True, suppress_ragged_eofs=False
+            )
         except (ssl.SSLError, OSError) as error:
             say("handshake failed: %s" % error)
             return
@@ -130,6 +135,8 @@ def serve(connection, context, mode, barrier):
                 tls.unwrap()
             except (ssl.SSLError, OSError):
                 pass
+    except ssl.SSLEOFError:
+        say("end of file without close_notify")
     except (ssl.SSLError, OSError) as error:
         say("error: %s" % error)
     finally:
