@@ -474,7 +474,10 @@ fn key_forms(test: &str, key: &Path) -> Vec<(String, Vec<u8>)> {
 /// bytes of a 10000-byte record, `receive-ready`, a level- and an
 /// edge-triggered poll set and the socket's pollable all say readable at
 /// once, a peek sees the next bytes, and once everything is received none
-/// says readable; the buffered ports (100-byte input buffer) carry lines,
+/// says readable (a `DONT_WAIT` receive is `would-block`); `WAIT_ALL`
+/// gathers two records; the peer's close without `close_notify` is
+/// readable and end of file; the buffered ports (100-byte input buffer)
+/// carry lines,
 /// the record and a 20000-byte line, and closing the writer ends the
 /// connection with `close_notify` both ways (the peer says it came).
 #[test]
@@ -494,6 +497,8 @@ fn poll_set_and_ports_over_tls() {
             "edge",
             "peek",
             "drained",
+            "dont-wait",
+            "wait-all",
             "end-of-file",
             "ports",
             "ports-eof",

@@ -16,6 +16,9 @@
 //!   then not again until more arrives;
 //! - `peek`: a `PEEK` receive shows the next bytes and leaves them;
 //! - `drained`: with every byte received, none of these says readable;
+//! - `dont-wait`: a `DONT_WAIT` receive then is `would-block`;
+//! - `wait-all`: a `WAIT_ALL` receive of 20000 bytes, two records the peer
+//!   sends on asking, gives them all at once;
 //! - `end-of-file`: the peer closes without `close_notify` (`cut`): the
 //!   socket is readable and a receive gives end of file, no error.
 //!
@@ -31,7 +34,7 @@ use std::time::Duration;
 
 use wasock::poll::{Registry, Subscription, Token, Trigger, wait_any};
 use wasock::ports::{PortConfig, io_ports_with};
-use wasock::{Interest, Protocol, RecvFlags, SockAddr, Socket, SocketType};
+use wasock::{ErrorCode, Interest, Protocol, RecvFlags, SockAddr, Socket, SocketType};
 use wasock_test_guests::{err, receive_exact, tokens};
 
 type Result<T> = std::result::Result<T, String>;
@@ -40,6 +43,8 @@ const NOW: Option<Duration> = Some(Duration::ZERO);
 const WAIT: Option<Duration> = Some(Duration::from_secs(30));
 const BURST: usize = 10_000;
 const FIRST: usize = 100;
+/// Two records: 16384 bytes and the rest.
+const WHOLE: usize = 20_000;
 
 fn main() {
     if let Err(e) = run() {
@@ -152,6 +157,24 @@ fn poll_set(address: &SockAddr, name: &str) -> Result<()> {
         return Err("drained: still readable with every byte received".into());
     }
     println!("ok drained");
+
+    match socket.receive_with(10, RecvFlags::DONT_WAIT) {
+        Err(e) if e.code() == ErrorCode::WouldBlock => println!("ok dont-wait"),
+        other => return Err(format!("dont-wait: with nothing there, {other:?}")),
+    }
+    socket
+        .send_all(format!("burst {WHOLE}\n").as_bytes())
+        .map_err(err("send"))?;
+    let whole = socket
+        .receive_with(WHOLE, RecvFlags::WAIT_ALL)
+        .map_err(err("wait-all"))?;
+    if whole != pattern(WHOLE) {
+        return Err(format!(
+            "wait-all: {} bytes of {WHOLE}, or not the peer's",
+            whole.len()
+        ));
+    }
+    println!("ok wait-all");
 
     socket.send_all(b"cut\n").map_err(err("send"))?;
     if !tokens(&level, WAIT)?.contains(&LEVEL) {
