@@ -640,4 +640,9 @@ fn identity_flags_are_checked(certificates: &Certificates, dir: &TempDir) {
         "a --dir holding a hard link to the key shows the key to the guest\n{}",
         output_text(&output)
     );
+    assert!(
+        !output.status.success() && stderr(&output).contains("hard links"),
+        "a key with two links beside a --dir is refused, saying why\n{}",
+        output_text(&output)
+    );
 }
