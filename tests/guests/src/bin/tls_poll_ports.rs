@@ -62,7 +62,20 @@ fn tls_connection(address: &SockAddr, name: &str) -> Result<Socket> {
     let socket = Socket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)
         .map_err(err("socket"))?;
     socket.connect(address).map_err(err("connect"))?;
-    socket.tls_connect(name).map_err(err("tls connect"))?;
+    if socket.tls_session().is_some() {
+        return Err("tls_session: a session before any handshake".to_owned());
+    }
+    let session = socket.tls_connect(name).map_err(err("tls connect"))?;
+    // The session stays readable, the same as the handshake said.
+    if socket.tls_session().as_ref() != Some(&session)
+        || session.server_name.as_deref() != Some(name)
+    {
+        return Err(format!(
+            "tls_session: {:?}, the handshake said {session:?}",
+            socket.tls_session()
+        )
+        .into());
+    }
     Ok(socket)
 }
 
