@@ -189,11 +189,9 @@ impl Outbox {
                 }
             }
         }
-        state.bytes.clear();
+        // Out: an idle connection holds no buffer of its own.
+        state.bytes = Vec::new();
         state.sent = 0;
-        if state.bytes.capacity() > 2 * OUTBOX_LIMIT {
-            state.bytes.shrink_to(OUTBOX_LIMIT);
-        }
         if let Some(how) = state.then_shutdown.take() {
             let _ = socket.shutdown(how);
         }
@@ -257,6 +255,24 @@ impl Outbox {
         }
         state.slot = slot.take();
         true
+    }
+}
+
+/// `send(2)` as `io::Write`, for rustls's `write_tls`.
+struct OsWriter<'a>(&'a OsSocket);
+
+impl Write for OsWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.send_with_flags(bytes, libc::MSG_NOSIGNAL)
+    }
+
+    fn write_vectored(&mut self, bytes: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        // One sendmsg(2) for every record rustls has ready.
+        self.0.send_vectored_with_flags(bytes, libc::MSG_NOSIGNAL)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -383,6 +399,23 @@ impl TlsConnection {
 
     /// Writes what rustls made, as far as the OS takes it now.
     fn push_out(&mut self, socket: &OsSocket, operation: &str) -> Result<bool, Error> {
+        if self.outbox.queued() == 0 {
+            // Nothing waits: rustls writes its records straight to the OS
+            // (no copy through the outbox), and only what the OS has no
+            // room for goes there.
+            let mut writer = OsWriter(socket);
+            while self.conn.wants_write() {
+                match self.conn.write_tls(&mut writer) {
+                    Ok(_) => {}
+                    Err(e) if is_would_block(&e) => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        self.outbox.lock().failed = Some(e.raw_os_error().unwrap_or(libc::EIO));
+                        return Err(Error::io(operation, &e));
+                    }
+                }
+            }
+        }
         self.outbox.take_from(&mut self.conn);
         self.outbox
             .flush(socket)
@@ -422,7 +455,8 @@ impl TlsConnection {
             .read_tls(&mut unread)
             .map_err(|e| Error::io(operation, &e))?;
         self.inbox_at += taken;
-        if self.inbox_at == self.inbox.len() && self.inbox.capacity() > INBOX_CAP {
+        if self.inbox_at == self.inbox.len() {
+            // Drained: an idle connection holds no buffer of its own.
             self.inbox = Vec::new();
             self.inbox_at = 0;
         }
@@ -503,6 +537,9 @@ impl TlsConnection {
                 out.extend_from_slice(&self.peeked[..n]);
                 if !peek {
                     self.peeked.drain(..n);
+                    if self.peeked.is_empty() {
+                        self.peeked = Vec::new();
+                    }
                 }
                 return Ok(Got::Data);
             }
