@@ -36,7 +36,7 @@ use socket2::Socket as OsSocket;
 use tokio::io::unix::AsyncFd;
 
 use super::readiness::{WatchCell, wait_on};
-use super::{Kind, Readiness, RecvFlags, SendFlags, Socket, State, is_would_block};
+use super::{Kind, Readiness, RecvFlags, SendFlags, Socket, State, is_would_block, with_timeout};
 use crate::accounting::Slot;
 use crate::error::{Error, ErrorClass, ErrorCode};
 
@@ -713,12 +713,7 @@ impl Socket {
                 .await;
             }
         };
-        match timeout {
-            None => room.await?,
-            Some(limit) => tokio::time::timeout(limit, room)
-                .await
-                .unwrap_or_else(|_| Err(Error::timeout(OP)))?,
-        }
+        with_timeout(OP, timeout, room).await?;
         if data.is_empty() {
             return Ok(0);
         }
@@ -813,12 +808,7 @@ impl Socket {
                 .await;
             }
         };
-        let result: Result<(), Error> = match timeout {
-            None => steps.await,
-            Some(limit) => tokio::time::timeout(limit, steps)
-                .await
-                .unwrap_or_else(|_| Err(Error::timeout(operation))),
-        };
+        let result = with_timeout(operation, timeout, steps).await;
         Socket::note_held(
             &watch,
             self.tls.as_deref().expect("a TLS socket"),
