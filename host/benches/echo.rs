@@ -59,6 +59,8 @@ struct Sizes {
     stream_bytes: usize,
     round_trips: usize,
     connections: usize,
+    /// Full TLS handshakes per measure (each costs the server a signature).
+    handshakes: usize,
     idle_counts: &'static [usize],
     instance_counts: &'static [usize],
 }
@@ -68,6 +70,7 @@ const FULL: Sizes = Sizes {
     stream_bytes: 256 << 20,
     round_trips: 20_000,
     connections: 2_000,
+    handshakes: 500,
     idle_counts: &[100, 10_000, 100_000],
     instance_counts: &[100, 1_000],
 };
@@ -77,6 +80,7 @@ const SMOKE: Sizes = Sizes {
     stream_bytes: 4 << 20,
     round_trips: 200,
     connections: 50,
+    handshakes: 20,
     idle_counts: &[50],
     instance_counts: &[5],
 };
@@ -400,6 +404,7 @@ fn measure_tls(sizes: Sizes, tls_guest: Option<&str>) {
     let stream_config = config.clone();
     let small_config = config.clone();
     let large_config = config.clone();
+    let handshake_config = config.clone();
     let metrics = vec![
         Metric {
             name: "TLS stream",
@@ -427,8 +432,17 @@ fn measure_tls(sizes: Sizes, tls_guest: Option<&str>) {
         Metric {
             name: "TLS handshakes",
             unit: "hs/s",
-            measure: Box::new(move |a| tls::handshakes(a, &config, sizes.connections)),
-            operations: sizes.connections as f64,
+            measure: Box::new(move |a| {
+                tls::handshakes(a, &handshake_config, sizes.handshakes, false)
+            }),
+            operations: sizes.handshakes as f64,
+            per_operation: "µs/hs",
+        },
+        Metric {
+            name: "TLS hs + 1 B echo",
+            unit: "hs/s",
+            measure: Box::new(move |a| tls::handshakes(a, &config, sizes.handshakes, true)),
+            operations: sizes.handshakes as f64,
             per_operation: "µs/hs",
         },
     ];
