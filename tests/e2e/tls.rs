@@ -191,6 +191,7 @@ fn a_failed_handshake_is_its_own_code() {
         "unconnected: fatal/invalid-state",
         "datagram: fatal/invalid-state",
         "unknown-identity: fatal/invalid-argument",
+        "outbound-identity: fatal/invalid-state",
     ] {
         let check = expected.split(' ').next().unwrap_or_default();
         let line = line_starting(&trusted, &format!("{check} "));

@@ -312,6 +312,9 @@ pub(crate) struct TlsConnection {
     session: Option<TlsSession>,
     /// Counts the reads of records that brought decrypted bytes.
     arrivals: u64,
+    /// Records rustls made that wait in it for the guest's next send
+    /// (a TLS 1.3 server's session tickets): see `handshake_step`.
+    hold_output: bool,
 }
 
 impl TlsConnection {
@@ -345,6 +348,7 @@ impl TlsConnection {
             failed: None,
             session: None,
             arrivals: 0,
+            hold_output: false,
         })
     }
 
@@ -469,8 +473,11 @@ impl TlsConnection {
                 self.pending = pending;
                 self.peer_closed |= state.peer_has_closed();
                 // Answers rustls owes the peer (a key update, a session
-                // ticket); the OS may take them later.
-                self.push_out(socket, operation)?;
+                // ticket); the OS may take them later. Held, as the
+                // handshake's tickets are, until the guest sends.
+                if !self.hold_output {
+                    self.push_out(socket, operation)?;
+                }
                 Ok(true)
             }
             Err(e) => {
@@ -495,13 +502,25 @@ impl TlsConnection {
         operation: &str,
     ) -> Result<Option<Readiness>, TlsFailure> {
         loop {
-            if !self.push_out(socket, operation)? {
+            let done = !self.conn.is_handshaking();
+            // A TLS 1.3 server's handshake ends with nothing the client
+            // waits for, only session tickets: they go out with the first
+            // records the guest sends, in one segment. Sent on their own,
+            // they would be unacknowledged data in flight when a small
+            // first answer follows, and Nagle's algorithm would hold that
+            // answer until the client's delayed acknowledgement (up to
+            // 40 ms; measured in BENCHMARKS.md, "TLS").
+            let hold = done
+                && !self.is_client()
+                && self.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+            if !hold && !self.push_out(socket, operation)? {
                 return Ok(Some(Readiness {
                     readable: false,
                     writable: true,
                 }));
             }
-            if !self.conn.is_handshaking() {
+            if done {
+                self.hold_output = hold;
                 self.session = Some(self.describe());
                 return Ok(None);
             }
@@ -635,6 +654,15 @@ impl Socket {
                 Error::invalid_state(operation, "the socket is not a connected stream").into(),
             );
         }
+        if !handshake.is_client() && !self.accepted {
+            // An identity is presented to peers that came to the guest's
+            // listeners, never to one the guest chose to connect to.
+            return Err(Error::invalid_state(
+                operation,
+                "an identity is presented only on a connection a listener accepted",
+            )
+            .into());
+        }
         match self.tls.as_deref() {
             None => self.tls = Some(Box::new(TlsConnection::start(&handshake)?)),
             Some(tls) if tls.is_client() != handshake.is_client() => {
@@ -723,6 +751,7 @@ impl Socket {
             .writer()
             .write(chunk)
             .map_err(|e| Error::io(OP, &e))?;
+        tls.hold_output = false;
         if !tls.push_out(fd.get_ref(), OP)? {
             tls.outbox.write_out(&fd);
         }

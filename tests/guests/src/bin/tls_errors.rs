@@ -109,5 +109,18 @@ fn main() {
             })
             .map(|s| s.version),
     );
+    // A held identity, on a connection the guest made: presented only on
+    // connections a listener accepted.
+    if let Some(held) = identities().first() {
+        report(
+            "outbound-identity",
+            stream()
+                .and_then(|socket| {
+                    socket.connect(&address)?;
+                    socket.tls_accept(held)
+                })
+                .map(|s| s.version),
+        );
+    }
     println!("identities: {}", identities().join(","));
 }
