@@ -475,7 +475,7 @@ impl TlsConnection {
                 // Answers rustls owes the peer (a key update, a session
                 // ticket); the OS may take them later. Held, as the
                 // handshake's tickets are, until the guest sends.
-                if !self.hold_output {
+                if !self.hold_output && !(self.session.is_none() && self.ends_with_tickets()) {
                     self.push_out(socket, operation)?;
                 }
                 Ok(true)
@@ -494,6 +494,15 @@ impl TlsConnection {
         }
     }
 
+    /// Whether this is a TLS 1.3 server whose handshake is over: what
+    /// rustls has to send then is only session tickets (see
+    /// `handshake_step`).
+    fn ends_with_tickets(&self) -> bool {
+        !self.is_client()
+            && !self.conn.is_handshaking()
+            && self.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+    }
+
     /// One step of a handshake without waiting: `None` when it is done,
     /// else what to wait for.
     fn handshake_step(
@@ -510,9 +519,7 @@ impl TlsConnection {
             // first answer follows, and Nagle's algorithm would hold that
             // answer until the client's delayed acknowledgement (up to
             // 40 ms; measured in BENCHMARKS.md, "TLS").
-            let hold = done
-                && !self.is_client()
-                && self.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+            let hold = done && self.ends_with_tickets();
             if !hold && !self.push_out(socket, operation)? {
                 return Ok(Some(Readiness {
                     readable: false,
