@@ -3,7 +3,7 @@
 //!
 //! `wasock adapt IN.wasm -o OUT.wasm` composes this component into a guest
 //! built against the `wasock` SDK: the guest's `wasock:socket/{types,
-//! resolve,socket,poll-set}` imports are satisfied by this component's
+//! resolve,socket,poll-set,tls}` imports are satisfied by this component's
 //! exports, and what is left imports only `wasi:*@0.2`, so the result runs
 //! under any WASI 0.2 host (`wasmtime run -S inherit-network`, jco, ...).
 //!
@@ -24,12 +24,15 @@
 //!
 //! Everything else (unix-domain and raw sockets, reverse lookups, canonical
 //! names, service names, `MSG_PEEK` / `MSG_OOB`, the options `wasi:sockets`
-//! lacks) answers an error of class `unsupported` naming the spec's
-//! procedure, never a trap. `docs/parity.md` lists every item.
+//! lacks, TLS on wasock sockets: `tls`) answers an error of class
+//! `unsupported` naming the spec's procedure, never a trap.
+//! `docs/parity.md` lists every item.
 //!
 //! Each WIT interface is one module: `types` (the error record and
 //! address conversions; the interface itself has no functions),
-//! `resolve`, `socket` and `poll_set`.
+//! `resolve`, `socket`, `poll_set` and `tls` (whose handshakes are all
+//! `unsupported`: TLS on wasock sockets is the wasock host's; under
+//! another host a guest uses `wasi:tls`).
 //!
 //! The crate is a wasm component only: built for any other target (as
 //! `cargo build --workspace` does) it is empty, but for its unit tests and
@@ -38,7 +41,7 @@
 #![cfg(any(target_family = "wasm", test, doc))]
 #![warn(unreachable_pub)]
 
-/// The generated bindings of the adapter's world: the four wasock
+/// The generated bindings of the adapter's world: the five wasock
 /// interfaces exported, the standard WASI 0.2 interfaces they are built on
 /// imported.
 #[allow(unsafe_code, missing_docs, unreachable_pub, dead_code, clippy::all)]
@@ -64,6 +67,7 @@ mod bindings {
                 export wasock:socket/resolve@0.1.0;
                 export wasock:socket/socket@0.1.0;
                 export wasock:socket/poll-set@0.1.0;
+                export wasock:socket/tls@0.1.0;
             }
         ",
         world: "wasock:adapter/adapter",
@@ -86,6 +90,7 @@ mod poll_set;
 mod resolve;
 mod socket;
 mod tcp;
+mod tls;
 mod types;
 mod udp;
 mod wait;

@@ -15,6 +15,13 @@
 //! connections, not to the idle ones) plus the receive and send that do
 //! the work; an idle connection costs nothing per round.
 //!
+//! With TLS ([`serve_tls`], for `tls-echo-server`), each connection first
+//! does its server handshake in the same loop, one step per readiness
+//! (the host's `tls.accept` with a zero timeout takes the handshake as far
+//! as it goes without waiting), so a client slow to handshake stalls
+//! nobody either; then it echoes as above, the host decrypting what it
+//! receives and encrypting what it sends.
+//!
 //! At the guest's socket limit (`--max-sockets`), `accept` answers
 //! `too-many-sockets`, class transient: the connection stays in the
 //! kernel's backlog, the loop stops watching the listener and goes on
@@ -24,6 +31,7 @@
 use std::time::{Duration, Instant};
 
 use wasock::poll::{Events, Registry, Token};
+use wasock::tls::{TlsOptions, TlsSession};
 use wasock::{ErrorCode, Interest, RecvFlags, SendFlags, Socket};
 
 /// The most one receive takes.
@@ -56,6 +64,45 @@ struct Connection {
     sent: usize,
     /// The client went away (end of stream or an error): drop it.
     done: bool,
+    /// Under TLS, until the handshake is done: the identity to present
+    /// and the peer's address, for the line said when it ends.
+    handshake: Option<Handshake>,
+}
+
+/// A TLS server handshake under way on a connection.
+struct Handshake {
+    /// One step of the host's `tls.accept`: the identity, no ALPN, and a
+    /// zero timeout (class timeout while the client's next message is
+    /// awaited).
+    options: TlsOptions,
+    identity: String,
+    /// The client's address as text, for the line said about it.
+    peer: String,
+}
+
+impl Handshake {
+    fn new(socket: &Socket, identity: &str) -> Handshake {
+        let peer = match socket.peer_name() {
+            Ok(Some(peer)) => peer.to_string(),
+            _ => "an unknown peer".to_owned(),
+        };
+        Handshake {
+            options: TlsOptions::new().timeout(Some(Duration::ZERO)),
+            identity: identity.to_owned(),
+            peer,
+        }
+    }
+}
+
+/// The line said when a connection's handshake succeeds.
+fn describe(peer: &str, session: &TlsSession) -> String {
+    format!(
+        "tls from {peer}: {} {}, server name {}, protocol {}",
+        session.version,
+        session.cipher_suite,
+        session.server_name.as_deref().unwrap_or("none"),
+        session.protocol.as_deref().unwrap_or("none"),
+    )
 }
 
 fn would_block(error: &wasock::Error) -> bool {
@@ -63,8 +110,16 @@ fn would_block(error: &wasock::Error) -> bool {
 }
 
 impl Connection {
-    fn new(socket: Socket, token: Token, registry: &Registry) -> wasock::Result<Self> {
+    /// A connection registered for readable: with `tls_identity`, it
+    /// first handshakes as a TLS server presenting that identity.
+    fn new(
+        socket: Socket,
+        token: Token,
+        registry: &Registry,
+        tls_identity: Option<&str>,
+    ) -> wasock::Result<Self> {
         registry.register(&socket, token, Interest::READABLE)?;
+        let handshake = tls_identity.map(|identity| Handshake::new(&socket, identity));
         Ok(Connection {
             socket,
             token,
@@ -72,7 +127,38 @@ impl Connection {
             pending: Vec::new(),
             sent: 0,
             done: false,
+            handshake,
         })
+    }
+
+    /// One step of the TLS handshake, the connection being readable: says
+    /// one line when it ends, either way. A failed handshake ends the
+    /// connection (the server goes on).
+    ///
+    /// Readable is all a step waits for: the server's own handshake
+    /// messages are a few kilobytes, which a fresh connection's send
+    /// buffer takes at once.
+    fn handshake_step(&mut self) -> wasock::Result<()> {
+        let Some(handshake) = &self.handshake else {
+            return Ok(());
+        };
+        match self
+            .socket
+            .tls_accept_with(&handshake.identity, &handshake.options)
+        {
+            Ok(session) => {
+                eprintln!("{}", describe(&handshake.peer, &session));
+                self.handshake = None;
+            }
+            // Not finished: the client's next message is awaited.
+            Err(error) if error.is_timeout() => {}
+            Err(error) => {
+                eprintln!("tls handshake from {} failed: {error}", handshake.peer);
+                self.done = true;
+                self.socket.close_quietly();
+            }
+        }
+        Ok(())
     }
 
     /// Whether an echo is owed (then the connection waits to be writable).
@@ -118,6 +204,9 @@ impl Connection {
     /// [`BURST`] times, before going back to the poll (fair to the other
     /// connections, and one `poll` fewer per chunk of a stream).
     fn on_ready(&mut self, registry: &Registry) -> wasock::Result<()> {
+        if self.handshake.is_some() {
+            return self.handshake_step();
+        }
         if self.owes() {
             return self.flush(registry);
         }
@@ -154,6 +243,34 @@ impl Connection {
 /// connection, with a line on stderr; a failure of the listener or of the
 /// registry ends the loop with that error.
 pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result<()> {
+    serve_with(listener, max_connections, None)
+}
+
+/// [`serve`] over TLS: each connection is first a TLS server handshake
+/// presenting the identity named `identity` (one the host holds: `wasock
+/// run --tls-identity NAME=CERT:KEY`), then echoes the plaintext.
+///
+/// Says one line on stderr per connection when its handshake ends:
+/// `tls from PEER: VERSION CIPHER_SUITE, server name NAME, protocol
+/// none`, or `tls handshake from PEER failed: ERROR` (the error names its
+/// code, `tls-handshake-failed` for a client that refused the
+/// certificate); a failed handshake ends only that connection.
+/// `max_connections` counts every connection accepted, whether its
+/// handshake succeeds or not.
+pub fn serve_tls(
+    listener: Socket,
+    identity: &str,
+    max_connections: Option<usize>,
+) -> wasock::Result<()> {
+    serve_with(listener, max_connections, Some(identity))
+}
+
+/// The loop of [`serve`] and [`serve_tls`].
+fn serve_with(
+    listener: Socket,
+    max_connections: Option<usize>,
+    tls_identity: Option<&str>,
+) -> wasock::Result<()> {
     let registry = Registry::new()?;
     registry.register(&listener, LISTENER, Interest::READABLE)?;
     // `None` once the last connection allowed was accepted.
@@ -229,7 +346,7 @@ pub fn serve(listener: Socket, max_connections: Option<usize>) -> wasock::Result
                     slots.push(None);
                     slots.len() - 1
                 });
-                match Connection::new(socket, Token(slot), &registry) {
+                match Connection::new(socket, Token(slot), &registry, tls_identity) {
                     Ok(connection) => {
                         slots[slot] = Some(connection);
                         live += 1;

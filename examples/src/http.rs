@@ -1,8 +1,12 @@
-//! The HTTP/1.1 client side the `http-get` examples share: the URL, the
-//! response head, chunked bodies, bounded lines.
+//! The HTTP/1.1 client side the `http-get`, `https-get` and
+//! `async-http-get` examples share: the URL, connecting to its host, the
+//! request, the response head, chunked bodies, bounded lines.
 
 use std::error::Error;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, BufWriter, Read, Write};
+
+use wasock::ports::io_ports;
+use wasock::{AddrInfoHints, Socket};
 
 /// The most header lines a response may have (and, below, the longest
 /// line).
@@ -10,13 +14,14 @@ pub const MAX_HEADERS: usize = 200;
 /// The longest line (status, header, chunk size) read.
 pub const MAX_LINE: usize = 64 * 1024;
 
-/// The parts of an `http://` URL a GET needs.
+/// The parts of an `http://` or `https://` URL a GET needs.
 pub struct Url<'a> {
     /// `host[:port]` as written, for the `Host` header.
     pub authority: &'a str,
-    /// The host, without the brackets of an IPv6 address.
+    /// The host, without the brackets of an IPv6 address (for TLS, the
+    /// server name the certificate must name).
     pub host: &'a str,
-    /// The port, 80 unless given.
+    /// The port: 80 for `http://`, 443 for `https://`, unless given.
     pub port: &'a str,
     /// The path and query, `/` unless given.
     pub path: String,
@@ -26,8 +31,26 @@ impl<'a> Url<'a> {
     /// Parses `http://HOST[:PORT][/PATH][?QUERY]`.
     pub fn parse(url: &'a str) -> Result<Self, String> {
         let rest = url.strip_prefix("http://").ok_or_else(|| {
-            format!("{url:?} is not an http:// URL (only plain http is supported)")
+            format!("{url:?} is not an http:// URL (only plain http is supported; https-get fetches https:// URLs)")
         })?;
+        Url::parse_after_scheme(url, rest, "80")
+    }
+
+    /// Parses `https://HOST[:PORT][/PATH][?QUERY]`.
+    pub fn parse_https(url: &'a str) -> Result<Self, String> {
+        let rest = url.strip_prefix("https://").ok_or_else(|| {
+            format!("{url:?} is not an https:// URL (http-get fetches http:// URLs)")
+        })?;
+        Url::parse_after_scheme(url, rest, "443")
+    }
+
+    /// Parses what follows the scheme of `url`: `rest`, with
+    /// `default_port` where it gives none.
+    fn parse_after_scheme(
+        url: &str,
+        rest: &'a str,
+        default_port: &'static str,
+    ) -> Result<Self, String> {
         let (authority, path) = match rest.find(['/', '?']) {
             Some(at) => (&rest[..at], &rest[at..]),
             None => (rest, ""),
@@ -43,7 +66,7 @@ impl<'a> Url<'a> {
                     .split_once(']')
                     .ok_or_else(|| format!("{url:?}: unclosed '['"))?;
                 match after {
-                    "" => (host, "80"),
+                    "" => (host, default_port),
                     _ => (
                         host,
                         after
@@ -52,7 +75,9 @@ impl<'a> Url<'a> {
                     ),
                 }
             }
-            None => authority.split_once(':').unwrap_or((authority, "80")),
+            None => authority
+                .split_once(':')
+                .unwrap_or((authority, default_port)),
         };
         if host.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("{url:?}: bad host or port"));
@@ -64,6 +89,48 @@ impl<'a> Url<'a> {
             path,
         })
     }
+}
+
+/// Resolves the URL's host with the host's resolver (`--allow-dns`) and
+/// connects to the first of its addresses that accepts (the spec's
+/// `socket-connect/ai`).
+pub fn connect(url: &Url) -> Result<Socket, Box<dyn Error>> {
+    let candidates =
+        wasock::address_information(Some(url.host), Some(url.port), &AddrInfoHints::default())
+            .map_err(|error| format!("resolving {}: {error}", url.host))?;
+    let socket = wasock::connect_any(&candidates)
+        .map_err(|error| format!("connecting to {}: {error}", url.authority))?;
+    Ok(socket)
+}
+
+/// The request head of a GET of `url` from `user_agent`, asking the
+/// server to close the connection after its response.
+pub fn request(url: &Url, user_agent: &str) -> String {
+    format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {user_agent}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        url.path, url.authority
+    )
+}
+
+/// One GET of `url` on the connected `socket` (plain, or TLS after its
+/// handshake: the same calls), through the spec's buffered i/o ports
+/// (`socket-i/o-ports`, [`io_ports`]): the request goes out through the
+/// writer, the response is read through the reader's `BufRead`, and the
+/// body, and only the body, is written to stdout ([`copy_response`]).
+pub fn get(socket: Socket, url: &Url, user_agent: &str) -> Result<(), Box<dyn Error>> {
+    let (mut reader, mut writer) = io_ports(socket);
+    writer
+        .write_all(request(url, user_agent).as_bytes())
+        .and_then(|()| writer.flush())
+        .map_err(|error| format!("sending the request: {error}"))?;
+
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    copy_response(&mut reader, &mut out)?;
+    // The writer is dropped here, after the whole response was read:
+    // dropping it shuts the write side down, which some servers take as the
+    // client going away.
+    drop(writer);
+    Ok(())
 }
 
 /// What the status line and headers said.

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 
+use crate::bindings::wasock::socket::tls::TlsError;
 use crate::bindings::wasock::socket::types as wit;
 
 /// What kind of failure an [`Error`] is: the spec's exception kinds.
@@ -34,21 +35,33 @@ impl fmt::Display for ErrorClass {
     }
 }
 
+/// Defines [`ErrorCode`]: the codes of the WIT `error-code` enum, mapped
+/// one to one from it, then the codes the SDK makes from other WIT
+/// results (`sdk:`), which no `error-code` maps to. The WIT enum never
+/// grows for those, so guests compiled before them keep linking.
 macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $name:ident = $text:literal, )*) => {
+    (
+        wit: { $( $(#[$doc:meta])* $name:ident = $text:literal, )* }
+        sdk: { $( $(#[$sdk_doc:meta])* $sdk_name:ident = $sdk_text:literal, )* }
+    ) => {
         /// The precise cause of an [`Error`]: an errno-like code, mirroring
-        /// the WIT `error-code`.
+        /// the WIT `error-code`, and the codes of the other WIT errors
+        /// (`tls-error`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorCode {
             $( $(#[$doc])* $name, )*
+            $( $(#[$sdk_doc])* $sdk_name, )*
         }
 
         impl ErrorCode {
-            /// The code's name in the WIT (`connection-refused`, ...).
+            /// The code's name in the WIT (`connection-refused`, ...); a
+            /// code of another WIT error is named after its case there
+            /// (`tls-handshake-failed` for `tls-error.handshake-failed`).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $( ErrorCode::$name => $text, )*
+                    $( ErrorCode::$sdk_name => $sdk_text, )*
                 }
             }
         }
@@ -64,76 +77,88 @@ macro_rules! error_codes {
 }
 
 error_codes! {
-    /// `EACCES` / `EPERM`, or refused by the host's policy (nothing was sent
-    /// to the OS).
-    PermissionDenied = "permission-denied",
-    /// `EADDRINUSE`.
-    AddressInUse = "address-in-use",
-    /// `EADDRNOTAVAIL`.
-    AddressNotAvailable = "address-not-available",
-    /// `EAFNOSUPPORT` / `EAI_FAMILY`: the family is not supported, or an
-    /// address does not match the socket's family.
-    AddressFamilyNotSupported = "address-family-not-supported",
-    /// `EISCONN`.
-    AlreadyConnected = "already-connected",
-    /// `EALREADY` / `EINPROGRESS`: a previous operation is still going on.
-    InProgress = "in-progress",
-    /// `ENOTCONN`.
-    NotConnected = "not-connected",
-    /// `ECONNREFUSED`.
-    ConnectionRefused = "connection-refused",
-    /// `ECONNRESET`.
-    ConnectionReset = "connection-reset",
-    /// `ECONNABORTED`.
-    ConnectionAborted = "connection-aborted",
-    /// `EPIPE`: the write side was shut down or the peer went away.
-    BrokenPipe = "broken-pipe",
-    /// `ENETDOWN`.
-    NetworkDown = "network-down",
-    /// `ENETUNREACH`.
-    NetworkUnreachable = "network-unreachable",
-    /// `EHOSTUNREACH` / `EHOSTDOWN`.
-    HostUnreachable = "host-unreachable",
-    /// `ETIMEDOUT`: the system's own time-out (not the call's timeout).
-    SystemTimedOut = "system-timed-out",
-    /// The call's own timeout expired (class [`ErrorClass::Timeout`]).
-    TimedOut = "timed-out",
-    /// `EWOULDBLOCK` / `EAGAIN`: a non-blocking call found nothing to do.
-    WouldBlock = "would-block",
-    /// `EINVAL` and malformed input: a bad address, port, length, value.
-    InvalidArgument = "invalid-argument",
-    /// The operation is not valid in the socket's state.
-    InvalidState = "invalid-state",
-    /// `EOPNOTSUPP`: the operation is not supported by this socket type.
-    OperationNotSupported = "operation-not-supported",
-    /// `EPROTONOSUPPORT` / `EPROTOTYPE`.
-    ProtocolNotSupported = "protocol-not-supported",
-    /// `ESOCKTNOSUPPORT` / `EAI_SOCKTYPE`.
-    SocketTypeNotSupported = "socket-type-not-supported",
-    /// `ENOPROTOOPT`, or an option or level this host does not define.
-    OptionNotSupported = "option-not-supported",
-    /// The option is read-only (the spec's "(r/o)" options).
-    ReadOnlyOption = "read-only-option",
-    /// `EMSGSIZE`: the datagram is too large.
-    MessageTooLarge = "message-too-large",
-    /// `ENOBUFS` / `ENOMEM` / `EAI_MEMORY`.
-    OutOfMemory = "out-of-memory",
-    /// `EMFILE` / `ENFILE`, or the guest's `--max-sockets` limit.
-    TooManySockets = "too-many-sockets",
-    /// The socket was closed with [`Socket::close`](crate::Socket::close).
-    Closed = "closed",
-    /// `EAI_NONAME`: the node or service is not known.
-    NameNotFound = "name-not-found",
-    /// `EAI_AGAIN`: a temporary resolver failure (class transient).
-    NameTemporaryFailure = "name-temporary-failure",
-    /// `EAI_FAIL`: a permanent resolver failure.
-    NameFailure = "name-failure",
-    /// `EAI_SERVICE`: the service is not available for the socket type.
-    ServiceNotFound = "service-not-found",
-    /// `EINTR`.
-    Interrupted = "interrupted",
-    /// Any other error; the message says which.
-    Other = "other",
+    wit: {
+        /// `EACCES` / `EPERM`, or refused by the host's policy (nothing was sent
+        /// to the OS).
+        PermissionDenied = "permission-denied",
+        /// `EADDRINUSE`.
+        AddressInUse = "address-in-use",
+        /// `EADDRNOTAVAIL`.
+        AddressNotAvailable = "address-not-available",
+        /// `EAFNOSUPPORT` / `EAI_FAMILY`: the family is not supported, or an
+        /// address does not match the socket's family.
+        AddressFamilyNotSupported = "address-family-not-supported",
+        /// `EISCONN`.
+        AlreadyConnected = "already-connected",
+        /// `EALREADY` / `EINPROGRESS`: a previous operation is still going on.
+        InProgress = "in-progress",
+        /// `ENOTCONN`.
+        NotConnected = "not-connected",
+        /// `ECONNREFUSED`.
+        ConnectionRefused = "connection-refused",
+        /// `ECONNRESET`.
+        ConnectionReset = "connection-reset",
+        /// `ECONNABORTED`.
+        ConnectionAborted = "connection-aborted",
+        /// `EPIPE`: the write side was shut down or the peer went away.
+        BrokenPipe = "broken-pipe",
+        /// `ENETDOWN`.
+        NetworkDown = "network-down",
+        /// `ENETUNREACH`.
+        NetworkUnreachable = "network-unreachable",
+        /// `EHOSTUNREACH` / `EHOSTDOWN`.
+        HostUnreachable = "host-unreachable",
+        /// `ETIMEDOUT`: the system's own time-out (not the call's timeout).
+        SystemTimedOut = "system-timed-out",
+        /// The call's own timeout expired (class [`ErrorClass::Timeout`]).
+        TimedOut = "timed-out",
+        /// `EWOULDBLOCK` / `EAGAIN`: a non-blocking call found nothing to do.
+        WouldBlock = "would-block",
+        /// `EINVAL` and malformed input: a bad address, port, length, value.
+        InvalidArgument = "invalid-argument",
+        /// The operation is not valid in the socket's state.
+        InvalidState = "invalid-state",
+        /// `EOPNOTSUPP`: the operation is not supported by this socket type.
+        OperationNotSupported = "operation-not-supported",
+        /// `EPROTONOSUPPORT` / `EPROTOTYPE`.
+        ProtocolNotSupported = "protocol-not-supported",
+        /// `ESOCKTNOSUPPORT` / `EAI_SOCKTYPE`.
+        SocketTypeNotSupported = "socket-type-not-supported",
+        /// `ENOPROTOOPT`, or an option or level this host does not define.
+        OptionNotSupported = "option-not-supported",
+        /// The option is read-only (the spec's "(r/o)" options).
+        ReadOnlyOption = "read-only-option",
+        /// `EMSGSIZE`: the datagram is too large.
+        MessageTooLarge = "message-too-large",
+        /// `ENOBUFS` / `ENOMEM` / `EAI_MEMORY`.
+        OutOfMemory = "out-of-memory",
+        /// `EMFILE` / `ENFILE`, or the guest's `--max-sockets` limit.
+        TooManySockets = "too-many-sockets",
+        /// The socket was closed with [`Socket::close`](crate::Socket::close).
+        Closed = "closed",
+        /// `EAI_NONAME`: the node or service is not known.
+        NameNotFound = "name-not-found",
+        /// `EAI_AGAIN`: a temporary resolver failure (class transient).
+        NameTemporaryFailure = "name-temporary-failure",
+        /// `EAI_FAIL`: a permanent resolver failure.
+        NameFailure = "name-failure",
+        /// `EAI_SERVICE`: the service is not available for the socket type.
+        ServiceNotFound = "service-not-found",
+        /// `EINTR`.
+        Interrupted = "interrupted",
+        /// Any other error; the message says which.
+        Other = "other",
+    }
+    sdk: {
+        /// The TLS handshake failed (class [`ErrorClass::Fatal`]): the WIT
+        /// `tls-error.handshake-failed` of
+        /// [`Socket::tls_connect`](crate::Socket::tls_connect) and
+        /// [`Socket::tls_accept`](crate::Socket::tls_accept). The peer's
+        /// certificate is not trusted or does not name the server, the peer
+        /// sent an alert, or the two sides share no protocol version, cipher
+        /// suite or application protocol; the message is rustls's reason.
+        TlsHandshakeFailed = "tls-handshake-failed",
+    }
 }
 
 impl fmt::Display for ErrorCode {
@@ -180,6 +205,10 @@ impl ErrorCode {
             ErrorCode::NameTemporaryFailure => K::ResourceBusy,
             ErrorCode::Interrupted => K::Interrupted,
             ErrorCode::Other => K::Other,
+            // What rustls's own `io::Error`s say for a TLS failure (a
+            // `rustls::StreamOwned` read after a bad certificate): the
+            // peer's data was not valid for the protocol.
+            ErrorCode::TlsHandshakeFailed => K::InvalidData,
         }
     }
 }
@@ -298,6 +327,23 @@ impl From<wit::Error> for Error {
     }
 }
 
+/// The WIT `tls-error`: `handshake-failed(reason)` is class
+/// [`ErrorClass::Fatal`], [`ErrorCode::TlsHandshakeFailed`], with the
+/// message `tls handshake: REASON` (rustls's reason); `socket(error)` is
+/// that error, as every socket call reports it.
+impl From<TlsError> for Error {
+    fn from(e: TlsError) -> Self {
+        match e {
+            TlsError::HandshakeFailed(reason) => Error::new(
+                ErrorClass::Fatal,
+                ErrorCode::TlsHandshakeFailed,
+                format!("tls handshake: {reason}"),
+            ),
+            TlsError::Socket(error) => error.into(),
+        }
+    }
+}
+
 impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
         io::Error::new(e.io_kind(), e)
@@ -406,6 +452,11 @@ mod tests {
                 io::ErrorKind::TimedOut,
             ),
             (Fatal, ErrorCode::NameNotFound, io::ErrorKind::NotFound),
+            (
+                Fatal,
+                ErrorCode::TlsHandshakeFailed,
+                io::ErrorKind::InvalidData,
+            ),
         ];
         for (class, code, kind) in cases {
             assert_eq!(err(class, code).kind(), kind, "{code}");
@@ -517,6 +568,44 @@ mod tests {
         assert_eq!(
             failing_write().map_err(|e| e.class()),
             Err(ErrorClass::Fatal)
+        );
+    }
+
+    #[test]
+    fn a_failed_tls_handshake_is_its_own_fatal_code() {
+        let e = Error::from(TlsError::HandshakeFailed(
+            "invalid peer certificate: UnknownIssuer".to_owned(),
+        ));
+        assert_eq!(
+            (e.class(), e.code()),
+            (ErrorClass::Fatal, ErrorCode::TlsHandshakeFailed)
+        );
+        assert_eq!(e.code().as_str(), "tls-handshake-failed");
+        assert_eq!(
+            e.message(),
+            "tls handshake: invalid peer certificate: UnknownIssuer"
+        );
+        assert_eq!(
+            io::Error::from(e.clone()).kind(),
+            io::ErrorKind::InvalidData
+        );
+        assert_eq!(Error::from(io::Error::from(e.clone())), e, "round trip");
+    }
+
+    #[test]
+    fn any_other_tls_error_is_the_socket_error_it_carries() {
+        let e = Error::from(TlsError::Socket(wit::Error {
+            class: wit::ErrorClass::Timeout,
+            code: wit::ErrorCode::TimedOut,
+            message: "tls connect: timed out".to_owned(),
+        }));
+        assert_eq!(
+            e,
+            Error::new(
+                ErrorClass::Timeout,
+                ErrorCode::TimedOut,
+                "tls connect: timed out"
+            )
         );
     }
 

@@ -207,6 +207,35 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # TLS
+//!
+//! The host does TLS on the guest's own sockets ([`tls`]): a connected
+//! stream socket becomes a TLS client with [`Socket::tls_connect`] or a
+//! TLS server with [`Socket::tls_accept`], which presents an identity the
+//! host loaded (`wasock run --tls-identity NAME=CERT:KEY`; the guest names
+//! it, the key never enters the guest). Afterwards the socket sends and
+//! receives plaintext as before, so [`Socket::send_all`], the [`ports`]
+//! and the async sockets work on it unchanged. A certificate the client
+//! does not trust (roots: the system's, or `--tls-roots FILE`) fails with
+//! [`ErrorCode::TlsHandshakeFailed`].
+//!
+//! ```no_run
+//! # fn main() -> wasock::Result<()> {
+//! use std::io::{BufRead, Write};
+//! use wasock::tls::TlsOptions;
+//! use wasock::{AddrInfoHints, address_information, connect_any};
+//! let addresses = address_information(Some("example.com"), Some("443"), &AddrInfoHints::default())?;
+//! let socket = connect_any(&addresses)?;
+//! socket.tls_connect_with("example.com", &TlsOptions::new().alpn(["http/1.1"]))?;
+//! let (reader, mut writer) = wasock::ports::io_ports(socket);
+//! writer.write_all(b"GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")?;
+//! writer.flush()?;
+//! for line in reader.lines() {
+//!     println!("{}", line?);
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Errors
 //!
 //! [`Error::class`] is the spec's exception kind: [`ErrorClass::Transient`]
@@ -252,6 +281,7 @@
 //! | `so-reuse-address?` and the other option accessors, `get-socket-option`, `set-socket-option` | [`Socket::reuse_address`] / [`Socket::set_reuse_address`] and the rest; [`Socket::get_option_int`], [`Socket::set_option_int`] and friends |
 //! | the constants (`af/inet`, `so/reuseaddr`, ...), `integer->address-family` and friends | [`Family`], [`SocketType`], [`Protocol`], the [`constants`] module |
 //! | the exceptions `(exn i/o net transient)`, `timeout`, `unsupported` | [`ErrorClass`] |
+//! | (not in the egg) TLS on a connected stream socket: the WIT `tls` interface | [`Socket::tls_connect`], [`Socket::tls_accept`], [`Socket::tls_session`], [`tls::identities`], [`tls::TlsOptions`], [`tls::TlsSession`] |
 #![deny(missing_docs, unsafe_code, missing_debug_implementations)]
 #![warn(unreachable_pub)]
 
@@ -378,6 +408,7 @@ pub mod poll;
 pub mod ports;
 mod resolve;
 mod socket;
+pub mod tls;
 
 pub use addr::{Family, Port, Protocol, SockAddr, SocketType};
 pub use error::{Error, ErrorClass, ErrorCode, Result};

@@ -9,10 +9,19 @@
 //! and prints the median, min and max of each figure with the ratios B/A and
 //! B/C, then each server's CPU time per operation (user + sys of the server
 //! process over the measure, from `/proc/PID/stat`: on shared machines it
-//! moves far less than the rates; A runs in a process of its own for it),
-//! and the same rates and CPU for G, the echo server on the contract for
+//! moves far less than the rates; A runs in a process of its own for it).
+//!
+//! Then the same rates and CPU for G, the echo server on the contract for
 //! the component model's async (`bench_async_echo_server`,
-//! `wasock:socket@0.2.0`), beside a fresh A. Then it measures scale: idle connections held by one B guest (host
+//! `wasock:socket@0.2.0`), beside a fresh A.
+//!
+//! Then TLS, the same way: TLS-A, a native rustls echo server (A with
+//! rustls around each connection, in a process of its own), against TLS-B,
+//! the `tls-echo-server` example under `wasock run --tls-identity`, the
+//! host doing TLS for the guest; the client is rustls in this process, and
+//! the certificates are made with `openssl` for the run (`echo/tls.rs`).
+//!
+//! Then it measures scale: idle connections held by one B guest (host
 //! memory per connection, latency of one active client meanwhile), and many
 //! B guests in one host process (this one, through `wasock_host::run::Runner`
 //! on a multi-thread tokio runtime like the `wasock` binary's: memory per
@@ -22,7 +31,8 @@
 //! Seconds-long smoke:   cargo test -p wasock-host --bench echo
 //! (without `--bench` on its command line, as under `cargo test`, it runs the
 //! smoke sizes). Options after `--`: `--rounds N`, `--smoke`, `--skip-scale`,
-//! `--only-scale`,
+//! `--only-scale`, `--skip-tls`, `--only-tls`, `--tls-guest PATH` (also
+//! measure TLS-C, a guest with rustls compiled in: `rustls-guest/`),
 //! `--host-variants` (also measure B in this process with the guest spawned
 //! on a runtime worker, and on a current-thread runtime: how much the
 //! `wasock` binary's threading costs).
@@ -37,7 +47,10 @@ use std::sync::Arc;
 
 use wasock_host::policy::Policy;
 use wasock_host::run::{GuestConfig, Runner, RunnerConfig};
-use wasock_tests::{Running, Wasock, guest};
+use wasock_tests::{GUESTS, Running, Wasock, guest};
+
+#[path = "echo/tls.rs"]
+mod tls;
 
 const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -50,6 +63,8 @@ struct Sizes {
     stream_bytes: usize,
     round_trips: usize,
     connections: usize,
+    /// Full TLS handshakes per measure (each costs the server a signature).
+    handshakes: usize,
     idle_counts: &'static [usize],
     instance_counts: &'static [usize],
 }
@@ -59,6 +74,7 @@ const FULL: Sizes = Sizes {
     stream_bytes: 256 << 20,
     round_trips: 20_000,
     connections: 2_000,
+    handshakes: 500,
     idle_counts: &[100, 10_000, 100_000],
     instance_counts: &[100, 1_000],
 };
@@ -68,6 +84,7 @@ const SMOKE: Sizes = Sizes {
     stream_bytes: 4 << 20,
     round_trips: 200,
     connections: 50,
+    handshakes: 20,
     idle_counts: &[50],
     instance_counts: &[5],
 };
@@ -76,6 +93,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--serve-native") {
         serve_native();
+    }
+    if args.iter().any(|a| a == "--serve-native-tls") {
+        tls::serve_native(&args);
     }
     let mut sizes = if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--smoke") {
         FULL
@@ -87,24 +107,31 @@ fn main() {
     {
         sizes.rounds = rounds;
     }
-    let skip_scale = args.iter().any(|a| a == "--skip-scale");
     let only_scale = args.iter().any(|a| a == "--only-scale");
+    let only_tls = args.iter().any(|a| a == "--only-tls");
+    let skip_plain = only_scale || only_tls;
+    let skip_tls = only_scale || args.iter().any(|a| a == "--skip-tls");
+    let skip_scale = only_tls || args.iter().any(|a| a == "--skip-scale");
     let host_variants = args.iter().any(|a| a == "--host-variants");
     let fd_limit = raise_fd_limit();
 
     println!("wasock benchmark ({sizes:?})");
     println!("machine: {} cores, {}", cores(), cpu_model());
 
-    let servers = [
-        Server::native(),
-        Server::guest("B wasock guest", guest("echo-server")),
-        Server::guest("C std::net guest", guest("bench_std_echo_server")),
-    ];
+    let servers: Vec<Server> = if skip_plain {
+        Vec::new()
+    } else {
+        vec![
+            Server::native("A native", &[]),
+            Server::guest("B wasock guest", guest("echo-server"), &[], &[]),
+            Server::guest("C std::net guest", guest("bench_std_echo_server"), &[], &[]),
+        ]
+    };
     for server in &servers {
         println!("{:<18} listening on {}", server.name, server.address);
     }
 
-    let variants: Vec<(&str, SocketAddr)> = if host_variants {
+    let variants: Vec<(&str, SocketAddr)> = if host_variants && !skip_plain {
         let spawned = InProcess::multi_thread();
         let current = InProcess::current_thread();
         let list = vec![
@@ -124,136 +151,82 @@ fn main() {
     } else {
         Vec::new()
     };
+    let variant_addresses: Vec<SocketAddr> = variants.iter().map(|(_, address)| *address).collect();
 
-    // (name, unit, measure, operations per measure, per-operation unit)
-    let metrics: Vec<(&str, &str, Measure, f64, &str)> = vec![
-        (
-            "throughput",
-            "MiB/s",
-            Box::new(move |a| throughput(a, sizes.stream_bytes)),
-            sizes.stream_bytes as f64 / (1 << 20) as f64,
-            "µs/MiB",
-        ),
-        (
-            "round trips 1 B",
-            "rt/s",
-            Box::new(move |a| round_trips(a, 1, sizes.round_trips)),
-            sizes.round_trips as f64,
-            "µs/rt",
-        ),
-        (
-            "round trips 1 KiB",
-            "rt/s",
-            Box::new(move |a| round_trips(a, 1024, sizes.round_trips)),
-            sizes.round_trips as f64,
-            "µs/rt",
-        ),
-        (
-            "connections",
-            "conn/s",
-            Box::new(move |a| connections(a, sizes.connections)),
-            sizes.connections as f64,
-            "µs/conn",
-        ),
+    let metrics = vec![
+        Metric {
+            name: "throughput",
+            unit: "MiB/s",
+            measure: Box::new(move |a| throughput(a, sizes.stream_bytes)),
+            operations: sizes.stream_bytes as f64 / (1 << 20) as f64,
+            per_operation: "µs/MiB",
+        },
+        Metric {
+            name: "round trips 1 B",
+            unit: "rt/s",
+            measure: Box::new(move |a| round_trips(a, 1, sizes.round_trips)),
+            operations: sizes.round_trips as f64,
+            per_operation: "µs/rt",
+        },
+        Metric {
+            name: "round trips 1 KiB",
+            unit: "rt/s",
+            measure: Box::new(move |a| round_trips(a, 1024, sizes.round_trips)),
+            operations: sizes.round_trips as f64,
+            per_operation: "µs/rt",
+        },
+        Metric {
+            name: "connections",
+            unit: "conn/s",
+            measure: Box::new(move |a| connections(a, sizes.connections)),
+            operations: sizes.connections as f64,
+            per_operation: "µs/conn",
+        },
     ];
 
-    println!();
-    print_header(["B/A", "B/C"]);
-    let mut variant_rows: Vec<(&str, &str, Stats, Vec<Stats>)> = Vec::new();
-    let mut cpu_rows: Vec<(&str, &str, [Stats; 3])> = Vec::new();
-    for (name, unit, measure, operations, per_operation) in metrics.iter().filter(|_| !only_scale) {
-        let mut samples: [Vec<f64>; 3] = Default::default();
-        let mut cpu_samples: [Vec<f64>; 3] = Default::default();
-        let mut variant_samples: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-        for _ in 0..sizes.rounds {
-            for (index, server) in servers.iter().enumerate() {
-                let before = cpu_seconds(server.pid);
-                samples[index].push(measure(server.address));
-                let used = cpu_seconds(server.pid) - before;
-                cpu_samples[index].push(used * 1e6 / operations);
-            }
-            for (index, (_, address)) in variants.iter().enumerate() {
-                variant_samples[index].push(measure(*address));
-            }
-        }
-        variant_rows.push((
-            name,
-            unit,
-            Stats::of(&samples[1]),
-            variant_samples.iter().map(|s| Stats::of(s)).collect(),
-        ));
-        cpu_rows.push((
-            name,
-            per_operation,
-            cpu_samples.each_ref().map(|s| Stats::of(s)),
-        ));
-        let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
-        println!(
-            "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
-            name,
-            unit,
-            stats[0],
-            stats[1],
-            stats[2],
-            stats[1].median / stats[0].median,
-            stats[1].median / stats[2].median
-        );
-    }
-
-    if !cpu_rows.is_empty() {
+    if !skip_plain {
         println!();
-        println!(
-            "server CPU per operation (user + sys of the server process over each measure; lower is better; {} ticks/s)",
-            clock_ticks()
-        );
-        print_header(["B/A", "C/A"]);
-        for (name, unit, stats) in &cpu_rows {
+        print_header(&["A", "B", "C"], &["B/A", "B/C"]);
+        let mut rows = Vec::new();
+        for metric in &metrics {
+            let row = measure_row(&servers, &variant_addresses, metric, sizes.rounds);
+            let [a, b, c] = [0, 1, 2].map(|index| row.rates[index].median);
+            print_row(metric.name, metric.unit, &row.rates, &[b / a, b / c]);
+            rows.push(row);
+        }
+
+        println!();
+        print_cpu_caption();
+        print_header(&["A", "B", "C"], &["B/A", "C/A"]);
+        for (metric, row) in metrics.iter().zip(&rows) {
+            let [a, b, c] = [0, 1, 2].map(|index| row.cpu[index].median);
+            print_row(metric.name, metric.per_operation, &row.cpu, &[b / a, c / a]);
+        }
+
+        if !variants.is_empty() {
+            println!();
             println!(
-                "{:<18} {:>7} | {} | {} | {} | {:>5.2} {:>5.2}",
-                name,
-                unit,
-                stats[0],
-                stats[1],
-                stats[2],
-                stats[1].median / stats[0].median,
-                stats[2].median / stats[0].median
+                "host variants (B's guest, same measures): D in-process on a multi-thread runtime, spawned; E in-process, current-thread runtime"
             );
+            print_header(&["D", "E"], &["D/B", "E/B"]);
+            for (metric, row) in metrics.iter().zip(&rows) {
+                let b = row.rates[1].median;
+                let [d, e] = [0, 1].map(|index| row.variants[index].median);
+                print_row(metric.name, metric.unit, &row.variants, &[d / b, e / b]);
+            }
         }
     }
 
-    if !only_scale {
+    if !skip_plain {
         async_contract_rows(&metrics, sizes.rounds);
     }
 
-    if !variants.is_empty() {
-        println!();
-        println!(
-            "host variants (B's guest, same measures): D in-process on a multi-thread runtime, spawned; E in-process, current-thread runtime"
-        );
-        println!(
-            "{:<18} {:>7} | {:>10} {:>10} {:>10} | {:>10} {:>10} {:>10} | {:>5} {:>5}",
-            "metric",
-            "unit",
-            "D median",
-            "D min",
-            "D max",
-            "E median",
-            "E min",
-            "E max",
-            "D/B",
-            "E/B"
-        );
-        for (name, unit, b, stats) in &variant_rows {
-            println!(
-                "{:<18} {:>7} | {} | {} | {:>5.2} {:>5.2}",
-                name,
-                unit,
-                stats[0],
-                stats[1],
-                stats[0].median / b.median,
-                stats[1].median / b.median
-            );
-        }
+    if !skip_tls {
+        let tls_guest = args
+            .iter()
+            .position(|a| a == "--tls-guest")
+            .and_then(|position| args.get(position + 1));
+        measure_tls(sizes, tls_guest.map(String::as_str));
     }
 
     if !skip_scale {
@@ -314,44 +287,90 @@ fn main() {
 /// connection on wit-bindgen's executor, its receive stream written into
 /// its send stream), beside a fresh A over the same measures: each rate
 /// and the server CPU per operation, with G/A.
-fn async_contract_rows(metrics: &[(&str, &str, Measure, f64, &str)], rounds: usize) {
+fn async_contract_rows(metrics: &[Metric], rounds: usize) {
     let servers = [
         Server::native(),
-        Server::guest("G async contract", guest("bench_async_echo_server")),
+        Server::guest(
+            "G async contract",
+            guest("bench_async_echo_server"),
+            &[],
+            &[],
+        ),
     ];
     println!();
     println!(
-        "async contract: G = bench_async_echo_server (wasock:socket@0.2.0, streams) beside A; rate and server CPU per operation, medians of {rounds}"
+        "async contract: A = native, G = bench_async_echo_server (wasock:socket@0.2.0, streams), beside each other"
     );
-    println!(
-        "{:<18} {:>7} | {:>10} {:>10} {:>5} | {:>8} {:>10} {:>10} {:>5}",
-        "metric", "unit", "A rate", "G rate", "G/A", "cpu unit", "A cpu", "G cpu", "G/A"
-    );
-    for (name, unit, measure, operations, per_operation) in metrics {
-        let mut rates: [Vec<f64>; 2] = Default::default();
-        let mut cpu: [Vec<f64>; 2] = Default::default();
-        for _ in 0..rounds {
-            for (index, server) in servers.iter().enumerate() {
-                let before = cpu_seconds(server.pid);
-                rates[index].push(measure(server.address));
-                cpu[index].push((cpu_seconds(server.pid) - before) * 1e6 / operations);
-            }
-        }
-        let [rate_a, rate_g] = rates.each_ref().map(|s| Stats::of(s).median);
-        let [cpu_a, cpu_g] = cpu.each_ref().map(|s| Stats::of(s).median);
-        println!(
-            "{name:<18} {unit:>7} | {rate_a:>10.1} {rate_g:>10.1} {:>5.2} | {per_operation:>8} {cpu_a:>10.1} {cpu_g:>10.1} {:>5.2}",
-            rate_g / rate_a,
-            cpu_g / cpu_a
-        );
+    print_header(&["A", "G"], &["G/A"]);
+    let mut rows = Vec::new();
+    for metric in metrics {
+        let row = measure_row(&servers, &[], metric, rounds);
+        let [a, g] = [0, 1].map(|index| row.rates[index].median);
+        print_row(metric.name, metric.unit, &row.rates, &[g / a]);
+        rows.push(row);
+    }
+    println!();
+    print_cpu_caption();
+    print_header(&["A", "G"], &["G/A"]);
+    for (metric, row) in metrics.iter().zip(&rows) {
+        let [a, g] = [0, 1].map(|index| row.cpu[index].median);
+        print_row(metric.name, metric.per_operation, &row.cpu, &[g / a]);
     }
 }
 
-/// The header of a table of A, B and C (median, min, max each) and two
-/// ratios.
-fn print_header(ratios: [&str; 2]) {
+/// One figure of the side-by-side tables.
+struct Metric {
+    name: &'static str,
+    /// The unit of the rate `measure` returns.
+    unit: &'static str,
+    measure: Measure,
+    /// How many operations one measure does (for CPU time per operation).
+    operations: f64,
+    /// The unit of CPU time per operation.
+    per_operation: &'static str,
+}
+
+/// One metric measured side by side.
+struct Row {
+    /// Each server's rates.
+    rates: Vec<Stats>,
+    /// Each server's CPU time per operation, µs.
+    cpu: Vec<Stats>,
+    /// Each variant's rates.
+    variants: Vec<Stats>,
+}
+
+/// Measures `metric` against every server (reading each one's CPU time
+/// around each measure) and every variant, alternating within each of
+/// `rounds` rounds.
+fn measure_row(servers: &[Server], variants: &[SocketAddr], metric: &Metric, rounds: usize) -> Row {
+    let mut rates = vec![Vec::new(); servers.len()];
+    let mut cpu = vec![Vec::new(); servers.len()];
+    let mut variant_rates = vec![Vec::new(); variants.len()];
+    for _ in 0..rounds {
+        for (index, server) in servers.iter().enumerate() {
+            let before = cpu_seconds(server.pid);
+            rates[index].push((metric.measure)(server.address));
+            let used = cpu_seconds(server.pid) - before;
+            cpu[index].push(used * 1e6 / metric.operations);
+        }
+        for (index, address) in variants.iter().enumerate() {
+            variant_rates[index].push((metric.measure)(*address));
+        }
+    }
+    let stats = |samples: &[Vec<f64>]| samples.iter().map(|s| Stats::of(s)).collect();
+    Row {
+        rates: stats(&rates),
+        cpu: stats(&cpu),
+        variants: stats(&variant_rates),
+    }
+}
+
+/// The header of a side-by-side table: median, min and max of each
+/// server, then the ratios.
+fn print_header(servers: &[&str], ratios: &[&str]) {
     let mut columns = vec![format!("{:<18} {:>7}", "metric", "unit")];
-    for server in ["A", "B", "C"] {
+    for server in servers {
         columns.push(format!(
             "{:>10} {:>10} {:>10}",
             format!("{server} median"),
@@ -359,8 +378,152 @@ fn print_header(ratios: [&str; 2]) {
             format!("{server} max")
         ));
     }
-    columns.push(format!("{:>5} {:>5}", ratios[0], ratios[1]));
+    let ratios: Vec<String> = ratios.iter().map(|ratio| format!("{ratio:>5}")).collect();
+    columns.push(ratios.join(" "));
     println!("{}", columns.join(" | "));
+}
+
+/// One row of a side-by-side table.
+fn print_row(name: &str, unit: &str, stats: &[Stats], ratios: &[f64]) {
+    let mut columns = vec![format!("{name:<18} {unit:>7}")];
+    columns.extend(stats.iter().map(Stats::to_string));
+    let ratios: Vec<String> = ratios.iter().map(|ratio| format!("{ratio:>5.2}")).collect();
+    columns.push(ratios.join(" "));
+    println!("{}", columns.join(" | "));
+}
+
+fn print_cpu_caption() {
+    println!(
+        "server CPU per operation (user + sys of the server process over each measure; lower is better; {} ticks/s)",
+        clock_ticks()
+    );
+}
+
+/// The TLS part: TLS-A (native rustls) and, where the `tls-echo-server`
+/// guest was built, TLS-B (that guest, the host doing its TLS), and with
+/// `--tls-guest PATH` TLS-C (a guest with rustls and ring compiled in, on
+/// `std::net`: `rustls-guest/`), measured side by side by a rustls client
+/// in this process.
+fn measure_tls(sizes: Sizes, tls_guest: Option<&str>) {
+    println!();
+    let Some(certificates) = tls::Certificates::generate() else {
+        println!("TLS not measured: no openssl to make the certificates with");
+        return;
+    };
+    let config = tls::client_config(&certificates.ca);
+    let certificate = certificates.certificate.to_str().expect("a UTF-8 path");
+    let key = certificates.key.to_str().expect("a UTF-8 path");
+    let mut servers = vec![(
+        "A",
+        Server::native("TLS-A rustls", &["--serve-native-tls", certificate, key]),
+    )];
+    if GUESTS.iter().any(|(name, _)| *name == "tls-echo-server") {
+        let identity = format!("{}={certificate}:{key}", tls::IDENTITY);
+        let server = Server::guest(
+            "TLS-B wasock guest",
+            guest("tls-echo-server"),
+            &["--tls-identity", &identity],
+            &[tls::IDENTITY],
+        );
+        servers.push(("B", server));
+    } else {
+        println!("TLS-B not measured: this build has no tls-echo-server guest");
+    }
+    if let Some(path) = tls_guest {
+        let pem = |path: &std::path::Path| std::fs::read_to_string(path).expect("a PEM file");
+        let (certificate, key) = (pem(&certificates.certificate), pem(&certificates.key));
+        let server = Server::guest("TLS-C rustls guest", path, &[], &[&certificate, &key]);
+        servers.push(("C", server));
+    }
+    println!(
+        "TLS: A = native rustls echo server (a thread a connection); B = tls-echo-server guest, TLS by the host (wasock run --tls-identity); C = a guest with rustls + ring compiled in (--tls-guest); client: rustls in this process, no session resumption"
+    );
+    for (_, server) in &servers {
+        println!(
+            "{:<18} listening on {}; negotiated {}",
+            server.name,
+            server.address,
+            tls::negotiated(server.address, &config)
+        );
+    }
+
+    let runtime = Arc::new(tls::client_runtime());
+    let stream_config = config.clone();
+    let small_config = config.clone();
+    let large_config = config.clone();
+    let handshake_config = config.clone();
+    let metrics = vec![
+        Metric {
+            name: "TLS stream",
+            unit: "MiB/s",
+            measure: Box::new(move |a| {
+                tls::throughput(&runtime, a, &stream_config, sizes.stream_bytes)
+            }),
+            operations: sizes.stream_bytes as f64 / (1 << 20) as f64,
+            per_operation: "µs/MiB",
+        },
+        Metric {
+            name: "TLS rt 1 B",
+            unit: "rt/s",
+            measure: Box::new(move |a| tls::round_trips(a, &small_config, 1, sizes.round_trips)),
+            operations: sizes.round_trips as f64,
+            per_operation: "µs/rt",
+        },
+        Metric {
+            name: "TLS rt 1 KiB",
+            unit: "rt/s",
+            measure: Box::new(move |a| tls::round_trips(a, &large_config, 1024, sizes.round_trips)),
+            operations: sizes.round_trips as f64,
+            per_operation: "µs/rt",
+        },
+        Metric {
+            name: "TLS handshakes",
+            unit: "hs/s",
+            measure: Box::new(move |a| {
+                tls::handshakes(a, &handshake_config, sizes.handshakes, false)
+            }),
+            operations: sizes.handshakes as f64,
+            per_operation: "µs/hs",
+        },
+        Metric {
+            name: "TLS hs + 1 B echo",
+            unit: "hs/s",
+            measure: Box::new(move |a| tls::handshakes(a, &config, sizes.handshakes, true)),
+            operations: sizes.handshakes as f64,
+            per_operation: "µs/hs",
+        },
+    ];
+
+    let letters: Vec<&str> = servers.iter().map(|(letter, _)| *letter).collect();
+    // Each of the others against A, the first.
+    let ratio_labels: Vec<String> = letters[1..].iter().map(|l| format!("{l}/A")).collect();
+    let ratio_labels: Vec<&str> = ratio_labels.iter().map(String::as_str).collect();
+    let ratios_of = |row: &[Stats]| -> Vec<f64> {
+        row[1..]
+            .iter()
+            .map(|other| other.median / row[0].median)
+            .collect()
+    };
+    let servers: Vec<Server> = servers.into_iter().map(|(_, server)| server).collect();
+    println!();
+    print_header(&letters, &ratio_labels);
+    let mut rows = Vec::new();
+    for metric in &metrics {
+        let row = measure_row(&servers, &[], metric, sizes.rounds);
+        print_row(metric.name, metric.unit, &row.rates, &ratios_of(&row.rates));
+        rows.push(row);
+    }
+    println!();
+    print_cpu_caption();
+    print_header(&letters, &ratio_labels);
+    for (metric, row) in metrics.iter().zip(&rows) {
+        print_row(
+            metric.name,
+            metric.per_operation,
+            &row.cpu,
+            &ratios_of(&row.cpu),
+        );
+    }
 }
 
 /// A wasock host inside this process: a tokio runtime and a
@@ -527,11 +690,17 @@ impl Drop for ServerProcess {
 }
 
 impl Server {
-    /// A: this benchmark's own executable with `--serve-native`, in a
-    /// process of its own so that its CPU time is its own.
-    fn native() -> Server {
+    /// A native server: this benchmark's own executable with `args`
+    /// (`--serve-native` for A, `--serve-native-tls CERT KEY` for TLS-A),
+    /// in a process of its own so that its CPU time is its own.
+    fn native(name: &'static str, args: &[&str]) -> Server {
+        let args = if args.is_empty() {
+            &["--serve-native"][..]
+        } else {
+            args
+        };
         let mut child = std::process::Command::new(std::env::current_exe().expect("this program"))
-            .arg("--serve-native")
+            .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -548,20 +717,24 @@ impl Server {
             .parse()
             .expect("an address");
         Server {
-            name: "A native",
+            name,
             address,
             pid: child.id(),
             _process: ServerProcess::Native(child),
         }
     }
 
-    fn guest(name: &'static str, path: &str) -> Server {
+    /// A guest listening on 127.0.0.1, with host `flags` beside the bind
+    /// grant and guest `args` after its address.
+    fn guest(name: &'static str, path: &str, flags: &[&str], args: &[&str]) -> Server {
         let mut running = Wasock::new(WASOCK, path)
             .flag("--allow-bind")
             .flag("127.0.0.1:*")
             .flag("--max-sockets")
             .flag("110000")
+            .flags(flags)
             .arg("127.0.0.1:0")
+            .args(args)
             .spawn();
         let address = running.wait_for_listening(START_TIMEOUT);
         Server {
@@ -739,7 +912,7 @@ fn connect_from(address: SocketAddr, index: usize) -> TcpStream {
 /// Host memory per idle connection held by a fresh guest `name`, and the
 /// median round trip of one active client while they are held.
 fn idle_scale(name: &'static str, count: usize, round_trips: usize) -> (f64, f64) {
-    let server = Server::guest(name, guest(name));
+    let server = Server::guest(name, guest(name), &[], &[]);
     let pid = server.pid;
     // A connection that has echoed once: the guest has accepted it.
     let mut active = connect(server.address);
@@ -777,6 +950,7 @@ fn idle_scale(name: &'static str, count: usize, round_trips: usize) -> (f64, f64
 }
 
 /// Median, min and max of a set of samples.
+#[derive(Clone, Copy)]
 struct Stats {
     median: f64,
     min: f64,

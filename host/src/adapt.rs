@@ -5,11 +5,14 @@
 //! wasock adapter into it (crate `wasock-adapter`, built for
 //! `wasm32-wasip2` by this crate's build script and embedded here as
 //! [`ADAPTER`]): the adapter exports
-//! `wasock:socket/{types,resolve,socket,poll-set}` implemented over the
-//! standard `wasi:sockets`, `wasi:io` and `wasi:clocks`, and the guest's
-//! wasock imports are wired to those exports (a guest built with the
-//! current SDK imports all four: `poll-set` backs `wasock::poll`). What
-//! the result imports is only `wasi:*@0.2`, which [`adapt`] checks.
+//! `wasock:socket/{types,resolve,socket,poll-set,tls}` implemented over
+//! the standard `wasi:sockets`, `wasi:io` and `wasi:clocks`, and the
+//! guest's wasock imports are wired to those exports (a guest built with
+//! the current SDK imports the first four: `poll-set` backs
+//! `wasock::poll`; `tls` only where it uses TLS, whose handshakes the
+//! adapter answers with class `unsupported`: TLS on wasock sockets needs
+//! the wasock host, and `wasi:tls` is the portable way). What the result
+//! imports is only `wasi:*@0.2`, which [`adapt`] checks.
 //!
 //! The composition is done by `wac-graph` (the component-model tooling's
 //! composition library). Imports of the same name are imported once, so
@@ -121,7 +124,7 @@ mod tests {
         let adapter = Package::from_bytes("adapter", None, ADAPTER, &mut types).unwrap();
         let world = &types[adapter.ty()];
         let exports: Vec<&String> = world.exports.keys().collect();
-        for interface in ["types", "resolve", "socket", "poll-set"] {
+        for interface in ["types", "resolve", "socket", "poll-set", "tls"] {
             let name = format!("wasock:socket/{interface}@0.1.0");
             assert!(exports.contains(&&name), "{name} not in {exports:?}");
         }

@@ -629,6 +629,20 @@ impl Runner {
         }
         for identity in guest.tls_identities.iter() {
             for file in identity.files() {
+                // A hard link is the same file by another name, which no
+                // path comparison sees: one inside a --dir would show the
+                // key to the guest.
+                let links = std::os::unix::fs::MetadataExt::nlink(
+                    &std::fs::metadata(file)
+                        .with_context(|| format!("--tls-identity {}", identity.name()))?,
+                );
+                if links > 1 && !guest.dirs.is_empty() {
+                    wasmtime::bail!(
+                        "--tls-identity {}: `{}` has {links} hard links, and a link inside a --dir would show it to the guest; give the host a copy of its own (one link)",
+                        identity.name(),
+                        file.display()
+                    );
+                }
                 // A guest that could read the key would hold the identity
                 // itself, and one that could write the files would choose it.
                 policy.check_apart(

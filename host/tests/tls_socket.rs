@@ -11,7 +11,6 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use wasock_host::socket::{
     Family, Handshake, Kind, Readiness, RecvFlags, SendFlags, ShutdownHow, Socket, TlsFailure,
 };
 use wasock_host::tls::{TlsIdentity, TlsRoots};
-use wasock_tests::TempDir;
+use wasock_tests::{Certificates, TempDir};
 
 /// Long enough never to fire in a passing test.
 const GENEROUS: Option<Duration> = Some(Duration::from_secs(20));
@@ -32,48 +31,14 @@ const READABLE: Readiness = Readiness {
     writable: false,
 };
 
-/// A CA and a leaf for `localhost` and 127.0.0.1 it signed: (dir, CA,
-/// leaf, key). `None` without `openssl`.
+/// A CA and a leaf for `localhost` and 127.0.0.1 it signed, in `dir`:
+/// (CA, leaf, key). `None` without `openssl`.
 fn certificates(dir: &Path, ca_name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let openssl = |args: &[&str]| {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .ok()?;
-    let subject = format!("/CN={ca_name}");
-    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    let args = |text: String| -> Vec<String> { text.split(' ').map(str::to_owned).collect() };
-    let run = |text: String| {
-        let args = args(text);
-        openssl(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    let made = openssl(&[
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", &subject,
-    ]) && run(format!(
-        "req {ec} -keyout key.pem -out leaf.csr -subj /CN=localhost"
-    )) && run(
-        "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile leaf.ext"
-            .to_owned(),
-    );
-    if !made {
+    let Some(made) = Certificates::make(dir, ca_name) else {
         eprintln!("skipped: openssl could not make the test's certificates");
         return None;
-    }
-    Some((
-        dir.join("ca.pem"),
-        dir.join("leaf.pem"),
-        dir.join("key.pem"),
-    ))
+    };
+    Some((made.ca, made.cert, made.key))
 }
 
 /// The native client's configuration, trusting `ca`.

@@ -1,16 +1,20 @@
 //! What several of the end-to-end modules share: running a guest under the
 //! binary and reading what it printed, the assertions on that (a clean run,
-//! a denial), native listeners and peers on loopback, and the clients of
-//! the echo servers.
+//! a denial), native listeners and peers on loopback (TLS ones too), and
+//! the clients of the echo servers.
 
-use std::io::{ErrorKind, Read, Write};
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::Output;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasock_tests::{Namespace, Wasock, guest, output_text, stderr, stdout};
+use wasock_tests::{
+    Certificates, Namespace, TempDir, Wasock, guest, output_text, skip, stderr, stdout,
+};
 
 use crate::WASOCK;
 
@@ -589,4 +593,203 @@ pub fn inbound_exchange(mut running: wasock_tests::Running, granted: &UdpSocket)
     thread::sleep(Duration::from_millis(50));
     granted.send_to(b"stop", target).expect("stop send");
     running.wait(TIMEOUT)
+}
+
+// ---- Native TLS peers (openssl's certificates, Python's `ssl`) -------------
+
+/// The native TLS peers, a Python program (its docstring says what each
+/// does).
+const TLS_PEER: &str = include_str!("tls_peer.py");
+
+/// The body the `http` [`TlsServer`] answers with (`http_body()` of
+/// `tls_peer.py`): 3000 numbered lines (many TLS records), then `hello
+/// over tls`.
+pub fn tls_http_body() -> String {
+    let lines: String = (0..3000)
+        .map(|i| format!("line {i:05} over tls\n"))
+        .collect();
+    lines + "hello over tls\n"
+}
+
+/// Starts `tls_peer.py ARGS` with stdout piped; `None` (said through
+/// [`skip`]) without `python3`.
+fn spawn_tls_peer(test: &str, args: &[&OsStr], stderr: Stdio) -> Option<Child> {
+    let spawned = Command::new("python3")
+        .args(["-c", TLS_PEER])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn();
+    if spawned.is_err() {
+        skip(test, "python3 is not here to be a native TLS peer");
+    }
+    spawned.ok()
+}
+
+/// A fresh temp dir with [`Certificates`] in its subdirectory `keys`;
+/// `None` (said through [`skip`]) without `openssl`.
+pub fn temp_certificates(test: &str) -> Option<(TempDir, Certificates)> {
+    let dir = TempDir::new("tls");
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).expect("a directory for the keys");
+    let Some(certificates) = Certificates::make(&keys, "wasock test CA") else {
+        skip(test, "openssl cannot make the test certificates here");
+        return None;
+    };
+    Some((dir, certificates))
+}
+
+/// [`temp_certificates`] and a [`TlsServer`] with them (the arguments of
+/// [`TlsServer::start`]); `None` (said through [`skip`]) without `openssl`
+/// or `python3`.
+pub fn tls_server(
+    test: &str,
+    mode: TlsMode,
+    connections: usize,
+    options: &[&str],
+) -> Option<(TempDir, Certificates, TlsServer)> {
+    let (dir, certificates) = temp_certificates(test)?;
+    let server = TlsServer::start(test, &certificates, mode, connections, options)?;
+    Some((dir, certificates, server))
+}
+
+/// What a [`TlsServer`] does with each connection after the handshake.
+#[derive(Clone, Copy, Debug)]
+pub enum TlsMode {
+    /// Reads a request head, answers 200 with [`tls_http_body`].
+    Http,
+    /// Echoes until end of file.
+    Echo,
+    /// Obeys `burst N`, `echo TEXT`, `close`, `cut` and `forge` lines
+    /// (`tls_peer.py` says what each does).
+    Script,
+}
+
+/// A native TLS server (`tls_peer.py server`) on an ephemeral loopback
+/// port, with the certificate and key of [`Certificates`]; killed on drop.
+pub struct TlsServer {
+    child: Child,
+    /// Its address (127.0.0.1).
+    pub address: SocketAddr,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl TlsServer {
+    /// Starts one serving `connections` connections as `mode` says, with
+    /// `options` (`--alpn P,Q`, `--together`); `None` (said through
+    /// [`skip`]) without `python3`.
+    fn start(
+        test: &str,
+        certificates: &Certificates,
+        mode: TlsMode,
+        connections: usize,
+        options: &[&str],
+    ) -> Option<TlsServer> {
+        let mode = match mode {
+            TlsMode::Http => "http",
+            TlsMode::Echo => "echo",
+            TlsMode::Script => "script",
+        };
+        let mut args: Vec<&OsStr> = vec![
+            "server".as_ref(),
+            certificates.cert.as_ref(),
+            certificates.key.as_ref(),
+            mode.as_ref(),
+        ];
+        let connections = connections.to_string();
+        args.push(connections.as_ref());
+        args.extend(options.iter().map(OsStr::new));
+        let mut child = spawn_tls_peer(test, &args, Stdio::null())?;
+        let (sender, lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let port = lines
+            .recv_timeout(TIMEOUT)
+            .ok()
+            .and_then(|line| line.parse::<u16>().ok())
+            .expect("the TLS server's port");
+        Some(TlsServer {
+            child,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            lines,
+            seen: Vec::new(),
+        })
+    }
+
+    /// Waits (at most [`TIMEOUT`]) for a line containing `needle` and
+    /// returns it; panics with every line so far if none comes.
+    pub fn wait_for_line(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "the TLS server said no {needle:?} within {TIMEOUT:?}; it said:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Every line it printed (after its port) up to now, without waiting.
+    pub fn lines(&mut self) -> Vec<String> {
+        self.seen.extend(self.lines.try_iter());
+        self.seen.clone()
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a native TLS client (`tls_peer.py client`) of `address`, trusting
+/// `ca` for `name`, offering `alpn` (`P,Q`), sending `messages` and reading
+/// their echoes; killed past [`TIMEOUT`]. `None` (said through [`skip`])
+/// without `python3`.
+pub fn tls_client(
+    test: &str,
+    address: SocketAddr,
+    ca: &Path,
+    name: &str,
+    alpn: Option<&str>,
+    messages: &[&str],
+) -> Option<Output> {
+    // Options first: after the positionals, every word is a message.
+    let mut args: Vec<&OsStr> = vec!["client".as_ref()];
+    if let Some(alpn) = alpn {
+        args.extend([OsStr::new("--alpn"), OsStr::new(alpn)]);
+    }
+    let ip = address.ip().to_string();
+    let port = address.port().to_string();
+    args.extend([ip.as_ref(), port.as_ref(), ca.as_os_str(), name.as_ref()]);
+    args.extend(messages.iter().map(OsStr::new));
+    let mut child = spawn_tls_peer(test, &args, Stdio::piped())?;
+    let deadline = Instant::now() + TIMEOUT;
+    // Bounded: the client's own socket timeouts end it sooner.
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    Some(child.wait_with_output().expect("the client's output"))
 }

@@ -5,7 +5,7 @@
 //! by what they test: setting sockets up and down, moving data, options,
 //! resolution, constants, readiness, poll sets and ports, the policy and
 //! the sandbox, the command line, the runner in-process, hostile guests,
-//! faults, the example programs, the adapter and wasmtime's own socket
+//! faults, the example programs, TLS, the adapter and wasmtime's own socket
 //! test programs; what several of them use is in `common`. The tests here
 //! check the harness.
 
@@ -32,6 +32,7 @@ mod runner;
 mod sandbox;
 mod sandbox_p3;
 mod setup;
+mod tls;
 mod transfer;
 mod wasi_tls;
 mod wasmtime_programs;

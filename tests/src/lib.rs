@@ -534,6 +534,77 @@ impl Drop for Namespace {
     }
 }
 
+/// A CA and a certificate it signed for `localhost` and 127.0.0.1: PEM
+/// files (P-256 keys, valid for two days) in one directory.
+#[derive(Debug, Clone)]
+pub struct Certificates {
+    /// The CA's certificate: what a client trusts to trust the leaf.
+    pub ca: PathBuf,
+    /// The CA's private key.
+    pub ca_key: PathBuf,
+    /// The leaf's certificate (`DNS:localhost`, `IP:127.0.0.1`).
+    pub cert: PathBuf,
+    /// The leaf's private key.
+    pub key: PathBuf,
+}
+
+impl Certificates {
+    /// Makes them with `openssl` in `dir` (`ca.pem`, `ca.key`, `cert.pem`,
+    /// `key.pem`), the CA's subject `/CN=CA_NAME`; `None` where `openssl`
+    /// cannot (not installed).
+    pub fn make(dir: &Path, ca_name: &str) -> Option<Certificates> {
+        const NEW_P256_KEY: &[&str] = &[
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let openssl = |args: &[&[&str]]| {
+            Command::new("openssl")
+                .args(args.concat())
+                .current_dir(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        std::fs::write(
+            dir.join("leaf.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .ok()?;
+        let subject = format!("/CN={ca_name}");
+        let made = openssl(&[
+            &["req", "-x509"],
+            NEW_P256_KEY,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+            &["-subj", &subject],
+        ]) && openssl(&[
+            &["req"],
+            NEW_P256_KEY,
+            &[
+                "-keyout",
+                "key.pem",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]) && openssl(&[
+            &["x509", "-req", "-in", "leaf.csr", "-days", "2"],
+            &["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"],
+            &["-out", "cert.pem", "-extfile", "leaf.ext"],
+        ]);
+        made.then(|| Certificates {
+            ca: dir.join("ca.pem"),
+            ca_key: dir.join("ca.key"),
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+        })
+    }
+}
+
 /// A fresh directory under the system temp dir (its canonical path, short
 /// enough for unix socket addresses), removed with what it holds on drop.
 pub struct TempDir(PathBuf);

@@ -22,11 +22,11 @@
 //! ```
 
 use std::error::Error;
-use std::io::Write;
 use std::time::Duration;
 
 use wasock::async_io::{AsyncSocket, block_on, sleep, spawn};
-use wasock::{ErrorCode, Protocol, SockAddr, SocketType};
+use wasock::{ErrorCode, SockAddr};
+use wasock_examples::server;
 
 /// The most one receive takes.
 const RECEIVE_SIZE: usize = 64 * 1024;
@@ -47,25 +47,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
         return Err("usage: async-echo-server ADDR [MAX_CONNECTIONS]".into());
     };
     let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
-    let max_connections: Option<usize> = match max_connections {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?,
-        ),
-        None => None,
-    };
+    let max_connections = server::max_connections(max_connections)?;
 
-    let listener = AsyncSocket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT)?;
-    listener.socket().set_reuse_address(true)?;
-    listener
-        .bind(&addr)
-        .map_err(|error| format!("bind {addr}: {error}"))?;
-    listener
-        .listen(128)
-        .map_err(|error| format!("listen on {addr}: {error}"))?;
-    let bound = listener.socket().name()?.unwrap_or(addr);
-    println!("listening on {bound}");
-    std::io::stdout().flush()?;
+    let listener = AsyncSocket::from_socket(server::listen(&addr)?)?;
+    server::announce(listener.socket())?;
 
     let mut tasks = Vec::new();
     let mut accepted = 0usize;

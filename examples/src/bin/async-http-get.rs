@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use wasock::AddrInfoHints;
 use wasock::async_io::{AsyncReader, AsyncSocket, block_on, timeout};
-use wasock_examples::http::{Url, copy_response};
+use wasock_examples::http::{Url, copy_response, request};
 
 /// The most of a response this client keeps.
 const MAX_RESPONSE: usize = 256 << 20;
@@ -45,10 +45,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let socket = timeout(LIMIT, AsyncSocket::connect_any(&candidates))
         .await?
         .map_err(|error| format!("connecting to {}: {error}", url.authority))?;
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: wasock-async-http-get\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        url.path, url.authority
-    );
+    let request = request(&url, "wasock-async-http-get");
     socket
         .send_all(request.as_bytes())
         .await

@@ -26,9 +26,9 @@
 //! is refused: one line on stderr, exit status 1.
 
 use std::error::Error;
-use std::io::Write;
 
-use wasock::{Protocol, SockAddr, Socket, SocketType};
+use wasock::SockAddr;
+use wasock_examples::{echo_loop, server};
 
 fn main() {
     if let Err(error) = run() {
@@ -43,26 +43,11 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Err("usage: echo-server ADDR [MAX_CONNECTIONS]".into());
     };
     let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
-    let max_connections = match max_connections {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?,
-        ),
-        None => None,
-    };
+    let max_connections = server::max_connections(max_connections)?;
 
-    let listener = Socket::new(addr.family(), SocketType::Stream, Protocol::DEFAULT)?;
-    listener.set_reuse_address(true)?;
-    listener
-        .bind(&addr)
-        .map_err(|error| format!("bind {addr}: {error}"))?;
-    listener
-        .listen(128)
-        .map_err(|error| format!("listen on {addr}: {error}"))?;
-    let bound = listener.name()?.unwrap_or(addr);
-    println!("listening on {bound}");
-    std::io::stdout().flush()?;
+    let listener = server::listen(&addr)?;
+    server::announce(&listener)?;
 
-    wasock_examples::echo_loop::serve(listener, max_connections)?;
+    echo_loop::serve(listener, max_connections)?;
     Ok(())
 }

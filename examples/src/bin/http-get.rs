@@ -5,7 +5,8 @@
 //! [`wasock::ports::io_ports`]): the request goes out through the writer,
 //! and the reader's `BufRead` reads the status line, the headers and the
 //! body, in whichever framing the server chose: `Content-Length`,
-//! `Transfer-Encoding: chunked`, or delimited by the server closing.
+//! `Transfer-Encoding: chunked`, or delimited by the server closing (all
+//! in `wasock_examples::http`, which `https-get` shares).
 //!
 //! ```text
 //! wasock run --allow-dns --allow-connect 127.0.0.1:8080 \
@@ -16,11 +17,8 @@
 //! status 1, as does any failed call (no grant, refused, timeout).
 
 use std::error::Error;
-use std::io::{self, BufWriter, Write};
 
-use wasock::AddrInfoHints;
-use wasock::ports::io_ports;
-use wasock_examples::http::{Url, copy_response};
+use wasock_examples::http::{self, Url};
 
 fn main() {
     if let Err(error) = run() {
@@ -35,27 +33,6 @@ fn run() -> Result<(), Box<dyn Error>> {
         return Err("usage: http-get http://HOST[:PORT][/PATH]".into());
     };
     let url = Url::parse(&url)?;
-
-    let candidates =
-        wasock::address_information(Some(url.host), Some(url.port), &AddrInfoHints::default())
-            .map_err(|error| format!("resolving {}: {error}", url.host))?;
-    let socket = wasock::connect_any(&candidates)
-        .map_err(|error| format!("connecting to {}: {error}", url.authority))?;
-    let (mut reader, mut writer) = io_ports(socket);
-
-    write!(
-        writer,
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: wasock-http-get\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        url.path, url.authority
-    )
-    .and_then(|()| writer.flush())
-    .map_err(|error| format!("sending the request: {error}"))?;
-
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    copy_response(&mut reader, &mut out)?;
-    // The writer is dropped here, after the whole response was read:
-    // dropping it shuts the write side down, which some servers take as the
-    // client going away.
-    drop(writer);
-    Ok(())
+    let socket = http::connect(&url)?;
+    http::get(socket, &url, "wasock-http-get")
 }

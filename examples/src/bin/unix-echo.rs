@@ -20,7 +20,8 @@
 use std::error::Error;
 use std::io::Write;
 
-use wasock::{Family, Protocol, SockAddr, Socket, SocketType};
+use wasock::SockAddr;
+use wasock_examples::{echo_loop, server};
 
 fn main() {
     if let Err(error) = run() {
@@ -34,25 +35,15 @@ fn run() -> Result<(), Box<dyn Error>> {
     let (Some(path), max_connections, None) = (args.next(), args.next(), args.next()) else {
         return Err("usage: unix-echo PATH [MAX_CONNECTIONS]".into());
     };
-    let max_connections = match max_connections {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|_| format!("MAX_CONNECTIONS {text:?} is not a number"))?,
-        ),
-        None => None,
-    };
+    let max_connections = server::max_connections(max_connections)?;
 
     let addr = SockAddr::unix(&path);
-    let listener = Socket::new(Family::Unix, SocketType::Stream, Protocol::DEFAULT)?;
-    listener
-        .bind(&addr)
-        .map_err(|error| format!("bind {path}: {error}"))?;
-    listener
-        .listen(128)
-        .map_err(|error| format!("listen on {path}: {error}"))?;
+    let listener = server::listen(&addr)?;
+    // The path as the guest names it (the host's own path is not the
+    // guest's to know).
     println!("listening on {path}");
     std::io::stdout().flush()?;
 
-    wasock_examples::echo_loop::serve(listener, max_connections)?;
+    echo_loop::serve(listener, max_connections)?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Async sockets for guests (cargo feature `async`): [`AsyncSocket`]
 //! (accept, connect, [`AsyncSocket::connect_any`], receive and send with
 //! their `_from` / `_to` forms, `futures-io`'s `AsyncRead` and
-//! `AsyncWrite`; one task may receive while another sends, or own the
-//! halves of [`AsyncSocket::into_split`]), [`AsyncReader`] (the buffered input port as
+//! `AsyncWrite`, TLS handshakes with [`AsyncSocket::tls_connect`] and
+//! [`AsyncSocket::tls_accept`]; one task may receive while another sends,
+//! or own the halves of [`AsyncSocket::into_split`]), [`AsyncReader`] (the buffered input port as
 //! `AsyncBufRead`), and a small single-threaded executor driven by the
 //! host's poll set: [`block_on`], [`spawn`], [`sleep`], [`timeout`].
 //!

@@ -5,12 +5,14 @@ use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::reactor::{self, Direction, Source};
 use crate::addr::{Family, Protocol, SockAddr, SocketType};
 use crate::error::{Error, ErrorCode, Result};
 use crate::resolve::AddrInfo;
 use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
+use crate::tls::{TlsOptions, TlsSession};
 
 /// A socket for async code: every call that can wait is a future, and a
 /// task waiting on one lets the others run.
@@ -368,6 +370,104 @@ impl AsyncSocket {
             })
         })
         .await
+    }
+}
+
+/// TLS on a connected stream socket (the WIT `wasock:socket/tls`; see
+/// [`crate::tls`]), without blocking the executor.
+///
+/// Each handshake is driven in steps: the host call with a zero timeout
+/// takes the handshake as far as it goes without waiting and says class
+/// timeout while it is not finished; the task then waits for the socket's
+/// next readable event (the peer's next handshake message), as a receive
+/// waits, and takes the next step. The handshake's messages are small, so
+/// the host sends each whole at once and a step never waits for room to
+/// send.
+///
+/// The options' timeout, where set, limits the whole handshake with this
+/// crate's timer; unset, the handshake has no limit (the socket's
+/// [`Timeouts`](crate::Timeouts) do not apply to async calls), and
+/// [`timeout`](super::timeout) limits it as any other call. A handshake
+/// that timed out may be resumed by calling again.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use wasock::async_io::{AsyncSocket, block_on};
+/// use wasock::tls::TlsOptions;
+/// use wasock::{SockAddr, SocketType, Protocol};
+///
+/// fn main() -> wasock::Result<()> {
+///     block_on(async {
+///         let address: SockAddr = "127.0.0.1:8443".parse()?;
+///         let socket = AsyncSocket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)?;
+///         socket.connect(&address).await?;
+///         let options = TlsOptions::new().alpn(["http/1.1"]).timeout(Some(Duration::from_secs(10)));
+///         let session = socket.tls_connect("localhost", &options).await?;
+///         println!("{} {}", session.version, session.cipher_suite);
+///         socket.send_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+///         Ok(())
+///     })
+/// }
+/// ```
+impl AsyncSocket {
+    /// The WIT `tls.connect`: a client handshake for `server_name` (as
+    /// [`Socket::tls_connect_with`], the same errors), completing when the
+    /// handshake does.
+    pub async fn tls_connect(&self, server_name: &str, options: &TlsOptions) -> Result<TlsSession> {
+        let alpn = options.get_alpn();
+        self.handshake(options, "tls connect", |socket| {
+            socket.tls_connect_timeout(server_name, alpn, Some(Duration::ZERO))
+        })
+        .await
+    }
+
+    /// The WIT `tls.accept`: a server handshake presenting the identity
+    /// named `identity` (as [`Socket::tls_accept_with`], the same
+    /// errors), completing when the handshake does.
+    pub async fn tls_accept(&self, identity: &str, options: &TlsOptions) -> Result<TlsSession> {
+        let alpn = options.get_alpn();
+        self.handshake(options, "tls accept", |socket| {
+            socket.tls_accept_timeout(identity, alpn, Some(Duration::ZERO))
+        })
+        .await
+    }
+
+    /// The WIT `tls.session`: what this socket's handshake agreed; `None`
+    /// without TLS (as [`Socket::tls_session`]).
+    pub fn tls_session(&self) -> Option<TlsSession> {
+        self.socket.tls_session()
+    }
+
+    /// Takes handshake steps (`step`: one host call with a zero timeout)
+    /// until one finishes or fails, waiting for the socket to be readable
+    /// between them, under the options' timeout where set.
+    async fn handshake(
+        &self,
+        options: &TlsOptions,
+        call: &'static str,
+        mut step: impl FnMut(&Socket) -> Result<TlsSession>,
+    ) -> Result<TlsSession> {
+        let steps = poll_fn(|cx| {
+            self.poll_io(cx, Direction::Read, |socket| match step(socket) {
+                // Not finished: the peer's next message is awaited.
+                Err(error) if error.is_timeout() => Err(Error::new(
+                    crate::ErrorClass::Transient,
+                    ErrorCode::WouldBlock,
+                    format!("{call}: handshake in progress"),
+                )),
+                other => other,
+            })
+        });
+        match options.get_timeout().flatten() {
+            None => steps.await,
+            Some(limit) => super::timeout(limit, steps).await.unwrap_or_else(|_| {
+                Err(Error::new(
+                    crate::ErrorClass::Timeout,
+                    ErrorCode::TimedOut,
+                    format!("{call}: timed out"),
+                ))
+            }),
+        }
     }
 }
 

@@ -272,3 +272,59 @@ fn help_lists_every_flag_with_an_example() {
         );
     }
 }
+
+#[test]
+fn tls_identities_are_named_files() {
+    let args = parse(&[
+        "--tls-identity",
+        "web=certs/web.pem:keys/web.key",
+        "--tls-identity",
+        "api.v2_x-1=/a/b.pem:/a/b.key",
+        "g.wasm",
+    ])
+    .unwrap();
+    assert_eq!(
+        args.tls_identities,
+        vec![
+            (
+                "web".to_owned(),
+                PathBuf::from("certs/web.pem"),
+                PathBuf::from("keys/web.key")
+            ),
+            (
+                "api.v2_x-1".to_owned(),
+                PathBuf::from("/a/b.pem"),
+                PathBuf::from("/a/b.key")
+            ),
+        ]
+    );
+    for bad in [
+        "web",
+        "=c.pem:k.pem",
+        "web=c.pem",
+        "web=:k.pem",
+        "web=c.pem:",
+        "we b=c.pem:k.pem",
+        "w/eb=c.pem:k.pem",
+        &format!("{}=c.pem:k.pem", "n".repeat(65)),
+    ] {
+        let error = parse(&["--tls-identity", bad, "g.wasm"]).unwrap_err();
+        assert_eq!(error.exit_code(), USAGE_EXIT_CODE, "{bad}");
+        assert!(
+            error.to_string().contains("--tls-identity"),
+            "{bad}: {error}"
+        );
+    }
+    // Files that cannot be read are an error before the guest starts.
+    let args = parse(&[
+        "--tls-identity",
+        "web=/nonexistent/c.pem:/nonexistent/k.pem",
+        "g.wasm",
+    ])
+    .unwrap();
+    let error = args.tls_identities().unwrap_err();
+    assert!(
+        format!("{error:#}").contains("--tls-identity web"),
+        "{error:#}"
+    );
+}

@@ -109,13 +109,14 @@ impl Accepting {
     /// The accepted connection as a socket of the listener's family, type
     /// and protocol, registered with the reactor.
     pub fn socket(&self, accepted: OwnedFd) -> Result<Socket> {
-        let accepted = Socket::new(
+        let mut accepted = Socket::new(
             self.family,
             self.kind,
             self.protocol,
             State::Connected,
             register(OsSocket::from(accepted), "accept")?,
         );
+        accepted.accepted = true;
         // An accepted socket inherits the listener's options, lingering
         // included (the kernel's copy is off: see `linger_seconds`).
         accepted.set_host_linger(self.linger_seconds);
@@ -234,6 +235,9 @@ pub struct Socket {
     /// The TLS connection this stream carries, once a handshake started
     /// (`tls`).
     tls: Option<Box<tls::TlsConnection>>,
+    /// The socket came from `accept`: a TLS server handshake may present
+    /// an identity on it.
+    accepted: bool,
     /// The guest's accounting slot for this socket.
     slot: Option<Slot>,
     /// Which datagram sources the socket hears (`None`: every one); shared
@@ -328,6 +332,7 @@ impl Socket {
             fd: Some(fd),
             watch,
             tls: None,
+            accepted: false,
             slot: None,
             inbound: None,
             bound_file: None,

@@ -36,7 +36,7 @@ use socket2::Socket as OsSocket;
 use tokio::io::unix::AsyncFd;
 
 use super::readiness::{WatchCell, wait_on};
-use super::{Kind, Readiness, RecvFlags, SendFlags, Socket, State, is_would_block};
+use super::{Kind, Readiness, RecvFlags, SendFlags, Socket, State, is_would_block, with_timeout};
 use crate::accounting::Slot;
 use crate::error::{Error, ErrorClass, ErrorCode};
 
@@ -189,11 +189,9 @@ impl Outbox {
                 }
             }
         }
-        state.bytes.clear();
+        // Out: an idle connection holds no buffer of its own.
+        state.bytes = Vec::new();
         state.sent = 0;
-        if state.bytes.capacity() > 2 * OUTBOX_LIMIT {
-            state.bytes.shrink_to(OUTBOX_LIMIT);
-        }
         if let Some(how) = state.then_shutdown.take() {
             let _ = socket.shutdown(how);
         }
@@ -260,6 +258,24 @@ impl Outbox {
     }
 }
 
+/// `send(2)` as `io::Write`, for rustls's `write_tls`.
+struct OsWriter<'a>(&'a OsSocket);
+
+impl Write for OsWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.send_with_flags(bytes, libc::MSG_NOSIGNAL)
+    }
+
+    fn write_vectored(&mut self, bytes: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        // One sendmsg(2) for every record rustls has ready.
+        self.0.send_vectored_with_flags(bytes, libc::MSG_NOSIGNAL)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The result of one step of reading plaintext.
 enum Got {
     /// This many bytes were added.
@@ -296,6 +312,9 @@ pub(crate) struct TlsConnection {
     session: Option<TlsSession>,
     /// Counts the reads of records that brought decrypted bytes.
     arrivals: u64,
+    /// Records rustls made that wait in it for the guest's next send
+    /// (a TLS 1.3 server's session tickets): see `handshake_step`.
+    hold_output: bool,
 }
 
 impl TlsConnection {
@@ -329,6 +348,7 @@ impl TlsConnection {
             failed: None,
             session: None,
             arrivals: 0,
+            hold_output: false,
         })
     }
 
@@ -383,6 +403,23 @@ impl TlsConnection {
 
     /// Writes what rustls made, as far as the OS takes it now.
     fn push_out(&mut self, socket: &OsSocket, operation: &str) -> Result<bool, Error> {
+        if self.outbox.queued() == 0 {
+            // Nothing waits: rustls writes its records straight to the OS
+            // (no copy through the outbox), and only what the OS has no
+            // room for goes there.
+            let mut writer = OsWriter(socket);
+            while self.conn.wants_write() {
+                match self.conn.write_tls(&mut writer) {
+                    Ok(_) => {}
+                    Err(e) if is_would_block(&e) => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        self.outbox.lock().failed = Some(e.raw_os_error().unwrap_or(libc::EIO));
+                        return Err(Error::io(operation, &e));
+                    }
+                }
+            }
+        }
         self.outbox.take_from(&mut self.conn);
         self.outbox
             .flush(socket)
@@ -422,7 +459,8 @@ impl TlsConnection {
             .read_tls(&mut unread)
             .map_err(|e| Error::io(operation, &e))?;
         self.inbox_at += taken;
-        if self.inbox_at == self.inbox.len() && self.inbox.capacity() > INBOX_CAP {
+        if self.inbox_at == self.inbox.len() {
+            // Drained: an idle connection holds no buffer of its own.
             self.inbox = Vec::new();
             self.inbox_at = 0;
         }
@@ -435,8 +473,11 @@ impl TlsConnection {
                 self.pending = pending;
                 self.peer_closed |= state.peer_has_closed();
                 // Answers rustls owes the peer (a key update, a session
-                // ticket); the OS may take them later.
-                self.push_out(socket, operation)?;
+                // ticket); the OS may take them later. Held, as the
+                // handshake's tickets are, until the guest sends.
+                if !self.hold_output && !(self.session.is_none() && self.ends_with_tickets()) {
+                    self.push_out(socket, operation)?;
+                }
                 Ok(true)
             }
             Err(e) => {
@@ -453,6 +494,15 @@ impl TlsConnection {
         }
     }
 
+    /// Whether this is a TLS 1.3 server whose handshake is over: what
+    /// rustls has to send then is only session tickets (see
+    /// `handshake_step`).
+    fn ends_with_tickets(&self) -> bool {
+        !self.is_client()
+            && !self.conn.is_handshaking()
+            && self.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+    }
+
     /// One step of a handshake without waiting: `None` when it is done,
     /// else what to wait for.
     fn handshake_step(
@@ -461,13 +511,23 @@ impl TlsConnection {
         operation: &str,
     ) -> Result<Option<Readiness>, TlsFailure> {
         loop {
-            if !self.push_out(socket, operation)? {
+            let done = !self.conn.is_handshaking();
+            // A TLS 1.3 server's handshake ends with nothing the client
+            // waits for, only session tickets: they go out with the first
+            // records the guest sends, in one segment. Sent on their own,
+            // they would be unacknowledged data in flight when a small
+            // first answer follows, and Nagle's algorithm would hold that
+            // answer until the client's delayed acknowledgement (up to
+            // 40 ms; measured in BENCHMARKS.md, "TLS").
+            let hold = done && self.ends_with_tickets();
+            if !hold && !self.push_out(socket, operation)? {
                 return Ok(Some(Readiness {
                     readable: false,
                     writable: true,
                 }));
             }
-            if !self.conn.is_handshaking() {
+            if done {
+                self.hold_output = hold;
                 self.session = Some(self.describe());
                 return Ok(None);
             }
@@ -503,6 +563,9 @@ impl TlsConnection {
                 out.extend_from_slice(&self.peeked[..n]);
                 if !peek {
                     self.peeked.drain(..n);
+                    if self.peeked.is_empty() {
+                        self.peeked = Vec::new();
+                    }
                 }
                 return Ok(Got::Data);
             }
@@ -598,6 +661,15 @@ impl Socket {
                 Error::invalid_state(operation, "the socket is not a connected stream").into(),
             );
         }
+        if !handshake.is_client() && !self.accepted {
+            // An identity is presented to peers that came to the guest's
+            // listeners, never to one the guest chose to connect to.
+            return Err(Error::invalid_state(
+                operation,
+                "an identity is presented only on a connection a listener accepted",
+            )
+            .into());
+        }
         match self.tls.as_deref() {
             None => self.tls = Some(Box::new(TlsConnection::start(&handshake)?)),
             Some(tls) if tls.is_client() != handshake.is_client() => {
@@ -676,12 +748,7 @@ impl Socket {
                 .await;
             }
         };
-        match timeout {
-            None => room.await?,
-            Some(limit) => tokio::time::timeout(limit, room)
-                .await
-                .unwrap_or_else(|_| Err(Error::timeout(OP)))?,
-        }
+        with_timeout(OP, timeout, room).await?;
         if data.is_empty() {
             return Ok(0);
         }
@@ -691,6 +758,7 @@ impl Socket {
             .writer()
             .write(chunk)
             .map_err(|e| Error::io(OP, &e))?;
+        tls.hold_output = false;
         if !tls.push_out(fd.get_ref(), OP)? {
             tls.outbox.write_out(&fd);
         }
@@ -776,12 +844,7 @@ impl Socket {
                 .await;
             }
         };
-        let result: Result<(), Error> = match timeout {
-            None => steps.await,
-            Some(limit) => tokio::time::timeout(limit, steps)
-                .await
-                .unwrap_or_else(|_| Err(Error::timeout(operation))),
-        };
+        let result = with_timeout(operation, timeout, steps).await;
         Socket::note_held(
             &watch,
             self.tls.as_deref().expect("a TLS socket"),

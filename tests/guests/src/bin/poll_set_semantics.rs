@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use wasock::poll::{Events, Registry, Token, Trigger};
 use wasock::{ErrorCode, Family, Interest, Protocol, SockAddr, Socket, SocketType};
+use wasock_test_guests::{err, receive_exact, tokens};
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 const NOW: Option<Duration> = Some(Duration::ZERO);
@@ -40,37 +41,11 @@ fn main() {
 
 type Result<T> = std::result::Result<T, String>;
 
-fn err(context: &str) -> impl Fn(wasock::Error) -> String + '_ {
-    move |e| format!("{context}: {e}")
-}
-
-fn tokens(registry: &Registry, timeout: Option<Duration>) -> Result<Vec<Token>> {
-    let mut events = Events::with_capacity(64);
-    registry.poll(&mut events, timeout).map_err(err("poll"))?;
-    Ok(events.iter().map(|e| e.token()).collect())
-}
-
 fn connect(address: &SockAddr) -> Result<Socket> {
     let socket = Socket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)
         .map_err(err("socket"))?;
     socket.connect(address).map_err(err("connect"))?;
     Ok(socket)
-}
-
-/// Receives exactly `len` bytes.
-fn receive_exact(socket: &Socket, len: usize) -> Result<Vec<u8>> {
-    let mut data = Vec::new();
-    for _ in 0..100 {
-        if data.len() == len {
-            return Ok(data);
-        }
-        let chunk = socket.receive(len - data.len()).map_err(err("receive"))?;
-        if chunk.is_empty() {
-            return Err(format!("end of file after {} of {len} bytes", data.len()));
-        }
-        data.extend(chunk);
-    }
-    Err(format!("{len} bytes did not come"))
 }
 
 fn run() -> Result<()> {
