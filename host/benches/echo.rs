@@ -289,7 +289,7 @@ fn main() {
 /// and the server CPU per operation, with G/A.
 fn async_contract_rows(metrics: &[Metric], rounds: usize) {
     let servers = [
-        Server::native(),
+        Server::native("A native", &[]),
         Server::guest(
             "G async contract",
             guest("bench_async_echo_server"),
