@@ -93,3 +93,40 @@ mod tests {
         assert!(other.take().is_some());
     }
 }
+
+/// The most bytes a guest's pending WASI 0.3 sends may hold on the host at
+/// once: the datagrams of `wasi:sockets` 0.3 UDP sends and the data of
+/// `wasock:socket@0.2.0` `send` / `send-to` calls. Each copies its bytes
+/// out of the guest when called, and under the component model's async
+/// any number of calls may wait at once for a full socket buffer; past
+/// this a send answers `out-of-memory` (`ENOBUFS`). One send larger than
+/// the whole budget still goes when it is alone (so the host holds at
+/// most this plus one guest-sized copy).
+pub const PENDING_SEND_BUDGET: usize = 4 << 20;
+
+/// Bytes held of a guest's [`PENDING_SEND_BUDGET`] (its pool), given back
+/// on drop.
+#[derive(Debug)]
+pub(crate) struct SendBudget {
+    pool: Arc<AtomicUsize>,
+    bytes: usize,
+}
+
+impl SendBudget {
+    /// Holds `bytes` of `pool`, if they fit in the budget or nothing else
+    /// is held.
+    pub(crate) fn take(pool: Arc<AtomicUsize>, bytes: usize) -> Option<SendBudget> {
+        pool.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |held| {
+            let total = held.checked_add(bytes)?;
+            (held == 0 || total <= PENDING_SEND_BUDGET).then_some(total)
+        })
+        .ok()?;
+        Some(SendBudget { pool, bytes })
+    }
+}
+
+impl Drop for SendBudget {
+    fn drop(&mut self) {
+        self.pool.fetch_sub(self.bytes, Ordering::SeqCst);
+    }
+}

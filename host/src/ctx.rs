@@ -49,6 +49,10 @@ pub struct WasockCtx {
     /// The identities the guest's TLS servers may present
     /// (`--tls-identity`).
     pub(crate) tls_identities: crate::tls::TlsIdentities,
+    /// Bytes the guest's pending WASI 0.3 sends hold on the host (both
+    /// 0.3 paths: `wasi:sockets` UDP and `wasock:socket@0.2.0`), bounded by
+    /// [`crate::accounting::PENDING_SEND_BUDGET`].
+    pub(crate) pending_sends: Arc<std::sync::atomic::AtomicUsize>,
     /// The guest's poll sets and registrations, for their limits and for
     /// removing a closing socket from its sets.
     pub(crate) poll_sets: crate::poll_set::Memberships,
@@ -97,6 +101,7 @@ impl WasockCtx {
             reporter,
             tls_client: None,
             tls_identities: Default::default(),
+            pending_sends: Default::default(),
             policy,
             poll_sets: Default::default(),
             listeners: Vec::new(),

@@ -44,7 +44,7 @@ use wasmtime_wasi::sockets::{
     SocketAddrUse, TcpSocket, UdpSocket, WasiSockets, WasiSocketsCtx, WasiSocketsCtxView,
 };
 
-use crate::accounting::{Slot, Slots};
+use crate::accounting::{SendBudget, Slot, Slots};
 use crate::ctx::{HasWasock, WasockCtxView, WasockView};
 use crate::policy::options::BUFFER_SIZE_CEILING;
 use crate::policy::{BindGrant, Policy, Reporter};
@@ -65,17 +65,7 @@ pub(crate) struct P3Book {
     pub(crate) accepted: AcceptedSlots,
     /// Each UDP socket's own state, by resource handle.
     pub(crate) udp: std::collections::HashMap<u32, Arc<UdpState>>,
-    /// Bytes of datagrams the guest's 0.3 UDP sends hold on the host while
-    /// they wait for the socket (see [`UDP_SEND_BUDGET`]).
-    pub(crate) udp_sending: Arc<std::sync::atomic::AtomicUsize>,
 }
-
-/// The most bytes a guest's pending WASI 0.3 UDP sends may hold on the
-/// host at once. Each `send` copies its datagram (at most 64 KiB) out of
-/// the guest when called, and any number may wait for a full socket
-/// buffer; past this a send answers `out-of-memory`, the standard's code
-/// for `ENOBUFS`.
-pub const UDP_SEND_BUDGET: usize = 4 << 20;
 
 /// The largest datagram (what wasmtime-wasi sends and receives at most).
 const MAX_DATAGRAM: usize = u16::MAX as usize;
@@ -103,7 +93,6 @@ impl P3Book {
             ctx: check.into_ctx(),
             accepted,
             udp: Default::default(),
-            udp_sending: Default::default(),
         }
     }
 }
@@ -456,8 +445,8 @@ impl<T: WasockView + 'static> HostUdpSocketWithStore<T> for HasWasock {
         // A datagram too large fails at once, holding nothing; the others
         // count against the budget while they wait.
         let _held = if data.len() <= MAX_DATAGRAM {
-            let sending = store.with(|mut access| access.get().ctx.wasi_p3.udp_sending.clone());
-            match Budget::take(sending, data.len()) {
+            let sending = store.with(|mut access| access.get().ctx.pending_sends.clone());
+            match SendBudget::take(sending, data.len()) {
                 Some(held) => Some(held),
                 None => return Err(ErrorCode::OutOfMemory.into()),
             }
@@ -480,29 +469,6 @@ impl<T: WasockView + 'static> HostUdpSocketWithStore<T> for HasWasock {
         };
         let inner = store.with_getter::<WasiSockets>(inner::<T>);
         <WasiSockets as HostUdpSocketWithStore<T>>::receive(&inner, socket).await
-    }
-}
-
-/// Bytes held of [`UDP_SEND_BUDGET`], given back on drop.
-struct Budget {
-    pool: Arc<std::sync::atomic::AtomicUsize>,
-    bytes: usize,
-}
-
-impl Budget {
-    fn take(pool: Arc<std::sync::atomic::AtomicUsize>, bytes: usize) -> Option<Budget> {
-        pool.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |held| {
-            held.checked_add(bytes)
-                .filter(|total| *total <= UDP_SEND_BUDGET)
-        })
-        .ok()?;
-        Some(Budget { pool, bytes })
-    }
-}
-
-impl Drop for Budget {
-    fn drop(&mut self) {
-        self.pool.fetch_sub(self.bytes, Ordering::SeqCst);
     }
 }
 
@@ -697,22 +663,31 @@ async fn lookup(name: String) -> Result<Vec<IpAddress>, ip_name_lookup::ErrorCod
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounting::PENDING_SEND_BUDGET;
 
     #[test]
     fn pending_udp_sends_hold_at_most_the_budget() {
         let pool = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut held = Vec::new();
-        while let Some(budget) = Budget::take(pool.clone(), MAX_DATAGRAM) {
+        while let Some(budget) = SendBudget::take(pool.clone(), MAX_DATAGRAM) {
             held.push(budget);
         }
-        assert_eq!(held.len(), UDP_SEND_BUDGET / MAX_DATAGRAM);
+        assert_eq!(held.len(), PENDING_SEND_BUDGET / MAX_DATAGRAM);
         // What is left still takes a smaller datagram, not a larger one.
-        let left = UDP_SEND_BUDGET - held.len() * MAX_DATAGRAM;
-        assert!(Budget::take(pool.clone(), left + 1).is_none());
-        let last = Budget::take(pool.clone(), left).expect("the rest");
-        assert_eq!(pool.load(Ordering::SeqCst), UDP_SEND_BUDGET);
+        let left = PENDING_SEND_BUDGET - held.len() * MAX_DATAGRAM;
+        assert!(SendBudget::take(pool.clone(), left + 1).is_none());
+        let last = SendBudget::take(pool.clone(), left).expect("the rest");
+        assert_eq!(pool.load(Ordering::SeqCst), PENDING_SEND_BUDGET);
         drop(held);
         drop(last);
         assert_eq!(pool.load(Ordering::SeqCst), 0, "given back on drop");
+        // Alone, a send larger than the whole budget still goes; beside
+        // another, it does not.
+        let alone = SendBudget::take(pool.clone(), 2 * PENDING_SEND_BUDGET).expect("alone");
+        assert!(SendBudget::take(pool.clone(), 1).is_none());
+        drop(alone);
+        let small = SendBudget::take(pool.clone(), 1).expect("small");
+        assert!(SendBudget::take(pool.clone(), PENDING_SEND_BUDGET).is_none());
+        drop(small);
     }
 }

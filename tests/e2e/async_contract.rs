@@ -226,6 +226,35 @@ fn a_receive_times_out_with_class_timeout() {
     peer.join().expect("peer");
 }
 
+/// Pending sends hold their data on the host, so a guest's pending sends
+/// together hold at most the budget (4 MiB): of 32 sends of 1 MiB waiting
+/// on a peer that reads nothing, those past it are refused at once.
+/// (Without the budget none is, and the host holds all 32 MiB.)
+#[test]
+fn pending_sends_hold_at_most_the_budget() {
+    let (address, peer) = one_peer(|stream| {
+        // Reads nothing until the guest is done.
+        let mut buffer = [0u8; 1];
+        std::thread::sleep(Duration::from_secs(3));
+        let _ = (&stream).read(&mut buffer);
+    });
+    let target = address.to_string();
+    let output = guest_run(&["--allow-connect", &target], &["send-flood", &target]);
+    let line = crate::common::line_starting(&output, "send-flood: ");
+    let refused: usize = line
+        .trim_start_matches("send-flood: ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}\n{}", output_text(&output)));
+    assert!(
+        (1..32).contains(&refused),
+        "{refused} refused; the budget takes 4 of 1 MiB (and the kernel some)\n{}",
+        output_text(&output)
+    );
+    peer.join().expect("peer");
+}
+
 /// The milliseconds of a `PREFIX… after N ms` line.
 fn millis_after(output: &Output, prefix: &str) -> u64 {
     let line = crate::common::line_starting(output, prefix);

@@ -204,6 +204,30 @@ fn in_store<T: WasockView + 'static, R>(
     store.with(|mut access| f(&mut access.get()))
 }
 
+/// Holds a pending send's bytes against the guest's budget (one for
+/// every 0.3 send path, `crate::accounting::PENDING_SEND_BUDGET`): under
+/// the component model's async a guest may have any number of sends
+/// waiting, each with its own copy of its data; past the budget a send
+/// answers `out-of-memory` at once and its copy is freed.
+fn hold_send(
+    view: &crate::ctx::WasockCtxView<'_>,
+    operation: &str,
+    data: &[u8],
+) -> Result<crate::accounting::SendBudget, Error> {
+    crate::accounting::SendBudget::take(view.ctx.pending_sends.clone(), data.len()).ok_or_else(
+        || {
+            Error::new(
+                crate::error::ErrorClass::Fatal,
+                crate::error::ErrorCode::OutOfMemory,
+                format!(
+                    "{operation}: the guest's pending sends already hold {} KiB on the host; wait for one to finish",
+                    crate::accounting::PENDING_SEND_BUDGET >> 10
+                ),
+            )
+        },
+    )
+}
+
 /// A socket with TLS on it cannot be reached through this contract (it
 /// has no `tls` interface), but says so rather than bypass the records.
 fn without_tls(socket: &Socket, operation: &str) -> Result<(), Error> {
@@ -259,10 +283,10 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         timeout_nanos: Option<u64>,
     ) -> HostResult<u32> {
         const OP: &str = "send";
-        let io = in_store(store, |view| -> HostResult<_> {
+        let (io, _held) = in_store(store, |view| -> HostResult<_> {
             let socket = open_in(view.table, &this, OP)?;
             without_tls(socket, OP)?;
-            Ok(socket.io(OP)?)
+            Ok((socket.io(OP)?, hold_send(view, OP, &data)?))
         })?;
         let length = io
             .send(&data, send_flags(flags), timeout(timeout_nanos))
@@ -281,11 +305,12 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         const OP: &str = "send-to";
         // The checked destination (for a unix path, the checked inode its
         // address names) lives until the send is made.
-        let (io, target) = in_store(store, |view| -> HostResult<_> {
+        let (io, target, _held) = in_store(store, |view| -> HostResult<_> {
             let (policy, reporter) = (&*view.ctx.policy, &view.ctx.reporter);
             let socket = open_in(view.table, &this, OP)?;
             let target = destination(policy, reporter, OP, socket.family(), address)?;
-            Ok((socket.send_to_io()?, target))
+            let io = socket.send_to_io()?;
+            Ok((io, target, hold_send(view, OP, &data)?))
         })?;
         let length = io
             .send_to(&data, &target.os, send_flags(flags), timeout(timeout_nanos))

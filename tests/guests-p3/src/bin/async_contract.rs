@@ -52,7 +52,7 @@ use wasock_test_guests_p3::wasock_async::wasock::socket::socket::{
     Interest, ReceiveFlags, SendFlags, ShutdownHow, Socket,
 };
 use wasock_test_guests_p3::wasock_async::wasock::socket::types::{
-    AddressFamily, Error, SocketAddress, SocketType,
+    AddressFamily, Error, ErrorCode, SocketAddress, SocketType,
 };
 use wasock_test_guests_p3::wasock_async::wit_stream;
 use wit_bindgen::StreamResult;
@@ -453,6 +453,24 @@ async fn resolve(node: &str) {
     }
 }
 
+/// 32 sends of 1 MiB at once on a connection whose peer reads nothing:
+/// each holds its own copy on the host while it waits, so the guest's
+/// pending-send budget refuses those past it (`out-of-memory`) at once.
+async fn send_flood(text: &str) {
+    let socket = connected(text).await;
+    let sends =
+        (0..32).map(|_| socket.send(vec![7u8; 1 << 20], SendFlags::empty(), Some(2_000_000_000)));
+    let results = futures::future::join_all(sends).await;
+    let refused = results
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.code == ErrorCode::OutOfMemory))
+        .count();
+    println!(
+        "send-flood: {refused} of {} refused out-of-memory",
+        results.len()
+    );
+}
+
 impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
     async fn run() -> Result<(), ()> {
         let args: Vec<String> = std::env::args().collect();
@@ -475,6 +493,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "stream-states" => stream_states().await,
             "udp-inbound" => udp_inbound().await,
             "resolve" => resolve(arg(&args, 2)).await,
+            "send-flood" => send_flood(arg(&args, 2)).await,
             other => {
                 eprintln!("async_contract: unknown mode {other}");
                 return Err(());
