@@ -6,7 +6,10 @@
 //! here. Every operation that can block first tries the syscall and waits
 //! for readiness only when the OS says `EWOULDBLOCK` (`io`), so the hot
 //! path costs one syscall; no task is spawned per call and no lock is held
-//! across a syscall.
+//! across a syscall, but one: a TLS socket's outbox (`tls`) is locked
+//! around its non-blocking `send(2)`s, since the task that writes out
+//! what the OS had no room for and the guest's next call must not
+//! interleave records (the lock is uncontended but while that task runs).
 //!
 //! What the sandbox needs of a socket is stored here but decided by the
 //! glue: the guest's accounting slot (given back only when the OS
