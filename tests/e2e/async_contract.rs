@@ -13,30 +13,13 @@ use std::time::Duration;
 use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
-use crate::common::{IO_TIMEOUT, TIMEOUT, closed_address, native_echo, one_peer, run};
+use crate::common::{
+    IO_TIMEOUT, TIMEOUT, closed_address, denials, native_echo, one_peer, printed, run,
+};
 
 /// Runs `async_contract` with `flags` and `args`.
 fn guest_run(flags: &[&str], args: &[&str]) -> Output {
     run(flags, "async_contract", args)
-}
-
-/// Asserts the guest exited 0, nothing panicked, and it printed `line`.
-fn printed(output: &Output, line: &str) {
-    let text = output_text(output);
-    assert!(output.status.success(), "guest failed\n{text}");
-    assert!(!text.contains("panicked"), "a panic\n{text}");
-    assert!(
-        stdout(output).lines().any(|l| l == line),
-        "no {line:?}\n{text}"
-    );
-}
-
-/// The host's denial lines that contain `needle`.
-fn denials(output: &Output, needle: &str) -> usize {
-    stderr(output)
-        .lines()
-        .filter(|l| l.starts_with("wasock: denied") && l.contains(needle))
-        .count()
 }
 
 /// A guest client echoes through a native echo peer, with list calls and
@@ -93,23 +76,10 @@ fn echo_server_serves_a_native_client() {
 /// `permission-denied` and the host reports it once.
 #[test]
 fn connect_needs_a_connect_grant_and_is_reported() {
-    let (_listener, address) = crate::common::listener();
-    let target = address.to_string();
-    let output = guest_run(&[], &["connect", &target]);
-    printed(
-        &output,
-        &format!("connect {target}: error ErrorClass::Fatal ErrorCode::PermissionDenied"),
+    crate::common::connect_needs_a_grant(
+        guest_run,
+        "ErrorClass::Fatal ErrorCode::PermissionDenied",
     );
-    assert_eq!(
-        denials(&output, &format!("connect to {target}")),
-        1,
-        "{}",
-        output_text(&output)
-    );
-
-    let output = guest_run(&["--allow-connect", &target], &["connect", &target]);
-    printed(&output, &format!("connect {target}: ok"));
-    assert_eq!(denials(&output, ""), 0, "{}", output_text(&output));
 }
 
 /// A refused connection is class transient, as on 0.1.0.

@@ -793,3 +793,42 @@ pub fn tls_client(
     }
     Some(child.wait_with_output().expect("the client's output"))
 }
+
+/// Asserts the guest exited 0, nothing panicked, and it printed `line`.
+pub fn printed(output: &Output, line: &str) {
+    let text = output_text(output);
+    assert!(output.status.success(), "guest failed\n{text}");
+    assert!(!text.contains("panicked"), "a panic\n{text}");
+    assert!(
+        stdout(output).lines().any(|l| l == line),
+        "no {line:?}\n{text}"
+    );
+}
+
+/// The host's denial lines that contain `needle`.
+pub fn denials(output: &Output, needle: &str) -> usize {
+    stderr(output)
+        .lines()
+        .filter(|l| l.starts_with("wasock: denied") && l.contains(needle))
+        .count()
+}
+
+/// A guest's `connect ADDR` (`guest(flags, args)`) is refused without a
+/// connect grant, printing `connect ADDR: error REFUSED`, and the host
+/// reports it once; with the grant it connects, and nothing is reported.
+pub fn connect_needs_a_grant(guest: impl Fn(&[&str], &[&str]) -> Output, refused: &str) {
+    let (_listener, address) = listener();
+    let target = address.to_string();
+    let output = guest(&[], &["connect", &target]);
+    printed(&output, &format!("connect {target}: error {refused}"));
+    assert_eq!(
+        denials(&output, &format!("connect to {target}")),
+        1,
+        "{}",
+        output_text(&output)
+    );
+
+    let output = guest(&["--allow-connect", &target], &["connect", &target]);
+    printed(&output, &format!("connect {target}: ok"));
+    assert_eq!(denials(&output, ""), 0, "{}", output_text(&output));
+}

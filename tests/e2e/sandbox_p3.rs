@@ -12,54 +12,16 @@ use std::process::Output;
 use wasock_tests::{Wasock, guest, output_text, stderr, stdout};
 
 use crate::WASOCK;
-use crate::common::{IO_TIMEOUT, TIMEOUT, line_starting, listener, run};
+use crate::common::{IO_TIMEOUT, TIMEOUT, denials, line_starting, printed, run};
 
 /// Runs `p3_sandbox` with `flags` and `args`.
 fn p3(flags: &[&str], args: &[&str]) -> Output {
     run(flags, "p3_sandbox", args)
 }
 
-/// Asserts the guest exited 0 and printed `line`.
-fn printed(output: &Output, line: &str) {
-    assert!(
-        output.status.success(),
-        "guest failed\n{}",
-        output_text(output)
-    );
-    assert!(
-        stdout(output).lines().any(|l| l == line),
-        "no {line:?}\n{}",
-        output_text(output)
-    );
-}
-
-/// How many of the host's denial lines contain `needle`.
-fn denials(output: &Output, needle: &str) -> usize {
-    stderr(output)
-        .lines()
-        .filter(|l| l.starts_with("wasock: denied") && l.contains(needle))
-        .count()
-}
-
 #[test]
 fn p3_connect_needs_a_connect_grant_and_is_reported() {
-    let (_listener, address) = listener();
-    let target = address.to_string();
-    let output = p3(&[], &["connect", &target]);
-    printed(
-        &output,
-        &format!("connect {target}: error ErrorCode::AccessDenied"),
-    );
-    assert_eq!(
-        denials(&output, &format!("connect to {target}")),
-        1,
-        "{}",
-        output_text(&output)
-    );
-
-    let output = p3(&["--allow-connect", &target], &["connect", &target]);
-    printed(&output, &format!("connect {target}: ok"));
-    assert_eq!(denials(&output, ""), 0, "{}", output_text(&output));
+    crate::common::connect_needs_a_grant(p3, "ErrorCode::AccessDenied");
 }
 
 /// The standard's answer for an unspecified remote address is
