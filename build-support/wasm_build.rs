@@ -75,6 +75,7 @@ fn build_for_wasm(
     packages: &[&str],
     what: &str,
     envs: &[(&str, &str)],
+    args: &[&str],
 ) {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = std::process::Command::new(cargo);
@@ -85,6 +86,7 @@ fn build_for_wasm(
     for package in packages {
         build.args(["-p", package]);
     }
+    build.args(args);
     for (name, value) in envs {
         build.env(name, value);
     }

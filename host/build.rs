@@ -41,6 +41,7 @@ fn main() {
         &["wasock-adapter"],
         "the wasock adapter",
         &[("CARGO_PROFILE_RELEASE_DEBUG", "false")],
+        &[],
     );
 
     let built = target_dir

@@ -1,5 +1,6 @@
 //! Builds every guest program (the bins of `wasock-examples`,
 //! `wasock-test-guests` and `wasmtime-socket-programs`) for `wasm32-wasip2`,
+//! and the examples a second time with their `p3` feature (`NAME@p3`),
 //! once per build of this crate, with a nested `cargo build` into its own
 //! target directory (the outer build holds the lock on the main one), and
 //! writes `guests.rs` into `OUT_DIR`: one `(name, path)` entry per guest.
@@ -15,6 +16,21 @@ const GUEST_PACKAGES: &[(&str, &str)] = &[
     ("wasock-test-guests", "tests/guests"),
     ("wasock-test-guests-p3", "tests/guests-p3"),
     ("wasmtime-socket-programs", "tests/wasmtime-programs"),
+];
+
+/// The test guests also built with the SDK's `p3` feature (the others
+/// use what only the WASI 0.2 build has: `AsyncSocket::socket`, TLS,
+/// wstd's executor).
+const P3_TEST_GUESTS: [&str; 2] = ["poll_set_async", "poll_set_async_duplex"];
+
+/// Their cargo arguments: the feature, and only those bins.
+const P3_TEST_GUESTS_ARGS: [&str; 6] = [
+    "--features",
+    "wasock-test-guests/p3",
+    "--bin",
+    P3_TEST_GUESTS[0],
+    "--bin",
+    P3_TEST_GUESTS[1],
 ];
 
 fn main() {
@@ -49,7 +65,34 @@ fn main() {
     ensure_wasm_target();
 
     let packages: Vec<&str> = GUEST_PACKAGES.iter().map(|(package, _)| *package).collect();
-    build_for_wasm(&workspace, &target_dir, &packages, "the wasm guests", &[]);
+    build_for_wasm(
+        &workspace,
+        &target_dir,
+        &packages,
+        "the wasm guests",
+        &[],
+        &[],
+    );
+    // The examples again, built for WASI 0.3 (the SDK's `p3` feature), into
+    // a target directory of their own (other features, the same names):
+    // the guests `NAME@p3`.
+    let p3_dir = target_dir.join("p3");
+    build_for_wasm(
+        &workspace,
+        &p3_dir,
+        &["wasock-examples"],
+        "the examples for WASI 0.3",
+        &[],
+        &["--features", "wasock-examples/p3"],
+    );
+    build_for_wasm(
+        &workspace,
+        &p3_dir,
+        &["wasock-test-guests"],
+        "the async SDK's test guests for WASI 0.3",
+        &[],
+        &P3_TEST_GUESTS_ARGS,
+    );
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
     let mut guests = Vec::new();
@@ -63,6 +106,22 @@ fn main() {
             );
             guests.push((name, path));
         }
+    }
+    let p3_wasm_dir = p3_dir.join("wasm32-wasip2").join("release");
+    for name in bin_names(&workspace.join("examples").join("src").join("bin")) {
+        let path = p3_wasm_dir.join(format!("{name}.wasm"));
+        assert!(
+            path.exists(),
+            "example {name} was not built for WASI 0.3 at {}",
+            path.display()
+        );
+        guests.push((format!("{name}@p3"), path));
+    }
+    for name in P3_TEST_GUESTS {
+        guests.push((
+            format!("{name}@p3"),
+            p3_wasm_dir.join(format!("{name}.wasm")),
+        ));
     }
     guests.sort();
 

@@ -303,6 +303,64 @@ mod bindings {
     });
 }
 
+/// The generated bindings of `wasock:socket@0.2.0` (the contract for the
+/// component model's async) and the WASI 0.3 clock, for the `p3` build of
+/// [`async_io`]. Its plain types are the 0.1.0 bindings' own (the two
+/// versions define them alike), so every conversion above serves both.
+#[cfg(feature = "p3")]
+#[allow(
+    unsafe_code,
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    missing_debug_implementations,
+    clippy::all
+)]
+mod p3_bindings {
+    wit_bindgen::generate!({
+        path: ["../wit-async", "wit-p3"],
+        world: "wasock:sdk/imports@0.2.0",
+        with: {
+            "wasock:socket/types@0.2.0": crate::bindings::wasock::socket::types,
+            "wasock:socket/socket@0.2.0/shutdown-how": crate::bindings::wasock::socket::socket::ShutdownHow,
+            "wasock:socket/socket@0.2.0/send-flags": crate::bindings::wasock::socket::socket::SendFlags,
+            "wasock:socket/socket@0.2.0/receive-flags": crate::bindings::wasock::socket::socket::ReceiveFlags,
+            "wasock:socket/socket@0.2.0/interest": crate::bindings::wasock::socket::socket::Interest,
+            "wasock:socket/socket@0.2.0/received-from": crate::bindings::wasock::socket::socket::ReceivedFrom,
+            "wasock:socket/socket@0.2.0/constant": crate::bindings::wasock::socket::socket::Constant,
+            "wasock:socket/resolve@0.2.0/address-info-flags": crate::bindings::wasock::socket::resolve::AddressInfoFlags,
+            "wasock:socket/resolve@0.2.0/address-info-hints": crate::bindings::wasock::socket::resolve::AddressInfoHints,
+            "wasock:socket/resolve@0.2.0/address-info": crate::bindings::wasock::socket::resolve::AddressInfo,
+            "wasock:socket/resolve@0.2.0/name-info-flags": crate::bindings::wasock::socket::resolve::NameInfoFlags,
+            "wasock:socket/resolve@0.2.0/service-name": crate::bindings::wasock::socket::resolve::ServiceName,
+            "wasock:socket/resolve@0.2.0/name-info": crate::bindings::wasock::socket::resolve::NameInfo,
+        },
+        generate_all,
+    });
+}
+
+/// The `wasi:cli/run@0.3.0` export that [`async_main!`] puts in a guest
+/// built with the `p3` feature.
+#[cfg(feature = "p3")]
+#[doc(hidden)]
+#[allow(
+    unsafe_code,
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    missing_debug_implementations,
+    clippy::all
+)]
+pub mod __p3_run {
+    wit_bindgen::generate!({
+        path: ["../wit-async", "wit-p3"],
+        world: "wasock:sdk/command@0.2.0",
+        pub_export_macro: true,
+        export_macro_name: "__export_run",
+        default_bindings_module: "wasock::__p3_run",
+    });
+}
+
 /// Called first by every SDK call that reaches the host on its own (a new
 /// socket, poll set or lookup, the constants, the clock): a guest built
 /// for the machine it was built on instead of `wasm32-wasip2` has no host

@@ -158,13 +158,8 @@ pub fn address_information_timeout(
     timeout: Option<Duration>,
 ) -> Result<Vec<AddrInfo>> {
     crate::require_wasm();
-    let wit_hints = wit::AddressInfoHints {
-        family: hints.family.map(Into::into),
-        socket_type: hints.socket_type.map(Into::into),
-        protocol: hints.protocol.map(|p| p.0),
-        flags: hints.flags.into(),
-    };
-    let list = wit::address_information(node, service, wit_hints, timeout_to_wit(timeout))?;
+    let list =
+        wit::address_information(node, service, hints_to_wit(hints), timeout_to_wit(timeout))?;
     Ok(list.into_iter().map(AddrInfo::from).collect())
 }
 
@@ -209,11 +204,26 @@ impl fmt::Display for Service {
 pub fn name_information(address: &SockAddr, flags: NameInfoFlags) -> Result<(String, Service)> {
     crate::require_wasm();
     let info = wit::name_information(&address.into(), flags.into(), None)?;
+    Ok(name_info_from_wit(info))
+}
+
+/// `hints` as the WIT's (both versions of the contract share the type).
+pub(crate) fn hints_to_wit(hints: &AddrInfoHints) -> wit::AddressInfoHints {
+    wit::AddressInfoHints {
+        family: hints.family.map(Into::into),
+        socket_type: hints.socket_type.map(Into::into),
+        protocol: hints.protocol.map(|p| p.0),
+        flags: hints.flags.into(),
+    }
+}
+
+/// A WIT `name-info` as [`name_information`] returns it.
+pub(crate) fn name_info_from_wit(info: wit::NameInfo) -> (String, Service) {
     let service = match info.service {
         wit::ServiceName::Name(n) => Service::Name(n),
         wit::ServiceName::Port(p) => Service::Port(p),
     };
-    Ok((info.node, service))
+    (info.node, service)
 }
 
 /// The spec's `name-information` of a string: `(name-information "::1")`

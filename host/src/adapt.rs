@@ -14,6 +14,15 @@
 //! the wasock host, and `wasi:tls` is the portable way). What the result
 //! imports is only `wasi:*@0.2`, which [`adapt`] checks.
 //!
+//! A WASI 0.3 guest (one exporting `wasi:cli/run@0.3.0`) adapts the same
+//! way when its wasock imports are `@0.1.0` (the SDK's blocking API, and
+//! its async API built without the `p3` feature). One importing
+//! `wasock:socket@0.2.0`, the contract for the component model's async, is
+//! refused with [`AdaptError::AsyncContract`], saying so: the adapter
+//! implements 0.1.0 over `wasi:sockets@0.2.0`'s pollables, and an adapter
+//! for 0.2.0 (async exports and `stream<u8>` over `wasi:sockets@0.3.0`)
+//! is not written yet.
+//!
 //! The composition is done by `wac-graph` (the component-model tooling's
 //! composition library). Imports of the same name are imported once, so
 //! the guest and the adapter share one `wasi:io/poll`: the pollables the
@@ -45,6 +54,10 @@ pub enum AdaptError {
     /// The composed component still imports something other than `wasi:*`
     /// (an interface the adapter does not provide).
     NonWasiImports(Vec<String>),
+    /// The component imports `wasock:socket@0.2.0`, the contract for the
+    /// component model's async (a guest built with the SDK's `p3`
+    /// feature), which the adapter does not implement.
+    AsyncContract(Vec<String>),
 }
 
 impl fmt::Display for AdaptError {
@@ -55,6 +68,15 @@ impl fmt::Display for AdaptError {
                 "the component imports no wasock:socket interface: there is nothing to adapt",
             ),
             AdaptError::Compose(why) => write!(f, "composing the adapter failed: {why}"),
+            AdaptError::AsyncContract(names) => write!(
+                f,
+                "the component imports {} (wasock's contract for the component model's async, \
+                 from the SDK's `p3` feature), which the adapter does not implement yet: \
+                 build the guest without the `p3` feature to adapt it (its blocking and async \
+                 APIs then use wasock:socket@0.1.0, which the adapter implements over \
+                 wasi:sockets@0.2.0), or run it under `wasock run`",
+                names.join(", ")
+            ),
             AdaptError::NonWasiImports(names) => write!(
                 f,
                 "the adapted component would still import {}, which stock WASI 0.2 hosts do not \
@@ -70,6 +92,13 @@ impl std::error::Error for AdaptError {}
 /// Composes the adapter into `guest` (the bytes of a component) and
 /// returns the adapted component, which imports only `wasi:*`.
 pub fn adapt(guest: &[u8]) -> Result<Vec<u8>, AdaptError> {
+    let async_contract: Vec<String> = imports(guest)?
+        .into_iter()
+        .filter(|name| name.starts_with("wasock:socket/") && !name.ends_with("@0.1.0"))
+        .collect();
+    if !async_contract.is_empty() {
+        return Err(AdaptError::AsyncContract(async_contract));
+    }
     let mut graph = CompositionGraph::new();
     let adapter = Package::from_bytes("wasock:adapter", None, ADAPTER, graph.types_mut())
         .map_err(|error| AdaptError::Compose(format!("the embedded adapter: {error:#}")))?;
@@ -112,6 +141,14 @@ pub fn imports(component: &[u8]) -> Result<Vec<String>, AdaptError> {
     let package = Package::from_bytes("component", None, component, &mut types)
         .map_err(|error| AdaptError::NotAComponent(format!("{error:#}")))?;
     Ok(types[package.ty()].imports.keys().cloned().collect())
+}
+
+/// The names of what a component exports (`wasi:cli/run@0.3.0`, ...).
+pub fn exports(component: &[u8]) -> Result<Vec<String>, AdaptError> {
+    let mut types = Types::default();
+    let package = Package::from_bytes("component", None, component, &mut types)
+        .map_err(|error| AdaptError::NotAComponent(format!("{error:#}")))?;
+    Ok(types[package.ty()].exports.keys().cloned().collect())
 }
 
 #[cfg(test)]

@@ -499,6 +499,38 @@ fn every_example_adapts_to_wasi_imports_only() {
     }
 }
 
+/// A WASI 0.3 guest (it exports `wasi:cli/run@0.3.0`) on the SDK's
+/// blocking API, `wasock:socket@0.1.0`, adapts as a 0.2 one does: what
+/// comes out imports only `wasi:*`, and exports the 0.3 `run` still.
+#[test]
+fn a_wasi_03_guest_on_the_blocking_api_adapts() {
+    let original = std::fs::read(guest("p3_sandbox")).expect("the guest");
+    let before = wasock_host::adapt::imports(&original).expect("a component");
+    assert!(
+        before
+            .iter()
+            .any(|import| import.ends_with("@0.1.0") && import.starts_with("wasock:socket/")),
+        "p3_sandbox should import wasock:socket@0.1.0: {before:?}"
+    );
+    let adapted = std::fs::read(adapt("p3_sandbox")).expect("the adapted component");
+    let imports = wasock_host::adapt::imports(&adapted).expect("a component");
+    assert!(
+        imports.iter().all(|import| import.starts_with("wasi:")),
+        "{imports:?}"
+    );
+    assert!(
+        imports
+            .iter()
+            .any(|import| import.starts_with("wasi:sockets/tcp@0.2")),
+        "the adapter's wasi:sockets 0.2: {imports:?}"
+    );
+    let exports = wasock_host::adapt::exports(&adapted).expect("a component");
+    assert!(
+        exports.iter().any(|name| name == "wasi:cli/run@0.3.0"),
+        "{exports:?}"
+    );
+}
+
 /// A component whose one import (an empty instance) is named `name`:
 /// the smallest file `wasock adapt` reads far enough to quote the name.
 fn component_importing(name: &[u8]) -> Vec<u8> {
@@ -556,6 +588,13 @@ fn adapt_refuses_what_it_cannot_adapt() {
             "imports no wasock:socket interface",
         ),
         (forged.clone(), "not a WebAssembly component"),
+        // Built for WASI 0.3 with the SDK's `p3` feature: it imports the
+        // async contract, which the adapter does not implement.
+        (
+            PathBuf::from(guest("async-echo-server@p3")),
+            "(wasock's contract for the component model's async, from the SDK's `p3` feature), \
+             which the adapter does not implement yet",
+        ),
     ] {
         let out = dir.join("refused.wasm");
         let output = Command::new(WASOCK)

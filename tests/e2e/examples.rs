@@ -192,7 +192,11 @@ fn round_trip(stream: &mut (impl Read + Write), message: &[u8], what: &str) {
 // ---------------------------------------------------------------------------
 
 fn start_echo_server(max_connections: usize) -> (Running, SocketAddr) {
-    let mut server = Wasock::new(WASOCK, guest("echo-server"))
+    start_echo_server_named("echo-server", max_connections)
+}
+
+fn start_echo_server_named(name: &str, max_connections: usize) -> (Running, SocketAddr) {
+    let mut server = Wasock::new(WASOCK, guest(name))
         .flag("--allow-bind")
         .flag("127.0.0.1:0")
         .arg("127.0.0.1:0")
@@ -201,7 +205,7 @@ fn start_echo_server(max_connections: usize) -> (Running, SocketAddr) {
     let addr = server.wait_for_listening(START);
     assert!(
         addr.ip().is_loopback() && addr.port() != 0,
-        "echo-server reported {addr}"
+        "{name} reported {addr}"
     );
     (server, addr)
 }
@@ -211,9 +215,27 @@ fn start_echo_server(max_connections: usize) -> (Running, SocketAddr) {
 /// (it must not stall the others) and is still served afterwards.
 #[test]
 fn echo_server_serves_many_clients_at_once_while_one_idles() {
+    serves_many_clients_at_once_while_one_idles("echo-server");
+}
+
+/// The same, `echo-server` as the examples' WASI 0.3 build compiles it
+/// (the blocking API is the same in both builds).
+#[test]
+fn echo_server_built_with_the_p3_feature_serves_many_clients_at_once_while_one_idles() {
+    serves_many_clients_at_once_while_one_idles("echo-server@p3");
+}
+
+/// `async-echo-server` built for WASI 0.3 under the same load: 2 MiB
+/// each through four connections' tasks while a fifth idles.
+#[test]
+fn async_echo_server_built_for_wasi_03_serves_many_clients_at_once_while_one_idles() {
+    serves_many_clients_at_once_while_one_idles("async-echo-server@p3");
+}
+
+fn serves_many_clients_at_once_while_one_idles(name: &str) {
     const BUSY: usize = 4;
     const SIZE: usize = 2 * 1024 * 1024;
-    let (server, addr) = start_echo_server(BUSY + 1);
+    let (server, addr) = start_echo_server_named(name, BUSY + 1);
 
     let mut idle = connect_within(addr, IO_TIMEOUT);
     round_trip(&mut idle, b"hello, I will wait", "idle client");
@@ -246,7 +268,7 @@ fn echo_server_serves_many_clients_at_once_while_one_idles() {
     let output = server.wait(FINISH);
     assert!(
         output.status.success(),
-        "echo-server should end after serving its connections\n{}",
+        "{name} should end after serving its connections\n{}",
         output_text(&output)
     );
 }
@@ -384,6 +406,13 @@ fn echo_server_at_the_socket_limit_serves_its_clients_and_accepts_again() {
 #[test]
 fn async_echo_server_at_the_socket_limit_serves_its_clients_and_accepts_again() {
     serves_and_accepts_again_at_the_socket_limit("async-echo-server");
+}
+
+/// The same, built for WASI 0.3: `accept`, an `async func`, answers
+/// `too-many-sockets` at the limit as the blocking call does.
+#[test]
+fn async_echo_server_built_for_wasi_03_at_the_socket_limit_serves_its_clients_and_accepts_again() {
+    serves_and_accepts_again_at_the_socket_limit("async-echo-server@p3");
 }
 
 /// ADDR may be IPv6: `[::1]:0` (skipped where the machine has no IPv6
@@ -786,8 +815,8 @@ fn one_response_server(response: Vec<u8>) -> SocketAddr {
     address
 }
 
-fn async_http_get(address: SocketAddr) -> std::process::Output {
-    Wasock::new(WASOCK, guest("async-http-get"))
+fn async_http_get(name: &str, address: SocketAddr) -> std::process::Output {
+    Wasock::new(WASOCK, guest(name))
         .flag("--allow-connect")
         .flag(address.to_string())
         .arg(format!("http://{address}/file"))
@@ -798,6 +827,18 @@ fn async_http_get(address: SocketAddr) -> std::process::Output {
 /// byte for byte, and fails on a 404 with the status line.
 #[test]
 fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
+    reads_length_and_chunked_bodies_and_fails_on_404("async-http-get");
+}
+
+/// The same, built for WASI 0.3: the connect, the request and the
+/// reading through `AsyncReader` are subtasks of `wasock:socket@0.2.0`
+/// (the lookup is the blocking API's, in the same guest).
+#[test]
+fn async_http_get_built_for_wasi_03_reads_length_and_chunked_bodies_and_fails_on_404() {
+    reads_length_and_chunked_bodies_and_fails_on_404("async-http-get@p3");
+}
+
+fn reads_length_and_chunked_bodies_and_fails_on_404(name: &str) {
     let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let mut response = format!(
         "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -805,7 +846,7 @@ fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
     )
     .into_bytes();
     response.extend_from_slice(&body);
-    let output = async_http_get(one_response_server(response));
+    let output = async_http_get(name, one_response_server(response));
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(output.stdout == body, "the Content-Length body differs");
 
@@ -816,13 +857,14 @@ fn async_http_get_reads_length_and_chunked_bodies_and_fails_on_404() {
         chunked.extend_from_slice(b"\r\n");
     }
     chunked.extend_from_slice(b"0\r\n\r\n");
-    let output = async_http_get(one_response_server(chunked));
+    let output = async_http_get(name, one_response_server(chunked));
     assert!(output.status.success(), "{}", output_text(&output));
     assert!(output.stdout == body, "the chunked body differs");
 
-    let output = async_http_get(one_response_server(
-        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
-    ));
+    let output = async_http_get(
+        name,
+        one_response_server(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()),
+    );
     assert!(!output.status.success(), "{}", output_text(&output));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("404 Not Found"),

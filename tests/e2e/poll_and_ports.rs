@@ -171,11 +171,30 @@ fn async_echo_server_serves_others_while_one_client_never_reads() {
     serves_others_while_one_never_reads("async-echo-server");
 }
 
+/// The same, built for WASI 0.3 (the SDK's `p3` feature): a task per
+/// connection on wit-bindgen's executor, each receive and send one
+/// `async func` of `wasock:socket@0.2.0`.
+#[test]
+fn async_echo_server_built_for_wasi_03_serves_others_while_one_client_never_reads() {
+    serves_others_while_one_never_reads("async-echo-server@p3");
+}
+
 /// `async-echo-server ADDR 3`: three clients at once, each echoed while
 /// the others stay connected; the server exits by itself after them.
 #[test]
 fn async_echo_server_serves_several_clients_and_ends_after_the_last() {
-    let mut server = Wasock::new(WASOCK, guest("async-echo-server"))
+    serves_several_clients_and_ends_after_the_last("async-echo-server");
+}
+
+/// The same, built for WASI 0.3: the run export returns once the
+/// accept loop and every connection's task have ended.
+#[test]
+fn async_echo_server_built_for_wasi_03_serves_several_clients_and_ends_after_the_last() {
+    serves_several_clients_and_ends_after_the_last("async-echo-server@p3");
+}
+
+fn serves_several_clients_and_ends_after_the_last(name: &str) {
+    let mut server = Wasock::new(WASOCK, guest(name))
         .flag("--allow-bind")
         .flag("127.0.0.1:*")
         .arg("127.0.0.1:0")
@@ -195,8 +214,20 @@ fn async_echo_server_serves_several_clients_and_ends_after_the_last() {
 /// spawned tasks sleeping side by side.
 #[test]
 fn async_sockets_timeouts_datagrams_and_tasks_under_block_on() {
+    async_checks("poll_set_async");
+}
+
+/// The same checks built for WASI 0.3 (the SDK's `p3` feature:
+/// `wasock::async_main!`'s `wasi:cli/run@0.3.0` export), every call a
+/// subtask of `wasock:socket@0.2.0`, the timers `wasi:clocks@0.3.0`'s.
+#[test]
+fn async_sockets_timeouts_datagrams_and_tasks_built_for_wasi_03() {
+    async_checks("poll_set_async@p3");
+}
+
+fn async_checks(name: &str) {
     let peers = async_peers();
-    let output = Wasock::new(WASOCK, guest("poll_set_async"))
+    let output = Wasock::new(WASOCK, guest(name))
         .flag("--allow-connect")
         .flag("127.0.0.1:*")
         .flag("--allow-bind")
@@ -216,6 +247,17 @@ fn async_sockets_timeouts_datagrams_and_tasks_under_block_on() {
 fn async_socket_receives_in_one_task_while_another_sends() {
     let echo = native_echo();
     let output = connecting_to("poll_set_async_duplex", echo).run(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert_ok_lines(&output, &["split", "shared"]);
+}
+
+/// The same, built for WASI 0.3 (`wasock::async_main!`: the
+/// `wasi:cli/run@0.3.0` export's task): a pending receive and a pending
+/// send on one socket at once, two subtasks of the host's.
+#[test]
+fn async_socket_receives_in_one_task_while_another_sends_built_for_wasi_03() {
+    let echo = native_echo();
+    let output = connecting_to("poll_set_async_duplex@p3", echo).run(TIMEOUT);
     assert!(output.status.success(), "{}", output_text(&output));
     assert_ok_lines(&output, &["split", "shared"]);
 }

@@ -1,6 +1,9 @@
 //! `async-echo-server ADDR [MAX_CONNECTIONS]`: a TCP echo server for many
 //! clients at once, written as async code: one task per connection on
-//! wasock's single-threaded executor ([`wasock::async_io`]).
+//! wasock's single-threaded executor ([`wasock::async_io`]). Built with
+//! the `p3` feature (`cargo build --features p3`), the same source is a
+//! WASI 0.3 command: its tasks run on wit-bindgen's executor, each receive
+//! and send one `async func` of `wasock:socket@0.2.0`.
 //!
 //! Each connection's task receives and sends the echo back; a send that
 //! cannot go out (a client that does not read) waits in that task alone,
@@ -24,7 +27,7 @@
 use std::error::Error;
 use std::time::Duration;
 
-use wasock::async_io::{AsyncSocket, block_on, sleep, spawn};
+use wasock::async_io::{AsyncSocket, sleep, spawn};
 use wasock::{ErrorCode, SockAddr};
 use wasock_examples::server;
 
@@ -34,12 +37,14 @@ const RECEIVE_SIZE: usize = 64 * 1024;
 /// How long to wait before accepting again at the socket limit.
 const FULL_REST: Duration = Duration::from_millis(100);
 
-fn main() {
-    if let Err(error) = block_on(run()) {
+async fn start() {
+    if let Err(error) = run().await {
         eprintln!("async-echo-server: {error}");
         std::process::exit(1);
     }
 }
+
+wasock::async_main!(start);
 
 async fn run() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -49,8 +54,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
     let max_connections = server::max_connections(max_connections)?;
 
-    let listener = AsyncSocket::from_socket(server::listen(&addr)?)?;
-    server::announce(listener.socket())?;
+    let listener = server::listen_async(&addr)?;
+    server::announce_name(listener.name()?)?;
 
     let mut tasks = Vec::new();
     let mut accepted = 0usize;
@@ -96,9 +101,8 @@ async fn echo(client: &AsyncSocket) -> wasock::Result<()> {
     loop {
         let data = client.receive(RECEIVE_SIZE).await?;
         if data.is_empty() {
-            // close(2) (`futures::AsyncWriteExt::close` would only
-            // shut the sending side down).
-            return client.socket().close();
+            // The task's end drops the socket: close(2).
+            return Ok(());
         }
         client.send_all(&data).await?;
     }

@@ -17,7 +17,7 @@ use std::io::{self, BufWriter};
 use std::time::Duration;
 
 use wasock::AddrInfoHints;
-use wasock::async_io::{AsyncReader, AsyncSocket, block_on, timeout};
+use wasock::async_io::{AsyncReader, AsyncSocket, timeout};
 use wasock_examples::http::{Url, copy_response, request};
 
 /// The most of a response this client keeps.
@@ -25,12 +25,14 @@ const MAX_RESPONSE: usize = 256 << 20;
 /// The time limit of the connect and of the whole exchange.
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn main() {
-    if let Err(error) = block_on(run()) {
+async fn start() {
+    if let Err(error) = run().await {
         eprintln!("async-http-get: {error}");
         std::process::exit(1);
     }
 }
+
+wasock::async_main!(start);
 
 async fn run() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);

@@ -7,11 +7,11 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use super::JoinHandle;
 use super::reactor;
 
 /// The id of the future given to `block_on` itself.
@@ -157,48 +157,6 @@ fn poll_task(id: usize, woken: &WokenQueue) {
     }
 }
 
-/// What a spawned task produced, and who waits for it.
-struct JoinState<T> {
-    output: Option<T>,
-    waiter: Option<Waker>,
-    finished: bool,
-}
-
-/// Awaits a [`spawn`]ed task's output. Dropping it lets the task run on,
-/// detached.
-pub struct JoinHandle<T> {
-    state: Rc<RefCell<JoinState<T>>>,
-}
-
-impl<T> std::fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("finished", &self.state.borrow().finished)
-            .finish()
-    }
-}
-
-impl<T> JoinHandle<T> {
-    /// Whether the task has finished.
-    pub fn is_finished(&self) -> bool {
-        self.state.borrow().finished
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut state = self.state.borrow_mut();
-        match state.output.take() {
-            Some(output) => Poll::Ready(output),
-            None => {
-                state.waiter = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
 /// Starts `future` as a task of this thread's executor: it runs inside
 /// [`block_on`] beside the future given there, and its output is what the
 /// returned [`JoinHandle`] resolves to.
@@ -207,21 +165,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let state = Rc::new(RefCell::new(JoinState {
-        output: None,
-        waiter: None,
-        finished: false,
-    }));
-    let task_state = state.clone();
-    let task: Task = Box::pin(async move {
-        let output = future.await;
-        let mut state = task_state.borrow_mut();
-        state.output = Some(output);
-        state.finished = true;
-        if let Some(waiter) = state.waiter.take() {
-            waiter.wake();
-        }
-    });
+    let (task, handle) = super::join::task(future);
+    let task: Task = Box::pin(task);
     EXECUTOR.with(|executor| {
         let mut executor = executor.borrow_mut();
         let id = match executor.free.pop() {
@@ -236,7 +181,7 @@ where
         };
         lock(&executor.woken).push_back(id);
     });
-    JoinHandle { state }
+    handle
 }
 
 /// Lets other tasks run before this one goes on.

@@ -40,21 +40,118 @@
 //! }
 //! ```
 
-mod executor;
-mod reactor;
+mod halves;
+mod join;
+mod limit;
 mod reader;
+
+#[cfg(not(feature = "p3"))]
+mod executor;
+#[cfg(not(feature = "p3"))]
+mod reactor;
+#[cfg(not(feature = "p3"))]
 mod socket;
+#[cfg(not(feature = "p3"))]
 mod time;
-#[cfg(feature = "wstd")]
+// A `p3` build's async code runs on wit-bindgen's executor: with `p3` on,
+// `wstd` adds nothing.
+#[cfg(all(feature = "wstd", not(feature = "p3")))]
 mod wstd_interop;
 
+#[cfg(feature = "p3")]
+mod p3;
+
+#[cfg(not(feature = "p3"))]
 use std::task::Context;
 
-pub use executor::{JoinHandle, block_on, spawn, yield_now};
+#[cfg(not(feature = "p3"))]
+pub use executor::{block_on, spawn, yield_now};
+pub use join::JoinHandle;
+pub use limit::{Timeout, timeout};
+#[cfg(feature = "p3")]
+#[doc(hidden)]
+pub use p3::Running as __Running;
+#[cfg(feature = "p3")]
+pub use p3::{
+    AsyncSocket, Sleep, address_information, block_on, name_information, sleep, spawn, yield_now,
+};
 pub use reader::AsyncReader;
-pub use socket::{AsyncSocket, ReadHalf, WriteHalf};
-pub use time::{Sleep, Timeout, sleep, timeout};
 
+/// The entry point of an async guest: `wasock::async_main!(start)`, where
+/// `start` is an `async fn start()` of the guest's, defines `fn main` as
+/// [`block_on`]`(start())`. With the SDK's `p3` feature it also exports
+/// `wasi:cli/run@0.3.0`, whose task runs `start().await` on wit-bindgen's
+/// executor: a host serving WASI 0.3 (the `wasock` host does) runs that
+/// export, with no blocking wait in the guest, and the same source builds
+/// for WASI 0.2 and 0.3.
+///
+/// ```no_run
+/// use wasock::async_io::AsyncSocket;
+/// use wasock::{Protocol, SockAddr, SocketType};
+///
+/// async fn start() {
+///     if let Err(error) = run().await {
+///         eprintln!("client: {error}");
+///         std::process::exit(1);
+///     }
+/// }
+///
+/// async fn run() -> wasock::Result<()> {
+///     let address: SockAddr = "127.0.0.1:7000".parse()?;
+///     let socket = AsyncSocket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)?;
+///     socket.connect(&address).await?;
+///     socket.send_all(b"hello\n").await
+/// }
+///
+/// wasock::async_main!(start);
+/// ```
+#[cfg(not(feature = "p3"))]
+#[macro_export]
+macro_rules! async_main {
+    ($start:path) => {
+        fn main() {
+            $crate::async_io::block_on($start())
+        }
+    };
+}
+
+/// The entry point of an async guest: `wasock::async_main!(start)`, where
+/// `start` is an `async fn start()` of the guest's, defines `fn main` as
+/// [`block_on`]`(start())` and exports `wasi:cli/run@0.3.0`, whose task
+/// runs `start().await` on wit-bindgen's executor: a host serving WASI 0.3
+/// (the `wasock` host does) runs that export, with no blocking wait in the
+/// guest. Without the `p3` feature the same call defines only `fn main`,
+/// so the same source builds for WASI 0.2 and 0.3.
+#[cfg(feature = "p3")]
+#[macro_export]
+macro_rules! async_main {
+    ($start:path) => {
+        fn main() {
+            $crate::async_io::block_on($start())
+        }
+
+        const _: () = {
+            struct WasockRun;
+
+            impl $crate::__p3_run::exports::wasi::cli::run::Guest for WasockRun {
+                async fn run() -> ::std::result::Result<(), ()> {
+                    let _running = $crate::async_io::__Running::enter();
+                    $start().await;
+                    Ok(())
+                }
+            }
+
+    $crate::__p3_run::__export_run!(WasockRun with_types_in $crate::__p3_run);
+        };
+    };
+}
+pub use halves::{ReadHalf, WriteHalf};
+#[cfg(not(feature = "p3"))]
+pub use socket::AsyncSocket;
+#[cfg(not(feature = "p3"))]
+pub use time::{Sleep, sleep};
+
+#[cfg(not(feature = "p3"))]
 /// A task's socket is not ready and its waker is left with the source:
 /// under this crate's [`block_on`] nothing more is needed; under another
 /// executor, drive this reactor from that one's. Returns true when the

@@ -1,8 +1,6 @@
 //! [`AsyncSocket`]: a socket whose blocking calls are futures.
 
 use std::future::poll_fn;
-use std::io;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -144,6 +142,68 @@ impl AsyncSocket {
         }
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// The spec's `socket-fileno` ([`Socket::fileno`]).
+    pub fn fileno(&self) -> u32 {
+        self.socket.fileno()
+    }
+
+    /// The spec's `socket-family`.
+    pub fn family(&self) -> Family {
+        self.socket.family()
+    }
+
+    /// The spec's `socket-type`.
+    pub fn socket_type(&self) -> SocketType {
+        self.socket.socket_type()
+    }
+
+    /// The spec's `socket-protocol`.
+    pub fn protocol(&self) -> Protocol {
+        self.socket.protocol()
+    }
+
+    /// `getsockname(2)`: the spec's `socket-name`.
+    pub fn name(&self) -> Result<Option<SockAddr>> {
+        self.socket.name()
+    }
+
+    /// `getpeername(2)`: the spec's `socket-peer-name`.
+    pub fn peer_name(&self) -> Result<Option<SockAddr>> {
+        self.socket.peer_name()
+    }
+
+    /// `SO_REUSEADDR`: the spec's `so-reuse-address?` (the options a
+    /// `p3` build's `AsyncSocket` has too; the rest through
+    /// [`AsyncSocket::socket`]).
+    pub fn reuse_address(&self) -> Result<bool> {
+        self.socket.reuse_address()
+    }
+
+    /// Sets `SO_REUSEADDR`: the spec's `(set! (so-reuse-address? s) value)`.
+    pub fn set_reuse_address(&self, value: bool) -> Result<()> {
+        self.socket.set_reuse_address(value)
+    }
+
+    /// `TCP_NODELAY`: the spec's `tcp-no-delay?`.
+    pub fn tcp_no_delay(&self) -> Result<bool> {
+        self.socket.tcp_no_delay()
+    }
+
+    /// Sets `TCP_NODELAY`: the spec's `(set! (tcp-no-delay? s) value)`.
+    pub fn set_tcp_no_delay(&self, value: bool) -> Result<()> {
+        self.socket.set_tcp_no_delay(value)
+    }
+
+    /// `getsockopt(2)` as a C `int` ([`Socket::get_option_int`]).
+    pub fn get_option_int(&self, level: i32, name: i32) -> Result<i32> {
+        self.socket.get_option_int(level, name)
+    }
+
+    /// `setsockopt(2)` with a C `int` ([`Socket::set_option_int`]).
+    pub fn set_option_int(&self, level: i32, name: i32, value: i32) -> Result<()> {
+        self.socket.set_option_int(level, name, value)
     }
 
     // Setup and teardown.
@@ -304,7 +364,7 @@ impl AsyncSocket {
 
     // Sending.
 
-    fn poll_send(
+    pub(super) fn poll_send(
         &self,
         cx: &mut Context<'_>,
         data: &[u8],
@@ -468,159 +528,5 @@ impl AsyncSocket {
                 ))
             }),
         }
-    }
-}
-
-impl AsyncSocket {
-    /// Splits the socket into a receiving half and a sending half that
-    /// separate tasks may own (one receiving while the other sends). The
-    /// socket closes when both halves are dropped; dropping the sending
-    /// half shuts the sending side down first (`shutdown(2)` with
-    /// `SHUT_WR`), so the peer reads end of file, as a dropped writer of
-    /// this crate's ports does.
-    pub fn into_split(self) -> (ReadHalf, WriteHalf) {
-        let socket = Rc::new(self);
-        (ReadHalf(Rc::clone(&socket)), WriteHalf(socket))
-    }
-}
-
-/// The receiving half of an [`AsyncSocket`] ([`AsyncSocket::into_split`]):
-/// `futures-io`'s `AsyncRead`, and the socket's receive calls through
-/// `Deref`.
-#[derive(Debug)]
-pub struct ReadHalf(Rc<AsyncSocket>);
-
-/// The sending half of an [`AsyncSocket`] ([`AsyncSocket::into_split`]):
-/// `futures-io`'s `AsyncWrite`, and the socket's send calls through
-/// `Deref`. Dropping it shuts the sending side down.
-#[derive(Debug)]
-pub struct WriteHalf(Rc<AsyncSocket>);
-
-impl std::ops::Deref for ReadHalf {
-    type Target = AsyncSocket;
-    fn deref(&self) -> &AsyncSocket {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for WriteHalf {
-    type Target = AsyncSocket;
-    fn deref(&self) -> &AsyncSocket {
-        &self.0
-    }
-}
-
-impl Drop for WriteHalf {
-    fn drop(&mut self) {
-        // Already shut down, closed, or never connected: nothing to say.
-        let _ = self.0.socket.shutdown(Shutdown::Write);
-    }
-}
-
-impl futures_io::AsyncRead for ReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut socket: &AsyncSocket = &self.get_mut().0;
-        Pin::new(&mut socket).poll_read(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for WriteHalf {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut socket: &AsyncSocket = &self.get_mut().0;
-        Pin::new(&mut socket).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut socket: &AsyncSocket = &self.get_mut().0;
-        Pin::new(&mut socket).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut socket: &AsyncSocket = &self.get_mut().0;
-        Pin::new(&mut socket).poll_close(cx)
-    }
-}
-
-/// `futures-io`'s `AsyncRead`: one receive per read (see
-/// [`AsyncReader`](super::AsyncReader) for buffered reading).
-impl futures_io::AsyncRead for &AsyncSocket {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.poll_receive(cx, buf.len(), RecvFlags::empty()) {
-            Poll::Ready(Ok(data)) => {
-                buf[..data.len()].copy_from_slice(&data);
-                Poll::Ready(Ok(data.len()))
-            }
-            Poll::Ready(Err(error)) => Poll::Ready(Err(error.into())),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl futures_io::AsyncRead for AsyncSocket {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut this: &AsyncSocket = self.get_mut();
-        Pin::new(&mut this).poll_read(cx, buf)
-    }
-}
-
-/// `futures-io`'s `AsyncWrite`: one send per write; `close` shuts the
-/// sending side down (`shutdown(2)` with `SHUT_WR`).
-impl futures_io::AsyncWrite for &AsyncSocket {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_send(cx, buf, SendFlags::empty())
-            .map_err(io::Error::from)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(
-            self.socket
-                .shutdown(Shutdown::Write)
-                .map_err(io::Error::from),
-        )
-    }
-}
-
-impl futures_io::AsyncWrite for AsyncSocket {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut this: &AsyncSocket = self.get_mut();
-        Pin::new(&mut this).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut this: &AsyncSocket = self.get_mut();
-        Pin::new(&mut this).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut this: &AsyncSocket = self.get_mut();
-        Pin::new(&mut this).poll_close(cx)
     }
 }

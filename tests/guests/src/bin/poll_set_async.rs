@@ -17,15 +17,19 @@ use std::pin::Pin;
 use std::task::Context;
 use std::time::{Duration, Instant};
 
-use wasock::async_io::{AsyncReader, AsyncSocket, block_on, sleep, spawn, timeout};
+use wasock::async_io::{AsyncReader, AsyncSocket, sleep, spawn, timeout};
 use wasock::{AddrInfo, ErrorClass, Family, Protocol, SockAddr, SocketType};
 
-fn main() {
-    if let Err(e) = block_on(run()) {
+async fn start() {
+    if let Err(e) = run().await {
         eprintln!("poll_set_async: {e}");
         std::process::exit(1);
     }
 }
+
+// `fn main`, and built with the `p3` feature the `wasi:cli/run@0.3.0`
+// export too (which a host serving WASI 0.3 runs instead).
+wasock::async_main!(start);
 
 fn address(text: Option<String>) -> Result<SockAddr, String> {
     text.ok_or("usage: poll_set_async ECHO REFUSED SILENT UDP")?

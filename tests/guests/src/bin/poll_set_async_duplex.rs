@@ -1,5 +1,6 @@
 //! Async SDK e2e: one task receives while another sends on the same
-//! [`AsyncSocket`], under `wasock::async_io::block_on`.
+//! [`AsyncSocket`], under `wasock::async_io::block_on` (built with the SDK's
+//! `p3` feature: in the `wasi:cli/run@0.3.0` export's task).
 //!
 //! Against the native echo peer at ADDR, each case pushes 4 MiB through
 //! the echo and reads every byte back; more than both sides' buffers
@@ -16,7 +17,7 @@
 //! Usage: poll_set_async_duplex ADDR
 use std::rc::Rc;
 
-use wasock::async_io::{AsyncSocket, block_on, spawn};
+use wasock::async_io::{AsyncSocket, spawn};
 use wasock::{Protocol, Shutdown, SockAddr, SocketType};
 
 const TOTAL: usize = 4 * 1024 * 1024;
@@ -26,12 +27,16 @@ fn byte(i: usize) -> u8 {
     (i.wrapping_mul(31) % 251) as u8
 }
 
-fn main() {
-    if let Err(e) = block_on(run()) {
+async fn start() {
+    if let Err(e) = run().await {
         eprintln!("poll_set_async_duplex: {e}");
         std::process::exit(1);
     }
 }
+
+// `fn main`, and built with the `p3` feature the `wasi:cli/run@0.3.0`
+// export too (which a host serving WASI 0.3 runs instead).
+wasock::async_main!(start);
 
 async fn connect(address: &SockAddr) -> Result<AsyncSocket, String> {
     let socket = AsyncSocket::new(address.family(), SocketType::Stream, Protocol::DEFAULT)
