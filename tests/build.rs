@@ -23,6 +23,10 @@ const GUEST_PACKAGES: &[(&str, &str)] = &[
 /// wstd's executor).
 const P3_TEST_GUESTS: [&str; 2] = ["poll_set_async", "poll_set_async_duplex"];
 
+/// The WASI 0.3 guest (of `wasock-test-guests-p3`) that needs the SDK's
+/// `p3` build: built only there (its `required-features`).
+const SDK_P3_GUEST: &str = "sdk_mixed";
+
 /// Their cargo arguments: the feature, and only those bins.
 const P3_TEST_GUESTS_ARGS: [&str; 6] = [
     "--features",
@@ -93,11 +97,27 @@ fn main() {
         &[],
         &P3_TEST_GUESTS_ARGS,
     );
+    build_for_wasm(
+        &workspace,
+        &p3_dir,
+        &["wasock-test-guests-p3"],
+        "the WASI 0.3 guests on the SDK's `p3` build",
+        &[],
+        &[
+            "--features",
+            "wasock-test-guests-p3/sdk-p3",
+            "--bin",
+            SDK_P3_GUEST,
+        ],
+    );
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
     let mut guests = Vec::new();
     for (_, dir) in GUEST_PACKAGES {
         for name in bin_names(&workspace.join(dir).join("src").join("bin")) {
+            if name == SDK_P3_GUEST {
+                continue;
+            }
             let path = wasm_dir.join(format!("{name}.wasm"));
             assert!(
                 path.exists(),
@@ -117,6 +137,10 @@ fn main() {
         );
         guests.push((format!("{name}@p3"), path));
     }
+    guests.push((
+        SDK_P3_GUEST.to_owned(),
+        p3_wasm_dir.join(format!("{SDK_P3_GUEST}.wasm")),
+    ));
     for name in P3_TEST_GUESTS {
         guests.push((
             format!("{name}@p3"),

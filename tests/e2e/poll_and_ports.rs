@@ -262,6 +262,31 @@ fn async_socket_receives_in_one_task_while_another_sends_built_for_wasi_03() {
     assert_ok_lines(&output, &["split", "shared"]);
 }
 
+/// One WASI 0.3 guest, one executor for every async import: a receive
+/// of the SDK's `p3` build stays pending while a `wasi:clocks@0.3.0` wait,
+/// the SDK's `sleep` and a `wasi:sockets@0.3.0` round trip end beside it,
+/// then gets its echo (the guest checks the order; nothing is timed).
+#[test]
+fn sdk_p3_shares_one_executor_with_wasi_sockets_and_timers() {
+    let echo = native_echo();
+    let output = connecting_to("sdk_mixed", echo).run(TIMEOUT);
+    assert!(output.status.success(), "{}", output_text(&output));
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "ok timers, wasock receive pending",
+            "ok wasi-sockets, wasock receive pending",
+            "ok wasock: wasock",
+        ],
+        "{}",
+        output_text(&output)
+    );
+}
+
 /// A wasock async socket awaited inside `wstd::runtime::block_on`, beside
 /// wstd's own timers.
 #[test]
