@@ -236,7 +236,10 @@ fn async_checks(name: &str) {
         .run(TIMEOUT);
     drop(peers);
     assert!(output.status.success(), "{}", output_text(&output));
-    assert_ok_lines(&output, &["connect-any", "timeout", "datagram", "tasks"]);
+    assert_ok_lines(
+        &output,
+        &["connect-any", "resume", "timeout", "datagram", "tasks"],
+    );
 }
 
 /// One task receives while another sends on the same async socket (the

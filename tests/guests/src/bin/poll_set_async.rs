@@ -4,6 +4,8 @@
 //! - `connect-any`: `AsyncSocket::connect_any` moves past a refused
 //!   address (REFUSED) to the echo peer (ECHO), and an echo comes back
 //!   through `futures-io`'s traits and `AsyncReader::read_line`;
+//! - `resume`: after a receive timed out with nothing sent, the echo of
+//!   what is sent next comes back whole;
 //! - `timeout`: a receive from the silent peer (SILENT) under
 //!   `timeout(200 ms)` fails with class timeout after about that long;
 //! - `datagram`: `send_to` / `receive_from` with the native UDP echo peer
@@ -79,6 +81,39 @@ async fn run() -> Result<(), String> {
         return Err(format!("connect-any: echo {line:?}"));
     }
     println!("ok connect-any");
+
+    // A receive whose caller stops waiting loses nothing: after one timed
+    // out, the bytes sent next come back whole (in a `p3` build the
+    // timed-out receive goes on in the socket and the next one takes it
+    // over).
+    drop(reader);
+    match timeout(Duration::from_millis(50), socket.receive(64)).await {
+        Err(e) if e.class() == ErrorClass::Timeout => {}
+        other => {
+            return Err(format!(
+                "resume: a receive with nothing sent gave {other:?}"
+            ));
+        }
+    }
+    socket
+        .send_all(b"after")
+        .await
+        .map_err(|e| format!("resume: send: {e}"))?;
+    let mut echoed = Vec::new();
+    while echoed.len() < b"after".len() {
+        let data = timeout(Duration::from_secs(10), socket.receive(64))
+            .await
+            .map_err(|e| format!("resume: {e}"))?
+            .map_err(|e| format!("resume: receive: {e}"))?;
+        if data.is_empty() {
+            break;
+        }
+        echoed.extend_from_slice(&data);
+    }
+    if echoed != b"after" {
+        return Err(format!("resume: echo {echoed:?}"));
+    }
+    println!("ok resume");
 
     let quiet = AsyncSocket::new(silent.family(), SocketType::Stream, Protocol::DEFAULT)
         .map_err(|e| e.to_string())?;
