@@ -264,6 +264,19 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Cargo features: async code, and WASI 0.3
+//!
+//! - `async`: [`async_io`]: async sockets, a small executor on the host's
+//!   poll set, `sleep` and `timeout`.
+//! - `wstd`: the same async sockets also under `wstd::runtime::block_on`.
+//! - `p3`: the guest is built for WASI 0.3 and the component model's
+//!   async. [`async_io`] keeps its API and runs on wit-bindgen's executor
+//!   over `wasock:socket@0.2.0`, every wait a subtask the host completes,
+//!   so one executor serves the guest's wasock sockets and every other
+//!   async import (`wasi:sockets@0.3.0`, `wasi:clocks@0.3.0`,
+//!   `wasi:http`); [`async_main!`] exports `wasi:cli/run@0.3.0`. The
+//!   blocking API is the same with or without it.
+//!
 //! # The egg's names
 //!
 //! | the egg | wasock |

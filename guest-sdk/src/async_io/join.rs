@@ -13,7 +13,7 @@ struct JoinState<T> {
     finished: bool,
 }
 
-/// Awaits a [`spawn`]ed task's output. Dropping it lets the task run on,
+/// Awaits a [`spawn`](super::spawn)ed task's output. Dropping it lets the task run on,
 /// detached.
 pub struct JoinHandle<T> {
     state: Rc<RefCell<JoinState<T>>>,

@@ -1,8 +1,8 @@
 //! Async sockets for guests (cargo feature `async`): [`AsyncSocket`]
 //! (accept, connect, [`AsyncSocket::connect_any`], receive and send with
 //! their `_from` / `_to` forms, `futures-io`'s `AsyncRead` and
-//! `AsyncWrite`, TLS handshakes with [`AsyncSocket::tls_connect`] and
-//! [`AsyncSocket::tls_accept`]; one task may receive while another sends,
+//! `AsyncWrite`, TLS handshakes with `AsyncSocket::tls_connect` and
+//! `AsyncSocket::tls_accept` (not in the `p3` build); one task may receive while another sends,
 //! or own the halves of [`AsyncSocket::into_split`]), [`AsyncReader`] (the buffered input port as
 //! `AsyncBufRead`), and a small single-threaded executor driven by the
 //! host's poll set: [`block_on`], [`spawn`], [`sleep`], [`timeout`].
@@ -12,6 +12,18 @@
 //! waits for that socket's next event, and the executor, when no task can
 //! make progress, waits for all sockets and the next timer in one host
 //! call. A slow or silent peer holds up only the task that talks to it.
+//!
+//! With the `p3` feature (a guest built for WASI 0.3) the same API runs on
+//! wit-bindgen's executor instead: each call that can wait is one `async
+//! func` of `wasock:socket@0.2.0`, a subtask the host completes when the
+//! socket is ready, and the executor waits for every subtask of the guest
+//! (wasock's, `wasi:sockets@0.3.0`'s, timers) at once. [`async_main!`](crate::async_main)
+//! exports `wasi:cli/run@0.3.0` and runs the program
+//! there; [`block_on`] cannot block in a synchronous export and panics,
+//! saying so. That build's [`AsyncSocket`] has no blocking
+//! [`Socket`](crate::Socket) inside and no TLS, and adds
+//! `receive_stream` / `send_stream`; `address_information` and
+//! `name_information` are async functions of this module there.
 //!
 //! With the `wstd` feature, async sockets also work under
 //! `wstd::runtime::block_on`, the async runtime of WASI 0.2 guests: there
