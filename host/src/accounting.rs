@@ -84,6 +84,27 @@ mod tests {
     }
 
     #[test]
+    fn pending_calls_are_limited_and_given_back_on_drop() {
+        let pool = Arc::new(AtomicUsize::new(0));
+        let held: Vec<PendingCall> = (0..3)
+            .map(|_| PendingCall::take(pool.clone(), 3).expect("under the limit"))
+            .collect();
+        assert!(
+            PendingCall::take(pool.clone(), 3).is_none(),
+            "a fourth is over it"
+        );
+        assert_eq!(pool.load(Ordering::SeqCst), 3);
+        drop(held);
+        assert_eq!(pool.load(Ordering::SeqCst), 0);
+        assert!(PendingCall::take(pool.clone(), 0).is_none());
+        assert_eq!(
+            pool.load(Ordering::SeqCst),
+            0,
+            "a refused call holds nothing"
+        );
+    }
+
+    #[test]
     fn clones_share_the_pool() {
         let slots = Slots::new(1);
         let other = slots.clone();
@@ -103,6 +124,41 @@ mod tests {
 /// the whole budget still goes when it is alone (so the host holds at
 /// most this plus one guest-sized copy).
 pub const PENDING_SEND_BUDGET: usize = 4 << 20;
+
+/// How many calls of `wasock:socket@0.2.0` a guest may have pending at
+/// once, per socket its `--max-sockets` lets it hold (1,024 by default:
+/// 8,192 calls). Under the component model's async a guest may start any
+/// number of calls without waiting for one; each pending call holds its
+/// state on the host (about 6 KiB: wasmtime's task and the call's
+/// future), so 20,000 receives on one socket held 130 MiB. Past the limit
+/// a call answers `out-of-memory` at once. The SDK's async sockets keep
+/// at most one receive, one receive-from, one accept and a send or two
+/// pending per socket.
+pub const PENDING_CALLS_PER_SOCKET: usize = 8;
+
+/// One pending call held against a guest's limit of
+/// [`PENDING_CALLS_PER_SOCKET`] × its socket limit, given back on drop.
+#[derive(Debug)]
+pub(crate) struct PendingCall {
+    pool: Arc<AtomicUsize>,
+}
+
+impl PendingCall {
+    /// Holds one call of `pool`, if fewer than `limit` are held.
+    pub(crate) fn take(pool: Arc<AtomicUsize>, limit: usize) -> Option<PendingCall> {
+        pool.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |held| {
+            (held < limit).then_some(held + 1)
+        })
+        .ok()?;
+        Some(PendingCall { pool })
+    }
+}
+
+impl Drop for PendingCall {
+    fn drop(&mut self) {
+        self.pool.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Bytes held of a guest's [`PENDING_SEND_BUDGET`] (its pool), given back
 /// on drop.

@@ -53,6 +53,11 @@ pub struct WasockCtx {
     /// 0.3 paths: `wasi:sockets` UDP and `wasock:socket@0.2.0`), bounded by
     /// [`crate::accounting::PENDING_SEND_BUDGET`].
     pub(crate) pending_sends: Arc<std::sync::atomic::AtomicUsize>,
+    /// Calls of `wasock:socket@0.2.0` the guest has pending, bounded by
+    /// `pending_call_limit`
+    /// ([`crate::accounting::PENDING_CALLS_PER_SOCKET`] × `--max-sockets`).
+    pub(crate) pending_calls: Arc<std::sync::atomic::AtomicUsize>,
+    pub(crate) pending_call_limit: usize,
     /// The guest's poll sets and registrations, for their limits and for
     /// removing a closing socket from its sets.
     pub(crate) poll_sets: crate::poll_set::Memberships,
@@ -102,6 +107,10 @@ impl WasockCtx {
             tls_client: None,
             tls_identities: Default::default(),
             pending_sends: Default::default(),
+            pending_calls: Default::default(),
+            pending_call_limit: policy
+                .max_sockets()
+                .saturating_mul(crate::accounting::PENDING_CALLS_PER_SOCKET),
             policy,
             poll_sets: Default::default(),
             listeners: Vec::new(),

@@ -336,3 +336,47 @@ fn resolution_needs_allow_dns_for_names() {
     );
     assert_eq!(denials(&output, "localhost"), 1, "{}", output_text(&output));
 }
+
+/// Pending calls cost the host a bounded amount whatever their count: a
+/// guest starting 20,000 receives at once on one socket (a connection
+/// whose peer sends nothing, and a bound datagram socket) gets 8 per
+/// socket its `--max-sockets` allows pending (8 × 1,024) and the rest
+/// answered `out-of-memory` at once. Each pending call holds about 6 KiB
+/// on the host: without the limit the host peaked at 176 MiB here.
+#[test]
+fn pending_receives_do_not_grow_the_host() {
+    let (address, peer) = one_peer(|stream| {
+        // Sends nothing; holds the connection until the guest is gone.
+        let mut buffer = [0u8; 1];
+        let _ = (&stream).read(&mut buffer);
+    });
+    let target = address.to_string();
+    for (flags, destination) in [
+        (vec!["--allow-connect", target.as_str()], target.as_str()),
+        (vec!["--allow-bind", "127.0.0.1:0"], "udp"),
+    ] {
+        let mut running = Wasock::new(WASOCK, guest("async_contract"))
+            .flags(flags)
+            .args(["receives", destination, "20000"])
+            .spawn();
+        let line = running.wait_for_line("receiving ", TIMEOUT);
+        assert_eq!(
+            line.trim(),
+            "receiving 8192, refused 11808 out-of-memory",
+            "{destination}"
+        );
+        let peak = crate::sandbox_p3::peak_rss(running.id());
+        let output = running.kill();
+        assert!(
+            !output_text(&output).contains("panicked"),
+            "{}",
+            output_text(&output)
+        );
+        assert!(
+            peak < 150 << 20,
+            "{destination}: the host peaked at {} MiB with 20,000 receives pending",
+            peak >> 20
+        );
+    }
+    peer.join().expect("peer");
+}

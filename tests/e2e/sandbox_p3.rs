@@ -301,7 +301,7 @@ fn p3_lookups_count_against_resolutions_in_flight() {
 }
 
 /// The peak resident size of the process `pid`, in bytes.
-fn peak_rss(pid: u32) -> u64 {
+pub(crate) fn peak_rss(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
     let line = status
         .lines()

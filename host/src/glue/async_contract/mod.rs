@@ -228,6 +228,27 @@ fn hold_send(
     )
 }
 
+/// Holds one pending call against the guest's limit
+/// (`crate::accounting::PENDING_CALLS_PER_SOCKET` × `--max-sockets`):
+/// past it the call answers `out-of-memory` at once, holding nothing.
+pub(super) fn hold_call(
+    view: &crate::ctx::WasockCtxView<'_>,
+    operation: &str,
+) -> Result<crate::accounting::PendingCall, Error> {
+    crate::accounting::PendingCall::take(view.ctx.pending_calls.clone(), view.ctx.pending_call_limit)
+        .ok_or_else(|| {
+            Error::new(
+                crate::error::ErrorClass::Fatal,
+                crate::error::ErrorCode::OutOfMemory,
+                format!(
+                    "{operation}: the guest already has {} calls pending ({} per socket it may hold); wait for one to finish",
+                    view.ctx.pending_call_limit,
+                    crate::accounting::PENDING_CALLS_PER_SOCKET
+                ),
+            )
+        })
+}
+
 /// A socket with TLS on it cannot be reached through this contract (it
 /// has no `tls` interface), but says so rather than bypass the records.
 fn without_tls(socket: &Socket, operation: &str) -> Result<(), Error> {
@@ -247,7 +268,10 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         address: types::SocketAddress,
         timeout_nanos: Option<u64>,
     ) -> HostResult<()> {
-        let started = in_store(store, |view| start_connect(view, &this, address))?;
+        let (started, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, "connect")?;
+            Ok((start_connect(view, &this, address)?, call))
+        })?;
         let result = match &started.pending {
             Some(pending) => pending.wait(timeout(timeout_nanos)).await,
             None => Ok(()),
@@ -260,7 +284,11 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         this: Resource<Socket>,
         timeout_nanos: Option<u64>,
     ) -> HostResult<Resource<Socket>> {
-        let (accepting, slot) = in_store(store, |view| start_accept(view, &this))?;
+        let (accepting, slot, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, "accept")?;
+            let (accepting, slot) = start_accept(view, &this)?;
+            Ok((accepting, slot, call))
+        })?;
         let accepted = accepting.accept(timeout(timeout_nanos)).await?;
         in_store(store, |view| {
             finish_accept(view, &accepting, accepted, slot)
@@ -268,9 +296,10 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
     }
 
     async fn close(store: &Accessor<T, Self>, this: Resource<Socket>) -> HostResult<()> {
-        let closing = in_store(store, |view| -> HostResult<_> {
+        let (closing, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, "close")?;
             super::poll_set::forget_socket(view, &this).map_err(HostError::Trap)?;
-            Ok(view.table.get_mut(&this)?.start_close())
+            Ok((view.table.get_mut(&this)?.start_close(), call))
         })?;
         Ok(closing.finish().await?)
     }
@@ -283,10 +312,11 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         timeout_nanos: Option<u64>,
     ) -> HostResult<u32> {
         const OP: &str = "send";
-        let (io, _held) = in_store(store, |view| -> HostResult<_> {
+        let (io, _held, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, OP)?;
             let socket = open_in(view.table, &this, OP)?;
             without_tls(socket, OP)?;
-            Ok((socket.io(OP)?, hold_send(view, OP, &data)?))
+            Ok((socket.io(OP)?, hold_send(view, OP, &data)?, call))
         })?;
         let length = io
             .send(&data, send_flags(flags), timeout(timeout_nanos))
@@ -305,12 +335,13 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         const OP: &str = "send-to";
         // The checked destination (for a unix path, the checked inode its
         // address names) lives until the send is made.
-        let (io, target, _held) = in_store(store, |view| -> HostResult<_> {
+        let (io, target, _held, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, OP)?;
             let (policy, reporter) = (&*view.ctx.policy, &view.ctx.reporter);
             let socket = open_in(view.table, &this, OP)?;
             let target = destination(policy, reporter, OP, socket.family(), address)?;
             let io = socket.send_to_io()?;
-            Ok((io, target, hold_send(view, OP, &data)?))
+            Ok((io, target, hold_send(view, OP, &data)?, call))
         })?;
         let length = io
             .send_to(&data, &target.os, send_flags(flags), timeout(timeout_nanos))
@@ -326,11 +357,12 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         timeout_nanos: Option<u64>,
     ) -> HostResult<Vec<u8>> {
         const OP: &str = "receive";
-        let io = in_store(store, |view| -> HostResult<_> {
+        let (io, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, OP)?;
             let socket = open_in(view.table, &this, OP)?;
             let io = socket.receive_io(OP, max_length)?;
             without_tls(socket, OP)?;
-            Ok(io)
+            Ok((io, call))
         })?;
         let (data, _, _) = io
             .receive(
@@ -352,11 +384,12 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
         timeout_nanos: Option<u64>,
     ) -> HostResult<socket::ReceivedFrom> {
         const OP: &str = "receive-from";
-        let (io, policy) = in_store(store, |view| -> HostResult<_> {
+        let (io, policy, _call) = in_store(store, |view| -> HostResult<_> {
+            let call = hold_call(view, OP)?;
             let socket = open_in(view.table, &this, OP)?;
             let io = socket.receive_io(OP, max_length)?;
             without_tls(socket, OP)?;
-            Ok((io, view.ctx.policy.clone()))
+            Ok((io, view.ctx.policy.clone(), call))
         })?;
         let (data, source, truncated) = io
             .receive(

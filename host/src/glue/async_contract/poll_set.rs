@@ -73,6 +73,7 @@ impl<T: WasockView + 'static> poll_set::HostPollSetWithStore<T> for HasWasock {
         max_events: u32,
     ) -> HostResult<Vec<poll_set::Event>> {
         let max_events = usize::try_from(max_events).unwrap_or(usize::MAX);
+        let _call = in_store(store, |view| super::hold_call(view, "poll-set wait"))?;
         let deadline =
             timeout.map(|nanos| tokio::time::Instant::now() + Duration::from_nanos(nanos));
         loop {

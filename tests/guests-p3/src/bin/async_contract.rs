@@ -37,6 +37,8 @@
 //! - `udp-inbound`: binds a datagram socket to `0.0.0.0:0` (no grant
 //!   needed), prints `bound PORT`, then `from ADDR: TEXT` for each
 //!   datagram `receive-from` returns, until `stop` (or 20 s);
+//! - `receives ADDR|udp COUNT`: COUNT receives started at once on one
+//!   socket (`receiving N, refused R out-of-memory`), alive until killed;
 //! - `resolve NODE`: `address-information` of NODE, numeric host when it
 //!   is an address: `resolve NODE: ok N` or `… error CLASS CODE`.
 
@@ -471,6 +473,39 @@ async fn send_flood(text: &str) {
     );
 }
 
+/// COUNT receives of up to 64 KiB started at once, on a connection to
+/// ADDR (a peer that sends nothing) or, with ADDR `udp`, on a datagram
+/// socket bound to `127.0.0.1:0`: `receiving N, refused R out-of-memory`
+/// (the host's limit of pending calls), then alive (for the host to be
+/// measured) until killed.
+async fn receives(text: &str, count: usize) {
+    let socket = if text == "udp" {
+        let socket =
+            Socket::create(AddressFamily::Inet, SocketType::Dgram, 0).expect("datagram socket");
+        socket
+            .bind(&wasock_address("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        socket
+    } else {
+        connected(text).await
+    };
+    let mut pending = Vec::new();
+    let mut refused = 0;
+    for _ in 0..count {
+        let mut receive = Box::pin(socket.receive(65536, ReceiveFlags::empty(), None));
+        match futures::poll!(receive.as_mut()) {
+            std::task::Poll::Pending => pending.push(receive),
+            std::task::Poll::Ready(Err(e)) if e.code == ErrorCode::OutOfMemory => refused += 1,
+            std::task::Poll::Ready(other) => panic!("a receive gave {other:?}"),
+        }
+    }
+    println!(
+        "receiving {}, refused {refused} out-of-memory",
+        pending.len()
+    );
+    monotonic_clock::wait_for(120_000_000_000).await;
+}
+
 impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
     async fn run() -> Result<(), ()> {
         let args: Vec<String> = std::env::args().collect();
@@ -494,6 +529,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "udp-inbound" => udp_inbound().await,
             "resolve" => resolve(arg(&args, 2)).await,
             "send-flood" => send_flood(arg(&args, 2)).await,
+            "receives" => receives(arg(&args, 2), arg(&args, 3).parse().expect("a count")).await,
             other => {
                 eprintln!("async_contract: unknown mode {other}");
                 return Err(());
