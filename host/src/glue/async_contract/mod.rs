@@ -296,10 +296,12 @@ impl<T: WasockView + 'static> socket::HostSocketWithStore<T> for HasWasock {
     }
 
     async fn close(store: &Accessor<T, Self>, this: Resource<Socket>) -> HostResult<()> {
-        let (closing, _call) = in_store(store, |view| -> HostResult<_> {
-            let call = hold_call(view, "close")?;
+        // Not held against the limit of pending calls: a guest at it
+        // closes sockets to end the calls pending on them (and a socket
+        // closes once).
+        let closing = in_store(store, |view| -> HostResult<_> {
             super::poll_set::forget_socket(view, &this).map_err(HostError::Trap)?;
-            Ok((view.table.get_mut(&this)?.start_close(), call))
+            Ok(view.table.get_mut(&this)?.start_close())
         })?;
         Ok(closing.finish().await?)
     }
