@@ -46,10 +46,15 @@ impl<T> Slot<T> {
 
 /// A socket for async code: every call that can wait is a future, and a
 /// task waiting on one lets the others run. In this build (the SDK's `p3`
-/// feature) each such call is one `async func` of `wasock:socket@0.2.0`:
-/// the host completes it when the socket is ready (no readiness events,
-/// no retries in the guest), and the wait is wit-bindgen's, shared with
-/// every other async import of the guest.
+/// feature) each such call is one `async func` of `wasock:socket@0.2.0`,
+/// or one read or write of the socket's `stream<u8>`: the host completes
+/// it when the socket is ready (no readiness events, no retries in the
+/// guest), and the wait is wit-bindgen's, shared with every other async
+/// import of the guest. A stream socket's receives and sends without
+/// flags go through its `receive-stream` and `send-stream`, opened at the
+/// first and kept: the host receives straight into the buffer the guest
+/// posts and sends straight from the guest's bytes, one copy each way
+/// (a `receive` call's list would be copied twice, through a host buffer).
 ///
 /// The calls are those of the WASI 0.2 build, and behave the same:
 /// they take no timeout of their own (the socket's
@@ -68,6 +73,14 @@ impl<T> Slot<T> {
 /// which the host reads into and writes from the guest's own buffers.
 pub struct AsyncSocket {
     wit: Rc<wit::Socket>,
+    /// A stream socket: its receives and sends go through the socket's
+    /// `receive-stream` and `send-stream`, the host reading into and
+    /// writing from the guest's buffers (one copy each way).
+    stream: bool,
+    /// The receive stream between receives, opened at the first one.
+    incoming: Rc<RefCell<Option<Incoming>>>,
+    /// The send stream between sends, opened at the first one.
+    outgoing: Rc<RefCell<Option<Outgoing>>>,
     /// Bytes a receive brought beyond what its caller asked for (a
     /// receive resumed by a caller asking for fewer), and how many of them
     /// were taken.
@@ -88,6 +101,102 @@ impl fmt::Debug for AsyncSocket {
     }
 }
 
+/// A stream socket's `receive-stream`: the stream and what it ended with.
+struct Incoming {
+    reader: wit_bindgen::StreamReader<u8>,
+    ended: Pending<Result<()>>,
+}
+
+/// A stream socket's `send-stream`: the writer and what it ended with.
+struct Outgoing {
+    writer: wit_bindgen::StreamWriter<u8>,
+    ended: Pending<Result<()>>,
+}
+
+/// One read of up to `len` bytes from `socket`'s receive stream (opened
+/// if none is open): the bytes, empty at end of file, or the error the
+/// stream ended with. A stream that ended is not kept: the next receive
+/// opens another, which ends at once the same way (end of file again),
+/// or reads again once the socket can (a receive before connect).
+async fn read_stream(
+    wit: Rc<wit::Socket>,
+    incoming: Rc<RefCell<Option<Incoming>>>,
+    len: usize,
+) -> Result<Vec<u8>> {
+    let taken = incoming.borrow_mut().take();
+    let mut stream = match taken {
+        Some(stream) => stream,
+        None => {
+            let (reader, ended) = wit.receive_stream();
+            Incoming {
+                reader,
+                ended: Box::pin(async move { Ok(ended.await?) }),
+            }
+        }
+    };
+    let (result, data) = stream.reader.read(Vec::with_capacity(len)).await;
+    match result {
+        wit_bindgen::StreamResult::Dropped => {
+            // Ended, with nothing read: end of file or the error.
+            stream.ended.await.map(|()| Vec::new())
+        }
+        wit_bindgen::StreamResult::Complete(_) | wit_bindgen::StreamResult::Cancelled => {
+            *incoming.borrow_mut() = Some(stream);
+            Ok(data)
+        }
+    }
+}
+
+/// One write of `data` into `socket`'s send stream (opened if none is
+/// open): how many bytes the host sent (one `send(2)`), or the error the
+/// stream ended with.
+async fn write_stream(
+    wit: Rc<wit::Socket>,
+    outgoing: Rc<RefCell<Option<Outgoing>>>,
+    data: Vec<u8>,
+) -> Result<usize> {
+    let taken = outgoing.borrow_mut().take();
+    let mut stream = match taken {
+        Some(stream) => stream,
+        None => {
+            let (writer, reader) = crate::p3_bindings::wit_stream::new();
+            let ended = wit.send_stream(reader);
+            Outgoing {
+                writer,
+                ended: Box::pin(async move { Ok(ended.await?) }),
+            }
+        }
+    };
+    let (result, _rest) = stream.writer.write(data).await;
+    match result {
+        wit_bindgen::StreamResult::Complete(sent) => {
+            *outgoing.borrow_mut() = Some(stream);
+            Ok(sent)
+        }
+        wit_bindgen::StreamResult::Cancelled => {
+            *outgoing.borrow_mut() = Some(stream);
+            Ok(0)
+        }
+        wit_bindgen::StreamResult::Dropped => {
+            // The host took nothing more: the stream ended with an error.
+            drop(stream.writer);
+            match stream.ended.await {
+                Err(error) => Err(error),
+                Ok(()) => Err(Error::new(
+                    crate::ErrorClass::Fatal,
+                    ErrorCode::BrokenPipe,
+                    "send: the socket's send stream ended",
+                )),
+            }
+        }
+    }
+}
+
+/// The most one read of a receive stream asks for (what the host's
+/// `receive` brings at most too), so a `receive(usize::MAX)` does not
+/// allocate that much.
+const RECEIVE_MOST: usize = 64 * 1024;
+
 /// A length as the WIT's `u32` (a longer request asks for the most a
 /// call can bring).
 fn length(len: usize) -> u32 {
@@ -95,9 +204,12 @@ fn length(len: usize) -> u32 {
 }
 
 impl AsyncSocket {
-    fn from_wit(socket: wit::Socket) -> AsyncSocket {
+    fn from_wit(socket: wit::Socket, stream: bool) -> AsyncSocket {
         AsyncSocket {
             wit: Rc::new(socket),
+            stream,
+            incoming: Rc::default(),
+            outgoing: Rc::default(),
             held: RefCell::new((Vec::new(), 0)),
             receiving: Slot::new(),
             receiving_from: Slot::new(),
@@ -110,7 +222,10 @@ impl AsyncSocket {
     pub fn new(family: Family, socket_type: SocketType, protocol: Protocol) -> Result<AsyncSocket> {
         crate::require_wasm();
         let socket = wit::Socket::create(family.into(), socket_type.into(), protocol.0)?;
-        Ok(AsyncSocket::from_wit(socket))
+        Ok(AsyncSocket::from_wit(
+            socket,
+            socket_type == SocketType::Stream,
+        ))
     }
 
     /// The spec's `socket-fileno`: the number that names this socket in
@@ -180,7 +295,7 @@ impl AsyncSocket {
             })
         })
         .await?;
-        Ok(AsyncSocket::from_wit(socket))
+        Ok(AsyncSocket::from_wit(socket, true))
     }
 
     /// [`AsyncSocket::accept`] with the peer's address (`getpeername(2)`).
@@ -236,8 +351,13 @@ impl AsyncSocket {
         }
         let mut data = ready!(self.receiving.poll(cx, || {
             let wit = Rc::clone(&self.wit);
-            let max = length(len);
-            Box::pin(async move { Ok(wit.receive(max, flags.into(), None).await?) })
+            if self.stream && flags.is_empty() && len > 0 {
+                let incoming = Rc::clone(&self.incoming);
+                Box::pin(read_stream(wit, incoming, len.min(RECEIVE_MOST)))
+            } else {
+                let max = length(len);
+                Box::pin(async move { Ok(wit.receive(max, flags.into(), None).await?) })
+            }
         }))?;
         if data.len() > len.max(1) {
             // A receive resumed by a caller that asks for fewer bytes.
@@ -305,14 +425,8 @@ impl AsyncSocket {
         data: &[u8],
         flags: SendFlags,
     ) -> Poll<Result<usize>> {
-        self.sending.poll(cx, || {
-            let wit = Rc::clone(&self.wit);
-            let data = data.to_vec();
-            Box::pin(async move {
-                let sent = wit.send(data, flags.into(), None).await?;
-                Ok(sent as usize)
-            })
-        })
+        self.sending
+            .poll(cx, || Box::pin(self.send_call(data.to_vec(), flags)))
     }
 
     /// `send(2)`: the spec's `socket-send`: sends some of `data` once
@@ -323,8 +437,26 @@ impl AsyncSocket {
 
     /// [`AsyncSocket::send`] with flags.
     pub async fn send_with_flags(&self, data: &[u8], flags: SendFlags) -> Result<usize> {
-        let sent = self.wit.send(data.to_vec(), flags.into(), None).await?;
-        Ok(sent as usize)
+        self.send_call(data.to_vec(), flags).await
+    }
+
+    /// One send of `data`: on a stream socket without flags a write into
+    /// its send stream (sent by the host straight from the guest's
+    /// buffer), else the `send` call.
+    fn send_call(
+        &self,
+        data: Vec<u8>,
+        flags: SendFlags,
+    ) -> impl Future<Output = Result<usize>> + 'static {
+        let wit = Rc::clone(&self.wit);
+        let outgoing = (self.stream && flags.is_empty() && !data.is_empty())
+            .then(|| Rc::clone(&self.outgoing));
+        async move {
+            match outgoing {
+                Some(outgoing) => write_stream(wit, outgoing, data).await,
+                None => Ok(wit.send(data, flags.into(), None).await? as usize),
+            }
+        }
     }
 
     /// The spec's `socket-send-all`: sends all of `data`, waiting for room
@@ -371,8 +503,10 @@ impl AsyncSocket {
     /// `stream<u8>` (the WIT `receive-stream`): each read the guest posts
     /// is filled by one `recv(2)` straight into the guest's buffer. The
     /// future resolves when the stream ends: `Ok` at end of file, or the
-    /// first error. Only one receive stream at a time; a socket that is
-    /// not a connected stream socket gives an empty stream and its error.
+    /// first error. A socket that is not a connected stream socket gives
+    /// an empty stream and its error. The socket's own receives read a
+    /// stream of their own, and two readers share the bytes as two
+    /// `recv(2)` callers would: use this or the receive calls, not both.
     pub fn receive_stream(
         &self,
     ) -> (
