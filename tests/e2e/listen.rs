@@ -73,6 +73,27 @@ fn a_guest_serves_on_a_host_listener_with_no_bind_grant() {
     );
 }
 
+/// `async-echo-server -` serves on the host's listener with no grant,
+/// built both ways: its `AsyncSocket` from `wasock::async_io::listeners`
+/// (0.1.0's `listeners`, or in the WASI 0.3 build 0.2.0's).
+#[test]
+fn the_async_echo_server_serves_on_a_host_listener_built_both_ways() {
+    for name in ["async-echo-server", "async-echo-server@p3"] {
+        let address = SocketAddr::from(([127, 0, 0, 1], closed_port()));
+        let mut running = Wasock::new(WASOCK, guest(name))
+            .flag("--listen")
+            .flag(address.to_string())
+            .args(["-", "2"])
+            .spawn();
+        assert_eq!(running.wait_for_listening(TIMEOUT), address, "{name}");
+        for message in [&b"hello"[..], b"again"] {
+            assert_eq!(echo_through(address, message), message, "{name}");
+        }
+        let output = running.wait(TIMEOUT);
+        assert!(output.status.success(), "{name}: {}", output_text(&output));
+    }
+}
+
 /// A bind grant still covers the guest's own binds beside a listener.
 #[test]
 fn a_bind_grant_still_covers_the_guests_own_binds() {

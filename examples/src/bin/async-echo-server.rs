@@ -1,4 +1,4 @@
-//! `async-echo-server ADDR [MAX_CONNECTIONS]`: a TCP echo server for many
+//! `async-echo-server ADDR|- [MAX_CONNECTIONS]`: a TCP echo server for many
 //! clients at once, written as async code: one task per connection on
 //! wasock's single-threaded executor ([`wasock::async_io`]). Built with
 //! the `p3` feature (`cargo build --features p3`), the same source is a
@@ -11,7 +11,8 @@
 //! the host's poll set, so idle connections cost nothing per wake-up.
 //!
 //! Prints `listening on ADDR` once bound, with the real address, so ADDR
-//! may use port 0. With MAX_CONNECTIONS it exits after that many clients
+//! may use port 0. ADDR `-` serves on the listener the host opened
+//! (`wasock run --listen ADDR`: no bind grant needed). With MAX_CONNECTIONS it exits after that many clients
 //! have come and gone; otherwise it runs until killed.
 //!
 //! At the guest's socket limit (`--max-sockets`) `accept` answers
@@ -49,12 +50,20 @@ wasock::async_main!(start);
 async fn run() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(addr), max_connections, None) = (args.next(), args.next(), args.next()) else {
-        return Err("usage: async-echo-server ADDR [MAX_CONNECTIONS]".into());
+        return Err("usage: async-echo-server ADDR|- [MAX_CONNECTIONS]".into());
     };
-    let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
     let max_connections = server::max_connections(max_connections)?;
 
-    let listener = server::listen_async(&addr)?;
+    let listener = match addr.as_str() {
+        "-" => wasock::async_io::listeners()?
+            .into_iter()
+            .next()
+            .ok_or("ADDR is '-' but the host opened no listener (wasock run --listen ADDR)")?,
+        _ => {
+            let addr: SockAddr = addr.parse().map_err(|error| format!("{addr:?}: {error}"))?;
+            server::listen_async(&addr)?
+        }
+    };
     server::announce_name(listener.name()?)?;
 
     let mut tasks = Vec::new();

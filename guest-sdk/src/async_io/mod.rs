@@ -85,7 +85,8 @@ pub use limit::{Timeout, timeout};
 pub use p3::Running as __Running;
 #[cfg(feature = "p3")]
 pub use p3::{
-    AsyncSocket, Sleep, address_information, block_on, name_information, sleep, spawn, yield_now,
+    AsyncSocket, Sleep, address_information, block_on, listeners, name_information, sleep, spawn,
+    yield_now,
 };
 pub use reader::AsyncReader;
 
@@ -159,7 +160,7 @@ macro_rules! async_main {
 }
 pub use halves::{ReadHalf, WriteHalf};
 #[cfg(not(feature = "p3"))]
-pub use socket::AsyncSocket;
+pub use socket::{AsyncSocket, listeners};
 #[cfg(not(feature = "p3"))]
 pub use time::{Sleep, sleep};
 

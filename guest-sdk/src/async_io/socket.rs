@@ -98,6 +98,16 @@ fn would_block(error: &Error) -> bool {
     error.code() == ErrorCode::WouldBlock
 }
 
+/// The listeners the host opened for this guest (`wasock run --listen`,
+/// socket activation), as async sockets, in order; taken once, as
+/// [`crate::listeners`].
+pub fn listeners() -> Result<Vec<AsyncSocket>> {
+    crate::listeners()?
+        .into_iter()
+        .map(AsyncSocket::from_socket)
+        .collect()
+}
+
 impl AsyncSocket {
     /// `socket(2)`: a new socket, registered with this thread's reactor.
     pub fn new(family: Family, socket_type: SocketType, protocol: Protocol) -> Result<AsyncSocket> {

@@ -20,7 +20,7 @@ use crate::p3_bindings::wasi::clocks::monotonic_clock;
 use crate::p3_bindings::wasock::socket::resolve as wit;
 use crate::resolve::{AddrInfo, AddrInfoHints, NameInfoFlags, Service};
 
-pub use socket::AsyncSocket;
+pub use socket::{AsyncSocket, listeners};
 
 thread_local! {
     /// Whether the `wasi:cli/run@0.3.0` export of

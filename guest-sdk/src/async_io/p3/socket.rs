@@ -203,6 +203,17 @@ fn length(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
+/// The listeners the host opened for this guest (`wasock run --listen`,
+/// socket activation), as async sockets, in order; taken once, as
+/// [`crate::listeners`] (whichever of the two takes them first).
+pub fn listeners() -> Result<Vec<AsyncSocket>> {
+    crate::require_wasm();
+    Ok(wit::listeners()?
+        .into_iter()
+        .map(|socket| AsyncSocket::from_wit(socket, true))
+        .collect())
+}
+
 impl AsyncSocket {
     fn from_wit(socket: wit::Socket, stream: bool) -> AsyncSocket {
         AsyncSocket {
