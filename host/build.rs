@@ -1,8 +1,17 @@
-//! Builds the wasock adapter component (crate `wasock-adapter`, `adapter/`)
-//! for `wasm32-wasip2` once per build of this crate, with a nested `cargo
-//! build` into its own target directory (the outer build holds the lock on
-//! the main one), and copies it to `OUT_DIR/wasock_adapter.wasm`, where
-//! the `adapt` module embeds it: `wasock adapt` composes it into guests.
+//! Builds the wasock adapter components for `wasm32-wasip2` once per build
+//! of this crate, with nested `cargo build`s into their own target
+//! directory (the outer build holds the lock on the main one), and copies
+//! them to `OUT_DIR`, where the `adapt` module embeds them: `wasock adapt`
+//! composes them into guests.
+//!
+//! - `wasock-adapter` (`adapter/`, `wasock:socket@0.1.0` over WASI 0.2):
+//!   `OUT_DIR/wasock_adapter.wasm`;
+//! - `wasock-adapter-p3` (`adapter-p3/`, `wasock:socket@0.2.0` over WASI
+//!   0.3): `OUT_DIR/wasock_adapter_p3.wasm`.
+//!
+//! Each is its own `cargo build`: built together, cargo would unify their
+//! `wit-bindgen` features, and the WASI 0.2 adapter would carry the async
+//! runtime it does not use.
 
 use std::env;
 use std::fs;
@@ -25,7 +34,15 @@ fn main() {
         None => workspace.join("target").join("adapter"),
     };
 
-    for watched in ["adapter", "wit", "host/src/constants.rs", "Cargo.lock"] {
+    for watched in [
+        "adapter",
+        "adapter-p3",
+        "wit",
+        "wit-async",
+        "tests/wasmtime-programs/wit/p3/deps",
+        "host/src/constants.rs",
+        "Cargo.lock",
+    ] {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.join(watched).display()
@@ -34,21 +51,30 @@ fn main() {
 
     ensure_wasm_target();
 
-    // What is embedded into every adapted guest carries no debug info.
-    build_for_wasm(
-        &workspace,
-        &target_dir,
-        &["wasock-adapter"],
-        "the wasock adapter",
-        &[("CARGO_PROFILE_RELEASE_DEBUG", "false")],
-        &[],
-    );
-
-    let built = target_dir
-        .join(TARGET)
-        .join("release")
-        .join("wasock_adapter.wasm");
-    copy(&built, &out_dir.join("wasock_adapter.wasm"));
+    for (package, what, file) in [
+        (
+            "wasock-adapter",
+            "the wasock adapter",
+            "wasock_adapter.wasm",
+        ),
+        (
+            "wasock-adapter-p3",
+            "the wasock adapter for WASI 0.3",
+            "wasock_adapter_p3.wasm",
+        ),
+    ] {
+        // What is embedded into every adapted guest carries no debug info.
+        build_for_wasm(
+            &workspace,
+            &target_dir,
+            &[package],
+            what,
+            &[("CARGO_PROFILE_RELEASE_DEBUG", "false")],
+            &[],
+        );
+        let built = target_dir.join(TARGET).join("release").join(file);
+        copy(&built, &out_dir.join(file));
+    }
 }
 
 fn copy(from: &Path, to: &Path) {

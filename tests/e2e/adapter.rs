@@ -588,13 +588,6 @@ fn adapt_refuses_what_it_cannot_adapt() {
             "imports no wasock:socket interface",
         ),
         (forged.clone(), "not a WebAssembly component"),
-        // Built for WASI 0.3 with the SDK's `p3` feature: it imports the
-        // async contract, which the adapter does not implement.
-        (
-            PathBuf::from(guest("async-echo-server@p3")),
-            "(wasock's contract for the component model's async, from the SDK's `p3` feature), \
-             which the adapter does not implement yet",
-        ),
     ] {
         let out = dir.join("refused.wasm");
         let output = Command::new(WASOCK)

@@ -17,6 +17,7 @@ const WASOCK: &str = env!("CARGO_BIN_EXE_wasock");
 mod common;
 
 mod adapter;
+mod adapter_p3;
 mod async_contract;
 mod cli;
 mod constants;

@@ -1,0 +1,439 @@
+//! The `resolve` interface over `wasi:sockets/ip-name-lookup@0.3.0`.
+//!
+//! WASI resolves a host name to its IP addresses and nothing more, so:
+//!
+//! - `address-information` builds `getaddrinfo`'s results from those
+//!   addresses: one per address and socket type (stream/TCP, datagram/UDP,
+//!   raw, as glibc lists them), filtered by the hints' family, type and
+//!   protocol, with the port of a numeric service. `ai/numerichost` and a
+//!   missing node are answered without a lookup. Service names (there is
+//!   no services database) and `ai/canonname` (no canonical names) are
+//!   `unsupported`.
+//! - `name-information` formats the address itself with `ni/numerichost`;
+//!   a reverse lookup (without it, or with `ni/namereqd`) is `unsupported`.
+//!   The service is always the port: without a services database no port
+//!   has a name, and the WIT gives the port "where no name was found".
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::Adapter;
+use crate::bindings::exports::wasock::socket::resolve::{
+    AddressInfo, AddressInfoFlags, AddressInfoHints, Guest, NameInfo, NameInfoFlags, ServiceName,
+};
+use crate::bindings::exports::wasock::socket::types::{
+    AddressFamily, Duration, ErrorCode, Ipv4SocketAddress, Ipv6SocketAddress, Protocol,
+    SocketAddress, SocketType,
+};
+use crate::bindings::wasi::sockets::ip_name_lookup::resolve_addresses;
+use crate::bindings::wasi::sockets::types::IpAddress;
+use crate::types::{self, Result};
+use crate::wait;
+
+/// IANA protocol numbers.
+const IPPROTO_TCP: Protocol = 6;
+const IPPROTO_UDP: Protocol = 17;
+
+impl Guest for Adapter {
+    async fn address_information(
+        node: Option<String>,
+        service: Option<String>,
+        hints: AddressInfoHints,
+        timeout: Option<Duration>,
+    ) -> Result<Vec<AddressInfo>> {
+        address_information(node, service, hints, timeout).await
+    }
+
+    async fn name_information(
+        address: SocketAddress,
+        flags: NameInfoFlags,
+        _timeout: Option<Duration>,
+    ) -> Result<NameInfo> {
+        name_information(&address, flags)
+    }
+}
+
+/// `getaddrinfo(3)`: the spec's `address-information`.
+async fn address_information(
+    node: Option<String>,
+    service: Option<String>,
+    hints: AddressInfoHints,
+    timeout: Option<Duration>,
+) -> Result<Vec<AddressInfo>> {
+    const OP: &str = "address-information";
+    if node.is_none() && service.is_none() {
+        // The spec: both missing gives the empty list.
+        return Ok(Vec::new());
+    }
+    if crate::has!(hints.flags, AddressInfoFlags::CANONNAME) {
+        return Err(types::unsupported(
+            OP,
+            ErrorCode::OperationNotSupported,
+            "ai/canonname (canonical names)",
+        ));
+    }
+    let family = match hints.family {
+        None | Some(AddressFamily::Unspec) => None,
+        Some(family @ (AddressFamily::Inet | AddressFamily::Inet6)) => Some(family),
+        Some(AddressFamily::Unix) => {
+            return Err(types::unsupported(
+                OP,
+                ErrorCode::AddressFamilyNotSupported,
+                "af/unix",
+            ));
+        }
+    };
+    let kinds = socket_types(OP, hints.socket_type, hints.protocol)?;
+    let port = port(OP, service.as_deref())?;
+    let addresses = match node {
+        None => {
+            // No node: the loopback addresses, or the unspecified ones for
+            // a bind (`ai/passive`).
+            if crate::has!(hints.flags, AddressInfoFlags::PASSIVE) {
+                vec![
+                    (IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                    (IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+                ]
+            } else {
+                vec![
+                    (IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+                    (IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+                ]
+            }
+        }
+        // A numeric node needs no lookup (and WASI hosts refuse lookups
+        // without a grant of their own, numeric or not).
+        Some(node) => match numeric(&node) {
+            Some(address) => vec![address],
+            None if crate::has!(hints.flags, AddressInfoFlags::NUMERICHOST) => {
+                return Err(types::fatal(
+                    OP,
+                    ErrorCode::NameNotFound,
+                    &format!("{node:?} is not a numeric address (ai/numerichost)"),
+                ));
+            }
+            None => lookup(OP, node, timeout)
+                .await?
+                .into_iter()
+                .map(|ip| (ip, 0))
+                .collect(),
+        },
+    };
+    let mut results = Vec::new();
+    for (address, scope_id) in addresses {
+        let socket_address = socket_address(address, port, scope_id);
+        let address_family = types::family_of(&socket_address);
+        if family.is_some_and(|wanted| wanted != address_family) {
+            continue;
+        }
+        for (socket_type, protocol) in &kinds {
+            results.push(AddressInfo {
+                family: address_family,
+                socket_type: *socket_type,
+                protocol: *protocol,
+                address: socket_address.clone(),
+                canonical_name: None,
+                flags: hints.flags,
+            });
+        }
+    }
+    if results.is_empty() {
+        return Err(types::fatal(
+            OP,
+            ErrorCode::NameNotFound,
+            "no address of the family asked for",
+        ));
+    }
+    Ok(results)
+}
+
+/// The (type, protocol) pairs of each result, as glibc makes them: the
+/// type and protocol asked for, or each of stream/TCP, datagram/UDP and
+/// raw that fits the protocol.
+fn socket_types(
+    operation: &str,
+    socket_type: Option<SocketType>,
+    protocol: Option<Protocol>,
+) -> Result<Vec<(SocketType, Protocol)>> {
+    let all = [
+        (SocketType::Stream, IPPROTO_TCP),
+        (SocketType::Dgram, IPPROTO_UDP),
+        (SocketType::Raw, 0),
+    ];
+    let protocol = protocol.filter(|protocol| *protocol != 0);
+    let kinds: Vec<(SocketType, Protocol)> = all
+        .into_iter()
+        .filter(|(kind, _)| socket_type.is_none_or(|wanted| wanted == *kind))
+        .filter_map(|(kind, default)| match protocol {
+            None => Some((kind, default)),
+            // A raw result carries whatever protocol was asked for.
+            Some(asked) if kind == SocketType::Raw => Some((kind, asked)),
+            Some(asked) if asked == default => Some((kind, asked)),
+            Some(_) => None,
+        })
+        // With no type asked for, a protocol picks its own type only.
+        .filter(|(kind, _)| socket_type.is_some() || protocol.is_none() || *kind != SocketType::Raw)
+        .collect();
+    if kinds.is_empty() {
+        return Err(types::unsupported(
+            operation,
+            ErrorCode::SocketTypeNotSupported,
+            "this socket type and protocol together",
+        ));
+    }
+    Ok(kinds)
+}
+
+/// The port of a service: none is port 0; a decimal number is itself; a
+/// name needs a services database, which WASI lacks.
+fn port(operation: &str, service: Option<&str>) -> Result<u16> {
+    let Some(service) = service else {
+        return Ok(0);
+    };
+    if !service.is_empty() && service.bytes().all(|b| b.is_ascii_digit()) {
+        return service.parse().map_err(|_| {
+            types::fatal(
+                operation,
+                ErrorCode::ServiceNotFound,
+                &format!("port {service} is out of range"),
+            )
+        });
+    }
+    Err(types::unsupported(
+        operation,
+        ErrorCode::ServiceNotFound,
+        &format!("the service name {service:?} (only port numbers)"),
+    ))
+}
+
+/// A name's addresses from `wasi:sockets/ip-name-lookup`, in its order,
+/// without repeats; class `timeout` after `timeout`.
+async fn lookup(operation: &str, node: String, timeout: Option<Duration>) -> Result<Vec<IpAddr>> {
+    let found = wait::within(operation, timeout, resolve_addresses(node))
+        .await?
+        .map_err(|code| types::from_lookup(operation, code))?;
+    let mut addresses = Vec::new();
+    for address in found.into_iter().map(ip_address) {
+        if !addresses.contains(&address) {
+            addresses.push(address);
+        }
+    }
+    Ok(addresses)
+}
+
+fn ip_address(address: IpAddress) -> IpAddr {
+    match address {
+        IpAddress::Ipv4((a, b, c, d)) => IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+        IpAddress::Ipv6((a, b, c, d, e, f, g, h)) => {
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, e, f, g, h))
+        }
+    }
+}
+
+/// A numeric node as getaddrinfo reads one: dotted IPv4, or IPv6 with an
+/// optional numeric scope (`fe80::1%2`); with its scope id.
+fn numeric(node: &str) -> Option<(IpAddr, u32)> {
+    if let Ok(address) = node.parse::<IpAddr>() {
+        return Some((address, 0));
+    }
+    let (address, scope) = node.split_once('%')?;
+    let address = address.parse::<Ipv6Addr>().ok()?;
+    let scope_id = scope.parse::<u32>().ok()?;
+    Some((IpAddr::V6(address), scope_id))
+}
+
+fn socket_address(address: IpAddr, port: u16, scope_id: u32) -> SocketAddress {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            SocketAddress::Inet(Ipv4SocketAddress {
+                port,
+                address: (a, b, c, d),
+            })
+        }
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, e, f, g, h] = v6.segments();
+            SocketAddress::Inet6(Ipv6SocketAddress {
+                port,
+                flow_info: 0,
+                address: (a, b, c, d, e, f, g, h),
+                scope_id,
+            })
+        }
+    }
+}
+
+/// `getnameinfo(3)`: the spec's `name-information`, numeric only.
+fn name_information(address: &SocketAddress, flags: NameInfoFlags) -> Result<NameInfo> {
+    const OP: &str = "name-information";
+    let (node, port) = match address {
+        SocketAddress::Inet(v4) => {
+            let (a, b, c, d) = v4.address;
+            (Ipv4Addr::new(a, b, c, d).to_string(), v4.port)
+        }
+        SocketAddress::Inet6(v6) => {
+            let (a, b, c, d, e, f, g, h) = v6.address;
+            let text = Ipv6Addr::new(a, b, c, d, e, f, g, h).to_string();
+            // getnameinfo appends a link-local address's scope.
+            let node = if v6.scope_id != 0 {
+                format!("{text}%{}", v6.scope_id)
+            } else {
+                text
+            };
+            (node, v6.port)
+        }
+        SocketAddress::Unix(_) => {
+            return Err(types::unsupported(
+                OP,
+                ErrorCode::AddressFamilyNotSupported,
+                "unix addresses (they have no name information)",
+            ));
+        }
+    };
+    if !crate::has!(flags, NameInfoFlags::NUMERICHOST)
+        || crate::has!(flags, NameInfoFlags::NAMEREQD)
+    {
+        return Err(types::unsupported(
+            OP,
+            ErrorCode::OperationNotSupported,
+            "reverse lookup of a host name (only ni/numerichost)",
+        ));
+    }
+    Ok(NameInfo {
+        node,
+        service: ServiceName::Port(port),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_are_port_numbers_only() {
+        assert_eq!(port("x", None).unwrap(), 0);
+        assert_eq!(port("x", Some("8080")).unwrap(), 8080);
+        assert_eq!(
+            port("x", Some("70000")).unwrap_err().code,
+            ErrorCode::ServiceNotFound
+        );
+        let named = port("address-information", Some("http")).unwrap_err();
+        assert_eq!(
+            named.class,
+            crate::bindings::exports::wasock::socket::types::ErrorClass::Unsupported
+        );
+        assert!(
+            named.message.starts_with("address-information: "),
+            "{}",
+            named.message
+        );
+    }
+
+    /// The output of `call`, which must need no host call (no lookup).
+    fn answered_now<T>(call: impl std::future::Future<Output = T>) -> T {
+        let mut call = std::pin::pin!(call);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match call.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("the call waited for the host"),
+        }
+    }
+
+    fn hints(flags: AddressInfoFlags) -> AddressInfoHints {
+        AddressInfoHints {
+            family: None,
+            socket_type: Some(SocketType::Stream),
+            protocol: None,
+            flags,
+        }
+    }
+
+    /// (No node and no service, no node, a numeric node: answered here,
+    /// without a lookup, so a native test can ask.)
+    #[test]
+    fn what_needs_no_lookup_is_answered_as_getaddrinfo_does() {
+        let found = |node: Option<&str>, service: Option<&str>, flags| {
+            answered_now(address_information(
+                node.map(str::to_owned),
+                service.map(str::to_owned),
+                hints(flags),
+                None,
+            ))
+            .map(|results| {
+                results
+                    .iter()
+                    .map(|info| format!("{:?}", info.address))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_else(|e| format!("{:?} {:?}", e.class, e.code))
+        };
+        // The spec: `(address-information #f #f) ; => ()`.
+        assert_eq!(found(None, None, AddressInfoFlags::empty()), "");
+        let loopback = found(None, Some("80"), AddressInfoFlags::empty());
+        assert!(loopback.contains("address: (127, 0, 0, 1)"), "{loopback}");
+        assert!(
+            loopback.contains("address: (0, 0, 0, 0, 0, 0, 0, 1)"),
+            "{loopback}"
+        );
+        let passive = found(None, Some("80"), AddressInfoFlags::PASSIVE);
+        assert!(passive.contains("address: (0, 0, 0, 0)"), "{passive}");
+        let numeric = found(Some("10.1.2.3"), Some("7"), AddressInfoFlags::NUMERICHOST);
+        assert!(
+            numeric.contains("port: 7, address: (10, 1, 2, 3)"),
+            "{numeric}"
+        );
+        assert_eq!(
+            found(Some("localhost"), None, AddressInfoFlags::NUMERICHOST),
+            "ErrorClass::Fatal ErrorCode::NameNotFound"
+        );
+        assert_eq!(
+            found(Some("::1"), None, AddressInfoFlags::CANONNAME),
+            "ErrorClass::Unsupported ErrorCode::OperationNotSupported"
+        );
+    }
+
+    #[test]
+    fn numeric_nodes_are_read_without_a_lookup() {
+        assert_eq!(
+            numeric("127.0.0.1"),
+            Some((IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+        );
+        assert_eq!(numeric("::1"), Some((IpAddr::V6(Ipv6Addr::LOCALHOST), 0)));
+        assert_eq!(numeric("fe80::1%3"), Some(("fe80::1".parse().unwrap(), 3)));
+        assert_eq!(numeric("localhost"), None);
+        assert_eq!(numeric("fe80::1%eth0"), None);
+        assert_eq!(numeric("1.2.3.4%1"), None);
+    }
+
+    #[test]
+    fn socket_types_follow_glibc() {
+        let kinds = |t, p| {
+            socket_types("x", t, p)
+                .map(|kinds| format!("{kinds:?}"))
+                .unwrap_or_else(|e| format!("{:?}", e.code))
+        };
+        assert_eq!(
+            kinds(None, None),
+            format!(
+                "{:?}",
+                [
+                    (SocketType::Stream, 6),
+                    (SocketType::Dgram, 17),
+                    (SocketType::Raw, 0)
+                ]
+            )
+        );
+        assert_eq!(
+            kinds(Some(SocketType::Stream), None),
+            format!("{:?}", [(SocketType::Stream, 6)])
+        );
+        assert_eq!(
+            kinds(None, Some(17)),
+            format!("{:?}", [(SocketType::Dgram, 17)])
+        );
+        assert_eq!(
+            kinds(Some(SocketType::Stream), Some(17)),
+            format!("{:?}", ErrorCode::SocketTypeNotSupported)
+        );
+    }
+}
