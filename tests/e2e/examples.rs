@@ -489,10 +489,21 @@ fn native_echo_server() -> (SocketAddr, thread::JoinHandle<Vec<u8>>) {
 
 #[test]
 fn echo_client_talks_to_a_native_echo_server() {
+    echo_client_talks_to_a_native_echo_server_as("echo-client");
+}
+
+/// The same, with `echo-client` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn echo_client_talks_to_a_native_echo_server_built_with_the_p3_feature() {
+    echo_client_talks_to_a_native_echo_server_as("echo-client@p3");
+}
+
+fn echo_client_talks_to_a_native_echo_server_as(name: &str) {
     let (addr, server) = native_echo_server();
     let message = "hello from a sandboxed guest";
     // A numeric address is parsed, not looked up: no --allow-dns.
-    let output = Wasock::new(WASOCK, guest("echo-client"))
+    let output = Wasock::new(WASOCK, guest(name))
         .flag("--allow-connect")
         .flag(addr.to_string())
         .arg(addr.to_string())
@@ -698,7 +709,11 @@ fn native_http_server(
 }
 
 fn http_get(addr: SocketAddr, path: &str) -> Output {
-    Wasock::new(WASOCK, guest("http-get"))
+    http_get_as("http-get", addr, path)
+}
+
+fn http_get_as(name: &str, addr: SocketAddr, path: &str) -> Output {
+    Wasock::new(WASOCK, guest(name))
         // Numeric, but the host asks for the DNS grant for any
         // address-information call until it adopts the policy's
         // check_address_information (numeric hosts need no grant).
@@ -710,9 +725,13 @@ fn http_get(addr: SocketAddr, path: &str) -> Output {
 }
 
 fn check_http_body(framing: Framing, seed: u8) {
+    check_http_body_as("http-get", framing, seed);
+}
+
+fn check_http_body_as(name: &str, framing: Framing, seed: u8) {
     let body = pattern(3 * 1024 * 1024 + 17, seed);
     let (addr, server) = native_http_server("200 OK", body.clone(), framing);
-    let output = http_get(addr, "/data.bin?x=1");
+    let output = http_get_as(name, addr, "/data.bin?x=1");
     assert!(
         output.status.success(),
         "http-get with {framing:?}\n{}",
@@ -733,6 +752,13 @@ fn check_http_body(framing: Framing, seed: u8) {
 #[test]
 fn http_get_reads_a_content_length_body() {
     check_http_body(Framing::ContentLength, 1);
+}
+
+/// The same, with `http-get` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn http_get_built_with_the_p3_feature_reads_a_chunked_body() {
+    check_http_body_as("http-get@p3", Framing::Chunked, 4);
 }
 
 #[test]
@@ -900,7 +926,18 @@ fn resolve_localhost_prints_loopback_addresses_and_names() {
 
 #[test]
 fn resolve_a_numeric_address_round_trips() {
-    let output = Wasock::new(WASOCK, guest("resolve"))
+    resolve_a_numeric_address_round_trips_as("resolve");
+}
+
+/// The same, with `resolve` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn resolve_a_numeric_address_round_trips_built_with_the_p3_feature() {
+    resolve_a_numeric_address_round_trips_as("resolve@p3");
+}
+
+fn resolve_a_numeric_address_round_trips_as(name: &str) {
+    let output = Wasock::new(WASOCK, guest(name))
         .flag("--allow-dns")
         .arg("127.0.0.1")
         .run(FINISH);
@@ -930,6 +967,17 @@ fn resolve_without_dns_grant_is_denied() {
 /// Datagrams from 1 byte to nearly 64 KiB each come back whole.
 #[test]
 fn udp_echo_returns_datagrams_of_every_size() {
+    udp_echo_returns_datagrams_of_every_size_as("udp-echo");
+}
+
+/// The same, with `udp-echo` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn udp_echo_returns_datagrams_of_every_size_built_with_the_p3_feature() {
+    udp_echo_returns_datagrams_of_every_size_as("udp-echo@p3");
+}
+
+fn udp_echo_returns_datagrams_of_every_size_as(name: &str) {
     const SIZES: &[usize] = &[1, 100, 1472, 9000, 60_000];
     let client = UdpSocket::bind("127.0.0.1:0").expect("binding the native UDP client");
     client
@@ -937,7 +985,7 @@ fn udp_echo_returns_datagrams_of_every_size() {
         .expect("read timeout");
     let client_addr = client.local_addr().expect("client address");
 
-    let mut server = Wasock::new(WASOCK, guest("udp-echo"))
+    let mut server = Wasock::new(WASOCK, guest(name))
         .flag("--allow-bind")
         .flag("127.0.0.1:0")
         .flag("--allow-connect")
@@ -972,11 +1020,22 @@ fn udp_echo_returns_datagrams_of_every_size() {
 /// Three clients at once through a unix socket in a granted directory.
 #[test]
 fn unix_echo_serves_several_clients() {
+    unix_echo_serves_several_clients_as("unix-echo");
+}
+
+/// The same, with `unix-echo` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn unix_echo_serves_several_clients_built_with_the_p3_feature() {
+    unix_echo_serves_several_clients_as("unix-echo@p3");
+}
+
+fn unix_echo_serves_several_clients_as(name: &str) {
     const CLIENTS: usize = 3;
     const SIZE: usize = 512 * 1024;
     let dir = TempDir::new("unix");
     let path = dir.path().join("echo.sock");
-    let mut server = Wasock::new(WASOCK, guest("unix-echo"))
+    let mut server = Wasock::new(WASOCK, guest(name))
         .flag("--allow-unix")
         .flag(dir.path())
         .arg(&path)

@@ -68,6 +68,17 @@ fn serving(name: &str, identities: &[String], args: &[&str]) -> Running {
 /// exit status 1, nothing on stdout.
 #[test]
 fn https_get_fetches_from_a_native_tls_server() {
+    https_get_fetches_from_a_native_tls_server_as("https-get");
+}
+
+/// The same, with `https-get` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn https_get_fetches_from_a_native_tls_server_built_with_the_p3_feature() {
+    https_get_fetches_from_a_native_tls_server_as("https-get@p3");
+}
+
+fn https_get_fetches_from_a_native_tls_server_as(name: &str) {
     const TEST: &str = "tls::https_get_fetches_from_a_native_tls_server";
     let Some((_dir, certificates, mut server)) =
         tls_server(TEST, TlsMode::Http, 2, &["--alpn", "http/1.1"])
@@ -78,7 +89,7 @@ fn https_get_fetches_from_a_native_tls_server() {
     // `localhost` may resolve to ::1 first, where nothing listens:
     // connect_any moves on to 127.0.0.1.
     let https_get = |roots: Option<&Path>| {
-        let mut command = Wasock::new(WASOCK, guest("https-get"))
+        let mut command = Wasock::new(WASOCK, guest(name))
             .flag("--allow-dns")
             .flag("--allow-connect")
             .flag(format!("127.0.0.1:{port}"))
@@ -249,12 +260,23 @@ fn a_failed_handshake_is_its_own_code() {
 /// client.
 #[test]
 fn tls_echo_server_serves_a_native_client() {
+    tls_echo_server_serves_a_native_client_as("tls-echo-server");
+}
+
+/// The same, with `tls-echo-server` as the examples' WASI 0.3 build compiles it
+/// (the SDK's `p3` feature: the blocking API is the same in both).
+#[test]
+fn tls_echo_server_serves_a_native_client_built_with_the_p3_feature() {
+    tls_echo_server_serves_a_native_client_as("tls-echo-server@p3");
+}
+
+fn tls_echo_server_serves_a_native_client_as(name: &str) {
     const TEST: &str = "tls::tls_echo_server_serves_a_native_client";
     let Some((_dir, certificates)) = temp_certificates(TEST) else {
         return;
     };
     let site = identity("site", &certificates.cert, &certificates.key);
-    let mut server = serving("tls-echo-server", &[site], &["127.0.0.1:0", "site", "4"]);
+    let mut server = serving(name, &[site], &["127.0.0.1:0", "site", "4"]);
     let address = server.wait_for_listening(TIMEOUT);
 
     // Plain bytes where a ClientHello should be: the server ends this
