@@ -13,7 +13,8 @@
 //!
 //! Then the same rates and CPU for G, the echo server on the contract for
 //! the component model's async (`bench_async_echo_server`,
-//! `wasock:socket@0.2.0`), beside a fresh A.
+//! `wasock:socket@0.2.0`), beside fresh A, B and C (and H with
+//! `--p3-echo PATH`), each with its ratio to A.
 //!
 //! Then TLS, the same way: TLS-A, a native rustls echo server (A with
 //! rustls around each connection, in a process of its own), against TLS-B,
@@ -35,7 +36,12 @@
 //! measure TLS-C, a guest with rustls compiled in: `rustls-guest/`),
 //! `--host-variants` (also measure B in this process with the guest spawned
 //! on a runtime worker, and on a current-thread runtime: how much the
-//! `wasock` binary's threading costs).
+//! `wasock` binary's threading costs), `--only-async` (only the async
+//! contract's table), `--p3-echo PATH` (also measure H, the wasm at PATH,
+//! the examples' `async-echo-server` built with the SDK's `p3` feature, in
+//! the async contract's table and the idle scale), and
+//! `--round-trip-client ADDR SIZE COUNT` (only round trips against a
+//! server already running, to profile it).
 //! All traffic is on 127.0.0.1; every loop is bounded in count and time.
 
 use std::io::{Read, Write};
@@ -97,6 +103,9 @@ fn main() {
     if args.iter().any(|a| a == "--serve-native-tls") {
         tls::serve_native(&args);
     }
+    if let Some(position) = args.iter().position(|a| a == "--round-trip-client") {
+        round_trip_client(&args[position + 1..]);
+    }
     let mut sizes = if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--smoke") {
         FULL
     } else {
@@ -109,9 +118,18 @@ fn main() {
     }
     let only_scale = args.iter().any(|a| a == "--only-scale");
     let only_tls = args.iter().any(|a| a == "--only-tls");
-    let skip_plain = only_scale || only_tls;
-    let skip_tls = only_scale || args.iter().any(|a| a == "--skip-tls");
-    let skip_scale = only_tls || args.iter().any(|a| a == "--skip-scale");
+    let only_async = args.iter().any(|a| a == "--only-async");
+    let skip_plain = only_scale || only_tls || only_async;
+    let skip_async = only_scale || only_tls;
+    let skip_tls = only_scale || only_async || args.iter().any(|a| a == "--skip-tls");
+    let skip_scale = only_tls || only_async || args.iter().any(|a| a == "--skip-scale");
+    // H: the examples' async-echo-server built with the SDK's `p3`
+    // feature, from a path (it is not one of the guests the tests build).
+    let p3_echo = args
+        .iter()
+        .position(|a| a == "--p3-echo")
+        .and_then(|position| args.get(position + 1))
+        .map(String::as_str);
     let host_variants = args.iter().any(|a| a == "--host-variants");
     let fd_limit = raise_fd_limit();
 
@@ -217,8 +235,8 @@ fn main() {
         }
     }
 
-    if !skip_plain {
-        async_contract_rows(&metrics, sizes.rounds);
+    if !skip_async {
+        async_contract_rows(&metrics, sizes.rounds, p3_echo);
     }
 
     if !skip_tls {
@@ -232,13 +250,26 @@ fn main() {
     if !skip_scale {
         println!();
         println!(
-            "scale: idle connections held by one guest (B: echo-server on a poll-set Registry; F: async-echo-server, a task per connection)"
+            "scale: idle connections held by one guest (B: echo-server on a poll-set Registry; F: async-echo-server, a task per connection; G: bench_async_echo_server, wasock:socket@0.2.0 streams{})",
+            if p3_echo.is_some() {
+                "; H: --p3-echo"
+            } else {
+                ""
+            }
         );
         println!(
-            "{:<20} {:>8} | {:>16} | {:>22} | {:>10}",
+            "{:<24} {:>8} | {:>16} | {:>22} | {:>10}",
             "guest", "idle", "host KiB / conn", "active rt median (µs)", "vs first"
         );
-        for name in ["echo-server", "async-echo-server"] {
+        let mut scaled = vec![
+            ("echo-server", guest("echo-server")),
+            ("async-echo-server", guest("async-echo-server")),
+            ("bench_async_echo_server", guest("bench_async_echo_server")),
+        ];
+        if let Some(path) = p3_echo {
+            scaled.push(("H p3 async-echo-server", path));
+        }
+        for (name, path) in scaled {
             let mut first: Option<f64> = None;
             for &count in sizes.idle_counts {
                 // Both ends of every connection are in this machine's
@@ -248,7 +279,7 @@ fn main() {
                     // in one process: measure the most that fits.
                     let fits = fd_limit.saturating_sub(1_000) / 1_000 * 1_000;
                     println!(
-                        "{name:<20} {count:>8} | does not fit: this process may hold {fd_limit} descriptors (raising the hard limit needs CAP_SYS_RESOURCE); measuring {fits} instead"
+                        "{name:<24} {count:>8} | does not fit: this process may hold {fd_limit} descriptors (raising the hard limit needs CAP_SYS_RESOURCE); measuring {fits} instead"
                     );
                     if fits <= 100 {
                         continue;
@@ -258,10 +289,10 @@ fn main() {
                     count
                 };
                 let (per_connection, latency) =
-                    idle_scale(name, count, sizes.round_trips.min(2_000));
+                    idle_scale(name, path, count, sizes.round_trips.min(2_000));
                 let base = *first.get_or_insert(latency);
                 println!(
-                    "{name:<20} {count:>8} | {per_connection:>16.2} | {latency:>22.1} | {:>10.2}",
+                    "{name:<24} {count:>8} | {per_connection:>16.2} | {latency:>22.1} | {:>10.2}",
                     latency / base
                 );
             }
@@ -282,14 +313,18 @@ fn main() {
     }
 }
 
-/// G, the echo server on `wasock:socket@0.2.0` (the contract for the
-/// component model's async: `bench_async_echo_server`, a task per
-/// connection on wit-bindgen's executor, its receive stream written into
-/// its send stream), beside a fresh A over the same measures: each rate
-/// and the server CPU per operation, with G/A.
-fn async_contract_rows(metrics: &[Metric], rounds: usize) {
-    let servers = [
+/// The async contract's table: G, the echo server on `wasock:socket@0.2.0`
+/// (the contract for the component model's async: `bench_async_echo_server`,
+/// a task per connection on wit-bindgen's executor, its receive stream
+/// written into its send stream), and with `--p3-echo PATH` H (the
+/// examples' `async-echo-server` built with the SDK's `p3` feature, run
+/// as F is), beside fresh A, B and C over the same measures: each rate and
+/// the server CPU per operation, with each one's ratio to A.
+fn async_contract_rows(metrics: &[Metric], rounds: usize, p3_echo: Option<&str>) {
+    let mut servers = vec![
         Server::native("A native", &[]),
+        Server::guest("B wasock guest", guest("echo-server"), &[], &[]),
+        Server::guest("C std::net guest", guest("bench_std_echo_server"), &[], &[]),
         Server::guest(
             "G async contract",
             guest("bench_async_echo_server"),
@@ -297,24 +332,48 @@ fn async_contract_rows(metrics: &[Metric], rounds: usize) {
             &[],
         ),
     ];
+    if let Some(path) = p3_echo {
+        servers.push(Server::guest("H p3 async-echo", path, &[], &[]));
+    }
+    let letters: Vec<&str> = servers.iter().map(|server| &server.name[..1]).collect();
+    let ratios: Vec<String> = letters[1..]
+        .iter()
+        .map(|letter| format!("{letter}/A"))
+        .collect();
+    let ratios: Vec<&str> = ratios.iter().map(String::as_str).collect();
     println!();
     println!(
-        "async contract: A = native, G = bench_async_echo_server (wasock:socket@0.2.0, streams), beside each other"
+        "async contract: A = native, B = echo-server (poll set), C = std::net guest, G = bench_async_echo_server (wasock:socket@0.2.0, streams){}, alternating",
+        if p3_echo.is_some() {
+            ", H = async-echo-server with the SDK's p3 feature (--p3-echo)"
+        } else {
+            ""
+        }
     );
-    print_header(&["A", "G"], &["G/A"]);
+    for server in &servers {
+        println!(
+            "{:<18} listening on {} (pid {})",
+            server.name, server.address, server.pid
+        );
+    }
+    print_header(&letters, &ratios);
+    let to_a = |stats: &[Stats]| -> Vec<f64> {
+        stats[1..]
+            .iter()
+            .map(|other| other.median / stats[0].median)
+            .collect()
+    };
     let mut rows = Vec::new();
     for metric in metrics {
         let row = measure_row(&servers, &[], metric, rounds);
-        let [a, g] = [0, 1].map(|index| row.rates[index].median);
-        print_row(metric.name, metric.unit, &row.rates, &[g / a]);
+        print_row(metric.name, metric.unit, &row.rates, &to_a(&row.rates));
         rows.push(row);
     }
     println!();
     print_cpu_caption();
-    print_header(&["A", "G"], &["G/A"]);
+    print_header(&letters, &ratios);
     for (metric, row) in metrics.iter().zip(&rows) {
-        let [a, g] = [0, 1].map(|index| row.cpu[index].median);
-        print_row(metric.name, metric.per_operation, &row.cpu, &[g / a]);
+        print_row(metric.name, metric.per_operation, &row.cpu, &to_a(&row.cpu));
     }
 }
 
@@ -860,6 +919,26 @@ fn round_trips(address: SocketAddr, size: usize, count: usize) -> f64 {
     count as f64 / start.elapsed().as_secs_f64()
 }
 
+/// `--round-trip-client ADDR SIZE COUNT`: only round trips of `SIZE`
+/// bytes (with `SIZE` 0: connections, each a 1-byte echo) against a
+/// server already running at `ADDR` (for profiling a server with `perf`
+/// or `strace` attached), then prints the rate and exits.
+fn round_trip_client(args: &[String]) -> ! {
+    let usage = "usage: echo --round-trip-client ADDR SIZE COUNT";
+    let address: SocketAddr = args.first().and_then(|a| a.parse().ok()).expect(usage);
+    let size: usize = args.get(1).and_then(|a| a.parse().ok()).expect(usage);
+    let count: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
+    // A size of 0: connections instead (connect, 1-byte echo, close).
+    if size == 0 {
+        let rate = connections(address, count);
+        println!("{count} connections: {rate:.1} conn/s");
+    } else {
+        let rate = round_trips(address, size, count);
+        println!("{count} round trips of {size} B: {rate:.1} rt/s");
+    }
+    std::process::exit(0)
+}
+
 /// Connections per second: connect, 1-byte echo, close.
 fn connections(address: SocketAddr, count: usize) -> f64 {
     let start = Instant::now();
@@ -911,8 +990,12 @@ fn connect_from(address: SocketAddr, index: usize) -> TcpStream {
 
 /// Host memory per idle connection held by a fresh guest `name`, and the
 /// median round trip of one active client while they are held.
-fn idle_scale(name: &'static str, count: usize, round_trips: usize) -> (f64, f64) {
-    let server = Server::guest(name, guest(name), &[], &[]);
+fn idle_scale(name: &'static str, path: &str, count: usize, round_trips: usize) -> (f64, f64) {
+    // Guest memory up to wasm32's 4 GiB: a guest that keeps a 64 KiB read
+    // buffer posted on every connection (G) needs 1.2 GiB for 19,000,
+    // past the default 1 GiB. (The host's memory per connection is
+    // measured either way: VmRSS counts the pages touched.)
+    let server = Server::guest(name, path, &["--max-memory", "4G"], &[]);
     let pid = server.pid;
     // A connection that has echoed once: the guest has accepted it.
     let mut active = connect(server.address);
