@@ -380,3 +380,35 @@ fn pending_receives_do_not_grow_the_host() {
     }
     peer.join().expect("peer");
 }
+
+/// Open streams count as pending calls too: a guest may open any number
+/// of receive streams on one socket, each a task of the host's; of
+/// 10,000 opened at once, 8,192 (8 × 1,024) are open and the rest end at
+/// once with `out-of-memory`.
+#[test]
+fn open_streams_count_against_the_pending_calls() {
+    let (address, peer) = one_peer(|stream| {
+        let mut buffer = [0u8; 1];
+        let _ = (&stream).read(&mut buffer);
+    });
+    let target = address.to_string();
+    let mut running = Wasock::new(WASOCK, guest("async_contract"))
+        .flags(["--allow-connect", target.as_str()])
+        .args(["streams", target.as_str(), "10000"])
+        .spawn();
+    let line = running.wait_for_line("streams ", TIMEOUT);
+    let peak = crate::sandbox_p3::peak_rss(running.id());
+    let output = running.kill();
+    assert_eq!(
+        line.trim(),
+        "streams 8192 open, refused 1808 out-of-memory",
+        "{}",
+        output_text(&output)
+    );
+    assert!(
+        peak < 150 << 20,
+        "the host peaked at {} MiB with 8,192 streams open",
+        peak >> 20
+    );
+    peer.join().expect("peer");
+}

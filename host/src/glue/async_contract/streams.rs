@@ -13,6 +13,7 @@ use wasmtime::component::{
 };
 
 use super::super::convert::error_to_wit;
+use crate::accounting::PendingCall;
 use crate::bindings::wasock::socket::types;
 use crate::ctx::{HasWasock, WasockView};
 use crate::error::Error;
@@ -21,14 +22,21 @@ use crate::socket::{RECEIVE_CAP, Socket, StreamIo};
 /// What the stream's future resolves to.
 type Outcome = Result<(), types::Error>;
 
-/// The socket's byte streams, or why it has none.
+/// The socket's byte streams, held against the guest's limit of pending
+/// calls for as long as the stream is open (a guest may open any number
+/// of streams on a socket, each a task of the host's), or why it has
+/// none.
 fn stream_io<T: WasockView + 'static>(
     store: &mut Access<'_, T, HasWasock>,
     this: &Resource<Socket>,
     operation: &str,
-) -> wasmtime::Result<Result<StreamIo, Error>> {
+) -> wasmtime::Result<Result<(StreamIo, PendingCall), Error>> {
     let view = store.get();
-    Ok(view.table.get(this)?.stream_io(operation))
+    let io = match view.table.get(this)?.stream_io(operation) {
+        Ok(io) => io,
+        Err(error) => return Ok(Err(error)),
+    };
+    Ok(super::hold_call(&view, operation).map(|call| (io, call)))
 }
 
 /// A future already resolved to `outcome`.
@@ -75,6 +83,8 @@ fn pending(finish: bool) -> Poll<wasmtime::Result<StreamResult>> {
 struct Receiver {
     io: StreamIo,
     ending: Ending,
+    /// Held until the stream is dropped.
+    _call: PendingCall,
 }
 
 impl<D> StreamProducer<D> for Receiver {
@@ -128,6 +138,8 @@ impl<D> StreamProducer<D> for Receiver {
 struct Sender {
     io: StreamIo,
     ending: Ending,
+    /// Held until the stream is dropped.
+    _call: PendingCall,
 }
 
 impl<D> StreamConsumer<D> for Sender {
@@ -171,11 +183,12 @@ pub(super) fn receive_stream<T: WasockView + 'static>(
     this: Resource<Socket>,
 ) -> wasmtime::Result<(StreamReader<u8>, FutureReader<Outcome>)> {
     match stream_io(&mut store, &this, "receive")? {
-        Ok(io) => {
+        Ok((io, call)) => {
             let (sender, outcome) = oneshot::channel();
             let receiver = Receiver {
                 io,
                 ending: Ending(Some(sender)),
+                _call: call,
             };
             Ok((
                 StreamReader::new(&mut store, receiver)?,
@@ -196,11 +209,12 @@ pub(super) fn send_stream<T: WasockView + 'static>(
     mut data: StreamReader<u8>,
 ) -> wasmtime::Result<FutureReader<Outcome>> {
     match stream_io(&mut store, &this, "send")? {
-        Ok(io) => {
+        Ok((io, call)) => {
             let (sender, outcome) = oneshot::channel();
             let consumer = Sender {
                 io,
                 ending: Ending(Some(sender)),
+                _call: call,
             };
             data.pipe(&mut store, consumer)?;
             FutureReader::new(&mut store, outcome)

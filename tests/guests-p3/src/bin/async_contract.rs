@@ -39,6 +39,9 @@
 //!   datagram `receive-from` returns, until `stop` (or 20 s);
 //! - `receives ADDR|udp COUNT`: COUNT receives started at once on one
 //!   socket (`receiving N, refused R out-of-memory`), alive until killed;
+//! - `streams ADDR COUNT`: COUNT receive streams opened at once on one
+//!   connection (`streams N open, refused R out-of-memory`), alive until
+//!   killed;
 //! - `resolve NODE`: `address-information` of NODE, numeric host when it
 //!   is an address: `resolve NODE: ok N` or `… error CLASS CODE`.
 
@@ -506,6 +509,39 @@ async fn receives(text: &str, count: usize) {
     monotonic_clock::wait_for(120_000_000_000).await;
 }
 
+/// COUNT receive streams opened at once on a connection to ADDR (a peer
+/// that sends nothing), each with a read posted: `streams N open, refused
+/// R out-of-memory` (the host's limit of pending calls counts open
+/// streams), then alive until killed.
+async fn open_streams(text: &str, count: usize) {
+    let socket = connected(text).await;
+    let mut opened = Vec::new();
+    for _ in 0..count {
+        let (mut stream, ended) = socket.receive_stream();
+        let read = Box::pin(async move {
+            let _ = stream.read(Vec::with_capacity(16)).await;
+            stream
+        });
+        opened.push((read, Box::pin(ended.into_future())));
+    }
+    for (read, ended) in &mut opened {
+        let _ = futures::poll!(read.as_mut());
+        let _ = futures::poll!(ended.as_mut());
+    }
+    // A refused stream's future resolves as soon as the host runs it.
+    monotonic_clock::wait_for(200_000_000).await;
+    let (mut open, mut refused) = (0, 0);
+    for (_, ended) in &mut opened {
+        match futures::poll!(ended.as_mut()) {
+            std::task::Poll::Pending => open += 1,
+            std::task::Poll::Ready(Err(e)) if e.code == ErrorCode::OutOfMemory => refused += 1,
+            std::task::Poll::Ready(other) => panic!("a receive stream ended with {other:?}"),
+        }
+    }
+    println!("streams {open} open, refused {refused} out-of-memory");
+    monotonic_clock::wait_for(120_000_000_000).await;
+}
+
 impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
     async fn run() -> Result<(), ()> {
         let args: Vec<String> = std::env::args().collect();
@@ -530,6 +566,7 @@ impl wasock_test_guests_p3::exports::wasi::cli::run::Guest for Guest {
             "resolve" => resolve(arg(&args, 2)).await,
             "send-flood" => send_flood(arg(&args, 2)).await,
             "receives" => receives(arg(&args, 2), arg(&args, 3).parse().expect("a count")).await,
+            "streams" => open_streams(arg(&args, 2), arg(&args, 3).parse().expect("a count")).await,
             other => {
                 eprintln!("async_contract: unknown mode {other}");
                 return Err(());
