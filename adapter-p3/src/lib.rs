@@ -82,6 +82,7 @@ macro_rules! has {
 pub(crate) use has;
 
 mod background;
+#[path = "../../adapter/src/constants.rs"]
 mod constants;
 mod options;
 mod poll_set;

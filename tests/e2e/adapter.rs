@@ -50,7 +50,7 @@ use crate::common::{
 /// under load, beside `adapter::every_example_adapts_to_wasi_imports_only`).
 /// So each guest is adapted once in this process, under a name of this
 /// process's own, and renamed into place: a reader sees a whole file.
-fn adapt(name: &str) -> PathBuf {
+pub(crate) fn adapt(name: &str) -> PathBuf {
     static ADAPTED: OnceLock<Mutex<HashMap<String, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
     let cell = Arc::clone(
         ADAPTED

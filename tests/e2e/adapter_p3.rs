@@ -11,58 +11,19 @@
 //!
 //! Run: `cargo test -p wasock-host --test e2e adapter_p3::`
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::process::Output;
 use std::thread;
 
 use wasock_tests::{Wasock, guest, output_text};
 
 use crate::WASOCK;
+use crate::adapter::adapt;
 use crate::common::{
     IO_TIMEOUT, TIMEOUT, assert_ok_lines, async_peers, connect, echo_in_rounds, listener,
     native_echo,
 };
-
-/// `wasock adapt GUEST -o OUT` with the real binary, once per test run for
-/// each guest (written under a name of this process's own and renamed into
-/// place, so a test reading it never sees it half written).
-fn adapt(name: &str) -> PathBuf {
-    static ADAPTED: OnceLock<Mutex<HashMap<String, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
-    let cell = Arc::clone(
-        ADAPTED
-            .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(name.to_owned())
-            .or_default(),
-    );
-    cell.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("adapted");
-        std::fs::create_dir_all(&dir).expect("the scratch directory");
-        let out = dir.join(format!("{name}.wasm"));
-        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
-        let output = Command::new(WASOCK)
-            .arg("adapt")
-            .arg(guest(name))
-            .arg("-o")
-            .arg(&partial)
-            .output()
-            .expect("running wasock adapt");
-        assert!(
-            output.status.success(),
-            "wasock adapt {name} failed\n{}",
-            output_text(&output)
-        );
-        std::fs::rename(&partial, &out)
-            .unwrap_or_else(|error| panic!("renaming {} into place: {error}", partial.display()));
-        out
-    })
-    .clone()
-}
 
 /// The adapted `name` under a host serving WASI 0.3 and not wasock.
 fn stock(name: &str) -> Wasock {

@@ -1,6 +1,8 @@
-//! What both builds of [`AsyncSocket`] share: the owned halves of
-//! [`AsyncSocket::into_split`] and `futures-io`'s `AsyncRead` and
-//! `AsyncWrite`, over each build's `poll_receive` and `poll_send`.
+//! What both builds of [`AsyncSocket`] share: the calls made of others
+//! (`connect_any`, `accept_from`, `send_all`, the forms without flags),
+//! the owned halves of [`AsyncSocket::into_split`] and `futures-io`'s
+//! `AsyncRead` and `AsyncWrite`, over each build's own calls and its
+//! `poll_receive` and `poll_send`.
 
 use std::io;
 use std::pin::Pin;
@@ -8,7 +10,88 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::AsyncSocket;
-use crate::socket::{RecvFlags, SendFlags, Shutdown};
+use crate::addr::SockAddr;
+use crate::error::{Error, ErrorCode, Result};
+use crate::resolve::AddrInfo;
+use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown};
+
+/// The calls both builds make of their own.
+impl AsyncSocket {
+    /// The spec's `socket-connect/ai`: a new socket connected to the first
+    /// of `addresses` that accepts, moving on past refused, unreachable
+    /// and timed-out ones (the last such error if none accepts).
+    pub async fn connect_any(addresses: &[AddrInfo]) -> Result<AsyncSocket> {
+        let mut last = Error::invalid("socket-connect/ai: no addresses to connect to");
+        for info in addresses {
+            // A socket that cannot be made (the guest's socket limit) ends
+            // the search: only the connect's own failures move on.
+            let socket = AsyncSocket::new(info.family, info.socket_type, info.protocol)?;
+            match socket.connect(&info.address).await {
+                Ok(()) => return Ok(socket),
+                Err(error) if error.is_transient() || error.is_timeout() => last = error,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(last)
+    }
+
+    /// [`AsyncSocket::accept`] with the peer's address (`getpeername(2)`).
+    pub async fn accept_from(&self) -> Result<(AsyncSocket, Option<SockAddr>)> {
+        let socket = self.accept().await?;
+        let peer = socket.peer_name()?;
+        Ok((socket, peer))
+    }
+
+    /// `recv(2)`: the spec's `socket-receive`: up to `len` bytes, once some
+    /// are there; empty at end of file on a stream.
+    pub async fn receive(&self, len: usize) -> Result<Vec<u8>> {
+        self.receive_with_flags(len, RecvFlags::empty()).await
+    }
+
+    /// The spec's `socket-receive!`: receives into `buf`; 0 at end of file.
+    pub async fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
+        let data = self.receive(buf.len()).await?;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+
+    /// `recvfrom(2)`: the spec's `socket-receive-from`: up to `len` bytes,
+    /// the source address, and whether the rest of a longer datagram was
+    /// discarded (as [`Socket::receive_from`](crate::Socket::receive_from)).
+    pub async fn receive_from(&self, len: usize) -> Result<ReceivedFrom> {
+        self.receive_from_with_flags(len, RecvFlags::empty()).await
+    }
+
+    /// `send(2)`: the spec's `socket-send`: sends some of `data` once
+    /// there is room, returning how much.
+    pub async fn send(&self, data: &[u8]) -> Result<usize> {
+        self.send_with_flags(data, SendFlags::empty()).await
+    }
+
+    /// The spec's `socket-send-all`: sends all of `data`, waiting for room
+    /// as often as needed, so a slow peer holds up only this task.
+    pub async fn send_all(&self, data: &[u8]) -> Result<()> {
+        let mut sent = 0;
+        while sent < data.len() {
+            let n = self.send(&data[sent..]).await?;
+            if n == 0 {
+                return Err(Error::new(
+                    crate::ErrorClass::Fatal,
+                    ErrorCode::Other,
+                    "send-all: send reported 0 bytes sent",
+                ));
+            }
+            sent += n;
+        }
+        Ok(())
+    }
+
+    /// `sendto(2)`: the spec's `socket-send-to`.
+    pub async fn send_to(&self, data: &[u8], address: &SockAddr) -> Result<usize> {
+        self.send_to_with_flags(data, address, SendFlags::empty())
+            .await
+    }
+}
 
 impl AsyncSocket {
     /// Splits the socket into a receiving half and a sending half that

@@ -8,7 +8,6 @@ use std::time::Duration;
 use super::reactor::{self, Direction, Source};
 use crate::addr::{Family, Protocol, SockAddr, SocketType};
 use crate::error::{Error, ErrorCode, Result};
-use crate::resolve::AddrInfo;
 use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown, Socket};
 use crate::tls::{TlsOptions, TlsSession};
 
@@ -246,24 +245,6 @@ impl AsyncSocket {
         .await
     }
 
-    /// The spec's `socket-connect/ai`: a new socket connected to the first
-    /// of `addresses` that accepts, moving on past refused, unreachable
-    /// and timed-out ones (the last such error if none accepts).
-    pub async fn connect_any(addresses: &[AddrInfo]) -> Result<AsyncSocket> {
-        let mut last = Error::invalid("socket-connect/ai: no addresses to connect to");
-        for info in addresses {
-            // A socket that cannot be made (the guest's socket limit) ends
-            // the search: only the connect's own failures move on.
-            let socket = AsyncSocket::new(info.family, info.socket_type, info.protocol)?;
-            match socket.connect(&info.address).await {
-                Ok(()) => return Ok(socket),
-                Err(error) if error.is_transient() || error.is_timeout() => last = error,
-                Err(error) => return Err(error),
-            }
-        }
-        Err(last)
-    }
-
     /// `bind(2)`: the spec's `socket-bind`.
     pub fn bind(&self, address: &SockAddr) -> Result<()> {
         self.socket.bind(address)
@@ -291,13 +272,6 @@ impl AsyncSocket {
         })
         .await?;
         AsyncSocket::from_socket(socket)
-    }
-
-    /// [`AsyncSocket::accept`] with the peer's address (`getpeername(2)`).
-    pub async fn accept_from(&self) -> Result<(AsyncSocket, Option<SockAddr>)> {
-        let socket = self.accept().await?;
-        let peer = socket.socket.peer_name()?;
-        Ok((socket, peer))
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`.
@@ -332,29 +306,9 @@ impl AsyncSocket {
         })
     }
 
-    /// `recv(2)`: the spec's `socket-receive`: up to `len` bytes, once some
-    /// are there; empty at end of file on a stream.
-    pub async fn receive(&self, len: usize) -> Result<Vec<u8>> {
-        self.receive_with_flags(len, RecvFlags::empty()).await
-    }
-
     /// [`AsyncSocket::receive`] with flags.
     pub async fn receive_with_flags(&self, len: usize, flags: RecvFlags) -> Result<Vec<u8>> {
         poll_fn(|cx| self.poll_receive(cx, len, flags)).await
-    }
-
-    /// The spec's `socket-receive!`: receives into `buf`; 0 at end of file.
-    pub async fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
-        let data = self.receive(buf.len()).await?;
-        buf[..data.len()].copy_from_slice(&data);
-        Ok(data.len())
-    }
-
-    /// `recvfrom(2)`: the spec's `socket-receive-from`: up to `len` bytes,
-    /// the source address, and whether the rest of a longer datagram was
-    /// discarded (as [`Socket::receive_from`](crate::Socket::receive_from)).
-    pub async fn receive_from(&self, len: usize) -> Result<ReceivedFrom> {
-        self.receive_from_with_flags(len, RecvFlags::empty()).await
     }
 
     /// [`AsyncSocket::receive_from`] with flags.
@@ -391,39 +345,9 @@ impl AsyncSocket {
         result
     }
 
-    /// `send(2)`: the spec's `socket-send`: sends some of `data` once
-    /// there is room, returning how much.
-    pub async fn send(&self, data: &[u8]) -> Result<usize> {
-        self.send_with_flags(data, SendFlags::empty()).await
-    }
-
     /// [`AsyncSocket::send`] with flags.
     pub async fn send_with_flags(&self, data: &[u8], flags: SendFlags) -> Result<usize> {
         poll_fn(|cx| self.poll_send(cx, data, flags)).await
-    }
-
-    /// The spec's `socket-send-all`: sends all of `data`, waiting for room
-    /// as often as needed, so a slow peer holds up only this task.
-    pub async fn send_all(&self, data: &[u8]) -> Result<()> {
-        let mut sent = 0;
-        while sent < data.len() {
-            let n = self.send(&data[sent..]).await?;
-            if n == 0 {
-                return Err(Error::new(
-                    crate::ErrorClass::Fatal,
-                    ErrorCode::Other,
-                    "send-all: send reported 0 bytes sent",
-                ));
-            }
-            sent += n;
-        }
-        Ok(())
-    }
-
-    /// `sendto(2)`: the spec's `socket-send-to`.
-    pub async fn send_to(&self, data: &[u8], address: &SockAddr) -> Result<usize> {
-        self.send_to_with_flags(data, address, SendFlags::empty())
-            .await
     }
 
     /// [`AsyncSocket::send_to`] with flags.

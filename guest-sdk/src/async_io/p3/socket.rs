@@ -11,7 +11,6 @@ use std::task::{Context, Poll, ready};
 use crate::addr::{Family, Protocol, SockAddr, SocketType};
 use crate::error::{Error, ErrorCode, Result};
 use crate::p3_bindings::wasock::socket::socket as wit;
-use crate::resolve::AddrInfo;
 use crate::socket::{ReceivedFrom, RecvFlags, SendFlags, Shutdown};
 
 /// A host call in flight, owned by the socket rather than by the caller.
@@ -270,22 +269,6 @@ impl AsyncSocket {
         Ok(self.wit.connect(address.into(), None).await?)
     }
 
-    /// The spec's `socket-connect/ai`: a new socket connected to the first
-    /// of `addresses` that accepts, moving on past refused, unreachable
-    /// and timed-out ones (the last such error if none accepts).
-    pub async fn connect_any(addresses: &[AddrInfo]) -> Result<AsyncSocket> {
-        let mut last = Error::invalid("socket-connect/ai: no addresses to connect to");
-        for info in addresses {
-            let socket = AsyncSocket::new(info.family, info.socket_type, info.protocol)?;
-            match socket.connect(&info.address).await {
-                Ok(()) => return Ok(socket),
-                Err(error) if error.is_transient() || error.is_timeout() => last = error,
-                Err(error) => return Err(error),
-            }
-        }
-        Err(last)
-    }
-
     /// `bind(2)`: the spec's `socket-bind`.
     pub fn bind(&self, address: &SockAddr) -> Result<()> {
         Ok(self.wit.bind(&address.into())?)
@@ -307,13 +290,6 @@ impl AsyncSocket {
         })
         .await?;
         Ok(AsyncSocket::from_wit(socket, true))
-    }
-
-    /// [`AsyncSocket::accept`] with the peer's address (`getpeername(2)`).
-    pub async fn accept_from(&self) -> Result<(AsyncSocket, Option<SockAddr>)> {
-        let socket = self.accept().await?;
-        let peer = socket.peer_name()?;
-        Ok((socket, peer))
     }
 
     /// `shutdown(2)`: the spec's `socket-shutdown`. Dropping the
@@ -378,30 +354,10 @@ impl AsyncSocket {
         Poll::Ready(Ok(data))
     }
 
-    /// `recv(2)`: the spec's `socket-receive`: up to `len` bytes, once some
-    /// are there; empty at end of file on a stream.
-    pub async fn receive(&self, len: usize) -> Result<Vec<u8>> {
-        self.receive_with_flags(len, RecvFlags::empty()).await
-    }
-
     /// [`AsyncSocket::receive`] with flags. (A receive resumed after its
     /// caller stopped waiting keeps the flags it was started with.)
     pub async fn receive_with_flags(&self, len: usize, flags: RecvFlags) -> Result<Vec<u8>> {
         poll_fn(|cx| self.poll_receive(cx, len, flags)).await
-    }
-
-    /// The spec's `socket-receive!`: receives into `buf`; 0 at end of file.
-    pub async fn receive_into(&self, buf: &mut [u8]) -> Result<usize> {
-        let data = self.receive(buf.len()).await?;
-        buf[..data.len()].copy_from_slice(&data);
-        Ok(data.len())
-    }
-
-    /// `recvfrom(2)`: the spec's `socket-receive-from`: up to `len` bytes,
-    /// the source address, and whether the rest of a longer datagram was
-    /// discarded.
-    pub async fn receive_from(&self, len: usize) -> Result<ReceivedFrom> {
-        self.receive_from_with_flags(len, RecvFlags::empty()).await
     }
 
     /// [`AsyncSocket::receive_from`] with flags.
@@ -440,12 +396,6 @@ impl AsyncSocket {
             .poll(cx, || Box::pin(self.send_call(data.to_vec(), flags)))
     }
 
-    /// `send(2)`: the spec's `socket-send`: sends some of `data` once
-    /// there is room, returning how much.
-    pub async fn send(&self, data: &[u8]) -> Result<usize> {
-        self.send_with_flags(data, SendFlags::empty()).await
-    }
-
     /// [`AsyncSocket::send`] with flags.
     pub async fn send_with_flags(&self, data: &[u8], flags: SendFlags) -> Result<usize> {
         self.send_call(data.to_vec(), flags).await
@@ -468,30 +418,6 @@ impl AsyncSocket {
                 None => Ok(wit.send(data, flags.into(), None).await? as usize),
             }
         }
-    }
-
-    /// The spec's `socket-send-all`: sends all of `data`, waiting for room
-    /// as often as needed, so a slow peer holds up only this task.
-    pub async fn send_all(&self, data: &[u8]) -> Result<()> {
-        let mut sent = 0;
-        while sent < data.len() {
-            let n = self.send(&data[sent..]).await?;
-            if n == 0 {
-                return Err(Error::new(
-                    crate::ErrorClass::Fatal,
-                    ErrorCode::Other,
-                    "send-all: send reported 0 bytes sent",
-                ));
-            }
-            sent += n;
-        }
-        Ok(())
-    }
-
-    /// `sendto(2)`: the spec's `socket-send-to`.
-    pub async fn send_to(&self, data: &[u8], address: &SockAddr) -> Result<usize> {
-        self.send_to_with_flags(data, address, SendFlags::empty())
-            .await
     }
 
     /// [`AsyncSocket::send_to`] with flags.
