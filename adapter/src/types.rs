@@ -34,38 +34,6 @@ pub(crate) fn unsupported(operation: &str, code: ErrorCode, what: &str) -> Error
     )
 }
 
-/// The call's own timeout expired (class `timeout`).
-pub(crate) fn timeout(operation: &str) -> Error {
-    error(
-        ErrorClass::Timeout,
-        ErrorCode::TimedOut,
-        format!("{operation}: timed out"),
-    )
-}
-
-/// A call on a socket after `close`.
-pub(crate) fn closed(operation: &str) -> Error {
-    error(
-        ErrorClass::Fatal,
-        ErrorCode::Closed,
-        format!("{operation}: the socket is closed"),
-    )
-}
-
-/// A fatal error of `code` with the reason given.
-pub(crate) fn fatal(operation: &str, code: ErrorCode, why: &str) -> Error {
-    error(ErrorClass::Fatal, code, format!("{operation}: {why}"))
-}
-
-/// A non-blocking call found nothing to do (class transient).
-pub(crate) fn would_block(operation: &str) -> Error {
-    error(
-        ErrorClass::Transient,
-        ErrorCode::WouldBlock,
-        format!("{operation}: the operation would block"),
-    )
-}
-
 /// A `wasi:sockets` error code as the contract's error: the one mapping.
 ///
 /// The classes follow the spec and the host (its error module, `wasock_host::error`): a
