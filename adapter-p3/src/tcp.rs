@@ -714,21 +714,13 @@ impl Tcp {
     /// `getsockname(2)`: `None` where the socket is not bound.
     pub(crate) fn name(&self) -> Result<Option<IpSocketAddress>> {
         const OP: &str = "name";
-        match self.socket(OP)?.get_local_address() {
-            Ok(address) => Ok(Some(address)),
-            Err(wasi::ErrorCode::InvalidState) => Ok(None),
-            Err(code) => Err(types::from_wasi(OP, code)),
-        }
+        types::address_if_any(OP, self.socket(OP)?.get_local_address())
     }
 
     /// `getpeername(2)`: `None` where no connection exists.
     pub(crate) fn peer_name(&self) -> Result<Option<IpSocketAddress>> {
         const OP: &str = "peer-name";
-        match self.socket(OP)?.get_remote_address() {
-            Ok(address) => Ok(Some(address)),
-            Err(wasi::ErrorCode::InvalidState) => Ok(None),
-            Err(code) => Err(types::from_wasi(OP, code)),
-        }
+        types::address_if_any(OP, self.socket(OP)?.get_remote_address())
     }
 
     /// `send(2)`: waits until WASI's send stream takes some of `data` (or

@@ -147,6 +147,20 @@ pub(crate) fn from_lookup(operation: &str, code: ip_name_lookup::ErrorCode) -> E
     error(class, code, format!("{operation}: {why}"))
 }
 
+/// A socket's local or remote address as `getsockname(2)` /
+/// `getpeername(2)` give it: `None` where WASI says `invalid-state` (not
+/// bound, not connected).
+pub(crate) fn address_if_any(
+    operation: &str,
+    address: std::result::Result<IpSocketAddress, wasi::ErrorCode>,
+) -> Result<Option<IpSocketAddress>> {
+    match address {
+        Ok(address) => Ok(Some(address)),
+        Err(wasi::ErrorCode::InvalidState) => Ok(None),
+        Err(code) => Err(from_wasi(operation, code)),
+    }
+}
+
 include!("../../adapter/src/types_common.rs");
 #[cfg(test)]
 mod tests {
